@@ -1,0 +1,116 @@
+//! Findings: what a rule reports, where, and how to act on it.
+
+use crate::source::{LineIndex, Location, Span};
+use serde::Serialize;
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The object a finding belongs to.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ObjectInfo {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl ObjectInfo {
+    pub fn of(obj: &crate::model::Object<'_>) -> ObjectInfo {
+        ObjectInfo {
+            api_version: obj.api_version.to_string(),
+            kind: obj.kind.to_string(),
+            namespace: obj.namespace().map(str::to_string),
+            name: obj.name().map(str::to_string),
+        }
+    }
+}
+
+/// A place in a file, resolved to line and column while the file was in memory.
+#[derive(Clone, Debug)]
+pub struct Located {
+    pub path: Arc<str>,
+    pub span: Span,
+    pub location: Location,
+}
+
+impl Located {
+    pub fn new(path: &Arc<str>, index: &LineIndex<'_>, span: Span) -> Located {
+        Located {
+            path: path.clone(),
+            span,
+            location: index.location(span),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Related {
+    pub at: Located,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub at: Located,
+    pub object: Option<ObjectInfo>,
+    pub related: Vec<Related>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(rule: &'static str, severity: Severity, at: Located, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            rule,
+            severity,
+            message: message.into(),
+            at,
+            object: None,
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn object(mut self, object: Option<ObjectInfo>) -> Diagnostic {
+        self.object = object;
+        self
+    }
+
+    pub fn related(mut self, at: Located, message: impl Into<String>) -> Diagnostic {
+        self.related.push(Related {
+            at,
+            message: message.into(),
+        });
+        self
+    }
+
+    /// Output order: path, then position, then rule.
+    pub fn sort_key(&self) -> (&str, usize, &'static str, &str) {
+        (&self.at.path, self.at.span.start, self.rule, &self.message)
+    }
+}

@@ -1,0 +1,373 @@
+//! `kure lint`: discover, parse, model, check, in parallel per file; cross-file rules once.
+
+use crate::diagnostic::{Diagnostic, ObjectInfo};
+use crate::model::inventory::{GroupKey, Inventory, ObjectFacts, PodFacts, ServiceFacts};
+use crate::model::kustomize::{self, Kustomize};
+use crate::model::selector::string_pairs;
+use crate::model::{objects, workload};
+use crate::rules::{self, DocContext, FileContext, ObjectContext, Rule};
+use crate::source::{LineIndex, Span};
+use crate::walk::{self, Input};
+use crate::yaml::{self, resolve::Reader};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Files larger than this are reported, not parsed.
+pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Clone, Debug, Default)]
+pub struct LintOptions {
+    pub paths: Vec<PathBuf>,
+    pub stdin_filename: Option<String>,
+    pub exclude: Vec<String>,
+    pub no_ignore: bool,
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FileError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub linted: usize,
+    pub objects: usize,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<FileError>,
+}
+
+pub struct LintResult {
+    pub diagnostics: Vec<Diagnostic>,
+    pub summary: Summary,
+    /// Standard input's name and text, when it was linted (for rendering snippets).
+    pub stdin: Option<(String, String)>,
+}
+
+enum Class {
+    Linted,
+    Skipped(&'static str),
+    Error(String),
+}
+
+struct FileResult {
+    path: Arc<str>,
+    class: Class,
+    diagnostics: Vec<Diagnostic>,
+    facts: Vec<ObjectFacts>,
+    objects: usize,
+}
+
+/// Rule selection from `--select` / `--ignore`.
+pub struct Selection {
+    enabled: Vec<&'static dyn Rule>,
+    parse_errors: bool,
+}
+
+impl Selection {
+    pub fn new(select: Option<&[String]>, ignore: &[String]) -> Result<Selection, String> {
+        for id in select.unwrap_or_default().iter().chain(ignore) {
+            if id != "ALL" && rules::by_id(id).is_none() {
+                return Err(format!("unknown rule `{id}` (see `kure rules`)"));
+            }
+        }
+        let on = |id: &str| {
+            let selected = select.is_none_or(|s| s.iter().any(|x| x == id || x == "ALL"));
+            selected && !ignore.iter().any(|x| x == id || x == "ALL")
+        };
+        Ok(Selection {
+            enabled: rules::RULES.iter().copied().filter(|r| on(r.meta().id)).collect(),
+            parse_errors: on(rules::PARSE_ERROR.id),
+        })
+    }
+}
+
+pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
+    let selection = Selection::new(opts.select.as_deref(), &opts.ignore)?;
+    let walk_opts = walk::WalkOptions {
+        exclude: &opts.exclude,
+        no_ignore: opts.no_ignore,
+        stdin_filename: opts.stdin_filename.as_deref(),
+    };
+    let paths = if opts.paths.is_empty() { vec![PathBuf::from(".")] } else { opts.paths.clone() };
+    let (inputs, walk_errors) = walk::discover(&paths, &walk_opts);
+    let mut kustomization_paths: Vec<PathBuf> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) if kustomize::is_kustomization(p) => Some(p.clone()),
+            Input::Stdin(name) if kustomize::is_kustomization(Path::new(name)) => Some(PathBuf::from(name)),
+            _ => None,
+        })
+        .collect();
+    // a linted file's own directory may hold the kustomization that includes it
+    let mut dirs: Vec<PathBuf> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            Input::File(p) => p.parent().map(Path::to_path_buf),
+            Input::Stdin(n) => Path::new(n).parent().map(Path::to_path_buf),
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        for n in kustomize::FILE_NAMES {
+            let k = dir.join(n);
+            if !kustomization_paths.contains(&k) && k.is_file() {
+                kustomization_paths.push(k);
+            }
+        }
+    }
+    let kz = Kustomize::load(kustomization_paths.iter().map(PathBuf::as_path));
+
+    let stdin: Option<(String, Result<Vec<u8>, String>)> = inputs.iter().find_map(|i| match i {
+        Input::Stdin(name) => Some((name.clone(), read_input(i))),
+        Input::File(_) => None,
+    });
+    let mut results: Vec<FileResult> = inputs
+        .par_iter()
+        .map(|input| {
+            let bytes = match (input, &stdin) {
+                (Input::Stdin(_), Some((_, b))) => b.clone(),
+                _ => read_input(input),
+            };
+            lint_input(input, bytes, &kz, &selection)
+        })
+        .collect();
+
+    let mut summary = Summary::default();
+    let mut diagnostics = Vec::new();
+    let mut inventory = Inventory::default();
+    for (path, message) in walk_errors {
+        summary.files += 1;
+        summary.errors.push(FileError { path, message });
+    }
+    for r in &mut results {
+        summary.files += 1;
+        summary.objects += r.objects;
+        match &r.class {
+            Class::Linted => summary.linted += 1,
+            Class::Skipped(reason) => summary.skipped.push(Skipped { path: r.path.to_string(), reason }),
+            Class::Error(message) => summary.errors.push(FileError { path: r.path.to_string(), message: message.clone() }),
+        }
+        diagnostics.append(&mut r.diagnostics);
+        inventory.objects.append(&mut r.facts);
+    }
+    drop(results);
+    inventory.finish();
+    for rule in &selection.enabled {
+        if rule.meta().scope == rules::Scope::Inventory {
+            rule.check_inventory(&inventory, &mut diagnostics);
+        }
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let stdin = stdin.and_then(|(name, bytes)| Some((name, decode(bytes.ok()?).ok()?)));
+    Ok(LintResult { diagnostics, summary, stdin })
+}
+
+fn read_input(input: &Input) -> Result<Vec<u8>, String> {
+    match input {
+        Input::Stdin(_) => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .take(MAX_FILE_BYTES as u64 + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(buf)
+        }
+        Input::File(p) => {
+            let meta = std::fs::metadata(p).map_err(|e| e.to_string())?;
+            if !meta.is_file() {
+                return Err("not a regular file".to_string());
+            }
+            if meta.len() > MAX_FILE_BYTES as u64 {
+                return Err(format!(
+                    "file is {} MiB, over kure's {} MiB limit for one manifest",
+                    meta.len() / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ));
+            }
+            let mut buf = Vec::with_capacity(meta.len() as usize);
+            std::fs::File::open(p)
+                .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut buf))
+                .map_err(|e| e.to_string())?;
+            Ok(buf)
+        }
+    }
+}
+
+/// Decodes a file's bytes, or says why it cannot be linted.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(format!("file is over kure's {} MiB limit for one manifest", MAX_FILE_BYTES / (1024 * 1024)));
+    }
+    if let Some(i) = memchr::memchr(0, &bytes) {
+        let line = bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(format!("binary file: NUL byte at line {line} (byte {i})"));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let i = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..i].iter().filter(|&&b| b == b'\n').count() + 1;
+        format!("not UTF-8: invalid byte at line {line} (byte {i})")
+    })
+}
+
+fn lint_input(input: &Input, bytes: Result<Vec<u8>, String>, kz: &Kustomize, selection: &Selection) -> FileResult {
+    let path: Arc<str> = input.display().into();
+    let fs_path = match input {
+        Input::File(p) => p.clone(),
+        Input::Stdin(n) => PathBuf::from(n),
+    };
+    let mut result = FileResult { path: path.clone(), class: Class::Linted, diagnostics: Vec::new(), facts: Vec::new(), objects: 0 };
+    if walk::is_helm_template(&fs_path) {
+        result.class = Class::Skipped("helm-template");
+        return result;
+    }
+    let text = match bytes.and_then(decode) {
+        Ok(t) => t,
+        Err(e) => {
+            result.class = Class::Error(e);
+            return result;
+        }
+    };
+    if kustomize::is_kustomization(&fs_path) {
+        result.class = Class::Skipped("not-kubernetes");
+        return result;
+    }
+    let role = kz.role(&fs_path);
+    lint_text(&path, &fs_path, &text, role, selection, &mut result);
+    result
+}
+
+fn lint_text(
+    path: &Arc<str>,
+    fs_path: &Path,
+    text: &str,
+    role: Option<&kustomize::FileRole>,
+    selection: &Selection,
+    result: &mut FileResult,
+) {
+    let stream = yaml::parse(text, yaml::Limits::default());
+    let has_object = stream.documents.iter().any(crate::model::object::is_object_document);
+    if !stream.errors.is_empty() && text.contains("{{") {
+        result.class = Class::Skipped("go-template");
+        return;
+    }
+    if stream.errors.is_empty() && !has_object {
+        let empty = stream.documents.iter().all(|d| d.root.is_none_or(|r| d.is_null(r)));
+        result.class = Class::Skipped(if empty { "empty" } else { "not-kubernetes" });
+        return;
+    }
+    let index = LineIndex::new(text);
+    let partial = role.is_some_and(|r| r.patch);
+    let file = FileContext {
+        path,
+        index: &index,
+        reader: if role.is_some_and(|r| r.kustomize) { Reader::Kustomize } else { Reader::Kubernetes },
+        partial,
+    };
+    if selection.parse_errors {
+        for e in &stream.errors {
+            let span = Span::new(e.offset, e.offset);
+            result.diagnostics.push(
+                file.diag(&rules::PARSE_ERROR, span, e.message.clone())
+                    .help("fix the YAML syntax here; the documents after the next `---` are still checked"),
+            );
+        }
+    }
+    let dir_group = GroupKey::Directory(kustomize::normalize(fs_path).parent().map(Path::to_path_buf).unwrap_or_default());
+    for doc in &stream.documents {
+        let dcx = DocContext { file: &file, doc };
+        for rule in &selection.enabled {
+            if rule.meta().scope == rules::Scope::Document {
+                rule.check_document(&dcx, &mut result.diagnostics);
+            }
+        }
+        for obj in objects(doc) {
+            result.objects += 1;
+            let ocx = ObjectContext { file: &file, obj };
+            for rule in &selection.enabled {
+                if rule.meta().scope == rules::Scope::Object {
+                    rule.check_object(&ocx, &mut result.diagnostics);
+                }
+            }
+            result.facts.push(facts(&file, &obj, role, &dir_group));
+        }
+    }
+}
+
+/// What cross-file rules keep of an object.
+fn facts(file: &FileContext<'_>, obj: &crate::model::Object<'_>, role: Option<&kustomize::FileRole>, dir_group: &GroupKey) -> ObjectFacts {
+    let doc = obj.doc;
+    let own_ns = obj.namespace().map(str::to_string);
+    let groups: Vec<(GroupKey, Option<String>)> = match role {
+        Some(r) if !r.groups.is_empty() => r
+            .groups
+            .iter()
+            .map(|(g, ns)| (GroupKey::Kustomization(*g), ns.clone().or_else(|| own_ns.clone())))
+            .collect(),
+        _ => vec![(dir_group.clone(), own_ns.clone())],
+    };
+    let mut namespaces: Vec<Option<String>> = Vec::new();
+    for (_, ns) in &groups {
+        if !namespaces.contains(ns) {
+            namespaces.push(ns.clone());
+        }
+    }
+    let at_span = doc
+        .path(obj.root, &["metadata"])
+        .and_then(|m| doc.get_entry(m, "name"))
+        .map(|(k, v)| doc.field_span(k, v))
+        .unwrap_or_else(|| doc.span(obj.root));
+    let at = file.at(at_span);
+    let pods = workload::lookup(obj).map(|w| {
+        let template = w.pod_template(obj);
+        let mut labels = w.pod_labels(obj);
+        if let Some(r) = role {
+            for (k, v) in &r.template_labels {
+                labels.add_missing(k, crate::model::selector::PodLabel::Exact(v.clone()));
+            }
+        }
+        let workload_ref = (w.kind == "Rollout" && template.template.is_none())
+            .then(|| doc.path_str(obj.root, &["spec", "workloadRef", "name"]).map(str::to_string))
+            .flatten();
+        PodFacts {
+            labels,
+            labels_at: template.labels_entry.map(|(k, v)| file.at(doc.field_span(k, v))),
+            workload_ref,
+        }
+    });
+    let service = if obj.is("", "Service") {
+        let spec = obj.spec();
+        let external = spec.and_then(|s| doc.path_str(s, &["type"])) == Some("ExternalName");
+        spec.and_then(|s| doc.get_entry(s, "selector"))
+            .filter(|_| !external)
+            .and_then(|(k, v)| {
+                let selector = string_pairs(doc, v);
+                (!selector.is_empty()).then(|| ServiceFacts { selector, selector_at: file.at(doc.field_span(k, v)) })
+            })
+    } else {
+        None
+    };
+    ObjectFacts {
+        info: ObjectInfo::of(obj),
+        group: obj.group().to_string(),
+        namespaces,
+        groups,
+        partial: file.partial,
+        at,
+        pods,
+        service,
+    }
+}

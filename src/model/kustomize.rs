@@ -1,0 +1,209 @@
+//! kustomizations, read for their structure: which files they include (so which YAML reader
+//! applies), which are patches (partial objects), which namespace they set, and which files
+//! are applied together (DESIGN.md "Apply groups and namespaces").
+
+use crate::yaml;
+use std::collections::{HashMap, HashSet};
+use std::path::{Component, Path, PathBuf};
+
+pub const FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+pub fn is_kustomization(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| FILE_NAMES.contains(&n))
+}
+
+/// A path made absolute and free of `.` and `..`, without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[derive(Default, Debug)]
+struct Kustomization {
+    namespace: Option<String>,
+    /// files and kustomization directories, normalized
+    resources: Vec<PathBuf>,
+    patches: Vec<PathBuf>,
+    template_labels: Vec<(String, String)>,
+}
+
+/// What kustomize makes of one file.
+#[derive(Clone, Debug, Default)]
+pub struct FileRole {
+    /// Included by some kustomization, so kustomize's YAML reader applies.
+    pub kustomize: bool,
+    /// Referenced as a patch: a partial object.
+    pub patch: bool,
+    /// The apply groups (root kustomizations) including it, each with the namespace that
+    /// kustomization sets, if any.
+    pub groups: Vec<(u32, Option<String>)>,
+    /// Labels kustomizations add to pod templates (`commonLabels`, `labels` with
+    /// `includeSelectors` or `includeTemplates`).
+    pub template_labels: Vec<(String, String)>,
+}
+
+#[derive(Default)]
+pub struct Kustomize {
+    roles: HashMap<PathBuf, FileRole>,
+}
+
+impl Kustomize {
+    /// Reads the kustomizations found among `files` and those they reference.
+    pub fn load<'a>(files: impl IntoIterator<Item = &'a Path>) -> Kustomize {
+        let mut loaded: HashMap<PathBuf, Kustomization> = HashMap::new();
+        let mut queue: Vec<PathBuf> = files
+            .into_iter()
+            .filter(|p| is_kustomization(p))
+            .filter_map(|p| normalize(p).parent().map(Path::to_path_buf))
+            .collect();
+        let mut referenced: HashSet<PathBuf> = HashSet::new();
+        while let Some(dir) = queue.pop() {
+            if loaded.contains_key(&dir) {
+                continue;
+            }
+            let Some(k) = read_dir_kustomization(&dir) else {
+                continue;
+            };
+            for r in &k.resources {
+                if r.is_dir() {
+                    referenced.insert(r.clone());
+                    queue.push(r.clone());
+                }
+            }
+            loaded.insert(dir, k);
+        }
+        let mut roots: Vec<&PathBuf> = loaded.keys().filter(|d| !referenced.contains(*d)).collect();
+        roots.sort();
+        let mut roles: HashMap<PathBuf, FileRole> = HashMap::new();
+        for (gid, root) in roots.into_iter().enumerate() {
+            let mut seen = HashSet::new();
+            walk(&loaded, root, None, &[], gid as u32, &mut seen, &mut roles);
+        }
+        Kustomize { roles }
+    }
+
+    pub fn role(&self, path: &Path) -> Option<&FileRole> {
+        if self.roles.is_empty() {
+            return None;
+        }
+        self.roles.get(&normalize(path))
+    }
+}
+
+fn walk(
+    loaded: &HashMap<PathBuf, Kustomization>,
+    dir: &Path,
+    ns: Option<&str>,
+    labels: &[(String, String)],
+    gid: u32,
+    seen: &mut HashSet<PathBuf>,
+    roles: &mut HashMap<PathBuf, FileRole>,
+) {
+    if !seen.insert(dir.to_path_buf()) {
+        return;
+    }
+    let Some(k) = loaded.get(dir) else { return };
+    let ns = ns.or(k.namespace.as_deref());
+    let mut labels = labels.to_vec();
+    labels.extend(k.template_labels.iter().cloned());
+    for p in &k.patches {
+        let role = roles.entry(p.clone()).or_default();
+        role.kustomize = true;
+        role.patch = true;
+    }
+    for r in &k.resources {
+        if loaded.contains_key(r) {
+            walk(loaded, r, ns, &labels, gid, seen, roles);
+        } else {
+            let role = roles.entry(r.clone()).or_default();
+            role.kustomize = true;
+            let g = (gid, ns.map(str::to_string));
+            if !role.groups.contains(&g) {
+                role.groups.push(g);
+            }
+            for l in &labels {
+                if !role.template_labels.contains(l) {
+                    role.template_labels.push(l.clone());
+                }
+            }
+        }
+    }
+}
+
+fn is_remote(s: &str) -> bool {
+    s.contains("://") || s.starts_with("github.com/") || s.starts_with("git@") || s.contains("?ref=")
+}
+
+fn read_dir_kustomization(dir: &Path) -> Option<Kustomization> {
+    let text = FILE_NAMES
+        .iter()
+        .find_map(|n| std::fs::read_to_string(dir.join(n)).ok())?;
+    let stream = yaml::parse(&text, yaml::Limits::default());
+    let doc = stream.documents.first()?;
+    let root = doc.root?;
+    let mut k = Kustomization {
+        namespace: doc
+            .path_str(root, &["namespace"])
+            .filter(|s| !s.is_empty())
+            .map(str::to_string),
+        ..Default::default()
+    };
+    let path_of = |s: &str| -> Option<PathBuf> {
+        if is_remote(s) || s.contains('\n') {
+            return None;
+        }
+        Some(normalize(&dir.join(s)))
+    };
+    for key in ["resources", "bases", "components"] {
+        if let Some(list) = doc.get(root, key) {
+            for &item in doc.items(list) {
+                if let Some(p) = doc.scalar(item).and_then(path_of) {
+                    k.resources.push(p);
+                }
+            }
+        }
+    }
+    for key in ["patches", "patchesStrategicMerge", "patchesJson6902"] {
+        if let Some(list) = doc.get(root, key) {
+            for &item in doc.items(list) {
+                let p = match doc.scalar(item) {
+                    Some(s) => path_of(s),
+                    None => doc.get(item, "path").and_then(|p| doc.scalar(p)).and_then(path_of),
+                };
+                if let Some(p) = p {
+                    k.patches.push(p);
+                }
+            }
+        }
+    }
+    if let Some(cl) = doc.get(root, "commonLabels") {
+        k.template_labels.extend(super::selector::string_pairs(doc, cl));
+    }
+    if let Some(labels) = doc.get(root, "labels") {
+        for &entry in doc.items(labels) {
+            let flag = |name: &str| doc.get(entry, name).and_then(|n| doc.scalar(n)) == Some("true");
+            if flag("includeSelectors") || flag("includeTemplates") {
+                if let Some(pairs) = doc.get(entry, "pairs") {
+                    k.template_labels.extend(super::selector::string_pairs(doc, pairs));
+                }
+            }
+        }
+    }
+    Some(k)
+}

@@ -1,0 +1,12 @@
+use crate::diagnostic::Diagnostic;
+use std::fmt::Write;
+
+/// `{path}:{line}:{column}: {severity}[{rule}] {message}`, one line per finding.
+pub fn render(diags: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let p = d.at.location.start;
+        let _ = writeln!(out, "{}:{}:{}: {}[{}] {}", d.at.path, p.line, p.column, d.severity.as_str(), d.rule, d.message);
+    }
+    out
+}

@@ -1,0 +1,60 @@
+use super::{DocContext, FixAvailability, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::yaml::{NodeKind, Style};
+use std::collections::HashMap;
+
+static META: RuleMeta = RuleMeta {
+    id: "duplicate-key",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    scope: Scope::Document,
+    summary: "the same key written twice in one mapping",
+    doc: include_str!("../../rules/duplicate-key.md"),
+};
+
+pub struct DuplicateKey;
+
+impl Rule for DuplicateKey {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_document(&self, cx: &DocContext<'_>, out: &mut Vec<Diagnostic>) {
+        let doc = cx.doc;
+        for node in &doc.nodes {
+            let NodeKind::Map { entries, .. } = &node.kind else { continue };
+            if entries.len() < 2 {
+                continue;
+            }
+            let mut first: HashMap<String, (u32, u32)> = HashMap::with_capacity(entries.len());
+            for &(k, v) in entries {
+                if matches!(doc.scalar_parts(k), Some(("<<", Style::Plain, None))) {
+                    continue;
+                }
+                let Some(name) = doc.key_name(k) else { continue };
+                match first.get(&name) {
+                    None => {
+                        first.insert(name, (k, v));
+                    }
+                    Some(&(k0, v0)) => {
+                        let written = doc.scalar(k).unwrap_or_default();
+                        let written0 = doc.scalar(k0).unwrap_or_default();
+                        let line0 = cx.file.index.position(doc.span(k0).start).line;
+                        let what = if written == written0 {
+                            format!("key `{name}` is already set on line {line0}")
+                        } else {
+                            format!("key `{written}` is the same key as `{written0}` on line {line0} (both become `{name}`)")
+                        };
+                        let d = cx
+                            .file
+                            .diag(&META, doc.field_span(k, v), format!("{what}; Kubernetes keeps this later value"))
+                            .related(cx.file.at(doc.field_span(k0, v0)), "first written here; its value is silently dropped")
+                            .help("remove one of the two; kustomize refuses the file as it is");
+                        out.push(d);
+                        first.insert(name, (k, v));
+                    }
+                }
+            }
+        }
+    }
+}

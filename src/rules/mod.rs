@@ -1,0 +1,115 @@
+//! The rules: one file each, registered here, one line per rule.
+
+use crate::diagnostic::{Diagnostic, Located, ObjectInfo, Severity};
+use crate::model::Object;
+use crate::model::inventory::Inventory;
+use crate::source::{LineIndex, Span};
+use crate::yaml::Document;
+use crate::yaml::resolve::Reader;
+use std::sync::Arc;
+
+mod duplicate_key;
+mod duplicate_object;
+mod field_not_for_kind;
+mod invalid_label;
+mod non_string_value;
+mod parse_error;
+mod selector_template_mismatch;
+mod server_populated_field;
+mod service_selector_no_match;
+
+pub use parse_error::PARSE_ERROR;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    Sometimes,
+    Always,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Each document of a file.
+    Document,
+    /// Each object of a file.
+    Object,
+    /// Once, over the inventory of every file.
+    Inventory,
+}
+
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub fix: FixAvailability,
+    pub scope: Scope,
+    pub summary: &'static str,
+    pub doc: &'static str,
+}
+
+/// What per-file rules see of the file.
+pub struct FileContext<'a> {
+    pub path: &'a Arc<str>,
+    pub index: &'a LineIndex<'a>,
+    pub reader: Reader,
+    /// A kustomize patch: rules that need a whole object do not run.
+    pub partial: bool,
+}
+
+impl FileContext<'_> {
+    pub fn at(&self, span: Span) -> Located {
+        Located::new(self.path, self.index, span)
+    }
+
+    pub fn diag(&self, meta: &'static RuleMeta, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(meta.id, meta.severity, self.at(span), message)
+    }
+}
+
+pub struct DocContext<'a> {
+    pub file: &'a FileContext<'a>,
+    pub doc: &'a Document,
+}
+
+pub struct ObjectContext<'a> {
+    pub file: &'a FileContext<'a>,
+    pub obj: Object<'a>,
+}
+
+impl ObjectContext<'_> {
+    pub fn diag(&self, meta: &'static RuleMeta, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.file
+            .diag(meta, span, message)
+            .object(Some(ObjectInfo::of(&self.obj)))
+    }
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check_document(&self, _cx: &DocContext<'_>, _out: &mut Vec<Diagnostic>) {}
+    fn check_object(&self, _cx: &ObjectContext<'_>, _out: &mut Vec<Diagnostic>) {}
+    fn check_inventory(&self, _inv: &Inventory, _out: &mut Vec<Diagnostic>) {}
+}
+
+/// Every rule, in `kure rules` order.
+pub static RULES: &[&dyn Rule] = &[
+    &service_selector_no_match::ServiceSelectorNoMatch,
+    &selector_template_mismatch::SelectorTemplateMismatch,
+    &non_string_value::NonStringValue,
+    &field_not_for_kind::FieldNotForKind,
+    &server_populated_field::ServerPopulatedField,
+    &invalid_label::InvalidLabel,
+    &duplicate_key::DuplicateKey,
+    &duplicate_object::DuplicateObject,
+    &parse_error::ParseErrorRule,
+];
+
+pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
+    RULES.iter().copied().find(|r| r.meta().id == id)
+}
+
+/// The front matter and body of a rule doc.
+pub fn doc_body(doc: &str) -> &str {
+    doc.strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n").map(|(_, body)| body))
+        .unwrap_or(doc)
+}

@@ -1,0 +1,205 @@
+use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::workload;
+use crate::yaml::resolve::{Reader, Resolved, resolve, resolve_with};
+use crate::yaml::{NodeId, Style};
+
+static META: RuleMeta = RuleMeta {
+    id: "non-string-value",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    scope: Scope::Object,
+    summary: "a plain scalar that Kubernetes' YAML 1.1 reads as a boolean, number or null where a string is needed",
+    doc: include_str!("../../rules/non-string-value.md"),
+};
+
+pub struct NonStringValue;
+
+/// What a message calls the field a scalar sits in.
+#[derive(Clone, Copy)]
+struct Field {
+    what: &'static str,
+}
+
+const LABELS: Field = Field { what: "labels need" };
+const ANNOTATIONS: Field = Field { what: "annotations need" };
+const SELECTOR: Field = Field { what: "selectors need" };
+const NODE_SELECTOR: Field = Field { what: "`nodeSelector` needs" };
+const ENV: Field = Field { what: "env values need" };
+const ARGS: Field = Field { what: "`command` and `args` need" };
+const DATA: Field = Field { what: "`data` needs" };
+
+fn quoted(v: &str) -> String {
+    if v.contains('"') || v.contains('\\') {
+        format!("'{}'", v.replace('\'', "''"))
+    } else {
+        format!("\"{v}\"")
+    }
+}
+
+struct Checker<'a, 'b> {
+    cx: &'a ObjectContext<'b>,
+    out: &'a mut Vec<Diagnostic>,
+    seen: Vec<usize>,
+}
+
+impl Checker<'_, '_> {
+    fn scalar(&mut self, node: NodeId, field: Field, is_key: bool) {
+        let doc = self.cx.obj.doc;
+        let node = doc.deref(node);
+        let Some((value, style, tag)) = doc.scalar_parts(node) else { return };
+        let plain = style == Style::Plain;
+        let v11 = resolve(value, plain, tag);
+        if v11.is_str() || (!is_key && v11 == Resolved::Null) {
+            return;
+        }
+        let span = doc.span(node);
+        if self.seen.contains(&span.start) {
+            return;
+        }
+        self.seen.push(span.start);
+        let reader = self.cx.file.reader;
+        let v12 = resolve_with(reader, value, plain, tag);
+        let severity = if reader == Reader::Kustomize && v12.is_str() {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        let shown = if value.is_empty() { "~".to_string() } else { value.to_string() };
+        let becomes = match &v11 {
+            Resolved::SpecialFloat(_) => format!("{v11}, which cannot be converted to JSON"),
+            _ => v11.to_string(),
+        };
+        let mut message = if is_key {
+            match v11.key_string() {
+                Some(k) => format!("key `{shown}` is read as {becomes} and becomes `\"{k}\"`; {} a string key", field.what),
+                None => format!("key `{shown}` is read as {becomes}; {} a string key", field.what),
+            }
+        } else {
+            format!("`{shown}` is read as {becomes}; {} a string", field.what)
+        };
+        if severity == Severity::Warning {
+            message.push_str(" (kustomize reads it as a string, kubectl -f does not)");
+        }
+        let mut d = self.cx.diag(&META, span, message).help(format!("quote it: `{}`", quoted(value)));
+        d.severity = severity;
+        self.out.push(d);
+    }
+
+    fn string_map(&mut self, map: Option<NodeId>, field: Field) {
+        let Some(map) = map else { return };
+        let doc = self.cx.obj.doc;
+        for &(k, v) in doc.raw_entries(map) {
+            if matches!(doc.scalar_parts(k), Some(("<<", Style::Plain, None))) {
+                continue;
+            }
+            self.scalar(k, field, true);
+            self.scalar(v, field, false);
+        }
+    }
+
+    fn metadata(&mut self, meta: Option<NodeId>) {
+        let Some(meta) = meta else { return };
+        let doc = self.cx.obj.doc;
+        self.string_map(doc.get(meta, "labels"), LABELS);
+        self.string_map(doc.get(meta, "annotations"), ANNOTATIONS);
+    }
+
+    fn label_selector(&mut self, sel: Option<NodeId>) {
+        let Some(sel) = sel else { return };
+        let doc = self.cx.obj.doc;
+        self.string_map(doc.get(sel, "matchLabels"), SELECTOR);
+        if let Some(me) = doc.get(sel, "matchExpressions") {
+            for &e in doc.items(me) {
+                if let Some(vals) = doc.get(e, "values") {
+                    for &v in doc.items(vals) {
+                        self.scalar(v, SELECTOR, false);
+                    }
+                }
+            }
+        }
+    }
+
+    fn pod_spec(&mut self, spec: Option<NodeId>) {
+        let Some(spec) = spec else { return };
+        let doc = self.cx.obj.doc;
+        self.string_map(doc.get(spec, "nodeSelector"), NODE_SELECTOR);
+        for list in ["containers", "initContainers", "ephemeralContainers"] {
+            let Some(cs) = doc.get(spec, list) else { continue };
+            for &c in doc.items(cs) {
+                if let Some(env) = doc.get(c, "env") {
+                    for &e in doc.items(env) {
+                        if let Some(v) = doc.get(e, "value") {
+                            self.scalar(v, ENV, false);
+                        }
+                    }
+                }
+                for key in ["command", "args"] {
+                    if let Some(a) = doc.get(c, key) {
+                        for &item in doc.items(a) {
+                            self.scalar(item, ARGS, false);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn template(&mut self, template: Option<NodeId>) {
+        let Some(t) = template else { return };
+        let doc = self.cx.obj.doc;
+        self.metadata(doc.get(t, "metadata"));
+        self.pod_spec(doc.get(t, "spec"));
+    }
+}
+
+impl Rule for NonStringValue {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let obj = cx.obj;
+        let doc = obj.doc;
+        let mut ck = Checker { cx, out, seen: Vec::new() };
+        ck.metadata(obj.metadata());
+        let spec = obj.spec();
+        match (obj.group(), obj.kind) {
+            ("", "ConfigMap") => {
+                ck.string_map(doc.get(obj.root, "data"), DATA);
+            }
+            ("", "Secret") => {
+                ck.string_map(doc.get(obj.root, "data"), DATA);
+                ck.string_map(doc.get(obj.root, "stringData"), Field { what: "`stringData` needs" });
+            }
+            ("", "Service") => {
+                ck.string_map(spec.and_then(|s| doc.get(s, "selector")), SELECTOR);
+            }
+            ("", "Pod") => ck.pod_spec(spec),
+            _ => {}
+        }
+        if let Some(w) = workload::lookup(&obj) {
+            if w.kind != "Pod" && !w.template.is_empty() && w.template.last() == Some(&"template") {
+                ck.template(doc.path(obj.root, w.template));
+            }
+            let selector = spec.and_then(|s| doc.get(s, "selector"));
+            match w.selector {
+                workload::SelectorKind::Label { .. } | workload::SelectorKind::Generated => {
+                    ck.label_selector(selector)
+                }
+                workload::SelectorKind::Map => ck.string_map(selector, SELECTOR),
+                _ => {}
+            }
+            if w.kind == "CronJob" {
+                ck.metadata(doc.path(obj.root, &["spec", "jobTemplate", "metadata"]));
+            }
+            if w.kind == "StatefulSet" {
+                if let Some(vcts) = spec.and_then(|s| doc.get(s, "volumeClaimTemplates")) {
+                    for &vct in doc.items(vcts) {
+                        ck.metadata(doc.get(vct, "metadata"));
+                    }
+                }
+            }
+        }
+    }
+}

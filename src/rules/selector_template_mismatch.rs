@@ -1,0 +1,125 @@
+use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::selector::{Selector, label_selector, string_pairs};
+use crate::model::workload::{self, SelectorKind};
+
+static META: RuleMeta = RuleMeta {
+    id: "selector-template-mismatch",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    scope: Scope::Object,
+    summary: "a workload whose selector does not select its own pod template",
+    doc: include_str!("../../rules/selector-template-mismatch.md"),
+};
+
+pub struct SelectorTemplateMismatch;
+
+const IMMUTABLE: &str = "apps/v1 selectors are immutable: changing the selector of an applied object means deleting and re-creating it";
+
+impl Rule for SelectorTemplateMismatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        if cx.file.partial {
+            return;
+        }
+        let obj = cx.obj;
+        let doc = obj.doc;
+        let Some(w) = workload::lookup(&obj) else { return };
+        let Some((spec_key, spec)) = doc.get_entry(obj.root, "spec") else { return };
+        if !doc.is_map(spec) {
+            return;
+        }
+        let entry = doc.get_entry(spec, "selector").filter(|(_, v)| !doc.is_null(*v));
+        let template = w.pod_template(&obj);
+        let labels_related = |d: Diagnostic| match template.labels_entry {
+            Some((k, v)) => d.related(cx.file.at(doc.field_span(k, v)), "pod template labels"),
+            None => d,
+        };
+        let kind_lower = obj.kind.to_ascii_lowercase();
+        let selector: Selector = match (w.selector, entry) {
+            (SelectorKind::Label { .. }, None) => {
+                let rollout_ref = obj.kind == "Rollout" && doc.get(spec, "workloadRef").is_some();
+                if (obj.api_version == "apps/v1" || obj.kind == "Rollout") && !rollout_ref {
+                    out.push(
+                        cx.diag(&META, doc.field_span(spec_key, spec), format!("spec.selector: Required value: a {} in {} needs `spec.selector`", obj.kind, obj.api_version))
+                            .help("add `spec.selector.matchLabels` equal to the pod template's labels"),
+                    );
+                }
+                return;
+            }
+            (SelectorKind::Label { .. }, Some((_, v))) if w.kind != "Rollout" || template.template.is_some() => {
+                label_selector(doc, v)
+            }
+            (SelectorKind::Map, Some((_, v))) => {
+                let pairs = string_pairs(doc, v);
+                if pairs.is_empty() {
+                    return;
+                }
+                Selector::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            }
+            (SelectorKind::Generated, entry) => {
+                let manual = doc.path(spec, &["manualSelector"]).and_then(|n| doc.scalar(n)) == Some("true");
+                match (manual, entry) {
+                    (false, Some((k, v))) => {
+                        out.push(
+                            cx.diag(&META, doc.field_span(k, v), "spec.selector: Invalid value: `selector` not auto-generated; a Job selector needs `spec.manualSelector: true`")
+                                .help("remove `spec.selector` and let the API server generate it, or set `spec.manualSelector: true`"),
+                        );
+                        return;
+                    }
+                    (true, None) => {
+                        out.push(
+                            cx.diag(&META, doc.field_span(spec_key, spec), "spec.selector: Required value: `manualSelector: true` needs `spec.selector`")
+                                .help("add `spec.selector.matchLabels` equal to the pod template's labels"),
+                        );
+                        return;
+                    }
+                    (true, Some((_, v))) => label_selector(doc, v),
+                    (false, None) => return,
+                }
+            }
+            (SelectorKind::JobTemplate, _) => {
+                if let Some((k, v)) = doc.path(spec, &["jobTemplate", "spec"]).and_then(|s| doc.get_entry(s, "selector")) {
+                    out.push(
+                        cx.diag(&META, doc.field_span(k, v), "spec.jobTemplate.spec.selector: Invalid value: `selector` will be auto-generated")
+                            .help("remove it: a CronJob's jobs get a generated selector"),
+                    );
+                }
+                return;
+            }
+            _ => return,
+        };
+        let Some((sel_key, sel_val)) = entry else { return };
+        let span = doc.field_span(sel_key, sel_val);
+        if selector.is_empty() && matches!(w.selector, SelectorKind::Label { .. }) {
+            if obj.api_version == "apps/v1" {
+                out.push(
+                    cx.diag(&META, span, format!("spec.selector: Invalid value: empty selector is invalid for {}", if kind_lower == "replicaset" { "deployment" } else { &kind_lower }))
+                        .help("select the pod template's labels with `matchLabels`"),
+                );
+            }
+            return;
+        }
+        if selector.matches(&template.labels) {
+            return;
+        }
+        let failing: Vec<String> = selector
+            .requirements
+            .iter()
+            .filter(|r| !r.matches(&template.labels))
+            .map(|r| format!("`{r}`"))
+            .collect();
+        let mut d = cx
+            .diag(
+                &META,
+                span,
+                format!("`selector` does not match template `labels`: {} not satisfied by the pod template", failing.join(", ")),
+            )
+            .help(format!("make the selector and `{}.metadata.labels` agree; {IMMUTABLE}", w.template.join(".")));
+        d = labels_related(d);
+        out.push(d);
+    }
+}

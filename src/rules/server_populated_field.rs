@@ -1,0 +1,72 @@
+use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::workload;
+use crate::yaml::NodeId;
+
+static META: RuleMeta = RuleMeta {
+    id: "server-populated-field",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    scope: Scope::Object,
+    summary: "`status` and server-written metadata: traces of a `kubectl get -o yaml` dump",
+    doc: include_str!("../../rules/server-populated-field.md"),
+};
+
+pub struct ServerPopulatedField;
+
+const SERVER_METADATA: &[&str] = &[
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+];
+
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+fn check_metadata(cx: &ObjectContext<'_>, meta: Option<NodeId>, prefix: &str, out: &mut Vec<Diagnostic>) {
+    let Some(meta) = meta else { return };
+    let doc = cx.obj.doc;
+    for &(k, v) in doc.raw_entries(meta) {
+        let Some(name) = doc.str(k) else { continue };
+        if SERVER_METADATA.contains(&name) {
+            out.push(
+                cx.diag(&META, doc.field_span(k, v), format!("`{prefix}metadata.{name}` is written by the server"))
+                    .help("remove it: the API server sets it, and a stale value in git only causes conflicts"),
+            );
+        }
+    }
+    if let Some((k, v)) = doc.get(meta, "annotations").and_then(|a| doc.get_entry(a, LAST_APPLIED)) {
+        out.push(
+            cx.diag(&META, doc.field_span(k, v), format!("annotation `{LAST_APPLIED}` is written by `kubectl apply`"))
+                .help("remove it: kubectl writes it on every apply, and it counts against the 256 KiB annotation limit"),
+        );
+    }
+}
+
+impl Rule for ServerPopulatedField {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let obj = cx.obj;
+        let doc = obj.doc;
+        if let Some((k, v)) = doc.get_entry(obj.root, "status") {
+            out.push(
+                cx.diag(&META, doc.field_span(k, v), "`status` is written by the server; a `kubectl get -o yaml` dump left it here")
+                    .help("remove it: the server ignores `status` on apply"),
+            );
+        }
+        check_metadata(cx, obj.metadata(), "", out);
+        if let Some(w) = workload::lookup(&obj) {
+            if w.template.last() == Some(&"template") {
+                let t = doc.path(obj.root, w.template);
+                check_metadata(cx, t.and_then(|t| doc.get(t, "metadata")), &format!("{}.", w.template.join(".")), out);
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+use super::{FixAvailability, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::inventory::Inventory;
+use crate::model::selector::{Requirement, Selector};
+
+static META: RuleMeta = RuleMeta {
+    id: "service-selector-no-match",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    scope: Scope::Inventory,
+    summary: "a Service whose selector matches no pod template, so it gets no endpoints",
+    doc: include_str!("../../rules/service-selector-no-match.md"),
+};
+
+pub struct ServiceSelectorNoMatch;
+
+fn templates(n: usize) -> String {
+    match n {
+        0 => "none".to_string(),
+        1 => "1 template".to_string(),
+        n => format!("{n} templates"),
+    }
+}
+
+impl Rule for ServiceSelectorNoMatch {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_inventory(&self, inv: &Inventory, out: &mut Vec<Diagnostic>) {
+        for svc in &inv.objects {
+            if svc.partial {
+                continue;
+            }
+            let Some(facts) = &svc.service else { continue };
+            let selector = Selector::from_pairs(facts.selector.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            if inv.matching(&svc.namespaces, &selector).next().is_some() {
+                continue;
+            }
+            let counts: Vec<(String, usize)> = selector
+                .requirements
+                .iter()
+                .map(|r| {
+                    let one = Selector { requirements: vec![r.clone()] };
+                    (r.to_string(), inv.matching(&svc.namespaces, &one).count())
+                })
+                .collect();
+            let parts: Vec<String> = counts
+                .iter()
+                .map(|(r, n)| format!("`{r}` matches {}", templates(*n)))
+                .collect();
+            let message = if selector.requirements.len() == 1 {
+                format!("selector `{selector}` matches no pod template")
+            } else {
+                format!("selector matches no pod template: {}", parts.join(", "))
+            };
+            let mut d = Diagnostic::new(META.id, META.severity, facts.selector_at.clone(), message)
+                .object(Some(svc.info.clone()));
+            // the nearest miss: the pod source satisfying the most requirements
+            let best = inv
+                .pod_sources(&svc.namespaces)
+                .filter_map(|o| {
+                    let pods = o.pods.as_ref()?;
+                    let n = selector.requirements.iter().filter(|r| r.matches(&pods.labels)).count();
+                    (n > 0).then_some((n, o))
+                })
+                .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.at.path.cmp(&a.1.at.path)));
+            match best {
+                Some((_, o)) => {
+                    let pods = o.pods.as_ref();
+                    let missing: Vec<&Requirement> = selector
+                        .requirements
+                        .iter()
+                        .filter(|r| pods.is_some_and(|p| !r.matches(&p.labels)))
+                        .collect();
+                    let differ: Vec<String> = missing
+                        .iter()
+                        .map(|r| match pods.and_then(|p| p.labels.get(&r.key)) {
+                            Some(crate::model::selector::PodLabel::Exact(v)) => format!("`{}` is `{v}`", r.key),
+                            _ => format!("`{}` is missing", r.key),
+                        })
+                        .collect();
+                    let name = format!("{}/{}", o.info.kind, o.info.name.as_deref().unwrap_or("?"));
+                    let at = pods.and_then(|p| p.labels_at.clone()).unwrap_or_else(|| o.at.clone());
+                    d = d.related(at, format!("closest pod template, {name}: {}", differ.join(", ")));
+                    d = d.help(format!(
+                        "make the selector equal to the pod labels of {name}, or fix the labels there"
+                    ));
+                }
+                None => {
+                    d = d.help("no workload in the linted files has any of these labels; check the label names, or lint the files that hold the workload too");
+                }
+            }
+            out.push(d);
+        }
+    }
+}

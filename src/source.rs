@@ -1,0 +1,150 @@
+//! Source text positions: byte spans and the line index that turns them into line and column.
+
+use serde::Serialize;
+
+/// A byte range in a file, `end` exclusive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+    pub fn len(self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One end of a span as users see it: byte offset, 1-based line, 1-based column in code points.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub offset: usize,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A span resolved to positions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub start: Position,
+    pub end: Position,
+}
+
+/// Line starts of a text, computed once; positions are found by binary search.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+    bom: bool,
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> LineIndex<'a> {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        LineIndex {
+            text,
+            starts,
+            bom: text.starts_with('\u{feff}'),
+        }
+    }
+
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The position of a byte offset (clamped to the text and to a character boundary).
+    pub fn position(&self, offset: usize) -> Position {
+        let mut offset = offset.min(self.text.len());
+        while offset > 0 && !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let mut line_start = self.starts[line];
+        if line == 0 && self.bom {
+            line_start = line_start.max('\u{feff}'.len_utf8()).min(offset);
+        }
+        let column = self.text[line_start..offset].chars().count() + 1;
+        Position {
+            offset,
+            line: line + 1,
+            column,
+        }
+    }
+
+    pub fn location(&self, span: Span) -> Location {
+        Location {
+            start: self.position(span.start),
+            end: self.position(span.end),
+        }
+    }
+
+    /// Byte offset where the line holding `offset` starts.
+    pub fn line_start(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => self.starts[i],
+            Err(i) => self.starts[i - 1],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_positions() {
+        let idx = LineIndex::new("a: 1\nbb: 2\n");
+        assert_eq!(idx.position(0), Position { offset: 0, line: 1, column: 1 });
+        assert_eq!(idx.position(5), Position { offset: 5, line: 2, column: 1 });
+        assert_eq!(idx.position(9), Position { offset: 9, line: 2, column: 5 });
+    }
+
+    #[test]
+    fn multibyte_columns_count_code_points() {
+        let text = "name: \"héllo wörld\" x: 1\n";
+        let idx = LineIndex::new(text);
+        let off = text.find('x').unwrap();
+        assert_eq!(idx.position(off).column, 21);
+    }
+
+    #[test]
+    fn crlf_is_one_line_end() {
+        let text = "a: 1\r\nb: 2\r\n";
+        let idx = LineIndex::new(text);
+        let off = text.find('b').unwrap();
+        assert_eq!(idx.position(off), Position { offset: 6, line: 2, column: 1 });
+    }
+
+    #[test]
+    fn lone_cr_is_not_a_line_end() {
+        let text = "a: 1\rb: 2\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.position(5).line, 1);
+        assert_eq!(idx.position(5).column, 6);
+    }
+
+    #[test]
+    fn bom_is_not_counted() {
+        let text = "\u{feff}kind: x\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.position(3), Position { offset: 3, line: 1, column: 1 });
+        assert_eq!(idx.position(9).column, 7);
+    }
+}

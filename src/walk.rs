@@ -1,0 +1,115 @@
+//! Which files to read: directories walked with real ignore-file rules, sorted.
+
+use ignore::WalkBuilder;
+use ignore::overrides::OverrideBuilder;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Input {
+    File(PathBuf),
+    /// Standard input, with the name it is reported under.
+    Stdin(String),
+}
+
+impl Input {
+    pub fn display(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Stdin(name) => name.clone(),
+        }
+    }
+}
+
+pub struct WalkOptions<'a> {
+    pub exclude: &'a [String],
+    pub no_ignore: bool,
+    pub stdin_filename: Option<&'a str>,
+}
+
+pub fn is_manifest_name(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// The files to lint, sorted, and the paths that could not be walked.
+pub fn discover(paths: &[PathBuf], opts: &WalkOptions<'_>) -> (Vec<Input>, Vec<(String, String)>) {
+    let mut files: Vec<Input> = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            files.push(Input::Stdin(opts.stdin_filename.unwrap_or("-").to_string()));
+            continue;
+        }
+        let meta = match std::fs::metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                errors.push((path.display().to_string(), e.to_string()));
+                continue;
+            }
+        };
+        if !meta.is_dir() {
+            // a file named explicitly is always read
+            files.push(Input::File(path.clone()));
+            continue;
+        }
+        let mut builder = WalkBuilder::new(path);
+        builder
+            .follow_links(false)
+            .require_git(false)
+            .standard_filters(!opts.no_ignore)
+            .hidden(true)
+            .sort_by_file_name(|a, b| a.cmp(b));
+        if !opts.exclude.is_empty() {
+            let mut ob = OverrideBuilder::new(path);
+            for glob in opts.exclude {
+                if let Err(e) = ob.add(&format!("!{glob}")) {
+                    errors.push((glob.clone(), format!("invalid --exclude glob: {e}")));
+                }
+            }
+            match ob.build() {
+                Ok(o) => {
+                    builder.overrides(o);
+                }
+                Err(e) => errors.push((path.display().to_string(), format!("invalid --exclude glob: {e}"))),
+            }
+        }
+        for entry in builder.build() {
+            match entry {
+                Ok(entry) => {
+                    let Some(ft) = entry.file_type() else { continue };
+                    if ft.is_file() && is_manifest_name(entry.path()) {
+                        files.push(Input::File(entry.into_path()));
+                    }
+                }
+                Err(e) => {
+                    let p = match &e {
+                        ignore::Error::WithPath { path, .. } => path.display().to_string(),
+                        _ => path.display().to_string(),
+                    };
+                    errors.push((p, e.to_string()));
+                }
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    (files, errors)
+}
+
+/// Whether a file sits in a Helm chart's `templates/` folder.
+pub fn is_helm_template(path: &Path) -> bool {
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d.file_name().is_some_and(|n| n == "templates") {
+            if let Some(chart) = d.parent() {
+                if chart.join("Chart.yaml").is_file() || chart.join("Chart.yml").is_file() {
+                    return true;
+                }
+            }
+        }
+        dir = d.parent();
+    }
+    false
+}

@@ -1,0 +1,232 @@
+//! The spanned node tree: one arena per document, nodes addressed by index.
+
+use crate::source::Span;
+
+pub type NodeId = u32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+    Folded,
+}
+
+#[derive(Clone, Debug)]
+pub enum NodeKind {
+    Scalar { value: Box<str>, style: Style },
+    Map { entries: Vec<(NodeId, NodeId)>, flow: bool },
+    Seq { items: Vec<NodeId>, flow: bool },
+    Alias { target: Option<NodeId> },
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+    /// explicit tag, `!!str` form for the core schema
+    pub tag: Option<Box<str>>,
+}
+
+/// One YAML document.
+pub struct Document {
+    pub nodes: Vec<Node>,
+    pub root: Option<NodeId>,
+    pub span: Span,
+    pub explicit_start: bool,
+}
+
+/// A mapping entry reached through `Document::entries`, merge keys applied.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    pub key: NodeId,
+    pub value: NodeId,
+}
+
+impl Document {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    /// Follows an alias to its target (one step: aliases cannot be anchored).
+    pub fn deref(&self, id: NodeId) -> NodeId {
+        match self.node(id).kind {
+            NodeKind::Alias { target: Some(t) } => t,
+            _ => id,
+        }
+    }
+
+    pub fn span(&self, id: NodeId) -> Span {
+        self.node(id).span
+    }
+
+    /// The scalar text of a node (through aliases), or `None` for collections.
+    pub fn scalar(&self, id: NodeId) -> Option<&str> {
+        match &self.node(self.deref(id)).kind {
+            NodeKind::Scalar { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// A scalar's text, style and tag.
+    pub fn scalar_parts(&self, id: NodeId) -> Option<(&str, Style, Option<&str>)> {
+        let n = self.node(self.deref(id));
+        match &n.kind {
+            NodeKind::Scalar { value, style } => Some((value, *style, n.tag.as_deref())),
+            _ => None,
+        }
+    }
+
+    /// A scalar that reads as a string where Kubernetes reads it; `None` otherwise.
+    pub fn str(&self, id: NodeId) -> Option<&str> {
+        let (v, style, tag) = self.scalar_parts(id)?;
+        super::resolve::resolve(v, style == Style::Plain, tag)
+            .is_str()
+            .then_some(v)
+    }
+
+    pub fn is_null(&self, id: NodeId) -> bool {
+        match self.scalar_parts(id) {
+            Some((v, style, tag)) => {
+                super::resolve::resolve(v, style == Style::Plain, tag)
+                    == super::resolve::Resolved::Null
+            }
+            None => false,
+        }
+    }
+
+    pub fn is_map(&self, id: NodeId) -> bool {
+        matches!(self.node(self.deref(id)).kind, NodeKind::Map { .. })
+    }
+
+    /// The entries of a mapping as written (no merges), in order.
+    pub fn raw_entries(&self, id: NodeId) -> &[(NodeId, NodeId)] {
+        match &self.node(self.deref(id)).kind {
+            NodeKind::Map { entries, .. } => entries,
+            _ => &[],
+        }
+    }
+
+    /// The items of a sequence.
+    pub fn items(&self, id: NodeId) -> &[NodeId] {
+        match &self.node(self.deref(id)).kind {
+            NodeKind::Seq { items, .. } => items,
+            _ => &[],
+        }
+    }
+
+    fn is_merge_key(&self, key: NodeId) -> bool {
+        matches!(self.scalar_parts(key), Some(("<<", Style::Plain, None)) | Some((_, _, Some("!!merge"))))
+    }
+
+    /// The effective entries of a mapping in go-yaml v2's order: merge keys (`<<`) are
+    /// expanded where they stand, and a later key replaces an earlier one. Merged maps are
+    /// followed to a bounded depth.
+    pub fn entries(&self, id: NodeId) -> Vec<Entry> {
+        let mut out: Vec<Entry> = Vec::new();
+        self.collect_entries(id, &mut out, 0);
+        out
+    }
+
+    fn collect_entries(&self, id: NodeId, out: &mut Vec<Entry>, depth: usize) {
+        if depth > 8 {
+            return;
+        }
+        for &(k, v) in self.raw_entries(id) {
+            if self.is_merge_key(k) {
+                let target = self.deref(v);
+                match &self.node(target).kind {
+                    NodeKind::Map { .. } => self.collect_entries(target, out, depth + 1),
+                    NodeKind::Seq { items, .. } => {
+                        for &item in items.iter().rev() {
+                            self.collect_entries(self.deref(item), out, depth + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            let name = self.key_name(k);
+            out.retain(|e| self.key_name(e.key) != name);
+            out.push(Entry { key: k, value: v });
+        }
+    }
+
+    /// The name a key has once Kubernetes converts the document to JSON.
+    pub fn key_name(&self, key: NodeId) -> Option<String> {
+        let (v, style, tag) = self.scalar_parts(key)?;
+        let r = super::resolve::resolve(v, style == Style::Plain, tag);
+        match r {
+            super::resolve::Resolved::Str => Some(v.to_string()),
+            other => other.key_string(),
+        }
+    }
+
+    /// The value of `key` in a mapping (merge keys applied, the last occurrence wins).
+    pub fn get(&self, map: NodeId, key: &str) -> Option<NodeId> {
+        let map = self.deref(map);
+        let raw = self.raw_entries(map);
+        let has_merge = raw.iter().any(|(k, _)| self.is_merge_key(*k));
+        if !has_merge {
+            return raw
+                .iter()
+                .rev()
+                .find(|(k, _)| self.key_is(*k, key))
+                .map(|(_, v)| *v);
+        }
+        self.entries(map)
+            .into_iter()
+            .rev()
+            .find(|e| self.key_is(e.key, key))
+            .map(|e| e.value)
+    }
+
+    /// The key node and value node of `key`.
+    pub fn get_entry(&self, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
+        let map = self.deref(map);
+        self.raw_entries(map)
+            .iter()
+            .rev()
+            .find(|(k, _)| self.key_is(*k, key))
+            .copied()
+            .or_else(|| {
+                self.entries(map)
+                    .into_iter()
+                    .rev()
+                    .find(|e| self.key_is(e.key, key))
+                    .map(|e| (e.key, e.value))
+            })
+    }
+
+    fn key_is(&self, k: NodeId, key: &str) -> bool {
+        match self.scalar_parts(k) {
+            Some((v, Style::Plain, None)) => {
+                v == key && super::resolve::resolve_plain(v).is_str()
+            }
+            Some((v, _, tag)) => v == key && tag.is_none_or(|t| t == "!!str"),
+            None => false,
+        }
+    }
+
+    /// Follows a path of keys from `from`.
+    pub fn path(&self, from: NodeId, keys: &[&str]) -> Option<NodeId> {
+        let mut cur = from;
+        for k in keys {
+            cur = self.get(cur, k)?;
+        }
+        Some(cur)
+    }
+
+    /// A string value at a path.
+    pub fn path_str(&self, from: NodeId, keys: &[&str]) -> Option<&str> {
+        self.path(from, keys).and_then(|n| self.str(n))
+    }
+
+    /// The span from a key to the end of its value: how a finding about a field is placed.
+    pub fn field_span(&self, key: NodeId, value: NodeId) -> crate::source::Span {
+        let k = self.span(key);
+        let v = self.span(value);
+        k.to(v)
+    }
+}
