@@ -56,13 +56,24 @@ impl Rule for ServiceSelectorNoMatch {
             };
             let mut d = Diagnostic::new(META.id, META.severity, facts.selector_at.clone(), message)
                 .object(Some(svc.info.clone()));
-            // the nearest miss: the pod source satisfying the most requirements
+            // the nearest miss: most requirements satisfied, then most selector keys present,
+            // then the closest values
             let best = inv
                 .pod_sources(&svc.namespaces)
                 .filter_map(|o| {
                     let pods = o.pods.as_ref()?;
-                    let n = selector.requirements.iter().filter(|r| r.matches(&pods.labels)).count();
-                    (n > 0).then_some((n, o))
+                    let satisfied = selector.requirements.iter().filter(|r| r.matches(&pods.labels)).count();
+                    let mut keys = 0;
+                    let mut closeness = 0.0;
+                    for r in &selector.requirements {
+                        if let Some(have) = pods.labels.get(&r.key) {
+                            keys += 1;
+                            if let (crate::model::selector::PodLabel::Exact(v), Some(want)) = (have, r.values.first()) {
+                                closeness += strsim::normalized_levenshtein(v, want);
+                            }
+                        }
+                    }
+                    (keys > 0).then_some(((satisfied, keys, (closeness * 1000.0) as u64), o))
                 })
                 .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.at.path.cmp(&a.1.at.path)));
             match best {

@@ -1,0 +1,89 @@
+#![allow(dead_code)]
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn kure() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kure"))
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str], cwd: Option<&Path>) -> Run {
+    let mut cmd = kure();
+    cmd.args(args).env("NO_COLOR", "1").stdin(Stdio::null());
+    if let Some(d) = cwd {
+        cmd.current_dir(d);
+    }
+    to_run(cmd.output().expect("run kure"))
+}
+
+pub fn run_stdin(args: &[&str], input: &[u8]) -> Run {
+    use std::io::Write;
+    let mut child = kure()
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kure");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    to_run(child.wait_with_output().unwrap())
+}
+
+fn to_run(o: Output) -> Run {
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// `kure lint --format json` on paths; the parsed document.
+pub fn lint_json(paths: &[&str], extra: &[&str], cwd: Option<&Path>) -> (i32, serde_json::Value) {
+    let mut args = vec!["lint", "--format", "json"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(paths);
+    let r = run(&args, cwd);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("bad json ({e}): {}\n{}", r.stdout, r.stderr));
+    (r.code, v)
+}
+
+/// `(rule, line, column)` of every diagnostic.
+pub fn findings(v: &serde_json::Value) -> Vec<(String, u64, u64)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["span"]["start"]["line"].as_u64().unwrap(),
+                d["span"]["start"]["column"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn corpus() -> Option<PathBuf> {
+    let p = repo_root().join("../shared/corpus");
+    p.is_dir().then_some(p)
+}
