@@ -118,8 +118,6 @@ fn operator_labels(o: &Object<'_>, app: &str) -> Vec<(String, PodLabel)> {
     ];
     out.extend(any(&[
         "controller-revision-hash",
-        "statefulset.kubernetes.io/pod-name",
-        "apps.kubernetes.io/pod-index",
         "operator.prometheus.io/name",
         "operator.prometheus.io/shard",
     ]));
