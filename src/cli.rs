@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "kure", version, about = "Lint Kubernetes manifests in GitOps repositories, with Kubernetes' exact semantics")]
+#[command(
+    name = "kure",
+    version,
+    about = "Lint Kubernetes manifests in GitOps repositories, with Kubernetes' exact semantics"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

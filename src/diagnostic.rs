@@ -79,7 +79,12 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(rule: &'static str, severity: Severity, at: Located, message: impl Into<String>) -> Diagnostic {
+    pub fn new(
+        rule: &'static str,
+        severity: Severity,
+        at: Located,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             rule,
             severity,

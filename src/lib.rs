@@ -40,7 +40,12 @@ pub fn rules_listing(format: RulesFormat) -> String {
             let mut s = String::new();
             for r in rules::RULES {
                 let m = r.meta();
-                s.push_str(&format!("{:<28} {:<8} {}\n", m.id, m.severity.as_str(), m.summary));
+                s.push_str(&format!(
+                    "{:<28} {:<8} {}\n",
+                    m.id,
+                    m.severity.as_str(),
+                    m.summary
+                ));
             }
             s
         }
@@ -80,7 +85,11 @@ fn parse_format(spec: &str) -> Result<(Format, Option<String>), String> {
         "human" => Format::Human,
         "concise" => Format::Concise,
         "json" => Format::Json,
-        other => return Err(format!("unknown format `{other}`: expected human, concise or json")),
+        other => {
+            return Err(format!(
+                "unknown format `{other}`: expected human, concise or json"
+            ));
+        }
     };
     Ok((f, file))
 }
@@ -89,7 +98,10 @@ fn run_lint(args: LintArgs) -> Result<u8, String> {
     let formats = if args.format.is_empty() {
         vec![(Format::Human, None)]
     } else {
-        args.format.iter().map(|f| parse_format(f)).collect::<Result<Vec<_>, _>>()?
+        args.format
+            .iter()
+            .map(|f| parse_format(f))
+            .collect::<Result<Vec<_>, _>>()?
     };
     let opts = lint::LintOptions {
         paths: args.paths,
@@ -103,7 +115,9 @@ fn run_lint(args: LintArgs) -> Result<u8, String> {
     let mut sources = report::human::Sources::new(result.stdin.clone());
     let mut wants_summary = false;
     for (format, file) in &formats {
-        let color = file.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let color = file.is_none()
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let text = match format {
             Format::Human => {
                 wants_summary = true;
@@ -116,13 +130,15 @@ fn run_lint(args: LintArgs) -> Result<u8, String> {
             Format::Json => report::json::render(&result.diagnostics, &result.summary),
         };
         match file {
-            Some(path) => std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}"))?,
+            Some(path) => {
+                std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}"))?
+            }
             None => {
                 let mut out = std::io::stdout().lock();
-                if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                    if e.kind() != std::io::ErrorKind::BrokenPipe {
-                        return Err(format!("cannot write output: {e}"));
-                    }
+                if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush())
+                    && e.kind() != std::io::ErrorKind::BrokenPipe
+                {
+                    return Err(format!("cannot write output: {e}"));
                 }
             }
         }
@@ -131,10 +147,23 @@ fn run_lint(args: LintArgs) -> Result<u8, String> {
         for e in &result.summary.errors {
             eprintln!("{}: error: {}", e.path, e.message);
         }
-        eprintln!("{}", report::summary_line(&result.summary, &result.diagnostics));
+        eprintln!(
+            "{}",
+            report::summary_line(&result.summary, &result.diagnostics)
+        );
     }
     if !result.summary.errors.is_empty() {
         return Ok(2);
     }
-    Ok(if result.diagnostics.iter().any(|d| d.severity >= Severity::Error) { 1 } else { 0 })
+    Ok(
+        if result
+            .diagnostics
+            .iter()
+            .any(|d| d.severity >= Severity::Error)
+        {
+            1
+        } else {
+            0
+        },
+    )
 }

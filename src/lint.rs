@@ -88,7 +88,11 @@ impl Selection {
             selected && !ignore.iter().any(|x| x == id || x == "ALL")
         };
         Ok(Selection {
-            enabled: rules::RULES.iter().copied().filter(|r| on(r.meta().id)).collect(),
+            enabled: rules::RULES
+                .iter()
+                .copied()
+                .filter(|r| on(r.meta().id))
+                .collect(),
             parse_errors: on(rules::PARSE_ERROR.id),
         })
     }
@@ -101,13 +105,19 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
         no_ignore: opts.no_ignore,
         stdin_filename: opts.stdin_filename.as_deref(),
     };
-    let paths = if opts.paths.is_empty() { vec![PathBuf::from(".")] } else { opts.paths.clone() };
+    let paths = if opts.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        opts.paths.clone()
+    };
     let (inputs, walk_errors) = walk::discover(&paths, &walk_opts);
     let mut kustomization_paths: Vec<PathBuf> = inputs
         .iter()
         .filter_map(|i| match i {
             Input::File(p) if kustomize::is_kustomization(p) => Some(p.clone()),
-            Input::Stdin(name) if kustomize::is_kustomization(Path::new(name)) => Some(PathBuf::from(name)),
+            Input::Stdin(name) if kustomize::is_kustomization(Path::new(name)) => {
+                Some(PathBuf::from(name))
+            }
             _ => None,
         })
         .collect();
@@ -158,8 +168,14 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
         summary.objects += r.objects;
         match &r.class {
             Class::Linted => summary.linted += 1,
-            Class::Skipped(reason) => summary.skipped.push(Skipped { path: r.path.to_string(), reason }),
-            Class::Error(message) => summary.errors.push(FileError { path: r.path.to_string(), message: message.clone() }),
+            Class::Skipped(reason) => summary.skipped.push(Skipped {
+                path: r.path.to_string(),
+                reason,
+            }),
+            Class::Error(message) => summary.errors.push(FileError {
+                path: r.path.to_string(),
+                message: message.clone(),
+            }),
         }
         diagnostics.append(&mut r.diagnostics);
         inventory.objects.append(&mut r.facts);
@@ -173,7 +189,11 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let stdin = stdin.and_then(|(name, bytes)| Some((name, decode(bytes.ok()?).ok()?)));
-    Ok(LintResult { diagnostics, summary, stdin })
+    Ok(LintResult {
+        diagnostics,
+        summary,
+        stdin,
+    })
 }
 
 fn read_input(input: &Input) -> Result<Vec<u8>, String> {
@@ -210,7 +230,10 @@ fn read_input(input: &Input) -> Result<Vec<u8>, String> {
 /// Decodes a file's bytes, or says why it cannot be linted.
 pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(format!("file is over kure's {} MiB limit for one manifest", MAX_FILE_BYTES / (1024 * 1024)));
+        return Err(format!(
+            "file is over kure's {} MiB limit for one manifest",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
     }
     if let Some(i) = memchr::memchr(0, &bytes) {
         let line = bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -223,13 +246,24 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     })
 }
 
-fn lint_input(input: &Input, bytes: Result<Vec<u8>, String>, kz: &Kustomize, selection: &Selection) -> FileResult {
+fn lint_input(
+    input: &Input,
+    bytes: Result<Vec<u8>, String>,
+    kz: &Kustomize,
+    selection: &Selection,
+) -> FileResult {
     let path: Arc<str> = input.display().into();
     let fs_path = match input {
         Input::File(p) => p.clone(),
         Input::Stdin(n) => PathBuf::from(n),
     };
-    let mut result = FileResult { path: path.clone(), class: Class::Linted, diagnostics: Vec::new(), facts: Vec::new(), objects: 0 };
+    let mut result = FileResult {
+        path: path.clone(),
+        class: Class::Linted,
+        diagnostics: Vec::new(),
+        facts: Vec::new(),
+        objects: 0,
+    };
     if walk::is_helm_template(&fs_path) {
         result.class = Class::Skipped("helm-template");
         return result;
@@ -259,13 +293,19 @@ fn lint_text(
     result: &mut FileResult,
 ) {
     let stream = yaml::parse(text, yaml::Limits::default());
-    let has_object = stream.documents.iter().any(crate::model::object::is_object_document);
+    let has_object = stream
+        .documents
+        .iter()
+        .any(crate::model::object::is_object_document);
     if !stream.errors.is_empty() && text.contains("{{") {
         result.class = Class::Skipped("go-template");
         return;
     }
     if stream.errors.is_empty() && !has_object {
-        let empty = stream.documents.iter().all(|d| d.root.is_none_or(|r| d.is_null(r)));
+        let empty = stream
+            .documents
+            .iter()
+            .all(|d| d.root.is_none_or(|r| d.is_null(r)));
         result.class = Class::Skipped(if empty { "empty" } else { "not-kubernetes" });
         return;
     }
@@ -274,7 +314,11 @@ fn lint_text(
     let file = FileContext {
         path,
         index: &index,
-        reader: if role.is_some_and(|r| r.kustomize) { Reader::Kustomize } else { Reader::Kubernetes },
+        reader: if role.is_some_and(|r| r.kustomize) {
+            Reader::Kustomize
+        } else {
+            Reader::Kubernetes
+        },
         partial,
     };
     if selection.parse_errors {
@@ -286,7 +330,12 @@ fn lint_text(
             );
         }
     }
-    let dir_group = GroupKey::Directory(kustomize::normalize(fs_path).parent().map(Path::to_path_buf).unwrap_or_default());
+    let dir_group = GroupKey::Directory(
+        kustomize::normalize(fs_path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+    );
     for doc in &stream.documents {
         let dcx = DocContext { file: &file, doc };
         for rule in &selection.enabled {
@@ -308,14 +357,24 @@ fn lint_text(
 }
 
 /// What cross-file rules keep of an object.
-fn facts(file: &FileContext<'_>, obj: &crate::model::Object<'_>, role: Option<&kustomize::FileRole>, dir_group: &GroupKey) -> ObjectFacts {
+fn facts(
+    file: &FileContext<'_>,
+    obj: &crate::model::Object<'_>,
+    role: Option<&kustomize::FileRole>,
+    dir_group: &GroupKey,
+) -> ObjectFacts {
     let doc = obj.doc;
     let own_ns = obj.namespace().map(str::to_string);
     let groups: Vec<(GroupKey, Option<String>)> = match role {
         Some(r) if !r.groups.is_empty() => r
             .groups
             .iter()
-            .map(|(g, ns)| (GroupKey::Kustomization(*g), ns.clone().or_else(|| own_ns.clone())))
+            .map(|(g, ns)| {
+                (
+                    GroupKey::Kustomization(*g),
+                    ns.clone().or_else(|| own_ns.clone()),
+                )
+            })
             .collect(),
         _ => vec![(dir_group.clone(), own_ns.clone())],
     };
@@ -340,11 +399,16 @@ fn facts(file: &FileContext<'_>, obj: &crate::model::Object<'_>, role: Option<&k
             }
         }
         let workload_ref = (w.kind == "Rollout" && template.template.is_none())
-            .then(|| doc.path_str(obj.root, &["spec", "workloadRef", "name"]).map(str::to_string))
+            .then(|| {
+                doc.path_str(obj.root, &["spec", "workloadRef", "name"])
+                    .map(str::to_string)
+            })
             .flatten();
         PodFacts {
             labels,
-            labels_at: template.labels_entry.map(|(k, v)| file.at(doc.field_span(k, v))),
+            labels_at: template
+                .labels_entry
+                .map(|(k, v)| file.at(doc.field_span(k, v))),
             workload_ref,
         }
     });
@@ -355,7 +419,10 @@ fn facts(file: &FileContext<'_>, obj: &crate::model::Object<'_>, role: Option<&k
             .filter(|_| !external)
             .and_then(|(k, v)| {
                 let selector = string_pairs(doc, v);
-                (!selector.is_empty()).then(|| ServiceFacts { selector, selector_at: file.at(doc.field_span(k, v)) })
+                (!selector.is_empty()).then(|| ServiceFacts {
+                    selector,
+                    selector_at: file.at(doc.field_span(k, v)),
+                })
             })
     } else {
         None

@@ -111,9 +111,30 @@ mod tests {
     #[test]
     fn ascii_positions() {
         let idx = LineIndex::new("a: 1\nbb: 2\n");
-        assert_eq!(idx.position(0), Position { offset: 0, line: 1, column: 1 });
-        assert_eq!(idx.position(5), Position { offset: 5, line: 2, column: 1 });
-        assert_eq!(idx.position(9), Position { offset: 9, line: 2, column: 5 });
+        assert_eq!(
+            idx.position(0),
+            Position {
+                offset: 0,
+                line: 1,
+                column: 1
+            }
+        );
+        assert_eq!(
+            idx.position(5),
+            Position {
+                offset: 5,
+                line: 2,
+                column: 1
+            }
+        );
+        assert_eq!(
+            idx.position(9),
+            Position {
+                offset: 9,
+                line: 2,
+                column: 5
+            }
+        );
     }
 
     #[test]
@@ -129,7 +150,14 @@ mod tests {
         let text = "a: 1\r\nb: 2\r\n";
         let idx = LineIndex::new(text);
         let off = text.find('b').unwrap();
-        assert_eq!(idx.position(off), Position { offset: 6, line: 2, column: 1 });
+        assert_eq!(
+            idx.position(off),
+            Position {
+                offset: 6,
+                line: 2,
+                column: 1
+            }
+        );
     }
 
     #[test]
@@ -144,7 +172,14 @@ mod tests {
     fn bom_is_not_counted() {
         let text = "\u{feff}kind: x\n";
         let idx = LineIndex::new(text);
-        assert_eq!(idx.position(3), Position { offset: 3, line: 1, column: 1 });
+        assert_eq!(
+            idx.position(3),
+            Position {
+                offset: 3,
+                line: 1,
+                column: 1
+            }
+        );
         assert_eq!(idx.position(9).column, 7);
     }
 }

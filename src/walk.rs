@@ -72,13 +72,18 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions<'_>) -> (Vec<Input>, Vec<(
                 Ok(o) => {
                     builder.overrides(o);
                 }
-                Err(e) => errors.push((path.display().to_string(), format!("invalid --exclude glob: {e}"))),
+                Err(e) => errors.push((
+                    path.display().to_string(),
+                    format!("invalid --exclude glob: {e}"),
+                )),
             }
         }
         for entry in builder.build() {
             match entry {
                 Ok(entry) => {
-                    let Some(ft) = entry.file_type() else { continue };
+                    let Some(ft) = entry.file_type() else {
+                        continue;
+                    };
                     if ft.is_file() && is_manifest_name(entry.path()) {
                         files.push(Input::File(entry.into_path()));
                     }
@@ -102,12 +107,11 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions<'_>) -> (Vec<Input>, Vec<(
 pub fn is_helm_template(path: &Path) -> bool {
     let mut dir = path.parent();
     while let Some(d) = dir {
-        if d.file_name().is_some_and(|n| n == "templates") {
-            if let Some(chart) = d.parent() {
-                if chart.join("Chart.yaml").is_file() || chart.join("Chart.yml").is_file() {
-                    return true;
-                }
-            }
+        if d.file_name().is_some_and(|n| n == "templates")
+            && let Some(chart) = d.parent()
+            && (chart.join("Chart.yaml").is_file() || chart.join("Chart.yml").is_file())
+        {
+            return true;
         }
         dir = d.parent();
     }

@@ -4,7 +4,9 @@ mod common;
 use common::*;
 
 fn has(v: &serde_json::Value, rule: &str, line: u64, col: u64) -> bool {
-    findings(v).iter().any(|(r, l, c)| r == rule && *l == line && *c == col)
+    findings(v)
+        .iter()
+        .any(|(r, l, c)| r == rule && *l == line && *c == col)
 }
 
 fn rules_of(v: &serde_json::Value) -> Vec<String> {
@@ -31,8 +33,18 @@ fn example_repo_findings_and_exit_code() {
     got.sort();
     let p = |f: &str| format!("testdata/example/dockercoins/{f}");
     let mut want = vec![
-        (p("hasher.yaml"), "selector-template-mismatch".to_string(), 10, 3),
-        (p("rng-service.yaml"), "non-string-value".to_string(), 10, 13),
+        (
+            p("hasher.yaml"),
+            "selector-template-mismatch".to_string(),
+            10,
+            3,
+        ),
+        (
+            p("rng-service.yaml"),
+            "non-string-value".to_string(),
+            10,
+            13,
+        ),
         (p("rng.yaml"), "server-populated-field".to_string(), 8, 3),
         (p("rng.yaml"), "server-populated-field".to_string(), 9, 3),
         (p("rng.yaml"), "server-populated-field".to_string(), 14, 3),
@@ -41,7 +53,12 @@ fn example_repo_findings_and_exit_code() {
         (p("rng.yaml"), "field-not-for-kind".to_string(), 18, 3),
         (p("rng.yaml"), "field-not-for-kind".to_string(), 23, 3),
         (p("rng.yaml"), "server-populated-field".to_string(), 39, 1),
-        (p("webui-service.yaml"), "service-selector-no-match".to_string(), 8, 3),
+        (
+            p("webui-service.yaml"),
+            "service-selector-no-match".to_string(),
+            8,
+            3,
+        ),
     ];
     want.sort();
     assert_eq!(got, want);
@@ -51,7 +68,12 @@ fn example_repo_findings_and_exit_code() {
     assert_eq!(s["skipped"].as_array().unwrap().len(), 6);
     assert_eq!(s["findings"]["error"], 6);
     assert_eq!(s["findings"]["warning"], 5);
-    let skipped: Vec<&str> = s["skipped"].as_array().unwrap().iter().map(|x| x["reason"].as_str().unwrap()).collect();
+    let skipped: Vec<&str> = s["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["reason"].as_str().unwrap())
+        .collect();
     assert!(skipped.contains(&"helm-template"));
 }
 
@@ -59,7 +81,12 @@ fn example_repo_findings_and_exit_code() {
 fn json_shape_follows_the_contract() {
     let (_, v) = lint_json(&["testdata/example/dockercoins"], &[], Some(&repo_root()));
     assert_eq!(v["version"], 1);
-    let d = v["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "service-selector-no-match").unwrap();
+    let d = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "service-selector-no-match")
+        .unwrap();
     assert_eq!(d["severity"], "error");
     assert_eq!(d["object"]["kind"], "Service");
     assert_eq!(d["object"]["apiVersion"], "v1");
@@ -72,8 +99,15 @@ fn json_shape_follows_the_contract() {
     let rel = &d["related"][0];
     assert_eq!(rel["path"], "testdata/example/dockercoins/webui.yaml");
     assert_eq!(rel["span"]["start"]["line"], 12);
-    assert!(rel["message"].as_str().unwrap().contains("`app` is `webui`"));
-    for key in ["files", "linted", "objects", "skipped", "errors", "findings", "fixes"] {
+    assert!(
+        rel["message"]
+            .as_str()
+            .unwrap()
+            .contains("`app` is `webui`")
+    );
+    for key in [
+        "files", "linted", "objects", "skipped", "errors", "findings", "fixes",
+    ] {
         assert!(!v["summary"][key].is_null(), "summary.{key}");
     }
     assert_eq!(v["summary"]["fixes"]["applied"], 0);
@@ -81,20 +115,48 @@ fn json_shape_follows_the_contract() {
 
 #[test]
 fn concise_format_and_summary_line() {
-    let r = run(&["lint", "--format", "concise", "testdata/example/dockercoins/rng-service.yaml", "testdata/example/dockercoins/rng.yaml"], Some(&repo_root()));
+    let r = run(
+        &[
+            "lint",
+            "--format",
+            "concise",
+            "testdata/example/dockercoins/rng-service.yaml",
+            "testdata/example/dockercoins/rng.yaml",
+        ],
+        Some(&repo_root()),
+    );
     assert_eq!(r.code, 1);
     assert!(r.stdout.lines().any(|l| l == "testdata/example/dockercoins/rng-service.yaml:10:13: error[non-string-value] `yes` is read as boolean true; selectors need a string"), "{}", r.stdout);
-    assert!(r.stderr.contains("2 files: 2 linted, 0 skipped, 0 unreadable; 2 objects; 4 errors, 5 warnings"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "2 files: 2 linted, 0 skipped, 0 unreadable; 2 objects; 4 errors, 5 warnings"
+        ),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn human_format_shows_snippet_and_help() {
-    let r = run(&["lint", "testdata/example/dockercoins/rng-service.yaml", "testdata/example/dockercoins/rng.yaml"], Some(&repo_root()));
+    let r = run(
+        &[
+            "lint",
+            "testdata/example/dockercoins/rng-service.yaml",
+            "testdata/example/dockercoins/rng.yaml",
+        ],
+        Some(&repo_root()),
+    );
     assert_eq!(r.code, 1);
-    assert!(r.stdout.contains("rng-service.yaml:10:13: `yes` is read as boolean true"));
+    assert!(
+        r.stdout
+            .contains("rng-service.yaml:10:13: `yes` is read as boolean true")
+    );
     assert!(r.stdout.contains("10 │     active: yes"));
     assert!(r.stdout.contains("help: quote it: `\"yes\"`"));
-    assert!(!r.stdout.contains("\u{1b}["), "no colour when NO_COLOR is set or not a terminal");
+    assert!(
+        !r.stdout.contains("\u{1b}["),
+        "no colour when NO_COLOR is set or not a terminal"
+    );
 }
 
 #[test]
@@ -102,10 +164,21 @@ fn format_to_file() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.json");
     let spec = format!("json={}", out.display());
-    let r = run(&["lint", "--format", "concise", "--format", &spec, "testdata/example/dockercoins/hasher.yaml"], Some(&repo_root()));
+    let r = run(
+        &[
+            "lint",
+            "--format",
+            "concise",
+            "--format",
+            &spec,
+            "testdata/example/dockercoins/hasher.yaml",
+        ],
+        Some(&repo_root()),
+    );
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("error[selector-template-mismatch]"));
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
     assert_eq!(v["diagnostics"][0]["rule"], "selector-template-mismatch");
     let r = run(&["lint", "--format", "xml", "."], None);
     assert_eq!(r.code, 2);
@@ -118,15 +191,27 @@ fn clean_files_exit_zero_and_missing_paths_exit_two() {
     assert_eq!(findings(&v), vec![]);
     let r = run(&["lint", "does/not/exist.yaml"], None);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("does/not/exist.yaml: error:"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("does/not/exist.yaml: error:"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn select_and_ignore() {
-    let (_, v) = lint_json(&["testdata/example/dockercoins/rng.yaml"], &["--select", "field-not-for-kind"], Some(&repo_root()));
+    let (_, v) = lint_json(
+        &["testdata/example/dockercoins/rng.yaml"],
+        &["--select", "field-not-for-kind"],
+        Some(&repo_root()),
+    );
     assert!(rules_of(&v).iter().all(|r| r == "field-not-for-kind"));
     assert_eq!(rules_of(&v).len(), 3);
-    let (code, v) = lint_json(&["testdata/example/dockercoins/rng.yaml"], &["--ignore", "field-not-for-kind,server-populated-field"], Some(&repo_root()));
+    let (code, v) = lint_json(
+        &["testdata/example/dockercoins/rng.yaml"],
+        &["--ignore", "field-not-for-kind,server-populated-field"],
+        Some(&repo_root()),
+    );
     assert_eq!(code, 0);
     assert!(rules_of(&v).is_empty());
     let r = run(&["lint", "--select", "nope", "."], None);
@@ -137,10 +222,25 @@ fn select_and_ignore() {
 #[test]
 fn stdin_with_a_name() {
     let text = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    on: yes\n";
-    let r = run_stdin(&["lint", "--format", "concise", "--stdin-filename", "k8s/cm.yaml", "-"], text);
+    let r = run_stdin(
+        &[
+            "lint",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "k8s/cm.yaml",
+            "-",
+        ],
+        text,
+    );
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("k8s/cm.yaml:6:5: error[non-string-value] key `on` is read as boolean true and becomes `\"true\"`"), "{}", r.stdout);
-    assert!(r.stdout.contains("k8s/cm.yaml:6:9: error[non-string-value] `yes`"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("k8s/cm.yaml:6:9: error[non-string-value] `yes`"),
+        "{}",
+        r.stdout
+    );
     let r = run_stdin(&["lint", "--stdin-filename", "k8s/cm.yaml", "-"], text);
     assert!(r.stdout.contains("6 │     on: yes"), "{}", r.stdout);
 }
@@ -157,18 +257,34 @@ fn spans_are_exact_with_bom_crlf_and_multibyte_text() {
     assert_eq!(&text[off..off + 2], "on");
     assert_eq!(d["span"]["end"]["column"], 10);
     // a multi-byte value before the finding on the same line
-    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, annotations: {é: \"ü\", b: 0777}}\n";
+    let text =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, annotations: {é: \"ü\", b: 0777}}\n";
     write(dir.path(), "cm.yaml", text);
     let (_, v) = lint_json(&["cm.yaml"], &[], Some(dir.path()));
     // `é` is not a valid annotation key (ASCII only), and `0777` is an integer
-    assert_eq!(findings(&v), vec![("invalid-label".to_string(), 3, 35), ("non-string-value".to_string(), 3, 46)]);
-    assert!(v["diagnostics"][1]["message"].as_str().unwrap().contains("integer 511"));
+    assert_eq!(
+        findings(&v),
+        vec![
+            ("invalid-label".to_string(), 3, 35),
+            ("non-string-value".to_string(), 3, 46)
+        ]
+    );
+    assert!(
+        v["diagnostics"][1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("integer 511")
+    );
 }
 
 #[test]
 fn parse_error_position_and_later_documents_still_checked() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "f.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: [x, y\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  labels: {k: off}\n");
+    write(
+        dir.path(),
+        "f.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: [x, y\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n  labels: {k: off}\n",
+    );
     let (code, v) = lint_json(&["f.yaml"], &[], Some(dir.path()));
     assert_eq!(code, 1);
     let f = findings(&v);
@@ -181,16 +297,43 @@ fn parse_error_position_and_later_documents_still_checked() {
 fn kustomize_read_files_get_a_warning_for_yaml11_only_booleans() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "kustomization.yaml", "resources:\n- cm.yaml\n");
-    write(dir.path(), "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    a: yes\n    b: true\n");
+    write(
+        dir.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    a: yes\n    b: true\n",
+    );
     let (code, v) = lint_json(&["."], &[], Some(dir.path()));
-    let sev: Vec<(u64, String)> = v["diagnostics"].as_array().unwrap().iter().map(|d| (d["span"]["start"]["line"].as_u64().unwrap(), d["severity"].as_str().unwrap().to_string())).collect();
-    assert_eq!(sev, vec![(6, "warning".to_string()), (7, "error".to_string())]);
+    let sev: Vec<(u64, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["span"]["start"]["line"].as_u64().unwrap(),
+                d["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sev,
+        vec![(6, "warning".to_string()), (7, "error".to_string())]
+    );
     assert_eq!(code, 1);
     // the same file outside any kustomization: both are errors
     let other = tempfile::tempdir().unwrap();
-    write(other.path(), "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    a: yes\n    b: true\n");
+    write(
+        other.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    a: yes\n    b: true\n",
+    );
     let (_, v) = lint_json(&["."], &[], Some(other.path()));
-    assert!(v["diagnostics"].as_array().unwrap().iter().all(|d| d["severity"] == "error"));
+    assert!(
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["severity"] == "error")
+    );
 }
 
 const DEPLOY_NS_B: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: b\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: web, image: nginx}]\n";
@@ -199,18 +342,39 @@ const DEPLOY_NS_B: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  n
 fn services_select_only_in_their_namespace() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "deploy.yaml", DEPLOY_NS_B);
-    write(dir.path(), "svc-a.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-a\n  namespace: a\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n");
-    write(dir.path(), "svc-b.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-b\n  namespace: b\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n");
-    write(dir.path(), "svc-any.yaml", "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-any\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n");
+    write(
+        dir.path(),
+        "svc-a.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-a\n  namespace: a\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n",
+    );
+    write(
+        dir.path(),
+        "svc-b.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-b\n  namespace: b\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n",
+    );
+    write(
+        dir.path(),
+        "svc-any.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web-any\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n",
+    );
     let (_, v) = lint_json(&["."], &[], Some(dir.path()));
-    let paths: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
+    let paths: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, vec!["./svc-a.yaml"]);
 }
 
 #[test]
 fn services_that_are_not_findings() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: ext}\nspec:\n  type: ExternalName\n  externalName: db.example.com\n  selector: {app: nothing}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: manual}\nspec:\n  ports: [{port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: quoted}\nspec:\n  selector: {app: \"web\"}\n");
+    write(
+        dir.path(),
+        "svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: ext}\nspec:\n  type: ExternalName\n  externalName: db.example.com\n  selector: {app: nothing}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: manual}\nspec:\n  ports: [{port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: quoted}\nspec:\n  selector: {app: \"web\"}\n",
+    );
     write(dir.path(), "deploy.yaml", DEPLOY_NS_B);
     let (code, v) = lint_json(&["."], &[], Some(dir.path()));
     assert_eq!(findings(&v), vec![]);
@@ -220,12 +384,32 @@ fn services_that_are_not_findings() {
 #[test]
 fn controller_and_operator_labels_are_selectable() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "sts.yaml", "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: redis}\nspec:\n  replicas: 3\n  serviceName: redis\n  selector: {matchLabels: {app: redis}}\n  template:\n    metadata: {labels: {app: redis}}\n    spec: {containers: [{name: r, image: redis}]}\n");
-    write(dir.path(), "svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: redis-2}\nspec:\n  selector: {statefulset.kubernetes.io/pod-name: redis-2}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: redis-3}\nspec:\n  selector: {statefulset.kubernetes.io/pod-name: redis-3}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: prom}\nspec:\n  selector: {app.kubernetes.io/name: prometheus, prometheus: k8s}\n");
-    write(dir.path(), "prom.yaml", "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s}\nspec:\n  podMetadata:\n    labels: {app.kubernetes.io/component: prometheus}\n");
+    write(
+        dir.path(),
+        "sts.yaml",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: redis}\nspec:\n  replicas: 3\n  serviceName: redis\n  selector: {matchLabels: {app: redis}}\n  template:\n    metadata: {labels: {app: redis}}\n    spec: {containers: [{name: r, image: redis}]}\n",
+    );
+    write(
+        dir.path(),
+        "svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: redis-2}\nspec:\n  selector: {statefulset.kubernetes.io/pod-name: redis-2}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: redis-3}\nspec:\n  selector: {statefulset.kubernetes.io/pod-name: redis-3}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: prom}\nspec:\n  selector: {app.kubernetes.io/name: prometheus, prometheus: k8s}\n",
+    );
+    write(
+        dir.path(),
+        "prom.yaml",
+        "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata: {name: k8s}\nspec:\n  podMetadata:\n    labels: {app.kubernetes.io/component: prometheus}\n",
+    );
     let (_, v) = lint_json(&["."], &[], Some(dir.path()));
-    assert_eq!(findings(&v), vec![("service-selector-no-match".to_string(), 11, 3)]);
-    assert!(v["diagnostics"][0]["message"].as_str().unwrap().contains("redis-3"));
+    assert_eq!(
+        findings(&v),
+        vec![("service-selector-no-match".to_string(), 11, 3)]
+    );
+    assert!(
+        v["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("redis-3")
+    );
 }
 
 #[test]
@@ -298,10 +482,19 @@ spec:
     spec: {containers: [{name: c, image: i}]}
 ";
     write(dir.path(), "w.yaml", cases);
-    let (_, v) = lint_json(&["w.yaml"], &["--select", "selector-template-mismatch"], Some(dir.path()));
+    let (_, v) = lint_json(
+        &["w.yaml"],
+        &["--select", "selector-template-mismatch"],
+        Some(dir.path()),
+    );
     let lines: Vec<u64> = findings(&v).iter().map(|f| f.1).collect();
     assert_eq!(lines, vec![13, 22, 41, 49], "{v}");
-    let msgs: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap()).collect();
+    let msgs: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
     assert!(msgs[1].contains("not auto-generated"));
     assert!(msgs[2].contains("empty selector is invalid for deployment"));
     assert!(msgs[3].contains("Required value"));
@@ -310,35 +503,73 @@ spec:
 #[test]
 fn duplicate_keys_and_merge_overrides() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "d.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: &l\n    a: b\ndata:\n  <<: {k: v}\n  k: override\n  z: 1\n  z: 2\n");
-    let (_, v) = lint_json(&["d.yaml"], &["--select", "duplicate-key"], Some(dir.path()));
+    write(
+        dir.path(),
+        "d.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: &l\n    a: b\ndata:\n  <<: {k: v}\n  k: override\n  z: 1\n  z: 2\n",
+    );
+    let (_, v) = lint_json(
+        &["d.yaml"],
+        &["--select", "duplicate-key"],
+        Some(dir.path()),
+    );
     assert_eq!(findings(&v), vec![("duplicate-key".to_string(), 11, 3)]);
-    assert_eq!(v["diagnostics"][0]["related"][0]["span"]["start"]["line"], 10);
+    assert_eq!(
+        v["diagnostics"][0]["related"][0]["span"]["start"]["line"],
+        10
+    );
 }
 
 #[test]
 fn duplicate_objects_follow_apply_groups() {
     let dir = tempfile::tempdir().unwrap();
     let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n";
-    write(dir.path(), "base/kustomization.yaml", "resources: [cm.yaml]\n");
+    write(
+        dir.path(),
+        "base/kustomization.yaml",
+        "resources: [cm.yaml]\n",
+    );
     write(dir.path(), "base/cm.yaml", cm);
-    write(dir.path(), "overlays/a/kustomization.yaml", "namespace: a\nresources: [../../base]\n");
-    write(dir.path(), "overlays/b/kustomization.yaml", "namespace: b\nresources: [../../base]\n");
+    write(
+        dir.path(),
+        "overlays/a/kustomization.yaml",
+        "namespace: a\nresources: [../../base]\n",
+    );
+    write(
+        dir.path(),
+        "overlays/b/kustomization.yaml",
+        "namespace: b\nresources: [../../base]\n",
+    );
     write(dir.path(), "plain/one.yaml", cm);
     write(dir.path(), "plain/two.yaml", cm);
     let (_, v) = lint_json(&["."], &[], Some(dir.path()));
     assert_eq!(findings(&v), vec![("duplicate-object".to_string(), 4, 3)]);
     assert_eq!(v["diagnostics"][0]["path"], "./plain/two.yaml");
-    assert_eq!(v["diagnostics"][0]["related"][0]["path"], "./plain/one.yaml");
+    assert_eq!(
+        v["diagnostics"][0]["related"][0]["path"],
+        "./plain/one.yaml"
+    );
 }
 
 #[test]
 fn patches_are_partial_objects() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "kustomization.yaml", "resources: [deploy.yaml]\npatches:\n- path: patch.yaml\n");
+    write(
+        dir.path(),
+        "kustomization.yaml",
+        "resources: [deploy.yaml]\npatches:\n- path: patch.yaml\n",
+    );
     write(dir.path(), "deploy.yaml", DEPLOY_NS_B);
-    write(dir.path(), "patch.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: b\nspec:\n  replicas: 2\n  template:\n    metadata:\n      labels: {version: v2}\n");
-    write(dir.path(), "svc.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: b}\nspec:\n  selector: {app: web, version: v2}\n");
+    write(
+        dir.path(),
+        "patch.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: b\nspec:\n  replicas: 2\n  template:\n    metadata:\n      labels: {version: v2}\n",
+    );
+    write(
+        dir.path(),
+        "svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: b}\nspec:\n  selector: {app: web, version: v2}\n",
+    );
     let (code, v) = lint_json(&["."], &[], Some(dir.path()));
     assert_eq!(findings(&v), vec![]);
     assert_eq!(code, 0);
@@ -347,13 +578,29 @@ fn patches_are_partial_objects() {
 #[test]
 fn lists_json_and_file_classes() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "list.yaml", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a, labels: {x: 1.0}}\n");
-    write(dir.path(), "cm.json", "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"j\", \"labels\": {\"ok\": true}}}\n");
+    write(
+        dir.path(),
+        "list.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a, labels: {x: 1.0}}\n",
+    );
+    write(
+        dir.path(),
+        "cm.json",
+        "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"j\", \"labels\": {\"ok\": true}}}\n",
+    );
     write(dir.path(), "empty.yaml", "");
     write(dir.path(), "comments.yaml", "# nothing\n---\n");
     write(dir.path(), "values.yaml", "replicas: 1\n");
-    write(dir.path(), "tpl.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Name }}\n{{- if .X }}\n  - bad\n{{ end }}\n");
-    write(dir.path(), "alert.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata:\n  rule: \"{{ $labels.instance }} is down\"\n");
+    write(
+        dir.path(),
+        "tpl.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Name }}\n{{- if .X }}\n  - bad\n{{ end }}\n",
+    );
+    write(
+        dir.path(),
+        "alert.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: alerts}\ndata:\n  rule: \"{{ $labels.instance }} is down\"\n",
+    );
     write(dir.path(), "notes.txt", "not yaml\n");
     let (_, v) = lint_json(&["."], &[], Some(dir.path()));
     assert!(has(&v, "non-string-value", 6, 35), "{v}");
@@ -361,14 +608,27 @@ fn lists_json_and_file_classes() {
     let s = &v["summary"];
     assert_eq!(s["files"], 7);
     assert_eq!(s["linted"], 3);
-    let mut reasons: Vec<(String, String)> = s["skipped"].as_array().unwrap().iter().map(|x| (x["path"].as_str().unwrap().to_string(), x["reason"].as_str().unwrap().to_string())).collect();
+    let mut reasons: Vec<(String, String)> = s["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["path"].as_str().unwrap().to_string(),
+                x["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
     reasons.sort();
-    assert_eq!(reasons, vec![
-        ("./comments.yaml".to_string(), "empty".to_string()),
-        ("./empty.yaml".to_string(), "empty".to_string()),
-        ("./tpl.yaml".to_string(), "go-template".to_string()),
-        ("./values.yaml".to_string(), "not-kubernetes".to_string()),
-    ]);
+    assert_eq!(
+        reasons,
+        vec![
+            ("./comments.yaml".to_string(), "empty".to_string()),
+            ("./empty.yaml".to_string(), "empty".to_string()),
+            ("./tpl.yaml".to_string(), "go-template".to_string()),
+            ("./values.yaml".to_string(), "not-kubernetes".to_string()),
+        ]
+    );
 }
 
 #[test]
@@ -390,16 +650,25 @@ fn ignore_files_exclude_and_no_ignore() {
 
 #[test]
 fn output_order_is_deterministic() {
-    let a = run(&["lint", "--format", "concise", "testdata/example"], Some(&repo_root()));
+    let a = run(
+        &["lint", "--format", "concise", "testdata/example"],
+        Some(&repo_root()),
+    );
     for _ in 0..3 {
-        let b = run(&["lint", "--format", "concise", "testdata/example"], Some(&repo_root()));
+        let b = run(
+            &["lint", "--format", "concise", "testdata/example"],
+            Some(&repo_root()),
+        );
         assert_eq!(a.stdout, b.stdout);
     }
     let mut sorted: Vec<&str> = a.stdout.lines().collect();
     let orig = sorted.clone();
     sorted.sort_by_key(|l| {
         let mut it = l.splitn(3, ':');
-        (it.next().unwrap().to_string(), it.next().unwrap().parse::<u64>().unwrap())
+        (
+            it.next().unwrap().to_string(),
+            it.next().unwrap().parse::<u64>().unwrap(),
+        )
     });
     assert_eq!(orig, sorted);
 }
@@ -408,6 +677,12 @@ fn output_order_is_deterministic() {
 fn rules_listing() {
     let r = run(&["rules"], None);
     assert_eq!(r.code, 0);
-    assert!(r.stdout.lines().next().unwrap().starts_with("service-selector-no-match"));
+    assert!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("service-selector-no-match")
+    );
     assert_eq!(r.stdout.lines().count(), 9);
 }

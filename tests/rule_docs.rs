@@ -14,7 +14,10 @@ struct Doc {
 fn read_docs() -> Vec<Doc> {
     let mut out = Vec::new();
     let dir = repo_root().join("rules");
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         let text = std::fs::read_to_string(&p).unwrap();
@@ -36,7 +39,11 @@ fn read_docs() -> Vec<Doc> {
                 blocks.push((info.trim().to_string(), code));
             }
         }
-        out.push(Doc { id, front: front.to_string(), blocks });
+        out.push(Doc {
+            id,
+            front: front.to_string(),
+            blocks,
+        });
     }
     out
 }
@@ -47,7 +54,12 @@ fn every_rule_has_a_doc_and_every_doc_a_rule() {
     let r = run(&["rules", "--format", "json"], None);
     assert_eq!(r.code, 0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let rules: BTreeSet<String> = v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect();
+    let rules: BTreeSet<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(docs, rules);
 }
 
@@ -56,29 +68,54 @@ fn front_matter_agrees_with_the_registry() {
     let r = run(&["rules", "--format", "json"], None);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     for doc in read_docs() {
-        let rule = v.as_array().unwrap().iter().find(|r| r["id"] == doc.id.as_str()).unwrap();
+        let rule = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == doc.id.as_str())
+            .unwrap();
         assert!(doc.front.contains(&format!("id: {}", doc.id)), "{}", doc.id);
-        assert!(doc.front.contains(&format!("severity: {}", rule["severity"].as_str().unwrap())), "{}", doc.id);
-        assert!(doc.front.contains(&format!("fix: {}", rule["fix"].as_str().unwrap())), "{}", doc.id);
+        assert!(
+            doc.front
+                .contains(&format!("severity: {}", rule["severity"].as_str().unwrap())),
+            "{}",
+            doc.id
+        );
+        assert!(
+            doc.front
+                .contains(&format!("fix: {}", rule["fix"].as_str().unwrap())),
+            "{}",
+            doc.id
+        );
     }
 }
 
 #[test]
 fn bad_examples_fire_and_good_examples_do_not() {
     for doc in read_docs() {
-        let bad = doc.blocks.iter().find(|(k, _)| k == "bad").unwrap_or_else(|| panic!("{}: no bad block", doc.id));
-        let good = doc.blocks.iter().find(|(k, _)| k == "good").unwrap_or_else(|| panic!("{}: no good block", doc.id));
+        let bad = doc
+            .blocks
+            .iter()
+            .find(|(k, _)| k == "bad")
+            .unwrap_or_else(|| panic!("{}: no bad block", doc.id));
+        let good = doc
+            .blocks
+            .iter()
+            .find(|(k, _)| k == "good")
+            .unwrap_or_else(|| panic!("{}: no good block", doc.id));
         for (kind, code, want) in [("bad", &bad.1, true), ("good", &good.1, false)] {
             let dir = tempfile::tempdir().unwrap();
             write(dir.path(), "example.yaml", code);
-            for (i, (_, ctx)) in doc.blocks.iter().filter(|(k, _)| k == "context").enumerate() {
+            for (i, (_, ctx)) in doc
+                .blocks
+                .iter()
+                .filter(|(k, _)| k == "context")
+                .enumerate()
+            {
                 write(dir.path(), &format!("context-{i}.yaml"), ctx);
             }
             let (_, v) = lint_json(&["."], &[], Some(dir.path()));
-            let ours: Vec<_> = findings(&v)
-                .into_iter()
-                .filter(|(_, _, _)| true)
-                .collect();
+            let ours: Vec<_> = findings(&v).into_iter().filter(|(_, _, _)| true).collect();
             let fired: Vec<_> = v["diagnostics"]
                 .as_array()
                 .unwrap()
@@ -87,9 +124,18 @@ fn bad_examples_fire_and_good_examples_do_not() {
                 .map(|d| d["rule"].as_str().unwrap().to_string())
                 .collect();
             if want {
-                assert_eq!(fired, vec![doc.id.clone()], "{}: `bad` should give exactly one finding of this rule and nothing else: {ours:?}", doc.id);
+                assert_eq!(
+                    fired,
+                    vec![doc.id.clone()],
+                    "{}: `bad` should give exactly one finding of this rule and nothing else: {ours:?}",
+                    doc.id
+                );
             } else {
-                assert!(fired.is_empty(), "{}: `{kind}` should be clean: {fired:?}", doc.id);
+                assert!(
+                    fired.is_empty(),
+                    "{}: `{kind}` should be clean: {fired:?}",
+                    doc.id
+                );
             }
         }
     }

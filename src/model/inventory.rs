@@ -80,25 +80,35 @@ impl Inventory {
             .objects
             .iter()
             .filter(|o| o.info.kind == "Deployment" && !o.partial)
-            .filter_map(|o| Some((o.info.name.clone()?, (o.namespaces.clone(), o.pods.as_ref()?.labels.clone()))))
+            .filter_map(|o| {
+                Some((
+                    o.info.name.clone()?,
+                    (o.namespaces.clone(), o.pods.as_ref()?.labels.clone()),
+                ))
+            })
             .collect();
         for o in &mut self.objects {
-            let Some(pods) = o.pods.as_mut() else { continue };
-            if !o.partial {
-                if let Some(extra) = o.info.name.as_ref().and_then(|n| patch_labels.get(&(o.info.kind.clone(), n.clone()))) {
-                    for (k, v) in extra {
-                        pods.labels.add_missing(k, v.clone());
-                    }
+            let Some(pods) = o.pods.as_mut() else {
+                continue;
+            };
+            if !o.partial
+                && let Some(extra) = o
+                    .info
+                    .name
+                    .as_ref()
+                    .and_then(|n| patch_labels.get(&(o.info.kind.clone(), n.clone())))
+            {
+                for (k, v) in extra {
+                    pods.labels.add_missing(k, v.clone());
                 }
             }
-            if let Some(target) = &pods.workload_ref {
-                if let Some((ns, labels)) = deployments.get(target) {
-                    if namespaces_meet(ns, &o.namespaces) {
-                        for (k, v) in &labels.0 {
-                            if k != "pod-template-hash" {
-                                pods.labels.add_missing(k, v.clone());
-                            }
-                        }
+            if let Some(target) = &pods.workload_ref
+                && let Some((ns, labels)) = deployments.get(target)
+                && namespaces_meet(ns, &o.namespaces)
+            {
+                for (k, v) in &labels.0 {
+                    if k != "pod-template-hash" {
+                        pods.labels.add_missing(k, v.clone());
                     }
                 }
             }
@@ -106,13 +116,20 @@ impl Inventory {
     }
 
     /// Whole objects whose pods could be selected from a Service in `namespaces`.
-    pub fn pod_sources<'a>(&'a self, namespaces: &'a [Option<String>]) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
-        self.objects
-            .iter()
-            .filter(move |o| !o.partial && o.pods.is_some() && namespaces_meet(&o.namespaces, namespaces))
+    pub fn pod_sources<'a>(
+        &'a self,
+        namespaces: &'a [Option<String>],
+    ) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
+        self.objects.iter().filter(move |o| {
+            !o.partial && o.pods.is_some() && namespaces_meet(&o.namespaces, namespaces)
+        })
     }
 
-    pub fn matching<'a>(&'a self, namespaces: &'a [Option<String>], sel: &'a Selector) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
+    pub fn matching<'a>(
+        &'a self,
+        namespaces: &'a [Option<String>],
+        sel: &'a Selector,
+    ) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
         self.pod_sources(namespaces)
             .filter(move |o| o.pods.as_ref().is_some_and(|p| sel.matches(&p.labels)))
     }

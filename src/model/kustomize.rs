@@ -147,7 +147,10 @@ fn walk(
 }
 
 fn is_remote(s: &str) -> bool {
-    s.contains("://") || s.starts_with("github.com/") || s.starts_with("git@") || s.contains("?ref=")
+    s.contains("://")
+        || s.starts_with("github.com/")
+        || s.starts_with("git@")
+        || s.contains("?ref=")
 }
 
 fn read_dir_kustomization(dir: &Path) -> Option<Kustomization> {
@@ -184,7 +187,10 @@ fn read_dir_kustomization(dir: &Path) -> Option<Kustomization> {
             for &item in doc.items(list) {
                 let p = match doc.scalar(item) {
                     Some(s) => path_of(s),
-                    None => doc.get(item, "path").and_then(|p| doc.scalar(p)).and_then(path_of),
+                    None => doc
+                        .get(item, "path")
+                        .and_then(|p| doc.scalar(p))
+                        .and_then(path_of),
                 };
                 if let Some(p) = p {
                     k.patches.push(p);
@@ -193,15 +199,18 @@ fn read_dir_kustomization(dir: &Path) -> Option<Kustomization> {
         }
     }
     if let Some(cl) = doc.get(root, "commonLabels") {
-        k.template_labels.extend(super::selector::string_pairs(doc, cl));
+        k.template_labels
+            .extend(super::selector::string_pairs(doc, cl));
     }
     if let Some(labels) = doc.get(root, "labels") {
         for &entry in doc.items(labels) {
-            let flag = |name: &str| doc.get(entry, name).and_then(|n| doc.scalar(n)) == Some("true");
-            if flag("includeSelectors") || flag("includeTemplates") {
-                if let Some(pairs) = doc.get(entry, "pairs") {
-                    k.template_labels.extend(super::selector::string_pairs(doc, pairs));
-                }
+            let flag =
+                |name: &str| doc.get(entry, name).and_then(|n| doc.scalar(n)) == Some("true");
+            if (flag("includeSelectors") || flag("includeTemplates"))
+                && let Some(pairs) = doc.get(entry, "pairs")
+            {
+                k.template_labels
+                    .extend(super::selector::string_pairs(doc, pairs));
             }
         }
     }

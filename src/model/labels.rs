@@ -2,7 +2,8 @@
 
 const QUALIFIED_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
 const LABEL_VALUE_FMT: &str = "(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?";
-const DNS1123_SUBDOMAIN_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1123_SUBDOMAIN_FMT: &str =
+    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 pub const ANNOTATIONS_MAX_BYTES: usize = 256 * 1024;
 
 fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
@@ -23,7 +24,8 @@ fn is_qualified_name_part(s: &str) -> bool {
     !b.is_empty()
         && alnum(b[0])
         && alnum(b[b.len() - 1])
-        && b.iter().all(|&c| alnum(c) || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter()
+            .all(|&c| alnum(c) || matches!(c, b'-' | b'_' | b'.'))
 }
 
 fn is_dns1123_label(s: &str) -> bool {
@@ -126,7 +128,15 @@ mod tests {
 
     #[test]
     fn valid_keys() {
-        for k in ["app", "app.kubernetes.io/name", "MyName", "my.name", "123-abc", "a", "example.com/MyName"] {
+        for k in [
+            "app",
+            "app.kubernetes.io/name",
+            "MyName",
+            "my.name",
+            "123-abc",
+            "a",
+            "example.com/MyName",
+        ] {
             assert!(label_key_errors(k).is_empty(), "{k}");
         }
         let longest = format!("{}/{}", "a".repeat(253), "b".repeat(63));
@@ -136,10 +146,22 @@ mod tests {
 
     #[test]
     fn invalid_keys() {
-        assert_eq!(label_key_errors("/x"), vec!["prefix part must be non-empty"]);
-        assert_eq!(label_key_errors("x/"), vec!["name part must be non-empty".to_string(), label_key_errors("x/")[1].clone()]);
+        assert_eq!(
+            label_key_errors("/x"),
+            vec!["prefix part must be non-empty"]
+        );
+        assert_eq!(
+            label_key_errors("x/"),
+            vec![
+                "name part must be non-empty".to_string(),
+                label_key_errors("x/")[1].clone()
+            ]
+        );
         assert!(label_key_errors("a/b/c")[0].starts_with("a valid label key must consist"));
-        assert!(label_key_errors("Example.com/x")[0].starts_with("prefix part a lowercase RFC 1123 subdomain"));
+        assert!(
+            label_key_errors("Example.com/x")[0]
+                .starts_with("prefix part a lowercase RFC 1123 subdomain")
+        );
         assert!(label_key_errors(&"a".repeat(64))[0].contains("no more than 63 bytes"));
         assert!(label_key_errors("bad key!")[0].starts_with("name part must consist"));
         assert!(label_key_errors("-app").len() == 1);
@@ -149,9 +171,15 @@ mod tests {
     fn values() {
         assert!(label_value_errors("").is_empty());
         assert!(label_value_errors("v1.2_x-y").is_empty());
-        assert_eq!(label_value_errors(&"a".repeat(64)), vec!["must be no more than 63 bytes"]);
+        assert_eq!(
+            label_value_errors(&"a".repeat(64)),
+            vec!["must be no more than 63 bytes"]
+        );
         let m = &label_value_errors("bad value")[0];
-        assert_eq!(m, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+        assert_eq!(
+            m,
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+        );
         assert!(!label_value_errors("-x").is_empty());
         assert!(!label_value_errors("x.").is_empty());
         assert!(!label_value_errors("héllo").is_empty());

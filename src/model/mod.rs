@@ -1,10 +1,10 @@
 //! Kubernetes meaning, read from the node tree.
 
+pub mod inventory;
 pub mod kustomize;
 pub mod labels;
 pub mod object;
 pub mod selector;
 pub mod workload;
-pub mod inventory;
 
 pub use object::{Object, objects};

@@ -230,37 +230,57 @@ mod tests {
         assert!(s.matches(&labels()));
         assert!(!Selector::from_pairs([("app", "db")]).matches(&labels()));
         assert!(!Selector::from_pairs([("app", "web"), ("x", "y")]).matches(&labels()));
-        let s = Selector { requirements: vec![req("app", Op::In, &["db", "web"])] };
+        let s = Selector {
+            requirements: vec![req("app", Op::In, &["db", "web"])],
+        };
         assert!(s.matches(&labels()));
-        let s = Selector { requirements: vec![req("missing", Op::In, &["a"])] };
+        let s = Selector {
+            requirements: vec![req("missing", Op::In, &["a"])],
+        };
         assert!(!s.matches(&labels()));
     }
 
     #[test]
     fn not_in_matches_absent_keys() {
-        let s = Selector { requirements: vec![req("app", Op::NotIn, &["web"])] };
+        let s = Selector {
+            requirements: vec![req("app", Op::NotIn, &["web"])],
+        };
         assert!(!s.matches(&labels()));
-        let s = Selector { requirements: vec![req("env", Op::NotIn, &["prod"])] };
+        let s = Selector {
+            requirements: vec![req("env", Op::NotIn, &["prod"])],
+        };
         assert!(s.matches(&labels()));
-        let s = Selector { requirements: vec![req("app", Op::NotIn, &["db"])] };
+        let s = Selector {
+            requirements: vec![req("app", Op::NotIn, &["db"])],
+        };
         assert!(s.matches(&labels()));
     }
 
     #[test]
     fn exists_and_does_not_exist() {
-        let s = Selector { requirements: vec![req("tier", Op::Exists, &[])] };
+        let s = Selector {
+            requirements: vec![req("tier", Op::Exists, &[])],
+        };
         assert!(s.matches(&labels()));
-        let s = Selector { requirements: vec![req("env", Op::Exists, &[])] };
+        let s = Selector {
+            requirements: vec![req("env", Op::Exists, &[])],
+        };
         assert!(!s.matches(&labels()));
-        let s = Selector { requirements: vec![req("env", Op::DoesNotExist, &[])] };
+        let s = Selector {
+            requirements: vec![req("env", Op::DoesNotExist, &[])],
+        };
         assert!(s.matches(&labels()));
-        let s = Selector { requirements: vec![req("app", Op::DoesNotExist, &[])] };
+        let s = Selector {
+            requirements: vec![req("app", Op::DoesNotExist, &[])],
+        };
         assert!(!s.matches(&labels()));
     }
 
     #[test]
     fn invalid_operator_matches_nothing() {
-        let s = Selector { requirements: vec![req("app", Op::Invalid("Equals".into()), &["web"])] };
+        let s = Selector {
+            requirements: vec![req("app", Op::Invalid("Equals".into()), &["web"])],
+        };
         assert!(!s.matches(&labels()));
     }
 
@@ -268,10 +288,17 @@ mod tests {
     fn controller_labels() {
         let mut l = labels();
         l.set("pod-template-hash", PodLabel::Any);
-        l.set("statefulset.kubernetes.io/pod-name", PodLabel::OneOf(vec!["web-0".into(), "web-1".into()]));
+        l.set(
+            "statefulset.kubernetes.io/pod-name",
+            PodLabel::OneOf(vec!["web-0".into(), "web-1".into()]),
+        );
         assert!(Selector::from_pairs([("pod-template-hash", "abc123")]).matches(&l));
-        assert!(Selector::from_pairs([("statefulset.kubernetes.io/pod-name", "web-1")]).matches(&l));
-        assert!(!Selector::from_pairs([("statefulset.kubernetes.io/pod-name", "web-2")]).matches(&l));
+        assert!(
+            Selector::from_pairs([("statefulset.kubernetes.io/pod-name", "web-1")]).matches(&l)
+        );
+        assert!(
+            !Selector::from_pairs([("statefulset.kubernetes.io/pod-name", "web-2")]).matches(&l)
+        );
     }
 
     #[test]

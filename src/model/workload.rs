@@ -36,7 +36,9 @@ fn none(_: &Object<'_>) -> Vec<(String, PodLabel)> {
 }
 
 fn any(keys: &[&str]) -> Vec<(String, PodLabel)> {
-    keys.iter().map(|k| (k.to_string(), PodLabel::Any)).collect()
+    keys.iter()
+        .map(|k| (k.to_string(), PodLabel::Any))
+        .collect()
 }
 
 fn deployment(_: &Object<'_>) -> Vec<(String, PodLabel)> {
@@ -81,7 +83,10 @@ fn statefulset(o: &Object<'_>) -> Vec<(String, PodLabel)> {
 
 fn job(o: &Object<'_>) -> Vec<(String, PodLabel)> {
     let mut out = any(&["batch.kubernetes.io/controller-uid", "controller-uid"]);
-    let name = o.name().map(|n| PodLabel::Exact(n.to_string())).unwrap_or(PodLabel::Any);
+    let name = o
+        .name()
+        .map(|n| PodLabel::Exact(n.to_string()))
+        .unwrap_or(PodLabel::Any);
     out.push(("batch.kubernetes.io/job-name".into(), name.clone()));
     out.push(("job-name".into(), name));
     out
@@ -109,11 +114,20 @@ fn rollout(_: &Object<'_>) -> Vec<(String, PodLabel)> {
 }
 
 fn operator_labels(o: &Object<'_>, app: &str) -> Vec<(String, PodLabel)> {
-    let name = o.name().map(|n| PodLabel::Exact(n.to_string())).unwrap_or(PodLabel::Any);
+    let name = o
+        .name()
+        .map(|n| PodLabel::Exact(n.to_string()))
+        .unwrap_or(PodLabel::Any);
     let mut out = vec![
-        ("app.kubernetes.io/name".into(), PodLabel::Exact(app.to_string())),
+        (
+            "app.kubernetes.io/name".into(),
+            PodLabel::Exact(app.to_string()),
+        ),
         ("app.kubernetes.io/instance".into(), name.clone()),
-        ("app.kubernetes.io/managed-by".into(), PodLabel::Exact("prometheus-operator".into())),
+        (
+            "app.kubernetes.io/managed-by".into(),
+            PodLabel::Exact("prometheus-operator".into()),
+        ),
         (app.to_string(), name),
     ];
     out.extend(any(&[
@@ -139,19 +153,97 @@ fn thanos_ruler(o: &Object<'_>) -> Vec<(String, PodLabel)> {
 const APPS: &[&str] = &["apps", "extensions"];
 
 pub static TABLE: &[WorkloadKind] = &[
-    WorkloadKind { groups: APPS, kind: "Deployment", selector: SelectorKind::Label { required: true }, template: &["spec", "template"], added: deployment },
-    WorkloadKind { groups: APPS, kind: "ReplicaSet", selector: SelectorKind::Label { required: true }, template: &["spec", "template"], added: none },
-    WorkloadKind { groups: APPS, kind: "StatefulSet", selector: SelectorKind::Label { required: true }, template: &["spec", "template"], added: statefulset },
-    WorkloadKind { groups: APPS, kind: "DaemonSet", selector: SelectorKind::Label { required: true }, template: &["spec", "template"], added: daemonset },
-    WorkloadKind { groups: &["batch"], kind: "Job", selector: SelectorKind::Generated, template: &["spec", "template"], added: job },
-    WorkloadKind { groups: &["batch"], kind: "CronJob", selector: SelectorKind::JobTemplate, template: &["spec", "jobTemplate", "spec", "template"], added: cronjob },
-    WorkloadKind { groups: &[""], kind: "ReplicationController", selector: SelectorKind::Map, template: &["spec", "template"], added: none },
-    WorkloadKind { groups: &["apps.openshift.io", ""], kind: "DeploymentConfig", selector: SelectorKind::Map, template: &["spec", "template"], added: deploymentconfig },
-    WorkloadKind { groups: &[""], kind: "Pod", selector: SelectorKind::None, template: &[], added: none },
-    WorkloadKind { groups: &["argoproj.io"], kind: "Rollout", selector: SelectorKind::Label { required: true }, template: &["spec", "template"], added: rollout },
-    WorkloadKind { groups: &["monitoring.coreos.com"], kind: "Prometheus", selector: SelectorKind::None, template: &["spec", "podMetadata"], added: prometheus },
-    WorkloadKind { groups: &["monitoring.coreos.com"], kind: "Alertmanager", selector: SelectorKind::None, template: &["spec", "podMetadata"], added: alertmanager },
-    WorkloadKind { groups: &["monitoring.coreos.com"], kind: "ThanosRuler", selector: SelectorKind::None, template: &["spec", "podMetadata"], added: thanos_ruler },
+    WorkloadKind {
+        groups: APPS,
+        kind: "Deployment",
+        selector: SelectorKind::Label { required: true },
+        template: &["spec", "template"],
+        added: deployment,
+    },
+    WorkloadKind {
+        groups: APPS,
+        kind: "ReplicaSet",
+        selector: SelectorKind::Label { required: true },
+        template: &["spec", "template"],
+        added: none,
+    },
+    WorkloadKind {
+        groups: APPS,
+        kind: "StatefulSet",
+        selector: SelectorKind::Label { required: true },
+        template: &["spec", "template"],
+        added: statefulset,
+    },
+    WorkloadKind {
+        groups: APPS,
+        kind: "DaemonSet",
+        selector: SelectorKind::Label { required: true },
+        template: &["spec", "template"],
+        added: daemonset,
+    },
+    WorkloadKind {
+        groups: &["batch"],
+        kind: "Job",
+        selector: SelectorKind::Generated,
+        template: &["spec", "template"],
+        added: job,
+    },
+    WorkloadKind {
+        groups: &["batch"],
+        kind: "CronJob",
+        selector: SelectorKind::JobTemplate,
+        template: &["spec", "jobTemplate", "spec", "template"],
+        added: cronjob,
+    },
+    WorkloadKind {
+        groups: &[""],
+        kind: "ReplicationController",
+        selector: SelectorKind::Map,
+        template: &["spec", "template"],
+        added: none,
+    },
+    WorkloadKind {
+        groups: &["apps.openshift.io", ""],
+        kind: "DeploymentConfig",
+        selector: SelectorKind::Map,
+        template: &["spec", "template"],
+        added: deploymentconfig,
+    },
+    WorkloadKind {
+        groups: &[""],
+        kind: "Pod",
+        selector: SelectorKind::None,
+        template: &[],
+        added: none,
+    },
+    WorkloadKind {
+        groups: &["argoproj.io"],
+        kind: "Rollout",
+        selector: SelectorKind::Label { required: true },
+        template: &["spec", "template"],
+        added: rollout,
+    },
+    WorkloadKind {
+        groups: &["monitoring.coreos.com"],
+        kind: "Prometheus",
+        selector: SelectorKind::None,
+        template: &["spec", "podMetadata"],
+        added: prometheus,
+    },
+    WorkloadKind {
+        groups: &["monitoring.coreos.com"],
+        kind: "Alertmanager",
+        selector: SelectorKind::None,
+        template: &["spec", "podMetadata"],
+        added: alertmanager,
+    },
+    WorkloadKind {
+        groups: &["monitoring.coreos.com"],
+        kind: "ThanosRuler",
+        selector: SelectorKind::None,
+        template: &["spec", "podMetadata"],
+        added: thanos_ruler,
+    },
 ];
 
 /// The table row for an object, if it makes pods.
@@ -180,7 +272,13 @@ impl WorkloadKind {
             doc.path(obj.root, self.template)
         };
         let labels_holder = match template {
-            Some(t) if self.kind == "Prometheus" || self.kind == "Alertmanager" || self.kind == "ThanosRuler" => Some(t),
+            Some(t)
+                if self.kind == "Prometheus"
+                    || self.kind == "Alertmanager"
+                    || self.kind == "ThanosRuler" =>
+            {
+                Some(t)
+            }
             Some(t) => doc.get(t, "metadata"),
             None => None,
         };

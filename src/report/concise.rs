@@ -6,7 +6,16 @@ pub fn render(diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
         let p = d.at.location.start;
-        let _ = writeln!(out, "{}:{}:{}: {}[{}] {}", d.at.path, p.line, p.column, d.severity.as_str(), d.rule, d.message);
+        let _ = writeln!(
+            out,
+            "{}:{}:{}: {}[{}] {}",
+            d.at.path,
+            p.line,
+            p.column,
+            d.severity.as_str(),
+            d.rule,
+            d.message
+        );
     }
     out
 }

@@ -27,13 +27,17 @@ impl std::error::Error for Report {}
 
 impl miette::Diagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
@@ -49,7 +53,9 @@ impl miette::Diagnostic for Report {
         if self.related.is_empty() {
             None
         } else {
-            Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
         }
     }
 }
@@ -62,21 +68,24 @@ pub struct Sources {
 
 impl Sources {
     pub fn new(stdin: Option<(String, String)>) -> Sources {
-        Sources { texts: HashMap::new(), stdin: stdin.map(|(n, t)| (n, Arc::new(t))) }
+        Sources {
+            texts: HashMap::new(),
+            stdin: stdin.map(|(n, t)| (n, Arc::new(t))),
+        }
     }
 
     fn get(&mut self, path: &Arc<str>) -> Option<NamedSource<Arc<String>>> {
-        if let Some((name, text)) = &self.stdin {
-            if name.as_str() == &**path {
-                return Some(NamedSource::new(path.to_string(), text.clone()));
-            }
+        if let Some((name, text)) = &self.stdin
+            && name.as_str() == &**path
+        {
+            return Some(NamedSource::new(path, text.clone()));
         }
         let text = self
             .texts
             .entry(path.clone())
             .or_insert_with(|| std::fs::read_to_string(&**path).ok().map(Arc::new))
             .clone()?;
-        Some(NamedSource::new(path.to_string(), text))
+        Some(NamedSource::new(path, text))
     }
 }
 
@@ -101,24 +110,39 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
     let mut related = Vec::new();
     let mut notes = Vec::new();
     if source.is_some() {
-        labels.push(LabeledSpan::new_primary_with_span(Some("here".to_string()), span_of(&d.at, len)));
+        labels.push(LabeledSpan::new_primary_with_span(
+            Some("here".to_string()),
+            span_of(&d.at, len),
+        ));
     }
     for r in &d.related {
         if r.at.path == d.at.path && source.is_some() {
-            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span_of(&r.at, len)));
+            labels.push(LabeledSpan::new_with_span(
+                Some(r.message.clone()),
+                span_of(&r.at, len),
+            ));
         } else if let Some(src) = sources.get(&r.at.path) {
             let rlen = src.inner().len();
             related.push(Report {
-                message: format!("{}:{}:{}: {}", r.at.path, r.at.location.start.line, r.at.location.start.column, r.message),
+                message: format!(
+                    "{}:{}:{}: {}",
+                    r.at.path, r.at.location.start.line, r.at.location.start.column, r.message
+                ),
                 code: None,
                 severity: miette::Severity::Advice,
                 source: Some(src),
-                labels: vec![LabeledSpan::new_primary_with_span(Some(r.message.clone()), span_of(&r.at, rlen))],
+                labels: vec![LabeledSpan::new_primary_with_span(
+                    Some(r.message.clone()),
+                    span_of(&r.at, rlen),
+                )],
                 help: None,
                 related: Vec::new(),
             });
         } else {
-            notes.push(format!("{}:{}:{}: {}", r.at.path, r.at.location.start.line, r.at.location.start.column, r.message));
+            notes.push(format!(
+                "{}:{}:{}: {}",
+                r.at.path, r.at.location.start.line, r.at.location.start.column, r.message
+            ));
         }
     }
     let mut help = d.help.clone();
@@ -142,8 +166,14 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
 }
 
 pub fn render(diags: &[Diagnostic], sources: &mut Sources, color: bool) -> String {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_width(120);
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_context_lines(1)
+        .with_width(120);
     let mut out = String::new();
     for d in diags {
         let r = report(d, sources);

@@ -62,7 +62,11 @@ pub fn render(diags: &[Diagnostic], summary: &Summary) -> String {
                 related: d
                     .related
                     .iter()
-                    .map(|r| Related { path: &r.at.path, span: r.at.location, message: &r.message })
+                    .map(|r| Related {
+                        path: &r.at.path,
+                        span: r.at.location,
+                        message: &r.message,
+                    })
                     .collect(),
                 help: d.help.as_deref(),
                 fix: None,
@@ -71,10 +75,16 @@ pub fn render(diags: &[Diagnostic], summary: &Summary) -> String {
         summary: JsonSummary {
             summary,
             findings: counts(diags),
-            fixes: Fixes { applied: 0, available: 0, refused: 0, files_changed: 0 },
+            fixes: Fixes {
+                applied: 0,
+                available: 0,
+                refused: 0,
+                files_changed: 0,
+            },
         },
     };
-    let mut s = serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -22,7 +22,9 @@ impl Rule for DuplicateKey {
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Vec<Diagnostic>) {
         let doc = cx.doc;
         for node in &doc.nodes {
-            let NodeKind::Map { entries, .. } = &node.kind else { continue };
+            let NodeKind::Map { entries, .. } = &node.kind else {
+                continue;
+            };
             if entries.len() < 2 {
                 continue;
             }
@@ -31,7 +33,9 @@ impl Rule for DuplicateKey {
                 if matches!(doc.scalar_parts(k), Some(("<<", Style::Plain, None))) {
                     continue;
                 }
-                let Some(name) = doc.key_name(k) else { continue };
+                let Some(name) = doc.key_name(k) else {
+                    continue;
+                };
                 match first.get(&name) {
                     None => {
                         first.insert(name, (k, v));
@@ -43,12 +47,21 @@ impl Rule for DuplicateKey {
                         let what = if written == written0 {
                             format!("key `{name}` is already set on line {line0}")
                         } else {
-                            format!("key `{written}` is the same key as `{written0}` on line {line0} (both become `{name}`)")
+                            format!(
+                                "key `{written}` is the same key as `{written0}` on line {line0} (both become `{name}`)"
+                            )
                         };
                         let d = cx
                             .file
-                            .diag(&META, doc.field_span(k, v), format!("{what}; Kubernetes keeps this later value"))
-                            .related(cx.file.at(doc.field_span(k0, v0)), "first written here; its value is silently dropped")
+                            .diag(
+                                &META,
+                                doc.field_span(k, v),
+                                format!("{what}; Kubernetes keeps this later value"),
+                            )
+                            .related(
+                                cx.file.at(doc.field_span(k0, v0)),
+                                "first written here; its value is silently dropped",
+                            )
                             .help("remove one of the two; kustomize refuses the file as it is");
                         out.push(d);
                         first.insert(name, (k, v));

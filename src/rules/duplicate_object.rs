@@ -27,9 +27,17 @@ impl Rule for DuplicateObject {
             if o.partial {
                 continue;
             }
-            let Some(name) = o.info.name.as_deref() else { continue };
+            let Some(name) = o.info.name.as_deref() else {
+                continue;
+            };
             for (g, ns) in &o.groups {
-                let key = (g, o.group.as_str(), o.info.kind.as_str(), ns.as_deref(), name);
+                let key = (
+                    g,
+                    o.group.as_str(),
+                    o.info.kind.as_str(),
+                    ns.as_deref(),
+                    name,
+                );
                 match first.get(&key) {
                     None => {
                         first.insert(key, i);

@@ -14,12 +14,85 @@ pub struct FieldNotForKind;
 
 /// `spec` fields per workload kind (k8s-facts.md 4.1 and 4.3).
 const FIELDS: &[(&str, &[&str])] = &[
-    ("Deployment", &["replicas", "selector", "template", "minReadySeconds", "revisionHistoryLimit", "strategy", "paused", "progressDeadlineSeconds"]),
-    ("DaemonSet", &["selector", "template", "minReadySeconds", "revisionHistoryLimit", "updateStrategy", "templateGeneration"]),
-    ("StatefulSet", &["replicas", "selector", "template", "minReadySeconds", "revisionHistoryLimit", "updateStrategy", "serviceName", "podManagementPolicy", "volumeClaimTemplates", "persistentVolumeClaimRetentionPolicy", "ordinals"]),
-    ("ReplicaSet", &["replicas", "selector", "template", "minReadySeconds"]),
-    ("Job", &["parallelism", "completions", "activeDeadlineSeconds", "podFailurePolicy", "successPolicy", "backoffLimit", "backoffLimitPerIndex", "maxFailedIndexes", "selector", "manualSelector", "template", "ttlSecondsAfterFinished", "completionMode", "suspend", "podReplacementPolicy", "managedBy", "scheduling"]),
-    ("CronJob", &["schedule", "timeZone", "startingDeadlineSeconds", "concurrencyPolicy", "suspend", "jobTemplate", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"]),
+    (
+        "Deployment",
+        &[
+            "replicas",
+            "selector",
+            "template",
+            "minReadySeconds",
+            "revisionHistoryLimit",
+            "strategy",
+            "paused",
+            "progressDeadlineSeconds",
+        ],
+    ),
+    (
+        "DaemonSet",
+        &[
+            "selector",
+            "template",
+            "minReadySeconds",
+            "revisionHistoryLimit",
+            "updateStrategy",
+            "templateGeneration",
+        ],
+    ),
+    (
+        "StatefulSet",
+        &[
+            "replicas",
+            "selector",
+            "template",
+            "minReadySeconds",
+            "revisionHistoryLimit",
+            "updateStrategy",
+            "serviceName",
+            "podManagementPolicy",
+            "volumeClaimTemplates",
+            "persistentVolumeClaimRetentionPolicy",
+            "ordinals",
+        ],
+    ),
+    (
+        "ReplicaSet",
+        &["replicas", "selector", "template", "minReadySeconds"],
+    ),
+    (
+        "Job",
+        &[
+            "parallelism",
+            "completions",
+            "activeDeadlineSeconds",
+            "podFailurePolicy",
+            "successPolicy",
+            "backoffLimit",
+            "backoffLimitPerIndex",
+            "maxFailedIndexes",
+            "selector",
+            "manualSelector",
+            "template",
+            "ttlSecondsAfterFinished",
+            "completionMode",
+            "suspend",
+            "podReplacementPolicy",
+            "managedBy",
+            "scheduling",
+        ],
+    ),
+    (
+        "CronJob",
+        &[
+            "schedule",
+            "timeZone",
+            "startingDeadlineSeconds",
+            "concurrencyPolicy",
+            "suspend",
+            "jobTemplate",
+            "successfulJobsHistoryLimit",
+            "failedJobsHistoryLimit",
+        ],
+    ),
 ];
 
 fn fields_of(kind: &str) -> Option<&'static [&'static str]> {
@@ -56,7 +129,9 @@ impl Rule for FieldNotForKind {
         if !matches!(obj.group(), "apps" | "extensions" | "batch") {
             return;
         }
-        let Some(own) = fields_of(obj.kind) else { return };
+        let Some(own) = fields_of(obj.kind) else {
+            return;
+        };
         let Some(spec) = obj.spec() else { return };
         let doc = obj.doc;
         for &(k, v) in doc.raw_entries(spec) {
@@ -73,14 +148,24 @@ impl Rule for FieldNotForKind {
                 continue;
             }
             let help = match equivalent(name, obj.kind) {
-                Some(eq) => format!("a {} uses `{eq}` instead; move the setting there or remove it", obj.kind),
-                None => format!("remove it: a {} has no such field, and strict field validation rejects it", obj.kind),
+                Some(eq) => format!(
+                    "a {} uses `{eq}` instead; move the setting there or remove it",
+                    obj.kind
+                ),
+                None => format!(
+                    "remove it: a {} has no such field, and strict field validation rejects it",
+                    obj.kind
+                ),
             };
             let d = cx
                 .diag(
                     &META,
                     doc.field_span(k, v),
-                    format!("`spec.{name}` is not a {} field; it belongs to {}", obj.kind, list(&owners)),
+                    format!(
+                        "`spec.{name}` is not a {} field; it belongs to {}",
+                        obj.kind,
+                        list(&owners)
+                    ),
                 )
                 .help(help);
             out.push(d);

@@ -1,6 +1,8 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::labels::{ANNOTATIONS_MAX_BYTES, annotation_key_errors, label_key_errors, label_value_errors};
+use crate::model::labels::{
+    ANNOTATIONS_MAX_BYTES, annotation_key_errors, label_key_errors, label_value_errors,
+};
 use crate::model::workload;
 use crate::yaml::{NodeId, Style};
 
@@ -22,11 +24,17 @@ struct Checker<'a, 'b> {
 
 impl Checker<'_, '_> {
     fn report(&mut self, node: NodeId, path: &str, value: &str, errs: Vec<String>, what: &str) {
-        let Some(first) = errs.into_iter().next() else { return };
+        let Some(first) = errs.into_iter().next() else {
+            return;
+        };
         let doc = self.cx.obj.doc;
         self.out.push(
             self.cx
-                .diag(&META, doc.span(doc.deref(node)), format!("{path}: Invalid value: \"{value}\": {first}"))
+                .diag(
+                    &META,
+                    doc.span(doc.deref(node)),
+                    format!("{path}: Invalid value: \"{value}\": {first}"),
+                )
                 .help(format!("the API server rejects this {what}")),
         );
     }
@@ -72,7 +80,13 @@ impl Checker<'_, '_> {
             let span = doc.span(map);
             self.out.push(
                 self.cx
-                    .diag(&META, span, format!("{path}: Too long: may not be more than {ANNOTATIONS_MAX_BYTES} bytes"))
+                    .diag(
+                        &META,
+                        span,
+                        format!(
+                            "{path}: Too long: may not be more than {ANNOTATIONS_MAX_BYTES} bytes"
+                        ),
+                    )
                     .help(format!("the annotations add up to {total} bytes")),
             );
         }
@@ -82,26 +96,43 @@ impl Checker<'_, '_> {
         let Some(meta) = meta else { return };
         let doc = self.cx.obj.doc;
         self.labels(doc.get(meta, "labels"), &format!("{prefix}metadata.labels"));
-        self.annotations(doc.get(meta, "annotations"), &format!("{prefix}metadata.annotations"));
+        self.annotations(
+            doc.get(meta, "annotations"),
+            &format!("{prefix}metadata.annotations"),
+        );
     }
 
     fn label_selector(&mut self, sel: Option<NodeId>, path: &str) {
         let Some(sel) = sel else { return };
         let doc = self.cx.obj.doc;
         self.labels(doc.get(sel, "matchLabels"), &format!("{path}.matchLabels"));
-        let Some(me) = doc.get(sel, "matchExpressions") else { return };
+        let Some(me) = doc.get(sel, "matchExpressions") else {
+            return;
+        };
         for (i, &e) in doc.items(me).iter().enumerate() {
-            if let Some(k) = doc.get(e, "key") {
-                if let Some(key) = self.text(k) {
-                    let key = key.to_string();
-                    self.report(k, &format!("{path}.matchExpressions[{i}].key"), &key, label_key_errors(&key), "selector key");
-                }
+            if let Some(k) = doc.get(e, "key")
+                && let Some(key) = self.text(k)
+            {
+                let key = key.to_string();
+                self.report(
+                    k,
+                    &format!("{path}.matchExpressions[{i}].key"),
+                    &key,
+                    label_key_errors(&key),
+                    "selector key",
+                );
             }
             if let Some(vals) = doc.get(e, "values") {
                 for (j, &v) in doc.items(vals).iter().enumerate() {
                     if let Some(val) = self.text(v) {
                         let val = val.to_string();
-                        self.report(v, &format!("{path}.matchExpressions[{i}].values[{j}]"), &val, label_value_errors(&val), "selector value");
+                        self.report(
+                            v,
+                            &format!("{path}.matchExpressions[{i}].values[{j}]"),
+                            &val,
+                            label_value_errors(&val),
+                            "selector value",
+                        );
                     }
                 }
             }
@@ -123,10 +154,15 @@ impl Rule for InvalidLabel {
         if obj.is("", "Service") {
             ck.labels(spec.and_then(|s| doc.get(s, "selector")), "spec.selector");
         }
-        let Some(w) = workload::lookup(&obj) else { return };
+        let Some(w) = workload::lookup(&obj) else {
+            return;
+        };
         if w.template.last() == Some(&"template") {
             let t = doc.path(obj.root, w.template);
-            ck.metadata(t.and_then(|t| doc.get(t, "metadata")), &format!("{}.", w.template.join(".")));
+            ck.metadata(
+                t.and_then(|t| doc.get(t, "metadata")),
+                &format!("{}.", w.template.join(".")),
+            );
         }
         let selector = spec.and_then(|s| doc.get(s, "selector"));
         match w.selector {

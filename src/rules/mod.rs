@@ -60,7 +60,12 @@ impl FileContext<'_> {
         Located::new(self.path, self.index, span)
     }
 
-    pub fn diag(&self, meta: &'static RuleMeta, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn diag(
+        &self,
+        meta: &'static RuleMeta,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic::new(meta.id, meta.severity, self.at(span), message)
     }
 }
@@ -76,7 +81,12 @@ pub struct ObjectContext<'a> {
 }
 
 impl ObjectContext<'_> {
-    pub fn diag(&self, meta: &'static RuleMeta, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn diag(
+        &self,
+        meta: &'static RuleMeta,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         self.file
             .diag(meta, span, message)
             .object(Some(ObjectInfo::of(&self.obj)))

@@ -21,13 +21,27 @@ struct Field {
     what: &'static str,
 }
 
-const LABELS: Field = Field { what: "labels need" };
-const ANNOTATIONS: Field = Field { what: "annotations need" };
-const SELECTOR: Field = Field { what: "selectors need" };
-const NODE_SELECTOR: Field = Field { what: "`nodeSelector` needs" };
-const ENV: Field = Field { what: "env values need" };
-const ARGS: Field = Field { what: "`command` and `args` need" };
-const DATA: Field = Field { what: "`data` needs" };
+const LABELS: Field = Field {
+    what: "labels need",
+};
+const ANNOTATIONS: Field = Field {
+    what: "annotations need",
+};
+const SELECTOR: Field = Field {
+    what: "selectors need",
+};
+const NODE_SELECTOR: Field = Field {
+    what: "`nodeSelector` needs",
+};
+const ENV: Field = Field {
+    what: "env values need",
+};
+const ARGS: Field = Field {
+    what: "`command` and `args` need",
+};
+const DATA: Field = Field {
+    what: "`data` needs",
+};
 
 fn quoted(v: &str) -> String {
     if v.contains('"') || v.contains('\\') {
@@ -47,7 +61,9 @@ impl Checker<'_, '_> {
     fn scalar(&mut self, node: NodeId, field: Field, is_key: bool) {
         let doc = self.cx.obj.doc;
         let node = doc.deref(node);
-        let Some((value, style, tag)) = doc.scalar_parts(node) else { return };
+        let Some((value, style, tag)) = doc.scalar_parts(node) else {
+            return;
+        };
         let plain = style == Style::Plain;
         let v11 = resolve(value, plain, tag);
         if v11.is_str() || (!is_key && v11 == Resolved::Null) {
@@ -65,15 +81,25 @@ impl Checker<'_, '_> {
         } else {
             Severity::Error
         };
-        let shown = if value.is_empty() { "~".to_string() } else { value.to_string() };
+        let shown = if value.is_empty() {
+            "~".to_string()
+        } else {
+            value.to_string()
+        };
         let becomes = match &v11 {
             Resolved::SpecialFloat(_) => format!("{v11}, which cannot be converted to JSON"),
             _ => v11.to_string(),
         };
         let mut message = if is_key {
             match v11.key_string() {
-                Some(k) => format!("key `{shown}` is read as {becomes} and becomes `\"{k}\"`; {} a string key", field.what),
-                None => format!("key `{shown}` is read as {becomes}; {} a string key", field.what),
+                Some(k) => format!(
+                    "key `{shown}` is read as {becomes} and becomes `\"{k}\"`; {} a string key",
+                    field.what
+                ),
+                None => format!(
+                    "key `{shown}` is read as {becomes}; {} a string key",
+                    field.what
+                ),
             }
         } else {
             format!("`{shown}` is read as {becomes}; {} a string", field.what)
@@ -81,7 +107,10 @@ impl Checker<'_, '_> {
         if severity == Severity::Warning {
             message.push_str(" (kustomize reads it as a string, kubectl -f does not)");
         }
-        let mut d = self.cx.diag(&META, span, message).help(format!("quote it: `{}`", quoted(value)));
+        let mut d = self
+            .cx
+            .diag(&META, span, message)
+            .help(format!("quote it: `{}`", quoted(value)));
         d.severity = severity;
         self.out.push(d);
     }
@@ -125,7 +154,9 @@ impl Checker<'_, '_> {
         let doc = self.cx.obj.doc;
         self.string_map(doc.get(spec, "nodeSelector"), NODE_SELECTOR);
         for list in ["containers", "initContainers", "ephemeralContainers"] {
-            let Some(cs) = doc.get(spec, list) else { continue };
+            let Some(cs) = doc.get(spec, list) else {
+                continue;
+            };
             for &c in doc.items(cs) {
                 if let Some(env) = doc.get(c, "env") {
                     for &e in doc.items(env) {
@@ -161,7 +192,11 @@ impl Rule for NonStringValue {
     fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let obj = cx.obj;
         let doc = obj.doc;
-        let mut ck = Checker { cx, out, seen: Vec::new() };
+        let mut ck = Checker {
+            cx,
+            out,
+            seen: Vec::new(),
+        };
         ck.metadata(obj.metadata());
         let spec = obj.spec();
         match (obj.group(), obj.kind) {
@@ -170,7 +205,12 @@ impl Rule for NonStringValue {
             }
             ("", "Secret") => {
                 ck.string_map(doc.get(obj.root, "data"), DATA);
-                ck.string_map(doc.get(obj.root, "stringData"), Field { what: "`stringData` needs" });
+                ck.string_map(
+                    doc.get(obj.root, "stringData"),
+                    Field {
+                        what: "`stringData` needs",
+                    },
+                );
             }
             ("", "Service") => {
                 ck.string_map(spec.and_then(|s| doc.get(s, "selector")), SELECTOR);
@@ -193,11 +233,11 @@ impl Rule for NonStringValue {
             if w.kind == "CronJob" {
                 ck.metadata(doc.path(obj.root, &["spec", "jobTemplate", "metadata"]));
             }
-            if w.kind == "StatefulSet" {
-                if let Some(vcts) = spec.and_then(|s| doc.get(s, "volumeClaimTemplates")) {
-                    for &vct in doc.items(vcts) {
-                        ck.metadata(doc.get(vct, "metadata"));
-                    }
+            if w.kind == "StatefulSet"
+                && let Some(vcts) = spec.and_then(|s| doc.get(s, "volumeClaimTemplates"))
+            {
+                for &vct in doc.items(vcts) {
+                    ck.metadata(doc.get(vct, "metadata"));
                 }
             }
         }

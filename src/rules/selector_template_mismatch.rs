@@ -27,12 +27,18 @@ impl Rule for SelectorTemplateMismatch {
         }
         let obj = cx.obj;
         let doc = obj.doc;
-        let Some(w) = workload::lookup(&obj) else { return };
-        let Some((spec_key, spec)) = doc.get_entry(obj.root, "spec") else { return };
+        let Some(w) = workload::lookup(&obj) else {
+            return;
+        };
+        let Some((spec_key, spec)) = doc.get_entry(obj.root, "spec") else {
+            return;
+        };
         if !doc.is_map(spec) {
             return;
         }
-        let entry = doc.get_entry(spec, "selector").filter(|(_, v)| !doc.is_null(*v));
+        let entry = doc
+            .get_entry(spec, "selector")
+            .filter(|(_, v)| !doc.is_null(*v));
         let template = w.pod_template(&obj);
         let labels_related = |d: Diagnostic| match template.labels_entry {
             Some((k, v)) => d.related(cx.file.at(doc.field_span(k, v)), "pod template labels"),
@@ -44,13 +50,22 @@ impl Rule for SelectorTemplateMismatch {
                 let rollout_ref = obj.kind == "Rollout" && doc.get(spec, "workloadRef").is_some();
                 if (obj.api_version == "apps/v1" || obj.kind == "Rollout") && !rollout_ref {
                     out.push(
-                        cx.diag(&META, doc.field_span(spec_key, spec), format!("spec.selector: Required value: a {} in {} needs `spec.selector`", obj.kind, obj.api_version))
-                            .help("add `spec.selector.matchLabels` equal to the pod template's labels"),
+                        cx.diag(
+                            &META,
+                            doc.field_span(spec_key, spec),
+                            format!(
+                                "spec.selector: Required value: a {} in {} needs `spec.selector`",
+                                obj.kind, obj.api_version
+                            ),
+                        )
+                        .help("add `spec.selector.matchLabels` equal to the pod template's labels"),
                     );
                 }
                 return;
             }
-            (SelectorKind::Label { .. }, Some((_, v))) if w.kind != "Rollout" || template.template.is_some() => {
+            (SelectorKind::Label { .. }, Some((_, v)))
+                if w.kind != "Rollout" || template.template.is_some() =>
+            {
                 label_selector(doc, v)
             }
             (SelectorKind::Map, Some((_, v))) => {
@@ -61,7 +76,10 @@ impl Rule for SelectorTemplateMismatch {
                 Selector::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             }
             (SelectorKind::Generated, entry) => {
-                let manual = doc.path(spec, &["manualSelector"]).and_then(|n| doc.scalar(n)) == Some("true");
+                let manual = doc
+                    .path(spec, &["manualSelector"])
+                    .and_then(|n| doc.scalar(n))
+                    == Some("true");
                 match (manual, entry) {
                     (false, Some((k, v))) => {
                         out.push(
@@ -82,7 +100,10 @@ impl Rule for SelectorTemplateMismatch {
                 }
             }
             (SelectorKind::JobTemplate, _) => {
-                if let Some((k, v)) = doc.path(spec, &["jobTemplate", "spec"]).and_then(|s| doc.get_entry(s, "selector")) {
+                if let Some((k, v)) = doc
+                    .path(spec, &["jobTemplate", "spec"])
+                    .and_then(|s| doc.get_entry(s, "selector"))
+                {
                     out.push(
                         cx.diag(&META, doc.field_span(k, v), "spec.jobTemplate.spec.selector: Invalid value: `selector` will be auto-generated")
                             .help("remove it: a CronJob's jobs get a generated selector"),
@@ -92,13 +113,26 @@ impl Rule for SelectorTemplateMismatch {
             }
             _ => return,
         };
-        let Some((sel_key, sel_val)) = entry else { return };
+        let Some((sel_key, sel_val)) = entry else {
+            return;
+        };
         let span = doc.field_span(sel_key, sel_val);
         if selector.is_empty() && matches!(w.selector, SelectorKind::Label { .. }) {
             if obj.api_version == "apps/v1" {
                 out.push(
-                    cx.diag(&META, span, format!("spec.selector: Invalid value: empty selector is invalid for {}", if kind_lower == "replicaset" { "deployment" } else { &kind_lower }))
-                        .help("select the pod template's labels with `matchLabels`"),
+                    cx.diag(
+                        &META,
+                        span,
+                        format!(
+                            "spec.selector: Invalid value: empty selector is invalid for {}",
+                            if kind_lower == "replicaset" {
+                                "deployment"
+                            } else {
+                                &kind_lower
+                            }
+                        ),
+                    )
+                    .help("select the pod template's labels with `matchLabels`"),
                 );
             }
             return;

@@ -27,7 +27,12 @@ const SERVER_METADATA: &[&str] = &[
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
-fn check_metadata(cx: &ObjectContext<'_>, meta: Option<NodeId>, prefix: &str, out: &mut Vec<Diagnostic>) {
+fn check_metadata(
+    cx: &ObjectContext<'_>,
+    meta: Option<NodeId>,
+    prefix: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some(meta) = meta else { return };
     let doc = cx.obj.doc;
     for &(k, v) in doc.raw_entries(meta) {
@@ -39,7 +44,10 @@ fn check_metadata(cx: &ObjectContext<'_>, meta: Option<NodeId>, prefix: &str, ou
             );
         }
     }
-    if let Some((k, v)) = doc.get(meta, "annotations").and_then(|a| doc.get_entry(a, LAST_APPLIED)) {
+    if let Some((k, v)) = doc
+        .get(meta, "annotations")
+        .and_then(|a| doc.get_entry(a, LAST_APPLIED))
+    {
         out.push(
             cx.diag(&META, doc.field_span(k, v), format!("annotation `{LAST_APPLIED}` is written by `kubectl apply`"))
                 .help("remove it: kubectl writes it on every apply, and it counts against the 256 KiB annotation limit"),
@@ -57,16 +65,25 @@ impl Rule for ServerPopulatedField {
         let doc = obj.doc;
         if let Some((k, v)) = doc.get_entry(obj.root, "status") {
             out.push(
-                cx.diag(&META, doc.field_span(k, v), "`status` is written by the server; a `kubectl get -o yaml` dump left it here")
-                    .help("remove it: the server ignores `status` on apply"),
+                cx.diag(
+                    &META,
+                    doc.field_span(k, v),
+                    "`status` is written by the server; a `kubectl get -o yaml` dump left it here",
+                )
+                .help("remove it: the server ignores `status` on apply"),
             );
         }
         check_metadata(cx, obj.metadata(), "", out);
-        if let Some(w) = workload::lookup(&obj) {
-            if w.template.last() == Some(&"template") {
-                let t = doc.path(obj.root, w.template);
-                check_metadata(cx, t.and_then(|t| doc.get(t, "metadata")), &format!("{}.", w.template.join(".")), out);
-            }
+        if let Some(w) = workload::lookup(&obj)
+            && w.template.last() == Some(&"template")
+        {
+            let t = doc.path(obj.root, w.template);
+            check_metadata(
+                cx,
+                t.and_then(|t| doc.get(t, "metadata")),
+                &format!("{}.", w.template.join(".")),
+                out,
+            );
         }
     }
 }

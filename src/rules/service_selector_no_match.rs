@@ -33,7 +33,8 @@ impl Rule for ServiceSelectorNoMatch {
                 continue;
             }
             let Some(facts) = &svc.service else { continue };
-            let selector = Selector::from_pairs(facts.selector.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let selector =
+                Selector::from_pairs(facts.selector.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             if inv.matching(&svc.namespaces, &selector).next().is_some() {
                 continue;
             }
@@ -41,7 +42,9 @@ impl Rule for ServiceSelectorNoMatch {
                 .requirements
                 .iter()
                 .map(|r| {
-                    let one = Selector { requirements: vec![r.clone()] };
+                    let one = Selector {
+                        requirements: vec![r.clone()],
+                    };
                     (r.to_string(), inv.matching(&svc.namespaces, &one).count())
                 })
                 .collect();
@@ -62,13 +65,19 @@ impl Rule for ServiceSelectorNoMatch {
                 .pod_sources(&svc.namespaces)
                 .filter_map(|o| {
                     let pods = o.pods.as_ref()?;
-                    let satisfied = selector.requirements.iter().filter(|r| r.matches(&pods.labels)).count();
+                    let satisfied = selector
+                        .requirements
+                        .iter()
+                        .filter(|r| r.matches(&pods.labels))
+                        .count();
                     let mut keys = 0;
                     let mut closeness = 0.0;
                     for r in &selector.requirements {
                         if let Some(have) = pods.labels.get(&r.key) {
                             keys += 1;
-                            if let (crate::model::selector::PodLabel::Exact(v), Some(want)) = (have, r.values.first()) {
+                            if let (crate::model::selector::PodLabel::Exact(v), Some(want)) =
+                                (have, r.values.first())
+                            {
                                 closeness += strsim::normalized_levenshtein(v, want);
                             }
                         }
@@ -87,13 +96,20 @@ impl Rule for ServiceSelectorNoMatch {
                     let differ: Vec<String> = missing
                         .iter()
                         .map(|r| match pods.and_then(|p| p.labels.get(&r.key)) {
-                            Some(crate::model::selector::PodLabel::Exact(v)) => format!("`{}` is `{v}`", r.key),
+                            Some(crate::model::selector::PodLabel::Exact(v)) => {
+                                format!("`{}` is `{v}`", r.key)
+                            }
                             _ => format!("`{}` is missing", r.key),
                         })
                         .collect();
                     let name = format!("{}/{}", o.info.kind, o.info.name.as_deref().unwrap_or("?"));
-                    let at = pods.and_then(|p| p.labels_at.clone()).unwrap_or_else(|| o.at.clone());
-                    d = d.related(at, format!("closest pod template, {name}: {}", differ.join(", ")));
+                    let at = pods
+                        .and_then(|p| p.labels_at.clone())
+                        .unwrap_or_else(|| o.at.clone());
+                    d = d.related(
+                        at,
+                        format!("closest pod template, {name}: {}", differ.join(", ")),
+                    );
                     d = d.help(format!(
                         "make the selector equal to the pod labels of {name}, or fix the labels there"
                     ));

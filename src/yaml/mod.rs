@@ -120,7 +120,11 @@ impl Builder {
             size = size.saturating_add(self.sizes[*c as usize]);
             last_end = last_end.max(self.nodes[*c as usize].span.end);
         }
-        let span_end = if flow { end.end.max(last_end) } else { last_end };
+        let span_end = if flow {
+            end.end.max(last_end)
+        } else {
+            last_end
+        };
         let kind = match open {
             Open::Map { entries, key, .. } => {
                 let mut entries = entries;
@@ -199,11 +203,7 @@ pub fn parse(text: &str, limits: Limits) -> Stream {
             None => break,
             Some(Ok(x)) => x,
             Some(Err(e)) => {
-                let offset = e
-                    .marker()
-                    .byte_offset()
-                    .unwrap_or(0)
-                    .min(text.len());
+                let offset = e.marker().byte_offset().unwrap_or(0).min(text.len());
                 errors.push(ParseError {
                     offset,
                     message: e.kind().to_string(),
@@ -275,12 +275,11 @@ pub fn parse(text: &str, limits: Limits) -> Stream {
                 let size = match target {
                     Some(t) => {
                         let t_node = &b.nodes[t as usize];
-                        let still_open = matches!(
-                            t_node.kind,
-                            NodeKind::Map { .. } | NodeKind::Seq { .. }
-                        ) && b.stack.iter().any(|o| match o {
-                            Open::Map { id, .. } | Open::Seq { id, .. } => *id == t,
-                        });
+                        let still_open =
+                            matches!(t_node.kind, NodeKind::Map { .. } | NodeKind::Seq { .. })
+                                && b.stack.iter().any(|o| match o {
+                                    Open::Map { id, .. } | Open::Seq { id, .. } => *id == t,
+                                });
                         if still_open {
                             b.error = Some("anchor's value contains itself".into());
                         }
@@ -331,7 +330,8 @@ pub fn parse(text: &str, limits: Limits) -> Stream {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(b) = doc.as_mut() else { continue };
-                let flow = sp.len() == 1 && matches!(text.as_bytes().get(sp.start), Some(b'}' | b']'));
+                let flow =
+                    sp.len() == 1 && matches!(text.as_bytes().get(sp.start), Some(b'}' | b']'));
                 b.close(sp, flow);
             }
             _ => {}

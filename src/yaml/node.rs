@@ -15,10 +15,21 @@ pub enum Style {
 
 #[derive(Clone, Debug)]
 pub enum NodeKind {
-    Scalar { value: Box<str>, style: Style },
-    Map { entries: Vec<(NodeId, NodeId)>, flow: bool },
-    Seq { items: Vec<NodeId>, flow: bool },
-    Alias { target: Option<NodeId> },
+    Scalar {
+        value: Box<str>,
+        style: Style,
+    },
+    Map {
+        entries: Vec<(NodeId, NodeId)>,
+        flow: bool,
+    },
+    Seq {
+        items: Vec<NodeId>,
+        flow: bool,
+    },
+    Alias {
+        target: Option<NodeId>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -117,7 +128,10 @@ impl Document {
     }
 
     fn is_merge_key(&self, key: NodeId) -> bool {
-        matches!(self.scalar_parts(key), Some(("<<", Style::Plain, None)) | Some((_, _, Some("!!merge"))))
+        matches!(
+            self.scalar_parts(key),
+            Some(("<<", Style::Plain, None)) | Some((_, _, Some("!!merge")))
+        )
     }
 
     /// The effective entries of a mapping in go-yaml v2's order: merge keys (`<<`) are
@@ -201,9 +215,7 @@ impl Document {
 
     fn key_is(&self, k: NodeId, key: &str) -> bool {
         match self.scalar_parts(k) {
-            Some((v, Style::Plain, None)) => {
-                v == key && super::resolve::resolve_plain(v).is_str()
-            }
+            Some((v, Style::Plain, None)) => v == key && super::resolve::resolve_plain(v).is_str(),
             Some((v, _, tag)) => v == key && tag.is_none_or(|t| t == "!!str"),
             None => false,
         }

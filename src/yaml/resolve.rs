@@ -114,7 +114,10 @@ pub fn resolve_with(reader: Reader, value: &str, plain: bool, tag: Option<&str>)
     let r = resolve(value, plain, tag);
     match (reader, &r) {
         (Reader::Kustomize, Resolved::Bool(_)) if tag.is_none() => {
-            if matches!(value, "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
+            if matches!(
+                value,
+                "true" | "True" | "TRUE" | "false" | "False" | "FALSE"
+            ) {
                 r
             } else {
                 Resolved::Str
@@ -161,31 +164,33 @@ fn resolve_number(s: &str) -> Resolved {
         return Resolved::Str;
     }
     let plain: String = s.chars().filter(|&c| c != '_').collect();
-    if let Some(i) = parse_go_int(&plain, true) {
-        if i >= i64::MIN as i128 && i <= i64::MAX as i128 {
-            return Resolved::Int(i);
-        }
+    if let Some(i) = parse_go_int(&plain, true)
+        && i >= i64::MIN as i128
+        && i <= i64::MAX as i128
+    {
+        return Resolved::Int(i);
     }
-    if let Some(u) = parse_go_int(&plain, false) {
-        if u >= 0 && u <= u64::MAX as i128 {
-            return Resolved::Int(u);
-        }
+    if let Some(u) = parse_go_int(&plain, false)
+        && u >= 0
+        && u <= u64::MAX as i128
+    {
+        return Resolved::Int(u);
     }
-    if yaml_style_float(&plain) {
-        if let Some(f) = parse_go_float(&plain) {
-            return Resolved::Float(f);
-        }
+    if yaml_style_float(&plain)
+        && let Some(f) = parse_go_float(&plain)
+    {
+        return Resolved::Float(f);
     }
     let bin = plain
         .strip_prefix("0b")
         .map(|d| (1i128, d))
         .or_else(|| plain.strip_prefix("-0b").map(|d| (-1i128, d)));
-    if let Some((sign, digits)) = bin {
-        if let Some(v) = parse_digits(digits, 2) {
-            let v = sign * v;
-            if v >= i64::MIN as i128 && v <= i64::MAX as i128 {
-                return Resolved::Int(v);
-            }
+    if let Some((sign, digits)) = bin
+        && let Some(v) = parse_digits(digits, 2)
+    {
+        let v = sign * v;
+        if v >= i64::MIN as i128 && v <= i64::MAX as i128 {
+            return Resolved::Int(v);
         }
     }
     Resolved::Str
@@ -345,9 +350,23 @@ mod tests {
 
     #[test]
     fn row_floats_and_big_numbers() {
-        for s in ["1.0", "1.20", "1.", "0.", "0.0", ".5", "-.5", ".1e3", "1e3", "1E3", "1e+3",
-            "9223372036854775808", "18446744073709551616", "-9223372036854775809",
-            "99999999999999999999"] {
+        for s in [
+            "1.0",
+            "1.20",
+            "1.",
+            "0.",
+            "0.0",
+            ".5",
+            "-.5",
+            ".1e3",
+            "1e3",
+            "1E3",
+            "1e+3",
+            "9223372036854775808",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "99999999999999999999",
+        ] {
             assert_eq!(kind(s), "number", "{s}");
         }
     }
@@ -378,7 +397,12 @@ mod tests {
 
     #[test]
     fn row_timestamps_stay_strings() {
-        for s in ["2024-01-02", "2002-12-14", "2024-01-02 10:00:00", "2001-12-14t21:59:43.10-05:00"] {
+        for s in [
+            "2024-01-02",
+            "2002-12-14",
+            "2024-01-02 10:00:00",
+            "2001-12-14t21:59:43.10-05:00",
+        ] {
             assert_eq!(kind(s), "string", "{s}");
         }
     }
@@ -391,7 +415,10 @@ mod tests {
         assert_eq!(resolve_plain("1_000"), Resolved::Int(1000));
         assert_eq!(resolve_plain("yes"), Resolved::Bool(true));
         assert_eq!(resolve_plain("off"), Resolved::Bool(false));
-        assert_eq!(resolve_plain("9223372036854775808"), Resolved::Int(9223372036854775808));
+        assert_eq!(
+            resolve_plain("9223372036854775808"),
+            Resolved::Int(9223372036854775808)
+        );
         assert_eq!(resolve_plain("1.20").to_string(), "float 1.2");
         assert_eq!(resolve_plain("1.0").to_string(), "float 1");
         assert_eq!(resolve_plain("-0b101"), Resolved::Int(-5));

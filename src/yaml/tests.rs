@@ -24,7 +24,10 @@ fn block_map_span_covers_entries() {
     let d = one(text);
     let spec = d.get(d.root.unwrap(), "spec").unwrap();
     let s = d.span(spec);
-    assert_eq!(&text[s.start..s.end], "selector:\n    app: x\n  replicas: 2");
+    assert_eq!(
+        &text[s.start..s.end],
+        "selector:\n    app: x\n  replicas: 2"
+    );
 }
 
 #[test]
@@ -79,7 +82,9 @@ fn deep_nesting_is_an_error() {
 
 #[test]
 fn billion_laughs_is_an_error() {
-    let mut text = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut text = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     for w in names.windows(2) {
         let refs = vec![format!("*{}", w[0]); 9].join(",");
@@ -87,7 +92,11 @@ fn billion_laughs_is_an_error() {
     }
     let s = parse(&text, Limits::default());
     assert_eq!(s.documents.len(), 0);
-    assert!(s.errors[0].message.contains("excessive aliasing"), "{:?}", s.errors);
+    assert!(
+        s.errors[0].message.contains("excessive aliasing"),
+        "{:?}",
+        s.errors
+    );
 }
 
 #[test]

@@ -1,0 +1,231 @@
+//! Hostile input: a clear finding or error naming the file, exit 1 or 2, never a crash,
+//! a hang or runaway memory.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// Runs `kure lint --format json` with a deadline; panics on a crash (exit 101 or a signal)
+/// or a hang.
+fn lint_bounded(dir: &Path, paths: &[&str]) -> (i32, serde_json::Value) {
+    let mut child = kure()
+        .arg("lint")
+        .arg("--format")
+        .arg("json")
+        .args(paths)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("kure hung on {paths:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let code = out
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("kure was killed by a signal on {paths:?}"));
+    assert_ne!(
+        code,
+        101,
+        "kure panicked: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (code, v)
+}
+
+fn error_for<'a>(v: &'a serde_json::Value, path: &str) -> Option<&'a str> {
+    v["summary"]["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"] == path)
+        .map(|e| e["message"].as_str().unwrap())
+}
+
+fn parse_error_in(v: &serde_json::Value, path: &str) -> Option<String> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["path"] == path && d["rule"] == "parse-error")
+        .map(|d| d["message"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn billion_laughs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\ndata:\n  a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for w in names.windows(2) {
+        text.push_str(&format!(
+            "  {}: &{} [{}]\n",
+            w[1],
+            w[1],
+            vec![format!("*{}", w[0]); 9].join(",")
+        ));
+    }
+    write(dir.path(), "lol.yaml", &text);
+    let (code, v) = lint_bounded(dir.path(), &["lol.yaml"]);
+    assert_eq!(code, 1);
+    assert!(
+        parse_error_in(&v, "lol.yaml")
+            .unwrap()
+            .contains("excessive aliasing")
+    );
+}
+
+#[test]
+fn deep_nesting_block_and_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "flow.yaml",
+        &format!("a: {}", "[".repeat(100_000)),
+    );
+    // 100,000 nested block sequences on one line: `- - - ... x`
+    write(
+        dir.path(),
+        "block.yaml",
+        &format!("{}x\n", "- ".repeat(100_000)),
+    );
+    // and block mappings as deep as indentation allows in a few MB
+    let mut deep = String::new();
+    for i in 0..2_000usize {
+        deep.push_str(&" ".repeat(i));
+        deep.push_str("k:\n");
+    }
+    write(dir.path(), "seq.yaml", &deep);
+    let (code, v) = lint_bounded(dir.path(), &["flow.yaml", "block.yaml", "seq.yaml"]);
+    assert_eq!(code, 1);
+    assert!(parse_error_in(&v, "flow.yaml").is_some());
+    assert!(parse_error_in(&v, "block.yaml").is_some());
+    assert!(parse_error_in(&v, "seq.yaml").is_some());
+}
+
+#[test]
+fn nul_bytes_binary_and_non_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("nul.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\x00\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("binary.yaml"),
+        [0x89u8, b'P', b'N', b'G', 0, 0, 0, 13, 0xff, 0xfe],
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("latin1.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\n",
+    )
+    .unwrap();
+    let (code, v) = lint_bounded(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    assert!(
+        error_for(&v, "./nul.yaml")
+            .unwrap()
+            .contains("NUL byte at line 2")
+    );
+    assert!(error_for(&v, "./binary.yaml").unwrap().contains("binary"));
+    assert!(
+        error_for(&v, "./latin1.yaml")
+            .unwrap()
+            .contains("not UTF-8: invalid byte at line 3")
+    );
+    assert_eq!(v["summary"]["files"], 3);
+}
+
+#[test]
+fn empty_file_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "zero.yaml", "");
+    let (code, v) = lint_bounded(dir.path(), &["zero.yaml"]);
+    assert_eq!(code, 0);
+    assert_eq!(v["summary"]["skipped"][0]["reason"], "empty");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "real/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    );
+    std::os::unix::fs::symlink("../real", dir.path().join("real/loop")).unwrap();
+    std::os::unix::fs::symlink("a.yaml", dir.path().join("b.yaml")).unwrap();
+    std::os::unix::fs::symlink("b.yaml", dir.path().join("a.yaml")).unwrap();
+    let (code, v) = lint_bounded(dir.path(), &["."]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["summary"]["files"], 1);
+    // named explicitly, a looping link is an error naming it
+    let (code, v) = lint_bounded(dir.path(), &["a.yaml"]);
+    assert_eq!(code, 2);
+    assert!(error_for(&v, "a.yaml").is_some(), "{v}");
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "secret.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
+    );
+    write(
+        dir.path(),
+        "ok.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: y}\n",
+    );
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&p).is_ok() {
+        println!("skipped: running as root, a mode-000 file is still readable");
+        return;
+    }
+    let (code, v) = lint_bounded(dir.path(), &["."]);
+    assert_eq!(code, 2);
+    assert!(error_for(&v, "./secret.yaml").unwrap().contains("denied"));
+    assert_eq!(v["summary"]["linted"], 1);
+}
+
+#[test]
+fn huge_scalar() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text =
+        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  blob: ");
+    text.push_str(&"x".repeat(64 * 1024 * 1024));
+    text.push('\n');
+    write(dir.path(), "big.yaml", &text);
+    let mut small =
+        String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  blob: ");
+    small.push_str(&"x".repeat(8 * 1024 * 1024));
+    small.push_str("\n  mode: 0777\n");
+    write(dir.path(), "eight.yaml", &small);
+    let (code, v) = lint_bounded(dir.path(), &["big.yaml", "eight.yaml"]);
+    assert_eq!(code, 2);
+    assert!(error_for(&v, "big.yaml").unwrap().contains("limit"));
+    // an 8 MiB scalar is read, and the finding after it is at the right line
+    let f: Vec<_> = findings(&v);
+    assert_eq!(f, vec![("non-string-value".to_string(), 6, 9)]);
+}
