@@ -111,7 +111,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
         opts.paths.clone()
     };
     let (inputs, walk_errors) = walk::discover(&paths, &walk_opts);
-    let mut kustomization_paths: Vec<PathBuf> = inputs
+    let mut kustomization_paths: std::collections::BTreeSet<PathBuf> = inputs
         .iter()
         .filter_map(|i| match i {
             Input::File(p) if kustomize::is_kustomization(p) => Some(p.clone()),
@@ -135,7 +135,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
         for n in kustomize::FILE_NAMES {
             let k = dir.join(n);
             if !kustomization_paths.contains(&k) && k.is_file() {
-                kustomization_paths.push(k);
+                kustomization_paths.insert(k);
             }
         }
     }

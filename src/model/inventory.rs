@@ -50,6 +50,12 @@ pub struct ObjectFacts {
 #[derive(Default)]
 pub struct Inventory {
     pub objects: Vec<ObjectFacts>,
+    /// pod sources by `(key, value)` of an exact or one-of label
+    by_pair: HashMap<(String, String), Vec<usize>>,
+    /// pod sources by key, for labels whose value cannot be known offline
+    by_any_key: HashMap<String, Vec<usize>>,
+    /// pod sources by key, whatever the value
+    by_key: HashMap<String, Vec<usize>>,
 }
 
 /// Whether two objects can be in the same namespace.
@@ -66,6 +72,11 @@ impl Inventory {
     /// Resolves Rollout `workloadRef`s to the referenced Deployment's template labels and
     /// merges labels that kustomize patches add to the objects they patch.
     pub fn finish(&mut self) {
+        self.resolve_references();
+        self.build_index();
+    }
+
+    fn resolve_references(&mut self) {
         // patches: labels of a partial object are added to every whole object of that name
         let mut patch_labels: HashMap<(String, String), Vec<(String, PodLabel)>> = HashMap::new();
         for o in &self.objects {
@@ -115,22 +126,86 @@ impl Inventory {
         }
     }
 
-    /// Whole objects whose pods could be selected from a Service in `namespaces`.
-    pub fn pod_sources<'a>(
+    fn build_index(&mut self) {
+        for (i, o) in self.objects.iter().enumerate() {
+            let Some(p) = o.pods.as_ref().filter(|_| !o.partial) else {
+                continue;
+            };
+            for (k, v) in &p.labels.0 {
+                self.by_key.entry(k.clone()).or_default().push(i);
+                match v {
+                    PodLabel::Exact(v) => self
+                        .by_pair
+                        .entry((k.clone(), v.clone()))
+                        .or_default()
+                        .push(i),
+                    PodLabel::OneOf(vs) => {
+                        for v in vs {
+                            self.by_pair
+                                .entry((k.clone(), v.clone()))
+                                .or_default()
+                                .push(i);
+                        }
+                    }
+                    PodLabel::Any => self.by_any_key.entry(k.clone()).or_default().push(i),
+                }
+            }
+        }
+    }
+
+    fn candidates(&self, key: &str, value: &str) -> Vec<usize> {
+        let mut c: Vec<usize> = Vec::new();
+        if let Some(v) = self.by_pair.get(&(key.to_string(), value.to_string())) {
+            c.extend(v);
+        }
+        if let Some(v) = self.by_any_key.get(key) {
+            c.extend(v);
+        }
+        c.sort_unstable();
+        c.dedup();
+        c
+    }
+
+    fn sources<'a>(
         &'a self,
+        ids: Vec<usize>,
         namespaces: &'a [Option<String>],
     ) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
-        self.objects.iter().filter(move |o| {
+        ids.into_iter().map(|i| &self.objects[i]).filter(move |o| {
             !o.partial && o.pods.is_some() && namespaces_meet(&o.namespaces, namespaces)
         })
     }
 
+    /// Whole objects in `namespaces` whose pods carry at least one of `keys`.
+    pub fn pod_sources_with_keys<'a>(
+        &'a self,
+        namespaces: &'a [Option<String>],
+        keys: &[&str],
+    ) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
+        let mut ids: Vec<usize> = keys
+            .iter()
+            .filter_map(|k| self.by_key.get(*k))
+            .flatten()
+            .copied()
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        self.sources(ids, namespaces)
+    }
+
+    /// Whole objects in `namespaces` whose pods a map selector (equality pairs) selects.
     pub fn matching<'a>(
         &'a self,
         namespaces: &'a [Option<String>],
         sel: &'a Selector,
     ) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
-        self.pod_sources(namespaces)
+        let ids = sel
+            .requirements
+            .iter()
+            .filter_map(|r| Some(self.candidates(&r.key, r.values.first()?)))
+            .min_by_key(Vec::len)
+            .unwrap_or_default();
+        self.sources(ids, namespaces)
             .filter(move |o| o.pods.as_ref().is_some_and(|p| sel.matches(&p.labels)))
     }
 }

@@ -1,7 +1,7 @@
 use super::{FixAvailability, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::inventory::{GroupKey, Inventory};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 static META: RuleMeta = RuleMeta {
     id: "duplicate-object",
@@ -22,7 +22,7 @@ impl Rule for DuplicateObject {
     fn check_inventory(&self, inv: &Inventory, out: &mut Vec<Diagnostic>) {
         type Key<'a> = (&'a GroupKey, &'a str, &'a str, Option<&'a str>, &'a str);
         let mut first: HashMap<Key<'_>, usize> = HashMap::new();
-        let mut reported: Vec<(usize, usize)> = Vec::new();
+        let mut reported: HashSet<(usize, usize)> = HashSet::new();
         for (i, o) in inv.objects.iter().enumerate() {
             if o.partial {
                 continue;
@@ -43,10 +43,9 @@ impl Rule for DuplicateObject {
                         first.insert(key, i);
                     }
                     Some(&j) => {
-                        if reported.contains(&(j, i)) {
+                        if !reported.insert((j, i)) {
                             continue;
                         }
-                        reported.push((j, i));
                         let prev = &inv.objects[j];
                         let what = match ns {
                             Some(ns) => format!("{} `{ns}/{name}`", o.info.kind),

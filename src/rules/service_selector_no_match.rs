@@ -61,8 +61,13 @@ impl Rule for ServiceSelectorNoMatch {
                 .object(Some(svc.info.clone()));
             // the nearest miss: most requirements satisfied, then most selector keys present,
             // then the closest values
+            let keys: Vec<&str> = selector
+                .requirements
+                .iter()
+                .map(|r| r.key.as_str())
+                .collect();
             let best = inv
-                .pod_sources(&svc.namespaces)
+                .pod_sources_with_keys(&svc.namespaces, &keys)
                 .filter_map(|o| {
                     let pods = o.pods.as_ref()?;
                     let satisfied = selector
@@ -78,7 +83,8 @@ impl Rule for ServiceSelectorNoMatch {
                             if let (crate::model::selector::PodLabel::Exact(v), Some(want)) =
                                 (have, r.values.first())
                             {
-                                closeness += strsim::normalized_levenshtein(v, want);
+                                closeness +=
+                                    strsim::normalized_levenshtein(v.as_str(), want.as_str());
                             }
                         }
                     }
