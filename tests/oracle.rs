@@ -1,0 +1,173 @@
+//! kure's YAML 1.1 typing against offline kubectl, the reference (k8s-facts.md 1.3).
+//! Needs `$PEERS/bin/kubectl` (../shared/tools/install-peers.sh); skipped with a message
+//! when it is absent.
+
+use kure::yaml::resolve::{Resolved, resolve_plain};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn kubectl() -> Option<PathBuf> {
+    let peers = std::env::var_os("PEERS")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/kure-peers")))?;
+    let k = peers.join("bin/kubectl");
+    k.is_file().then_some(k)
+}
+
+const VALUES: &[&str] = &[
+    "yes",
+    "Yes",
+    "YES",
+    "y",
+    "Y",
+    "n",
+    "N",
+    "no",
+    "on",
+    "On",
+    "off",
+    "OFF",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "1",
+    "0",
+    "00",
+    "+1",
+    "-1",
+    "-0",
+    "0777",
+    "0777_7",
+    "0o17",
+    "0O17",
+    "0x1F",
+    "0X1f",
+    "+0x1F",
+    "-0x1F",
+    "0x_1F",
+    "0b101",
+    "0B101",
+    "1_000",
+    "1__0",
+    "1_",
+    "08",
+    "09",
+    "20020101",
+    "1.0",
+    "1.20",
+    "1.",
+    "0.",
+    ".5",
+    "-.5",
+    ".1e3",
+    "1e3",
+    "1E3",
+    "1e+3",
+    "9223372036854775808",
+    "18446744073709551616",
+    "-9223372036854775809",
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    "0o8",
+    "0b2",
+    "_1",
+    "1e",
+    "1e400",
+    "1.2.3",
+    "v1.2",
+    "12:30",
+    "1:2",
+    "1,000",
+    "$1",
+    "Infinity",
+    "nan",
+    "nULL",
+    "yEs",
+    "oN",
+    "tRUE",
+    "nO",
+    "0x",
+    "+",
+    ".",
+    "..",
+    "2024-01-02",
+    "2024-01-02 10:00:00",
+    "no-op",
+    "off-peak",
+    "Yes!",
+    ".e1",
+];
+
+#[test]
+fn resolution_agrees_with_kubectl() {
+    let Some(kubectl) = kubectl() else {
+        println!("skipped: no kubectl under $PEERS (run ../shared/tools/install-peers.sh)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut text =
+        String::from("apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\nspec:\n");
+    for (i, v) in VALUES.iter().enumerate() {
+        text.push_str(&format!("  v{i}: {v}\n"));
+    }
+    let file = dir.path().join("thing.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(kubectl)
+        .env_clear()
+        .env("HOME", home.path())
+        .args([
+            "patch",
+            "--local",
+            "--type=merge",
+            "-p",
+            "{}",
+            "-o",
+            "json",
+            "-f",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut wrong = Vec::new();
+    for (i, v) in VALUES.iter().enumerate() {
+        let got = &json["spec"][format!("v{i}")];
+        let kubectl_kind = match got {
+            serde_json::Value::String(_) => "string",
+            serde_json::Value::Bool(_) => "bool",
+            serde_json::Value::Number(_) => "number",
+            serde_json::Value::Null => "null",
+            _ => "other",
+        };
+        let ours = match resolve_plain(v) {
+            Resolved::Str => "string",
+            Resolved::Bool(_) => "bool",
+            Resolved::Int(_) | Resolved::Float(_) | Resolved::SpecialFloat(_) => "number",
+            Resolved::Null => "null",
+        };
+        if ours != kubectl_kind {
+            wrong.push(format!(
+                "{v:?}: kure {ours}, kubectl {kubectl_kind} ({got})"
+            ));
+        }
+        if let (Resolved::Bool(b), serde_json::Value::Bool(k)) = (resolve_plain(v), got) {
+            assert_eq!(b, *k, "{v}");
+        }
+        // kubectl prints integers past int64 as float64, so compare values within int64
+        if let (Resolved::Int(n), serde_json::Value::Number(k)) = (resolve_plain(v), got) {
+            if i64::try_from(n).is_ok() {
+                assert_eq!(n.to_string(), k.to_string(), "{v}");
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
