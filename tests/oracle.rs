@@ -163,10 +163,10 @@ fn resolution_agrees_with_kubectl() {
             assert_eq!(b, *k, "{v}");
         }
         // kubectl prints integers past int64 as float64, so compare values within int64
-        if let (Resolved::Int(n), serde_json::Value::Number(k)) = (resolve_plain(v), got) {
-            if i64::try_from(n).is_ok() {
-                assert_eq!(n.to_string(), k.to_string(), "{v}");
-            }
+        if let (Resolved::Int(n), serde_json::Value::Number(k)) = (resolve_plain(v), got)
+            && i64::try_from(n).is_ok()
+        {
+            assert_eq!(n.to_string(), k.to_string(), "{v}");
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
