@@ -18,6 +18,8 @@ pub struct Cli {
 pub enum Command {
     /// Check manifests and report findings
     Lint(LintArgs),
+    /// Apply fixes to manifests, editing only the bytes each fix changes
+    Fix(FixArgs),
     /// List the rules
     Rules {
         #[arg(long, value_enum, default_value = "human")]
@@ -38,11 +40,39 @@ pub enum RulesFormat {
 
 #[derive(Args, Debug)]
 pub struct LintArgs {
-    /// Files and directories to lint (`-` reads standard input) [default: .]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// Output format, optionally written to a file: human, concise, json (`json=out.json`); repeatable
     #[arg(long, value_name = "FORMAT[=FILE]")]
     pub format: Vec<String>,
+    /// Apply safe fixes, then report what is left
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix, apply unsafe fixes too
+    #[arg(long, requires = "fix")]
+    pub unsafe_fixes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Apply unsafe fixes too
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print a unified diff of the fixes and write nothing (exit 1 when there is one)
+    #[arg(long, conflicts_with = "check")]
+    pub diff: bool,
+    /// Write nothing; exit 1 when a fix would change a file, 0 otherwise
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// What to read, and which rules run.
+#[derive(Args, Debug)]
+pub struct InputArgs {
+    /// Files and directories (`-` reads standard input) [default: .]
+    pub paths: Vec<PathBuf>,
     /// Only these rules (comma-separated ids)
     #[arg(long, value_delimiter = ',', value_name = "ID,..")]
     pub select: Option<Vec<String>>,

@@ -76,6 +76,7 @@ pub struct Diagnostic {
     pub object: Option<ObjectInfo>,
     pub related: Vec<Related>,
     pub help: Option<String>,
+    pub fix: Option<crate::fix::Fix>,
 }
 
 impl Diagnostic {
@@ -93,11 +94,17 @@ impl Diagnostic {
             object: None,
             related: Vec::new(),
             help: None,
+            fix: None,
         }
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn fix(mut self, fix: Option<crate::fix::Fix>) -> Diagnostic {
+        self.fix = fix;
         self
     }
 

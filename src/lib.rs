@@ -2,8 +2,10 @@
 //!
 //! The pipeline is `walk` → `yaml` → `model` → `rules` → `report`; `lint` drives it.
 
+pub mod apply;
 pub mod cli;
 pub mod diagnostic;
+pub mod fix;
 pub mod lint;
 pub mod model;
 pub mod report;
@@ -12,7 +14,7 @@ pub mod source;
 pub mod walk;
 pub mod yaml;
 
-use cli::{Command, LintArgs, RulesFormat};
+use cli::{Command, FixArgs, InputArgs, LintArgs, RulesFormat};
 use diagnostic::Severity;
 use std::io::{IsTerminal, Write};
 
@@ -20,6 +22,7 @@ use std::io::{IsTerminal, Write};
 pub fn run(command: Command) -> Result<u8, String> {
     match command {
         Command::Lint(args) => run_lint(args),
+        Command::Fix(args) => run_fix(args),
         Command::Rules { format } => {
             print!("{}", rules_listing(format));
             Ok(0)
@@ -94,6 +97,115 @@ fn parse_format(spec: &str) -> Result<(Format, Option<String>), String> {
     Ok((f, file))
 }
 
+fn options(input: InputArgs, fix: Option<lint::FixOptions>) -> lint::LintOptions {
+    lint::LintOptions {
+        paths: input.paths,
+        stdin_filename: input.stdin_filename,
+        exclude: input.exclude,
+        no_ignore: input.no_ignore,
+        select: input.select,
+        ignore: input.ignore,
+        fix,
+    }
+}
+
+/// Writes every changed file; a file that cannot be written is an error of the run.
+fn write_changes(result: &mut lint::LintResult) {
+    for c in &result.changes {
+        let Some(p) = &c.fs_path else { continue };
+        if let Err(message) = apply::write_atomic(p, c.fixed.as_bytes()) {
+            result.summary.errors.push(lint::FileError {
+                path: c.path.clone(),
+                message,
+            });
+            result.summary.fixes.applied -= c.applied;
+            result.summary.fixes.files_changed -= 1;
+        }
+    }
+}
+
+fn write_stdout(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn run_fix(args: FixArgs) -> Result<u8, String> {
+    let stdin = args.input.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.input.paths.len() > 1 {
+        return Err("`kure fix -` reads standard input only; name no other paths".to_string());
+    }
+    let unsafe_fixes = args.unsafe_fixes;
+    let opts = options(args.input, Some(lint::FixOptions { unsafe_fixes }));
+    let mut result = lint::lint(&opts)?;
+    if stdin {
+        // editor on-save: the text (fixed or not) on stdout, what is left on stderr
+        for e in &result.summary.errors {
+            eprintln!("{}: error: {}", e.path, e.message);
+        }
+        if !result.summary.errors.is_empty() {
+            return Ok(2);
+        }
+        if let Some((_, text)) = &result.stdin {
+            write_stdout(text)?;
+        }
+        eprint!("{}", report::concise::render(&result.diagnostics));
+        eprintln!("{}", report::fix_summary_line(&result.summary, &result.diagnostics, unsafe_fixes, "applied"));
+        return Ok(0);
+    }
+    let refused: Vec<diagnostic::Diagnostic> = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == rules::FIX_REFUSED.id)
+        .cloned()
+        .collect();
+    let changed = !result.changes.is_empty();
+    let verb = if args.diff || args.check {
+        let mut out = String::new();
+        for c in &result.changes {
+            if args.diff {
+                out.push_str(
+                    &similar::TextDiff::from_lines(&c.original, &c.fixed)
+                        .unified_diff()
+                        .context_radius(3)
+                        .header(&c.path, &c.path)
+                        .to_string(),
+                );
+            } else {
+                out.push_str(&format!(
+                    "would fix {}: {}\n",
+                    c.path,
+                    report::plural(c.applied, "finding", "findings")
+                ));
+            }
+        }
+        write_stdout(&out)?;
+        "to apply"
+    } else {
+        write_changes(&mut result);
+        "applied"
+    };
+    write_stdout(&report::concise::render(&refused))?;
+    for e in &result.summary.errors {
+        eprintln!("{}: error: {}", e.path, e.message);
+    }
+    eprintln!(
+        "{}",
+        report::fix_summary_line(&result.summary, &result.diagnostics, unsafe_fixes, verb)
+    );
+    Ok(if !result.summary.errors.is_empty() {
+        2
+    } else if (args.diff || args.check) && changed {
+        1
+    } else {
+        0
+    })
+}
+
 fn run_lint(args: LintArgs) -> Result<u8, String> {
     let formats = if args.format.is_empty() {
         vec![(Format::Human, None)]
@@ -103,15 +215,18 @@ fn run_lint(args: LintArgs) -> Result<u8, String> {
             .map(|f| parse_format(f))
             .collect::<Result<Vec<_>, _>>()?
     };
-    let opts = lint::LintOptions {
-        paths: args.paths,
-        stdin_filename: args.stdin_filename,
-        exclude: args.exclude,
-        no_ignore: args.no_ignore,
-        select: args.select,
-        ignore: args.ignore,
-    };
-    let result = lint::lint(&opts)?;
+    let fix = args.fix.then_some(lint::FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+    });
+    if fix.is_some() && args.input.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(
+            "`kure lint --fix` does not read standard input; `kure fix -` prints the fixed text"
+                .to_string(),
+        );
+    }
+    let opts = options(args.input, fix);
+    let mut result = lint::lint(&opts)?;
+    write_changes(&mut result);
     let mut sources = report::human::Sources::new(result.stdin.clone());
     let mut wants_summary = false;
     for (format, file) in &formats {
@@ -149,7 +264,7 @@ fn run_lint(args: LintArgs) -> Result<u8, String> {
         }
         eprintln!(
             "{}",
-            report::summary_line(&result.summary, &result.diagnostics)
+            report::summary_line(&result.summary, &result.diagnostics, opts.fix.is_some())
         );
     }
     if !result.summary.errors.is_empty() {

@@ -1,6 +1,8 @@
 //! `kure lint`: discover, parse, model, check, in parallel per file; cross-file rules once.
 
+use crate::apply;
 use crate::diagnostic::{Diagnostic, ObjectInfo};
+use crate::fix::{Applicability, Fix};
 use crate::model::inventory::{GroupKey, Inventory, ObjectFacts, PodFacts, ServiceFacts};
 use crate::model::kustomize::{self, Kustomize};
 use crate::model::selector::string_pairs;
@@ -26,6 +28,36 @@ pub struct LintOptions {
     pub no_ignore: bool,
     pub select: Option<Vec<String>>,
     pub ignore: Vec<String>,
+    /// Apply fixes (in memory; the caller writes, diffs or prints the results).
+    pub fix: Option<FixOptions>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FixOptions {
+    /// Apply unsafe fixes too.
+    pub unsafe_fixes: bool,
+}
+
+/// Fix counts, in total and per rule.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FixSummary {
+    pub applied: usize,
+    /// Fixes attached to the findings that remain (unsafe ones not asked for, or never run).
+    pub available: usize,
+    pub refused: usize,
+    pub files_changed: usize,
+    /// Per rule: `[applied, refused]`.
+    pub rules: std::collections::BTreeMap<&'static str, [usize; 2]>,
+}
+
+/// A file whose text fixes changed.
+pub struct Change {
+    pub path: String,
+    /// Where to write it; `None` for standard input.
+    pub fs_path: Option<PathBuf>,
+    pub original: String,
+    pub fixed: String,
+    pub applied: usize,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -47,6 +79,8 @@ pub struct Summary {
     pub objects: usize,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<FileError>,
+    #[serde(skip)]
+    pub fixes: FixSummary,
 }
 
 pub struct LintResult {
@@ -54,6 +88,8 @@ pub struct LintResult {
     pub summary: Summary,
     /// Standard input's name and text, when it was linted (for rendering snippets).
     pub stdin: Option<(String, String)>,
+    /// Files that fixes changed, in path order (only when fixing).
+    pub changes: Vec<Change>,
 }
 
 enum Class {
@@ -68,12 +104,20 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
     facts: Vec<ObjectFacts>,
     objects: usize,
+    /// The fixed text, when fixes changed it, and what the fixes did.
+    fixed: Option<String>,
+    original: Option<String>,
+    /// The file fixes are written to (`None` for standard input).
+    write_to: Option<PathBuf>,
+    applied: Vec<&'static str>,
+    refused: Vec<&'static str>,
 }
 
 /// Rule selection from `--select` / `--ignore`.
 pub struct Selection {
     enabled: Vec<&'static dyn Rule>,
     parse_errors: bool,
+    fix_refused: bool,
 }
 
 impl Selection {
@@ -94,6 +138,7 @@ impl Selection {
                 .filter(|r| on(r.meta().id))
                 .collect(),
             parse_errors: on(rules::PARSE_ERROR.id),
+            fix_refused: on(rules::FIX_REFUSED.id),
         })
     }
 }
@@ -152,13 +197,14 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
                 (Input::Stdin(_), Some((_, b))) => b.clone(),
                 _ => read_input(input),
             };
-            lint_input(input, bytes, &kz, &selection)
+            lint_input(input, bytes, &kz, &selection, opts.fix.as_ref())
         })
         .collect();
 
     let mut summary = Summary::default();
     let mut diagnostics = Vec::new();
     let mut inventory = Inventory::default();
+    let mut changes = Vec::new();
     for (path, message) in walk_errors {
         summary.files += 1;
         summary.errors.push(FileError { path, message });
@@ -179,6 +225,25 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
         }
         diagnostics.append(&mut r.diagnostics);
         inventory.objects.append(&mut r.facts);
+        let fixes = &mut summary.fixes;
+        for id in &r.applied {
+            fixes.applied += 1;
+            fixes.rules.entry(id).or_default()[0] += 1;
+        }
+        for id in &r.refused {
+            fixes.refused += 1;
+            fixes.rules.entry(id).or_default()[1] += 1;
+        }
+        if let (Some(fixed), Some(original)) = (r.fixed.take(), r.original.take()) {
+            fixes.files_changed += 1;
+            changes.push(Change {
+                path: r.path.to_string(),
+                fs_path: r.write_to.take(),
+                original,
+                fixed,
+                applied: r.applied.len(),
+            });
+        }
     }
     drop(results);
     inventory.finish();
@@ -188,11 +253,21 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
         }
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let stdin = stdin.and_then(|(name, bytes)| Some((name, decode(bytes.ok()?).ok()?)));
+    summary.fixes.available = diagnostics.iter().filter(|d| d.fix.is_some()).count();
+    let stdin = stdin.and_then(|(name, bytes)| {
+        let original = decode(bytes.ok()?).ok()?;
+        // snippets of a fixed standard input are shown on the fixed text
+        let shown = changes
+            .iter()
+            .find(|c| c.fs_path.is_none())
+            .map_or(original, |c| c.fixed.clone());
+        Some((name, shown))
+    });
     Ok(LintResult {
         diagnostics,
         summary,
         stdin,
+        changes,
     })
 }
 
@@ -251,6 +326,7 @@ fn lint_input(
     bytes: Result<Vec<u8>, String>,
     kz: &Kustomize,
     selection: &Selection,
+    fix: Option<&FixOptions>,
 ) -> FileResult {
     let path: Arc<str> = input.display().into();
     let fs_path = match input {
@@ -263,6 +339,14 @@ fn lint_input(
         diagnostics: Vec::new(),
         facts: Vec::new(),
         objects: 0,
+        fixed: None,
+        original: None,
+        write_to: match input {
+            Input::File(p) => Some(p.clone()),
+            Input::Stdin(_) => None,
+        },
+        applied: Vec::new(),
+        refused: Vec::new(),
     };
     if walk::is_helm_template(&fs_path) {
         result.class = Class::Skipped("helm-template");
@@ -280,19 +364,20 @@ fn lint_input(
         return result;
     }
     let role = kz.role(&fs_path);
-    lint_text(&path, &fs_path, &text, role, selection, &mut result);
+    lint_text(&path, &fs_path, text, role, selection, fix, &mut result);
     result
 }
 
 fn lint_text(
     path: &Arc<str>,
     fs_path: &Path,
-    text: &str,
+    text: String,
     role: Option<&kustomize::FileRole>,
     selection: &Selection,
+    fix: Option<&FixOptions>,
     result: &mut FileResult,
 ) {
-    let stream = yaml::parse(text, yaml::Limits::default());
+    let stream = yaml::parse(&text, yaml::Limits::default());
     let has_object = stream
         .documents
         .iter()
@@ -309,49 +394,182 @@ fn lint_text(
         result.class = Class::Skipped(if empty { "empty" } else { "not-kubernetes" });
         return;
     }
-    let index = LineIndex::new(text);
-    let partial = role.is_some_and(|r| r.patch);
-    let file = FileContext {
-        path,
-        index: &index,
-        reader: if role.is_some_and(|r| r.kustomize) {
-            Reader::Kustomize
-        } else {
-            Reader::Kubernetes
-        },
-        partial,
+    let reader = if role.is_some_and(|r| r.kustomize) {
+        Reader::Kustomize
+    } else {
+        Reader::Kubernetes
     };
-    if selection.parse_errors {
-        for e in &stream.errors {
-            let span = Span::new(e.offset, e.offset);
-            result.diagnostics.push(
-                file.diag(&rules::PARSE_ERROR, span, e.message.clone())
-                    .help("fix the YAML syntax here; the documents after the next `---` are still checked"),
-            );
-        }
+    let cx = FileCx {
+        path,
+        fs_path,
+        role,
+        reader,
+        selection,
+    };
+    match fix {
+        None => cx.check(&text, &stream, result),
+        Some(f) => cx.fix(text, stream, f, result),
     }
-    let dir_group = GroupKey::Directory(
-        kustomize::normalize(fs_path)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default(),
-    );
-    for doc in &stream.documents {
-        let dcx = DocContext { file: &file, doc };
-        for rule in &selection.enabled {
-            if rule.meta().scope == rules::Scope::Document {
-                rule.check_document(&dcx, &mut result.diagnostics);
+}
+
+/// The most passes a file gets: each pass applies every fix that does not overlap another.
+const MAX_PASSES: usize = 16;
+
+/// What stays the same for a file while it is checked and fixed.
+struct FileCx<'a> {
+    path: &'a Arc<str>,
+    fs_path: &'a Path,
+    role: Option<&'a kustomize::FileRole>,
+    reader: Reader,
+    selection: &'a Selection,
+}
+
+impl FileCx<'_> {
+    /// Applies fixes pass after pass until none is left, then reports on the final text.
+    fn fix(&self, original: String, stream: yaml::Stream, opts: &FixOptions, result: &mut FileResult) {
+        let min = if opts.unsafe_fixes {
+            Applicability::Unsafe
+        } else {
+            Applicability::Safe
+        };
+        let mut text = original.clone();
+        let mut stream = stream;
+        let mut refused: Vec<(&'static str, String, String)> = Vec::new();
+        let mut passes = 0;
+        loop {
+            let mut checked = FileResult {
+                path: result.path.clone(),
+                class: Class::Linted,
+                diagnostics: Vec::new(),
+                facts: Vec::new(),
+                objects: 0,
+                fixed: None,
+                original: None,
+                write_to: None,
+                applied: Vec::new(),
+                refused: Vec::new(),
+            };
+            self.check(&text, &stream, &mut checked);
+            let candidates: Vec<(&Diagnostic, &Fix)> = if stream.errors.is_empty() && passes < MAX_PASSES {
+                checked
+                    .diagnostics
+                    .iter()
+                    .filter(|d| !refused.iter().any(|(r, m, _)| *r == d.rule && *m == d.message))
+                    .filter_map(|d| Some((d, d.fix.as_ref().filter(|f| f.applicability >= min)?)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            if candidates.is_empty() {
+                result.diagnostics = checked.diagnostics;
+                result.facts = checked.facts;
+                result.objects = checked.objects;
+                break;
             }
-        }
-        for obj in objects(doc) {
-            result.objects += 1;
-            let ocx = ObjectContext { file: &file, obj };
-            for rule in &selection.enabled {
-                if rule.meta().scope == rules::Scope::Object {
-                    rule.check_object(&ocx, &mut result.diagnostics);
+            let fixes: Vec<&Fix> = candidates.iter().map(|(_, f)| *f).collect();
+            let pass = apply::pass(&text, &stream, self.reader, &fixes);
+            let owner = |f: &Fix| {
+                candidates
+                    .iter()
+                    .find(|(_, g)| std::ptr::eq(*g, f))
+                    .map(|(d, _)| *d)
+            };
+            for f in &pass.applied {
+                if let Some(d) = owner(f) {
+                    result.applied.push(d.rule);
                 }
             }
-            result.facts.push(facts(&file, &obj, role, &dir_group));
+            for (f, reason) in &pass.refused {
+                if let Some(d) = owner(f) {
+                    result.refused.push(d.rule);
+                    refused.push((d.rule, d.message.clone(), reason.clone()));
+                }
+            }
+            if let Some((t, s)) = pass.result {
+                text = t;
+                stream = s;
+            }
+            passes += 1;
+        }
+        for (rule, message, reason) in refused {
+            let Some(d) = result
+                .diagnostics
+                .iter_mut()
+                .find(|d| d.rule == rule && d.message == message)
+            else {
+                continue;
+            };
+            let Some(fix) = d.fix.take() else { continue };
+            if !self.selection.fix_refused {
+                continue;
+            }
+            let mut r = Diagnostic::new(
+                rules::FIX_REFUSED.id,
+                rules::FIX_REFUSED.severity,
+                d.at.clone(),
+                format!("`{rule}` fix not applied ({}): {reason}", fix.message),
+            )
+            .help("make this change by hand; kure writes a fix only when nothing else in the file changes meaning");
+            r.object = d.object.clone();
+            result.diagnostics.push(r);
+        }
+        if text != original {
+            result.fixed = Some(text);
+            result.original = Some(original);
+        }
+    }
+
+    /// Runs the per-file rules on one parsed text.
+    fn check(&self, text: &str, stream: &yaml::Stream, result: &mut FileResult) {
+        let (path, fs_path, role, selection) = (self.path, self.fs_path, self.role, self.selection);
+        let index = LineIndex::new(text);
+        let partial = role.is_some_and(|r| r.patch);
+        let file = FileContext {
+            path,
+            index: &index,
+            reader: self.reader,
+            partial,
+        };
+        if selection.parse_errors {
+            for e in &stream.errors {
+                let span = Span::new(e.offset, e.offset);
+                result.diagnostics.push(
+                    file.diag(&rules::PARSE_ERROR, span, e.message.clone())
+                        .help("fix the YAML syntax here; the documents after the next `---` are still checked"),
+                );
+            }
+        }
+        let dir_group = GroupKey::Directory(
+            kustomize::normalize(fs_path)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        );
+        for (doc_index, doc) in stream.documents.iter().enumerate() {
+            let dcx = DocContext {
+                file: &file,
+                doc,
+                doc_index,
+            };
+            for rule in &selection.enabled {
+                if rule.meta().scope == rules::Scope::Document {
+                    rule.check_document(&dcx, &mut result.diagnostics);
+                }
+            }
+            for obj in objects(doc) {
+                result.objects += 1;
+                let ocx = ObjectContext {
+                    file: &file,
+                    obj,
+                    doc_index,
+                };
+                for rule in &selection.enabled {
+                    if rule.meta().scope == rules::Scope::Object {
+                        rule.check_object(&ocx, &mut result.diagnostics);
+                    }
+                }
+                result.facts.push(facts(&file, &obj, role, &dir_group));
+            }
         }
     }
 }

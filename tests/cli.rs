@@ -684,5 +684,5 @@ fn rules_listing() {
             .unwrap()
             .starts_with("service-selector-no-match")
     );
-    assert_eq!(r.stdout.lines().count(), 9);
+    assert_eq!(r.stdout.lines().count(), 10);
 }

@@ -146,6 +146,14 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
         }
     }
     let mut help = d.help.clone();
+    if let Some(f) = &d.fix {
+        notes.push(match f.applicability {
+            crate::fix::Applicability::Safe => format!("fix: {} (`kure fix`)", f.message),
+            crate::fix::Applicability::Unsafe => {
+                format!("fix: {} (unsafe: `kure fix --unsafe-fixes`)", f.message)
+            }
+        });
+    }
     if !notes.is_empty() {
         let n = notes.join("\n");
         help = Some(match help {

@@ -21,15 +21,21 @@ struct Json<'a> {
     object: Option<&'a ObjectInfo>,
     related: Vec<Related<'a>>,
     help: Option<&'a str>,
-    fix: Option<()>,
+    fix: Option<JsonFix<'a>>,
 }
 
 #[derive(Serialize)]
-struct Fixes {
-    applied: usize,
-    available: usize,
-    refused: usize,
-    files_changed: usize,
+struct JsonFix<'a> {
+    applicability: &'a str,
+    message: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    start: usize,
+    end: usize,
+    content: &'a str,
 }
 
 #[derive(Serialize)]
@@ -37,7 +43,7 @@ struct JsonSummary<'a> {
     #[serde(flatten)]
     summary: &'a Summary,
     findings: super::Counts,
-    fixes: Fixes,
+    fixes: &'a crate::lint::FixSummary,
 }
 
 #[derive(Serialize)]
@@ -69,18 +75,25 @@ pub fn render(diags: &[Diagnostic], summary: &Summary) -> String {
                     })
                     .collect(),
                 help: d.help.as_deref(),
-                fix: None,
+                fix: d.fix.as_ref().map(|f| JsonFix {
+                    applicability: f.applicability.as_str(),
+                    message: &f.message,
+                    edits: f
+                        .edits
+                        .iter()
+                        .map(|e| JsonEdit {
+                            start: e.span.start,
+                            end: e.span.end,
+                            content: &e.content,
+                        })
+                        .collect(),
+                }),
             })
             .collect(),
         summary: JsonSummary {
             summary,
             findings: counts(diags),
-            fixes: Fixes {
-                applied: 0,
-                available: 0,
-                refused: 0,
-                files_changed: 0,
-            },
+            fixes: &summary.fixes,
         },
     };
     let mut s =

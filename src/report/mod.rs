@@ -5,6 +5,7 @@ pub mod human;
 pub mod json;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::Applicability;
 use crate::lint::Summary;
 
 /// Findings by severity.
@@ -27,12 +28,12 @@ pub fn counts(diags: &[Diagnostic]) -> Counts {
     c
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
+pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The one summary line that ends every human and concise run.
-pub fn summary_line(summary: &Summary, diags: &[Diagnostic]) -> String {
+pub fn summary_line(summary: &Summary, diags: &[Diagnostic], fixing: bool) -> String {
     let c = counts(diags);
     let mut reasons: Vec<(&str, usize)> = Vec::new();
     for s in &summary.skipped {
@@ -49,7 +50,7 @@ pub fn summary_line(summary: &Summary, diags: &[Diagnostic]) -> String {
         format!("{} skipped ({})", summary.skipped.len(), parts.join(", "))
     };
     format!(
-        "{}: {} linted, {}, {} unreadable; {}; {}, {}, {}",
+        "{}: {} linted, {}, {} unreadable; {}; {}, {}, {}{}",
         plural(summary.files, "file", "files"),
         summary.linted,
         skipped,
@@ -58,5 +59,76 @@ pub fn summary_line(summary: &Summary, diags: &[Diagnostic]) -> String {
         plural(c.error, "error", "errors"),
         plural(c.warning, "warning", "warnings"),
         plural(c.info, "info", "infos"),
+        fix_clause(summary, diags, fixing),
     )
+}
+
+/// How many remaining findings carry a fix, safe and unsafe.
+fn fixable(diags: &[Diagnostic]) -> (usize, usize) {
+    let safe = diags
+        .iter()
+        .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe))
+        .count();
+    let unsafe_ = diags
+        .iter()
+        .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Unsafe))
+        .count();
+    (safe, unsafe_)
+}
+
+/// The fix part of a lint summary line: what was fixed and what could be.
+fn fix_clause(summary: &Summary, diags: &[Diagnostic], fixing: bool) -> String {
+    let (safe, unsafe_) = fixable(diags);
+    let mut parts = Vec::new();
+    if fixing {
+        parts.push(format!("{} fixed", summary.fixes.applied));
+        if summary.fixes.refused > 0 {
+            parts.push(format!("{} refused", summary.fixes.refused));
+        }
+    }
+    if safe > 0 {
+        parts.push(format!("{safe} fixable with `kure fix`"));
+    }
+    if unsafe_ > 0 {
+        parts.push(format!("{unsafe_} with `kure fix --unsafe-fixes`"));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", "))
+    }
+}
+
+/// The summary line of `kure fix`.
+pub fn fix_summary_line(
+    summary: &Summary,
+    diags: &[Diagnostic],
+    unsafe_fixes: bool,
+    verb: &str,
+) -> String {
+    let (_, unsafe_) = fixable(diags);
+    let mut line = format!(
+        "{}: {} {verb} in {}",
+        plural(summary.files, "file", "files"),
+        plural(summary.fixes.applied, "fix", "fixes"),
+        plural(summary.fixes.files_changed, "file", "files"),
+    );
+    if summary.fixes.refused > 0 {
+        line.push_str(&format!(", {} refused", summary.fixes.refused));
+    }
+    if unsafe_ > 0 && !unsafe_fixes {
+        line.push_str(&format!(
+            "; {} more with --unsafe-fixes",
+            plural(unsafe_, "fix", "fixes")
+        ));
+    }
+    let remaining = diags
+        .iter()
+        .filter(|d| d.rule != crate::rules::FIX_REFUSED.id)
+        .count();
+    line.push_str(&format!(
+        "; {} left (`kure lint`)",
+        plural(remaining, "finding", "findings")
+    ));
+    line
 }

@@ -9,6 +9,7 @@ use crate::yaml::resolve::Reader;
 use std::sync::Arc;
 
 mod duplicate_key;
+mod fix_refused;
 mod duplicate_object;
 mod field_not_for_kind;
 mod invalid_label;
@@ -18,6 +19,7 @@ mod selector_template_mismatch;
 mod server_populated_field;
 mod service_selector_no_match;
 
+pub use fix_refused::FIX_REFUSED;
 pub use parse_error::PARSE_ERROR;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +58,11 @@ pub struct FileContext<'a> {
 }
 
 impl FileContext<'_> {
+    /// The file's text.
+    pub fn text(&self) -> &str {
+        self.index.text()
+    }
+
     pub fn at(&self, span: Span) -> Located {
         Located::new(self.path, self.index, span)
     }
@@ -73,11 +80,15 @@ impl FileContext<'_> {
 pub struct DocContext<'a> {
     pub file: &'a FileContext<'a>,
     pub doc: &'a Document,
+    /// The document's index in its file.
+    pub doc_index: usize,
 }
 
 pub struct ObjectContext<'a> {
     pub file: &'a FileContext<'a>,
     pub obj: Object<'a>,
+    /// The index of the object's document in its file.
+    pub doc_index: usize,
 }
 
 impl ObjectContext<'_> {
@@ -111,6 +122,7 @@ pub static RULES: &[&dyn Rule] = &[
     &duplicate_key::DuplicateKey,
     &duplicate_object::DuplicateObject,
     &parse_error::ParseErrorRule,
+    &fix_refused::FixRefusedRule,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {

@@ -6,6 +6,7 @@
 
 pub mod node;
 pub mod resolve;
+pub mod value;
 
 pub use node::{Document, Node, NodeId, NodeKind, Style};
 

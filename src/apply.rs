@@ -1,0 +1,207 @@
+//! The only code that changes text and files: applies fixes' edits, checks the result, and
+//! writes it atomically.
+//!
+//! A set of fixes is applied to the text it was computed on. The result must parse, hold as
+//! many documents as before, and mean the same as before everywhere except at the paths the
+//! fixes declared (the typed trees kubectl would build are compared). Otherwise the fixes
+//! are retried one at a time, and a fix that fails on its own is refused with the reason.
+
+use crate::fix::{Edit, Fix};
+use crate::source::LineIndex;
+use crate::yaml::resolve::Reader;
+use crate::yaml::value::{self, Path, Value};
+use crate::yaml::{self, Stream};
+use std::io::Write;
+
+/// Whether two edits touch the same bytes (two insertions at one point count as touching).
+fn conflicts(a: &Edit, b: &Edit) -> bool {
+    if a.span.is_empty() && b.span.is_empty() {
+        return a.span.start == b.span.start;
+    }
+    a.span.start < b.span.end && b.span.start < a.span.end
+}
+
+/// Picks fixes whose edits overlap no earlier pick's, in text order; the rest wait.
+pub fn non_overlapping<'f>(fixes: &[&'f Fix]) -> Vec<&'f Fix> {
+    let mut sorted: Vec<&Fix> = fixes.to_vec();
+    sorted.sort_by_key(|f| (f.extent().start, f.extent().end));
+    let mut taken: Vec<&Fix> = Vec::new();
+    for f in sorted {
+        let clash = taken
+            .iter()
+            .any(|t| t.edits.iter().any(|a| f.edits.iter().any(|b| conflicts(a, b))));
+        let inner = f
+            .edits
+            .iter()
+            .enumerate()
+            .any(|(i, a)| f.edits[i + 1..].iter().any(|b| conflicts(a, b)));
+        if !clash && !inner {
+            taken.push(f);
+        }
+    }
+    taken
+}
+
+/// Applies the edits of non-overlapping fixes to `text`.
+pub fn apply_edits(text: &str, fixes: &[&Fix]) -> String {
+    let mut edits: Vec<&Edit> = fixes.iter().flat_map(|f| f.edits.iter()).collect();
+    edits.sort_by_key(|e| (e.span.start, e.span.end));
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for e in edits {
+        if e.span.start < at || e.span.end > text.len() {
+            continue;
+        }
+        out.push_str(&text[at..e.span.start]);
+        out.push_str(&e.content);
+        at = e.span.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// The typed trees of a stream's documents.
+pub fn values(stream: &Stream, reader: Reader) -> Vec<Value> {
+    stream
+        .documents
+        .iter()
+        .map(|d| d.root.map_or(Value::Null, |r| value::value(d, r, reader)))
+        .collect()
+}
+
+fn show(path: &Path) -> String {
+    if path.is_empty() {
+        "the whole document".to_string()
+    } else {
+        format!("`{}`", path.join("."))
+    }
+}
+
+/// Checks a fixed text against the typed trees of the text it came from.
+pub fn verify(
+    before: &[Value],
+    after_text: &str,
+    after: &Stream,
+    reader: Reader,
+    fixes: &[&Fix],
+) -> Result<(), String> {
+    if let Some(e) = after.errors.first() {
+        let line = LineIndex::new(after_text).position(e.offset).line;
+        return Err(format!(
+            "the result would not parse ({} at line {line})",
+            e.message
+        ));
+    }
+    if after.documents.len() != before.len() {
+        return Err(format!(
+            "the result would hold {} documents instead of {}",
+            after.documents.len(),
+            before.len()
+        ));
+    }
+    for (i, (b, d)) in before.iter().zip(&after.documents).enumerate() {
+        let a = d.root.map_or(Value::Null, |r| value::value(d, r, reader));
+        let mut diffs = Vec::new();
+        value::diff(b, &a, &mut Vec::new(), &mut diffs);
+        for p in diffs {
+            let allowed = fixes
+                .iter()
+                .filter(|f| f.doc == i)
+                .flat_map(|f| &f.targets)
+                .any(|t| p.starts_with(t));
+            if !allowed {
+                return Err(format!("it would also change {}", show(&p)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The outcome of one pass over a text.
+pub struct Pass<'f> {
+    /// The new text and its parse, when any fix was applied.
+    pub result: Option<(String, Stream)>,
+    pub applied: Vec<&'f Fix>,
+    /// Fixes that fail even on their own, with the reason.
+    pub refused: Vec<(&'f Fix, String)>,
+}
+
+/// Applies as many of `fixes` (computed on `text`, parsed as `stream`) as verify together.
+pub fn pass<'f>(text: &str, stream: &Stream, reader: Reader, fixes: &[&'f Fix]) -> Pass<'f> {
+    let chosen = non_overlapping(fixes);
+    let before = values(stream, reader);
+    let attempt = |set: &[&Fix]| -> Result<(String, Stream), String> {
+        let new_text = apply_edits(text, set);
+        let parsed = yaml::parse(&new_text, yaml::Limits::default());
+        verify(&before, &new_text, &parsed, reader, set)?;
+        Ok((new_text, parsed))
+    };
+    if let Ok(r) = attempt(&chosen) {
+        return Pass {
+            result: Some(r),
+            applied: chosen,
+            refused: Vec::new(),
+        };
+    }
+    // one at a time: a fix that fails with the others but not alone waits for the next pass
+    let mut accepted: Vec<&Fix> = Vec::new();
+    let mut refused = Vec::new();
+    let mut result = None;
+    for f in chosen {
+        let mut trial = accepted.clone();
+        trial.push(f);
+        match attempt(&trial) {
+            Ok(r) => {
+                accepted = trial;
+                result = Some(r);
+            }
+            Err(reason) => {
+                if accepted.is_empty() {
+                    refused.push((f, reason));
+                } else if let Err(alone) = attempt(&[f]) {
+                    refused.push((f, alone));
+                }
+            }
+        }
+    }
+    Pass {
+        result,
+        applied: accepted,
+        refused,
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed, given
+/// the original's permissions (and owner, where allowed), then renamed over the original.
+/// A symbolic link is written through, not replaced.
+pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let real = std::fs::canonicalize(path).map_err(|e| format!("cannot resolve path: {e}"))?;
+    let dir = real
+        .parent()
+        .ok_or_else(|| "cannot write: no parent directory".to_string())?;
+    let meta = std::fs::metadata(&real).map_err(|e| e.to_string())?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kure-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| format!("cannot write a temporary file: {e}"))?;
+    tmp.as_file()
+        .set_permissions(meta.permissions())
+        .map_err(|e| format!("cannot set permissions: {e}"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // keeping the owner needs privileges; without them the file belongs to the user
+        let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
+    }
+    if std::env::var_os("KURE_TEST_CRASH_BEFORE_RENAME").is_some() {
+        // lets the test suite prove that a process killed here leaves the original intact
+        std::process::abort();
+    }
+    tmp.persist(&real)
+        .map_err(|e| format!("cannot replace the file: {}", e.error))?;
+    Ok(())
+}

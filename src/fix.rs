@@ -1,0 +1,265 @@
+//! Fixes: byte-range edits on the original text, and the helpers rules build them with.
+//!
+//! A rule attaches a `Fix` to its diagnostic; `apply.rs` is the only code that applies one.
+//! The helpers here return `None` rather than an edit that could damage the file: a key that
+//! cannot be removed without taking a comment that is not its own, a scalar whose written
+//! form is not its value, a mapping that would be left empty with nothing to hold its place.
+
+use crate::source::Span;
+use crate::yaml::value::Path;
+use crate::yaml::{Document, NodeId, NodeKind, Style};
+use serde::Serialize;
+
+/// How sure a fix is to keep what the author meant (ruff's ordering: `Safe` is applied by
+/// default, `Unsafe` only with `--unsafe-fixes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Unsafe,
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// Replace the bytes of `span` with `content` (an empty span inserts, empty content deletes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn replace(span: Span, content: impl Into<String>) -> Edit {
+        Edit {
+            span,
+            content: content.into(),
+        }
+    }
+
+    pub fn delete(span: Span) -> Edit {
+        Edit::replace(span, "")
+    }
+
+    pub fn insert(at: usize, content: impl Into<String>) -> Edit {
+        Edit::replace(Span::new(at, at), content)
+    }
+}
+
+/// A repair for one finding: its edits never overlap, and `targets` are the paths (from the
+/// root of document `doc`) whose meaning the fix is allowed to change.
+#[derive(Clone, Debug)]
+pub struct Fix {
+    pub applicability: Applicability,
+    pub message: String,
+    pub edits: Vec<Edit>,
+    pub doc: usize,
+    pub targets: Vec<Path>,
+}
+
+impl Fix {
+    pub fn new(
+        applicability: Applicability,
+        message: impl Into<String>,
+        mut edits: Vec<Edit>,
+        doc: usize,
+        targets: Vec<Path>,
+    ) -> Fix {
+        edits.sort_by_key(|e| (e.span.start, e.span.end));
+        Fix {
+            applicability,
+            message: message.into(),
+            edits,
+            doc,
+            targets,
+        }
+    }
+
+    /// The bytes the fix touches, from its first edit to its last.
+    pub fn extent(&self) -> Span {
+        let start = self.edits.first().map_or(0, |e| e.span.start);
+        let end = self.edits.iter().map(|e| e.span.end).max().unwrap_or(start);
+        Span::new(start, end)
+    }
+}
+
+/// How a string is written so that YAML 1.1 reads it back as that string: double quotes, or
+/// single quotes where double quotes would need escapes.
+pub fn quoted(v: &str) -> String {
+    if v.contains('"') || v.contains('\\') {
+        format!("'{}'", v.replace('\'', "''"))
+    } else {
+        format!("\"{v}\"")
+    }
+}
+
+/// Quote a plain scalar where it is written, so it reads as the text the author wrote.
+pub fn quote_scalar(text: &str, doc: &Document, node: NodeId) -> Option<Edit> {
+    let (value, style, tag) = doc.scalar_parts(node)?;
+    if style != Style::Plain || tag.is_some() || value.is_empty() {
+        return None;
+    }
+    let span = doc.span(doc.deref(node));
+    if text.get(span.start..span.end)? != value || value.contains(['\n', '\r']) {
+        return None;
+    }
+    Some(Edit::replace(span, quoted(value)))
+}
+
+/// The start of the line holding `offset` (after a byte order mark on the first line).
+pub fn line_start(text: &str, offset: usize) -> usize {
+    let s = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    if s == 0 && text.starts_with('\u{feff}') {
+        3.min(offset)
+    } else {
+        s
+    }
+}
+
+/// The offset just past the line end (`\n`) at or after `offset`, or the end of the text.
+pub fn line_end(text: &str, offset: usize) -> usize {
+    text[offset..]
+        .find('\n')
+        .map_or(text.len(), |i| offset + i + 1)
+}
+
+/// The line ending a text uses at `offset`'s line (`\r\n` or `\n`).
+pub fn newline_at(text: &str, offset: usize) -> &'static str {
+    let e = line_end(text, offset);
+    if e >= 2 && text.as_bytes()[e - 1] == b'\n' && text.as_bytes()[e - 2] == b'\r' {
+        "\r\n"
+    } else if e == text.len() && !text.ends_with('\n') {
+        if text.contains("\r\n") { "\r\n" } else { "\n" }
+    } else {
+        "\n"
+    }
+}
+
+fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| b == b' ' || b == b'\t' || b == b'\r')
+}
+
+/// Whether the rest of a line after a value is empty, a comment, or (for an empty value) the
+/// `:` that follows its key.
+fn rest_is_trailer(rest: &str) -> bool {
+    let r = rest.trim_end_matches(['\n', '\r']);
+    let r = r.strip_prefix(':').unwrap_or(r);
+    let t = r.trim_start_matches([' ', '\t']);
+    t.is_empty() || t.starts_with('#')
+}
+
+/// The end of a block entry: past its value's last line, its trailing comment, and comment
+/// lines indented deeper than its key (they sit inside its block).
+fn block_entry_end(text: &str, ve: usize, key_col: usize) -> Option<usize> {
+    let mut end = if ve > 0 && text.as_bytes()[ve - 1] == b'\n' {
+        ve
+    } else {
+        let e = line_end(text, ve);
+        if !rest_is_trailer(&text[ve..e]) {
+            return None;
+        }
+        e
+    };
+    while end < text.len() {
+        let e = line_end(text, end);
+        let line = &text[end..e];
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if line.trim_start_matches(' ').starts_with('#') && indent > key_col {
+            end = e;
+        } else {
+            break;
+        }
+    }
+    Some(end)
+}
+
+/// Edits that remove the entry whose key is `key` from mapping `map`, with the comments that
+/// belong to it, leaving no blank line behind. A mapping left empty becomes `{}`.
+pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Option<Vec<Edit>> {
+    let NodeKind::Map { entries, flow } = &doc.node(map).kind else {
+        return None;
+    };
+    let idx = entries.iter().position(|(k, _)| *k == key)?;
+    let (k, v) = entries[idx];
+    let ks = doc.span(k).start;
+    let ve = doc.span(v).end.max(doc.span(k).end);
+    if *flow {
+        let range = if entries.len() == 1 {
+            let m = doc.span(map);
+            Span::new(m.start + 1, m.end.saturating_sub(1))
+        } else if idx > 0 {
+            Span::new(doc.span(entries[idx - 1].1).end, ve)
+        } else {
+            Span::new(ks, doc.span(entries[idx + 1].0).start)
+        };
+        if range.start > range.end {
+            return None;
+        }
+        let outside = text
+            .get(range.start..ks.max(range.start))?
+            .contains('#')
+            || text.get(ve.min(range.end)..range.end)?.contains('#');
+        if outside {
+            return None;
+        }
+        return Some(vec![Edit::delete(range)]);
+    }
+    let ls = line_start(text, ks);
+    let prefix = &text[ls..ks];
+    let key_col = prefix.chars().count();
+    let end = block_entry_end(text, ve, key_col)?;
+    if is_blank(prefix) {
+        if entries.len() > 1 {
+            return Some(vec![Edit::delete(Span::new(ls, end))]);
+        }
+        // the mapping would be left empty: its parent entry's value becomes `{}`
+        let (_, pk, _) = doc.entry_of_value(map)?;
+        let pk_end = doc.span(pk).end;
+        let between = text.get(pk_end..ks)?;
+        let between = between.trim_start_matches([' ', '\t']).strip_prefix(':')?;
+        if !is_blank(&between.replace('\n', "")) {
+            return None;
+        }
+        let nl = newline_at(text, ks);
+        let nl = if text[..end].ends_with('\n') { nl } else { "" };
+        return Some(vec![Edit::replace(
+            Span::new(pk_end, end),
+            format!(": {{}}{nl}"),
+        )]);
+    }
+    // the first key of a sequence item (`- key: value`): the next key moves up behind the dash
+    let dashes = prefix.trim_matches(' ');
+    if !dashes.bytes().all(|b| b == b'-' || b == b' ') || dashes.is_empty() {
+        return None;
+    }
+    let (nk, _) = *entries.get(idx + 1)?;
+    let nks = doc.span(nk).start;
+    let nls = line_start(text, nks);
+    if nks - nls != ks - ls || !is_blank(&text[nls..nks]) || text[end..nls].contains('#') {
+        return None;
+    }
+    Some(vec![Edit::delete(Span::new(ks, nks))])
+}
+
+/// Rename a key where it is written, keeping its quoting.
+pub fn rename_key(text: &str, doc: &Document, key: NodeId, to: &str) -> Option<Edit> {
+    let (value, style, tag) = doc.scalar_parts(key)?;
+    if tag.is_some() {
+        return None;
+    }
+    let span = doc.span(key);
+    let written = text.get(span.start..span.end)?;
+    let content = match style {
+        Style::Plain if written == value => to.to_string(),
+        Style::Double if written == format!("\"{value}\"") => format!("\"{to}\""),
+        Style::Single if written == format!("'{value}'") => format!("'{to}'"),
+        _ => return None,
+    };
+    Some(Edit::replace(span, content))
+}
