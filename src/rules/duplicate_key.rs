@@ -1,12 +1,13 @@
 use super::{DocContext, FixAvailability, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::yaml::{NodeKind, Style};
+use crate::fix::{Applicability, Fix};
+use crate::yaml::{NodeId, NodeKind, Style};
 use std::collections::HashMap;
 
 static META: RuleMeta = RuleMeta {
     id: "duplicate-key",
     severity: Severity::Error,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     scope: Scope::Document,
     summary: "the same key written twice in one mapping",
     doc: include_str!("../../rules/duplicate-key.md"),
@@ -21,7 +22,7 @@ impl Rule for DuplicateKey {
 
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Vec<Diagnostic>) {
         let doc = cx.doc;
-        for node in &doc.nodes {
+        for (map, node) in doc.nodes.iter().enumerate() {
             let NodeKind::Map { entries, .. } = &node.kind else {
                 continue;
             };
@@ -51,6 +52,16 @@ impl Rule for DuplicateKey {
                                 "key `{written}` is the same key as `{written0}` on line {line0} (both become `{name}`)"
                             )
                         };
+                        let fix = crate::fix::remove_entry(cx.file.text(), doc, map as NodeId, k0)
+                            .and_then(|edits| {
+                                Some(Fix::new(
+                                    Applicability::Unsafe,
+                                    format!("remove the first `{written0}` (line {line0}), whose value Kubernetes ignores"),
+                                    edits,
+                                    cx.doc_index,
+                                    vec![doc.path_to(k0, cx.file.reader)?],
+                                ))
+                            });
                         let d = cx
                             .file
                             .diag(
@@ -62,7 +73,8 @@ impl Rule for DuplicateKey {
                                 cx.file.at(doc.field_span(k0, v0)),
                                 "first written here; its value is silently dropped",
                             )
-                            .help("remove one of the two; kustomize refuses the file as it is");
+                            .help("remove one of the two; kustomize refuses the file as it is")
+                            .fix(fix);
                         out.push(d);
                         first.insert(name, (k, v));
                     }

@@ -1,6 +1,7 @@
 //! The rules: one file each, registered here, one line per rule.
 
 use crate::diagnostic::{Diagnostic, Located, ObjectInfo, Severity};
+use crate::fix::{Applicability, Fix};
 use crate::model::Object;
 use crate::model::inventory::Inventory;
 use crate::source::{LineIndex, Span};
@@ -92,6 +93,26 @@ pub struct ObjectContext<'a> {
 }
 
 impl ObjectContext<'_> {
+    /// A fix that removes the entry of `key` (with its comments) from the mapping holding it.
+    pub fn removal(
+        &self,
+        key: crate::yaml::NodeId,
+        applicability: Applicability,
+        message: impl Into<String>,
+    ) -> Option<Fix> {
+        let doc = self.obj.doc;
+        let map = doc.map_of_key(key)?;
+        let edits = crate::fix::remove_entry(self.file.text(), doc, map, key)?;
+        let path = doc.path_to(key, self.file.reader)?;
+        Some(Fix::new(
+            applicability,
+            message,
+            edits,
+            self.doc_index,
+            vec![path],
+        ))
+    }
+
     pub fn diag(
         &self,
         meta: &'static RuleMeta,

@@ -1,5 +1,6 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::{Applicability, Fix, quote_scalar, quoted};
 use crate::model::workload;
 use crate::yaml::resolve::{Reader, Resolved, resolve, resolve_with};
 use crate::yaml::{NodeId, Style};
@@ -7,7 +8,7 @@ use crate::yaml::{NodeId, Style};
 static META: RuleMeta = RuleMeta {
     id: "non-string-value",
     severity: Severity::Error,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     scope: Scope::Object,
     summary: "a plain scalar that Kubernetes' YAML 1.1 reads as a boolean, number or null where a string is needed",
     doc: include_str!("../../rules/non-string-value.md"),
@@ -43,13 +44,6 @@ const DATA: Field = Field {
     what: "`data` needs",
 };
 
-fn quoted(v: &str) -> String {
-    if v.contains('"') || v.contains('\\') {
-        format!("'{}'", v.replace('\'', "''"))
-    } else {
-        format!("\"{v}\"")
-    }
-}
 
 struct Checker<'a, 'b> {
     cx: &'a ObjectContext<'b>,
@@ -107,10 +101,28 @@ impl Checker<'_, '_> {
         if severity == Severity::Warning {
             message.push_str(" (kustomize reads it as a string, kubectl -f does not)");
         }
+        let text = self.cx.file.text();
+        let fix = quote_scalar(text, doc, node).and_then(|edit| {
+            let mut path = doc.path_to(node, reader)?;
+            let mut targets = vec![path.clone()];
+            if is_key {
+                path.pop();
+                path.push(value.to_string());
+                targets.push(path);
+            }
+            Some(Fix::new(
+                Applicability::Safe,
+                format!("quote `{value}` as {}", edit.content),
+                vec![edit],
+                self.cx.doc_index,
+                targets,
+            ))
+        });
         let mut d = self
             .cx
             .diag(&META, span, message)
-            .help(format!("quote it: `{}`", quoted(value)));
+            .help(format!("quote it: `{}`", quoted(value)))
+            .fix(fix);
         d.severity = severity;
         self.out.push(d);
     }

@@ -1,12 +1,14 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::{Applicability, Edit, Fix, line_start, newline_at};
+use crate::yaml::{NodeId, NodeKind, Style};
 use crate::model::selector::{Selector, label_selector, string_pairs};
 use crate::model::workload::{self, SelectorKind};
 
 static META: RuleMeta = RuleMeta {
     id: "selector-template-mismatch",
     severity: Severity::Error,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     scope: Scope::Object,
     summary: "a workload whose selector does not select its own pod template",
     doc: include_str!("../../rules/selector-template-mismatch.md"),
@@ -49,6 +51,9 @@ impl Rule for SelectorTemplateMismatch {
             (SelectorKind::Label { .. }, None) => {
                 let rollout_ref = obj.kind == "Rollout" && doc.get(spec, "workloadRef").is_some();
                 if (obj.api_version == "apps/v1" || obj.kind == "Rollout") && !rollout_ref {
+                    let fix = template
+                        .labels_entry
+                        .and_then(|(_, labels)| add_selector(cx, spec, labels));
                     out.push(
                         cx.diag(
                             &META,
@@ -58,7 +63,8 @@ impl Rule for SelectorTemplateMismatch {
                                 obj.kind, obj.api_version
                             ),
                         )
-                        .help("add `spec.selector.matchLabels` equal to the pod template's labels"),
+                        .help("add `spec.selector.matchLabels` equal to the pod template's labels")
+                        .fix(fix),
                     );
                 }
                 return;
@@ -156,4 +162,64 @@ impl Rule for SelectorTemplateMismatch {
         d = labels_related(d);
         out.push(d);
     }
+}
+
+/// The written text of a one-line scalar that reads as a string, to copy it elsewhere as is.
+fn written<'t>(text: &'t str, doc: &crate::yaml::Document, n: NodeId) -> Option<&'t str> {
+    let node = doc.node(n);
+    let NodeKind::Scalar { style, .. } = &node.kind else {
+        return None;
+    };
+    doc.str(n)?;
+    let t = text.get(node.span.start..node.span.end)?;
+    (matches!(style, Style::Plain | Style::Single | Style::Double)
+        && node.tag.is_none()
+        && !t.contains(['\n', '\r']))
+    .then_some(t)
+}
+
+/// Inserts `selector.matchLabels` with the pod template's labels, as written, just before
+/// `spec.template`, at the indentation the file uses.
+fn add_selector(cx: &ObjectContext<'_>, spec: NodeId, labels: NodeId) -> Option<Fix> {
+    let doc = cx.obj.doc;
+    let text = cx.file.text();
+    if !matches!(doc.node(spec).kind, NodeKind::Map { flow: false, .. }) {
+        return None;
+    }
+    let (spec_key, _) = doc.entry_of_value(spec).map(|(_, k, v)| (k, v))?;
+    let (template_key, _) = doc.get_entry(spec, "template")?;
+    let at = doc.span(template_key).start;
+    let ls = line_start(text, at);
+    let indent = &text[ls..at];
+    let parent = doc.span(spec_key).start;
+    let parent_indent = &text[line_start(text, parent)..parent];
+    if !indent.bytes().all(|b| b == b' ') || !parent_indent.bytes().all(|b| b == b' ') {
+        return None;
+    }
+    let step = " ".repeat(indent.len().saturating_sub(parent_indent.len()).max(1));
+    let nl = newline_at(text, at);
+    let mut pairs = Vec::new();
+    for e in doc.entries(doc.deref(labels)) {
+        pairs.push((written(text, doc, e.key)?, written(text, doc, e.value)?));
+    }
+    if pairs.is_empty() {
+        return None;
+    }
+    let mut content = format!("{indent}selector:{nl}{indent}{step}matchLabels:{nl}");
+    for (k, v) in &pairs {
+        content.push_str(&format!("{indent}{step}{step}{k}: {v}{nl}"));
+    }
+    let mut path = doc.path_to(spec_key, cx.file.reader)?;
+    path.push("selector".to_string());
+    let shown: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    Some(Fix::new(
+        Applicability::Unsafe,
+        format!(
+            "add `spec.selector.matchLabels` with the pod template's labels ({})",
+            shown.join(", ")
+        ),
+        vec![Edit::insert(ls, content)],
+        cx.doc_index,
+        vec![path],
+    ))
 }

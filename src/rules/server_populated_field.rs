@@ -1,12 +1,13 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::Applicability;
 use crate::model::workload;
 use crate::yaml::NodeId;
 
 static META: RuleMeta = RuleMeta {
     id: "server-populated-field",
     severity: Severity::Warning,
-    fix: FixAvailability::None,
+    fix: FixAvailability::Sometimes,
     scope: Scope::Object,
     summary: "`status` and server-written metadata: traces of a `kubectl get -o yaml` dump",
     doc: include_str!("../../rules/server-populated-field.md"),
@@ -40,7 +41,8 @@ fn check_metadata(
         if SERVER_METADATA.contains(&name) {
             out.push(
                 cx.diag(&META, doc.field_span(k, v), format!("`{prefix}metadata.{name}` is written by the server"))
-                    .help("remove it: the API server sets it, and a stale value in git only causes conflicts"),
+                    .help("remove it: the API server sets it, and a stale value in git only causes conflicts")
+                    .fix(cx.removal(k, Applicability::Safe, format!("remove `{prefix}metadata.{name}`"))),
             );
         }
     }
@@ -50,7 +52,8 @@ fn check_metadata(
     {
         out.push(
             cx.diag(&META, doc.field_span(k, v), format!("annotation `{LAST_APPLIED}` is written by `kubectl apply`"))
-                .help("remove it: kubectl writes it on every apply, and it counts against the 256 KiB annotation limit"),
+                .help("remove it: kubectl writes it on every apply, and it counts against the 256 KiB annotation limit")
+                .fix(cx.removal(k, Applicability::Safe, format!("remove the `{LAST_APPLIED}` annotation"))),
         );
     }
 }
@@ -70,7 +73,8 @@ impl Rule for ServerPopulatedField {
                     doc.field_span(k, v),
                     "`status` is written by the server; a `kubectl get -o yaml` dump left it here",
                 )
-                .help("remove it: the server ignores `status` on apply"),
+                .help("remove it: the server ignores `status` on apply")
+                .fix(cx.removal(k, Applicability::Safe, "remove `status`")),
             );
         }
         check_metadata(cx, obj.metadata(), "", out);
