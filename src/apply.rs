@@ -27,9 +27,11 @@ pub fn non_overlapping<'f>(fixes: &[&'f Fix]) -> Vec<&'f Fix> {
     sorted.sort_by_key(|f| (f.extent().start, f.extent().end));
     let mut taken: Vec<&Fix> = Vec::new();
     for f in sorted {
-        let clash = taken
-            .iter()
-            .any(|t| t.edits.iter().any(|a| f.edits.iter().any(|b| conflicts(a, b))));
+        let clash = taken.iter().any(|t| {
+            t.edits
+                .iter()
+                .any(|a| f.edits.iter().any(|b| conflicts(a, b)))
+        });
         let inner = f
             .edits
             .iter()

@@ -201,9 +201,7 @@ pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Opt
         if range.start > range.end {
             return None;
         }
-        let outside = text
-            .get(range.start..ks.max(range.start))?
-            .contains('#')
+        let outside = text.get(range.start..ks.max(range.start))?.contains('#')
             || text.get(ve.min(range.end)..range.end)?.contains('#');
         if outside {
             return None;

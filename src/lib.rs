@@ -154,7 +154,15 @@ fn run_fix(args: FixArgs) -> Result<u8, String> {
             write_stdout(text)?;
         }
         eprint!("{}", report::concise::render(&result.diagnostics));
-        eprintln!("{}", report::fix_summary_line(&result.summary, &result.diagnostics, unsafe_fixes, "applied"));
+        eprintln!(
+            "{}",
+            report::fix_summary_line(
+                &result.summary,
+                &result.diagnostics,
+                unsafe_fixes,
+                "applied"
+            )
+        );
         return Ok(0);
     }
     let refused: Vec<diagnostic::Diagnostic> = result

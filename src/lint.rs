@@ -426,7 +426,13 @@ struct FileCx<'a> {
 
 impl FileCx<'_> {
     /// Applies fixes pass after pass until none is left, then reports on the final text.
-    fn fix(&self, original: String, stream: yaml::Stream, opts: &FixOptions, result: &mut FileResult) {
+    fn fix(
+        &self,
+        original: String,
+        stream: yaml::Stream,
+        opts: &FixOptions,
+        result: &mut FileResult,
+    ) {
         let min = if opts.unsafe_fixes {
             Applicability::Unsafe
         } else {
@@ -450,11 +456,17 @@ impl FileCx<'_> {
                 refused: Vec::new(),
             };
             self.check(&text, &stream, &mut checked);
-            let candidates: Vec<(&Diagnostic, &Fix)> = if stream.errors.is_empty() && passes < MAX_PASSES {
+            let candidates: Vec<(&Diagnostic, &Fix)> = if stream.errors.is_empty()
+                && passes < MAX_PASSES
+            {
                 checked
                     .diagnostics
                     .iter()
-                    .filter(|d| !refused.iter().any(|(r, m, _)| *r == d.rule && *m == d.message))
+                    .filter(|d| {
+                        !refused
+                            .iter()
+                            .any(|(r, m, _)| *r == d.rule && *m == d.message)
+                    })
                     .filter_map(|d| Some((d, d.fix.as_ref().filter(|f| f.applicability >= min)?)))
                     .collect()
             } else {

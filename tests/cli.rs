@@ -126,10 +126,17 @@ fn concise_format_and_summary_line() {
         Some(&repo_root()),
     );
     assert_eq!(r.code, 1);
-    assert!(r.stdout.lines().any(|l| l == "testdata/example/dockercoins/rng-service.yaml:10:13: error[non-string-value] `yes` is read as boolean true; selectors need a string"), "{}", r.stdout);
+    assert!(r.stdout.lines().any(|l| l == "testdata/example/dockercoins/rng-service.yaml:10:13: error[non-string-value] `yes` is read as boolean true; selectors need a string [*]"), "{}", r.stdout);
+    assert!(
+        r.stdout.lines().any(|l| l.starts_with(
+            "testdata/example/dockercoins/rng.yaml:23:3: error[field-not-for-kind] `spec.strategy`"
+        ) && l.ends_with(" [~]")),
+        "{}",
+        r.stdout
+    );
     assert!(
         r.stderr.contains(
-            "2 files: 2 linted, 0 skipped, 0 unreadable; 2 objects; 4 errors, 5 warnings"
+            "2 files: 2 linted, 0 skipped, 0 unreadable; 2 objects; 4 errors, 5 warnings, 0 infos; 8 fixable with `kure fix`, 1 with `kure fix --unsafe-fixes`"
         ),
         "{}",
         r.stderr

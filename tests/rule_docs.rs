@@ -90,55 +90,137 @@ fn front_matter_agrees_with_the_registry() {
     }
 }
 
+/// The rules that fire on `code` (written as `example.yaml` beside the doc's context blocks),
+/// after `extra` arguments.
+fn fired(doc: &Doc, code: &str, args: &[&str]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "example.yaml", code);
+    for (i, (_, ctx)) in doc
+        .blocks
+        .iter()
+        .filter(|(k, _)| k == "context")
+        .enumerate()
+    {
+        write(dir.path(), &format!("context-{i}.yaml"), ctx);
+    }
+    let (_, v) = lint_json(&["."], args, Some(dir.path()));
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["path"].as_str().unwrap().ends_with("example.yaml"))
+        .map(|d| d["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn bad_examples_fire_and_good_examples_do_not() {
     for doc in read_docs() {
-        let bad = doc
+        let bads: Vec<&String> = doc
             .blocks
             .iter()
-            .find(|(k, _)| k == "bad")
-            .unwrap_or_else(|| panic!("{}: no bad block", doc.id));
+            .filter(|(k, _)| k == "bad")
+            .map(|(_, c)| c)
+            .collect();
+        assert!(!bads.is_empty(), "{}: no bad block", doc.id);
         let good = doc
             .blocks
             .iter()
             .find(|(k, _)| k == "good")
             .unwrap_or_else(|| panic!("{}: no good block", doc.id));
-        for (kind, code, want) in [("bad", &bad.1, true), ("good", &good.1, false)] {
-            let dir = tempfile::tempdir().unwrap();
-            write(dir.path(), "example.yaml", code);
-            for (i, (_, ctx)) in doc
-                .blocks
-                .iter()
-                .filter(|(k, _)| k == "context")
-                .enumerate()
-            {
-                write(dir.path(), &format!("context-{i}.yaml"), ctx);
-            }
-            let (_, v) = lint_json(&["."], &[], Some(dir.path()));
-            let ours: Vec<_> = findings(&v).into_iter().filter(|(_, _, _)| true).collect();
-            let fired: Vec<_> = v["diagnostics"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter(|d| d["path"].as_str().unwrap().ends_with("example.yaml"))
-                .map(|d| d["rule"].as_str().unwrap().to_string())
-                .collect();
-            if want {
+        // a refused fix only shows while fixing
+        let fixing: &[&str] = if doc.id == "fix-refused" {
+            &["--fix", "--unsafe-fixes"]
+        } else {
+            &[]
+        };
+        for bad in bads {
+            let fired = fired(&doc, bad, fixing);
+            if doc.id == "fix-refused" {
                 assert_eq!(
-                    fired,
-                    vec![doc.id.clone()],
-                    "{}: `bad` should give exactly one finding of this rule and nothing else: {ours:?}",
+                    fired.iter().filter(|r| **r == doc.id).count(),
+                    1,
+                    "{}: {fired:?}",
                     doc.id
                 );
             } else {
-                assert!(
-                    fired.is_empty(),
-                    "{}: `{kind}` should be clean: {fired:?}",
+                assert_eq!(
+                    fired,
+                    vec![doc.id.clone()],
+                    "{}: `bad` should give exactly one finding of this rule and nothing else",
                     doc.id
                 );
             }
         }
+        let fired = fired(&doc, &good.1, fixing);
+        assert!(
+            fired.is_empty(),
+            "{}: `good` should be clean: {fired:?}",
+            doc.id
+        );
     }
+}
+
+/// Every `fixed` block is what `kure fix --unsafe-fixes` makes of the `bad` block before it,
+/// byte for byte, and it no longer has a finding of the rule.
+#[test]
+fn fixed_examples_are_what_the_fix_writes() {
+    let mut fixable = 0;
+    for doc in read_docs() {
+        let mut pairs = Vec::new();
+        for (i, (kind, code)) in doc.blocks.iter().enumerate() {
+            if kind == "fixed" {
+                let bad = doc.blocks[..i]
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == "bad")
+                    .unwrap_or_else(|| panic!("{}: `fixed` with no `bad` before it", doc.id));
+                pairs.push((bad.1.clone(), code.clone()));
+            }
+        }
+        let declared = !doc.front.contains("fix: none");
+        assert_eq!(
+            declared,
+            !pairs.is_empty(),
+            "{}: front matter `fix:` and `fixed` blocks disagree",
+            doc.id
+        );
+        assert_eq!(
+            declared,
+            read_section(&doc.id, "## Fix safety"),
+            "{}: a fixable rule's doc says why its fix is safe or not",
+            doc.id
+        );
+        for (bad, fixed) in pairs {
+            fixable += 1;
+            let r = run_stdin(
+                &[
+                    "fix",
+                    "--unsafe-fixes",
+                    "--select",
+                    &doc.id,
+                    "--stdin-filename",
+                    "example.yaml",
+                    "-",
+                ],
+                bad.as_bytes(),
+            );
+            assert_eq!(r.code, 0, "{}: {}", doc.id, r.stderr);
+            assert_eq!(r.stdout, fixed, "{}: fix(bad) != fixed", doc.id);
+            let left = fired(&doc, &fixed, &[]);
+            assert!(
+                !left.contains(&doc.id),
+                "{}: `fixed` still has findings: {left:?}",
+                doc.id
+            );
+        }
+    }
+    assert!(fixable >= 5);
+}
+
+fn read_section(id: &str, heading: &str) -> bool {
+    let text = std::fs::read_to_string(repo_root().join("rules").join(format!("{id}.md"))).unwrap();
+    text.lines().any(|l| l == heading)
 }
 
 #[test]

@@ -67,11 +67,19 @@ pub fn summary_line(summary: &Summary, diags: &[Diagnostic], fixing: bool) -> St
 fn fixable(diags: &[Diagnostic]) -> (usize, usize) {
     let safe = diags
         .iter()
-        .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Safe))
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Safe)
+        })
         .count();
     let unsafe_ = diags
         .iter()
-        .filter(|d| d.fix.as_ref().is_some_and(|f| f.applicability == Applicability::Unsafe))
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Unsafe)
+        })
         .count();
     (safe, unsafe_)
 }

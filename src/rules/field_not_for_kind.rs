@@ -160,11 +160,9 @@ impl Rule for FieldNotForKind {
                 ),
             };
             let fix = match (obj.kind, name) {
-                ("DaemonSet", "replicas" | "progressDeadlineSeconds" | "paused") => cx.removal(
-                    k,
-                    Applicability::Safe,
-                    format!("remove `spec.{name}`"),
-                ),
+                ("DaemonSet", "replicas" | "progressDeadlineSeconds" | "paused") => {
+                    cx.removal(k, Applicability::Safe, format!("remove `spec.{name}`"))
+                }
                 ("DaemonSet", "strategy") => strategy_fix(cx, spec, k, v),
                 _ => None,
             };
@@ -201,7 +199,11 @@ fn strategy_fix(cx: &ObjectContext<'_>, spec: NodeId, key: NodeId, value: NodeId
     }
     let kind = doc.path_str(value, &["type"]);
     if doc.is_null(value) || doc.raw_entries(value).is_empty() && doc.is_map(value) {
-        return cx.removal(key, Applicability::Unsafe, "remove the empty `spec.strategy`");
+        return cx.removal(
+            key,
+            Applicability::Unsafe,
+            "remove the empty `spec.strategy`",
+        );
     }
     if !doc.is_map(value) || !matches!(kind, None | Some("RollingUpdate")) {
         return None;

@@ -10,9 +10,9 @@ use crate::yaml::resolve::Reader;
 use std::sync::Arc;
 
 mod duplicate_key;
-mod fix_refused;
 mod duplicate_object;
 mod field_not_for_kind;
+mod fix_refused;
 mod invalid_label;
 mod non_string_value;
 mod parse_error;

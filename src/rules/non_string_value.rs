@@ -44,7 +44,6 @@ const DATA: Field = Field {
     what: "`data` needs",
 };
 
-
 struct Checker<'a, 'b> {
     cx: &'a ObjectContext<'b>,
     out: &'a mut Vec<Diagnostic>,

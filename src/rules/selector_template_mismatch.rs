@@ -1,9 +1,9 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::{Applicability, Edit, Fix, line_start, newline_at};
-use crate::yaml::{NodeId, NodeKind, Style};
 use crate::model::selector::{Selector, label_selector, string_pairs};
 use crate::model::workload::{self, SelectorKind};
+use crate::yaml::{NodeId, NodeKind, Style};
 
 static META: RuleMeta = RuleMeta {
     id: "selector-template-mismatch",

@@ -56,10 +56,7 @@ pub fn value(doc: &Document, node: NodeId, reader: Reader) -> Value {
         NodeKind::Map { .. } => {
             let mut map = BTreeMap::new();
             for e in doc.entries(node) {
-                map.insert(
-                    key_name(doc, e.key, reader),
-                    value(doc, e.value, reader),
-                );
+                map.insert(key_name(doc, e.key, reader), value(doc, e.value, reader));
             }
             Value::Map(map)
         }
@@ -158,22 +155,28 @@ impl Document {
 
     /// The mapping that holds `key` as one of its written keys.
     pub fn map_of_key(&self, key: NodeId) -> Option<NodeId> {
-        self.nodes.iter().enumerate().find_map(|(i, n)| match &n.kind {
-            NodeKind::Map { entries, .. } if entries.iter().any(|(k, _)| *k == key) => {
-                Some(i as NodeId)
-            }
-            _ => None,
-        })
+        self.nodes
+            .iter()
+            .enumerate()
+            .find_map(|(i, n)| match &n.kind {
+                NodeKind::Map { entries, .. } if entries.iter().any(|(k, _)| *k == key) => {
+                    Some(i as NodeId)
+                }
+                _ => None,
+            })
     }
 
     /// The entry (key, value) whose value is `node`, and the mapping holding it.
     pub fn entry_of_value(&self, node: NodeId) -> Option<(NodeId, NodeId, NodeId)> {
-        self.nodes.iter().enumerate().find_map(|(i, n)| match &n.kind {
-            NodeKind::Map { entries, .. } => entries
-                .iter()
-                .find(|(_, v)| *v == node)
-                .map(|&(k, v)| (i as NodeId, k, v)),
-            _ => None,
-        })
+        self.nodes
+            .iter()
+            .enumerate()
+            .find_map(|(i, n)| match &n.kind {
+                NodeKind::Map { entries, .. } => entries
+                    .iter()
+                    .find(|(_, v)| *v == node)
+                    .map(|&(k, v)| (i as NodeId, k, v)),
+                _ => None,
+            })
     }
 }
