@@ -1,0 +1,274 @@
+//! kubectl as the oracle for fixes: for every corpus file `kure fix --unsafe-fixes` changes,
+//! the JSON kubectl builds from the file (`kubectl patch --local`, untyped) differs only at
+//! the fields the fixes exist to change, and the fixed file passes kubectl's typed decode
+//! (`kubectl set env --local`) without `cannot unmarshal`. Skipped, with a message, when
+//! `$PEERS/bin/kubectl` (from ../shared/tools/install-peers.sh) or the corpus is absent.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn kubectl() -> Option<PathBuf> {
+    let peers = std::env::var_os("PEERS")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/kure-peers")))?;
+    let k = peers.join("bin/kubectl");
+    k.is_file().then_some(k)
+}
+
+/// kubectl with no configuration and no server.
+fn offline(kubectl: &Path, home: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(kubectl)
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn objects(json: &str) -> Vec<Value> {
+    serde_json::Deserializer::from_str(json)
+        .into_iter::<Value>()
+        .map(|v| v.unwrap())
+        .collect()
+}
+
+fn diff(a: &Value, b: &Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Value, Value)>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                path.push(k.clone());
+                diff(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    path,
+                    out,
+                );
+                path.pop();
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                path.push(i.to_string());
+                diff(p, q, path, out);
+                path.pop();
+            }
+        }
+        _ if a == b => {}
+        _ => out.push((path.clone(), a.clone(), b.clone())),
+    }
+}
+
+const SERVER: &[&str] = &[
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "managedFields",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+];
+
+const SPEC: &[&str] = &[
+    "replicas",
+    "progressDeadlineSeconds",
+    "paused",
+    "strategy",
+    "updateStrategy",
+    "selector",
+];
+
+/// YAML 1.1 words and numbers kubectl turns into booleans or numbers, also as keys.
+fn yaml11_non_string(s: &str) -> bool {
+    matches!(
+        s,
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+    ) || s.parse::<f64>().is_ok()
+        || s.starts_with('0')
+}
+
+/// Whether a difference is one that a kure fix exists to make.
+fn intended(path: &[String], before: &Value, after: &Value) -> bool {
+    let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    let p = match p.as_slice() {
+        ["items", _, rest @ ..] => rest,
+        rest => rest,
+    };
+    let removed_server_field = p.first() == Some(&"status")
+        || p.windows(2)
+            .any(|w| w[0] == "metadata" && SERVER.contains(&w[1]))
+        || p.windows(2).any(|w| {
+            w[0] == "annotations" && w[1] == "kubectl.kubernetes.io/last-applied-configuration"
+        });
+    let workload_field = matches!(p, ["spec", f, ..] if SPEC.contains(f));
+    // quoting: a scalar that was a boolean or number is now the string the author wrote
+    let quoted =
+        !before.is_string() && !before.is_object() && !before.is_array() && after.is_string();
+    // a quoted key: `"true"` gone, `"yes"` in its place
+    let key = p.last().copied().unwrap_or_default();
+    let renamed_key = (after.is_null() && matches!(key, "true" | "false"))
+        || (after.is_null() && key.parse::<f64>().is_ok())
+        || (before.is_null() && yaml11_non_string(key));
+    removed_server_field || workload_field || quoted || renamed_key
+}
+
+#[test]
+fn kubectl_sees_only_the_intended_changes() {
+    let Some(kubectl) = kubectl() else {
+        println!("skipped: $PEERS/bin/kubectl is absent (run ../shared/tools/install-peers.sh)");
+        return;
+    };
+    let Some(src) = corpus() else {
+        println!("skipped: ../shared/corpus is not present");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let root = tmp.path().join("corpus");
+    let out = Command::new("cp")
+        .arg("-r")
+        .arg(&src)
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (_, v) = lint_json(&["."], &["--fix", "--unsafe-fixes"], Some(&root));
+    assert!(v["summary"]["fixes"]["files_changed"].as_u64().unwrap() > 0);
+
+    // the changed files: compare each with the original
+    let mut changed = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(&root).unwrap().to_path_buf();
+                if std::fs::read(&p).unwrap() != std::fs::read(src.join(&rel)).unwrap() {
+                    changed.push(rel);
+                }
+            }
+        }
+    }
+    changed.sort();
+    let (mut compared, mut decoded, mut unmarshal_fixed, mut fields) = (0, 0, 0, 0);
+    for rel in &changed {
+        let before = src.join(rel);
+        let after = root.join(rel);
+        let patch = |f: &Path| {
+            offline(
+                &kubectl,
+                &home,
+                &[
+                    "patch",
+                    "--local",
+                    "-f",
+                    f.to_str().unwrap(),
+                    "--type=merge",
+                    "-p",
+                    "{}",
+                    "-o",
+                    "json",
+                ],
+            )
+        };
+        let (ok_b, json_b, _) = patch(&before);
+        let (ok_a, json_a, err_a) = patch(&after);
+        assert!(
+            !err_a.contains("cannot unmarshal"),
+            "{}: {err_a}",
+            rel.display()
+        );
+        if ok_b && ok_a {
+            let (b, a) = (objects(&json_b), objects(&json_a));
+            assert_eq!(b.len(), a.len(), "{}", rel.display());
+            for (x, y) in b.iter().zip(&a) {
+                let mut diffs = Vec::new();
+                diff(x, y, &mut Vec::new(), &mut diffs);
+                fields += diffs.len();
+                for (path, vb, va) in diffs {
+                    assert!(
+                        intended(&path, &vb, &va),
+                        "{}: kubectl sees `{}` change from {vb} to {va}",
+                        rel.display(),
+                        path.join(".")
+                    );
+                }
+            }
+            compared += 1;
+        }
+        // the typed decode of workloads: no `cannot unmarshal` is left
+        let (_, _, err) = offline(
+            &kubectl,
+            &home,
+            &[
+                "set",
+                "env",
+                "--local",
+                "-f",
+                after.to_str().unwrap(),
+                "ZZ-",
+                "-o",
+                "json",
+            ],
+        );
+        assert!(
+            !err.contains("cannot unmarshal"),
+            "{}: {err}",
+            rel.display()
+        );
+        let (_, _, err0) = offline(
+            &kubectl,
+            &home,
+            &[
+                "set",
+                "env",
+                "--local",
+                "-f",
+                before.to_str().unwrap(),
+                "ZZ-",
+                "-o",
+                "json",
+            ],
+        );
+        if err0.contains("cannot unmarshal") {
+            unmarshal_fixed += 1;
+        }
+        decoded += 1;
+    }
+    println!(
+        "kubectl oracle: {} changed files, {compared} compared field by field ({fields} fields changed, all intended), {decoded} decoded, {unmarshal_fixed} failed kubectl's decode before the fix and pass after",
+        changed.len()
+    );
+    assert!(compared > 0 && fields > 0);
+}
