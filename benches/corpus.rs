@@ -1,4 +1,5 @@
-//! `cargo bench`: kure's lint pipeline against a parse-only pass over the same files.
+//! `cargo bench`: kure's lint pipeline against a parse-only pass over the same files, and
+//! fixing (every fix computed, applied and verified in memory) against linting.
 //! Corpus: `KURE_BENCH_CORPUS`, default ../shared/corpus. Best of 5 runs each.
 
 use std::path::PathBuf;
@@ -61,6 +62,14 @@ fn main() {
         });
         std::hint::black_box(r.map(|r| r.diagnostics.len()).unwrap_or(0));
     });
+    let fix = best(|| {
+        let r = kure::lint::lint(&kure::lint::LintOptions {
+            paths: vec![corpus.clone()],
+            fix: Some(kure::lint::FixOptions { unsafe_fixes: true }),
+            ..Default::default()
+        });
+        std::hint::black_box(r.map(|r| r.changes.len()).unwrap_or(0));
+    });
     let one = corpus.join("jpetazzo__container.training/k8s/dockercoins.yaml");
     let small = best(|| {
         let r = kure::lint::lint(&kure::lint::LintOptions {
@@ -78,6 +87,11 @@ fn main() {
         "lint, all rules:                     {:>8.1} ms  ({:.2}x parse-only)",
         lint.as_secs_f64() * 1e3,
         lint.as_secs_f64() / parse_only.as_secs_f64()
+    );
+    println!(
+        "fix --unsafe-fixes, in memory:       {:>8.1} ms  ({:.2}x lint)",
+        fix.as_secs_f64() * 1e3,
+        fix.as_secs_f64() / lint.as_secs_f64()
     );
     println!(
         "lint one small file (dockercoins):   {:>8.2} ms",
