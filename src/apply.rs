@@ -7,10 +7,11 @@
 //! are retried one at a time, and a fix that fails on its own is refused with the reason.
 
 use crate::fix::{Edit, Fix};
-use crate::source::LineIndex;
+use crate::source::{LineIndex, Span};
 use crate::yaml::resolve::Reader;
 use crate::yaml::value::{self, Path, Value};
 use crate::yaml::{self, Stream};
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
 /// Whether two edits touch the same bytes (two insertions at one point count as touching).
@@ -25,12 +26,17 @@ fn conflicts(a: &Edit, b: &Edit) -> bool {
 pub fn non_overlapping<'f>(fixes: &[&'f Fix]) -> Vec<&'f Fix> {
     let mut sorted: Vec<&Fix> = fixes.to_vec();
     sorted.sort_by_key(|f| (f.extent().start, f.extent().end));
+    // taken edits never overlap each other, so only the few that start just before an edit's
+    // end can touch it
+    let mut taken_edits: BTreeMap<(usize, usize), ()> = BTreeMap::new();
     let mut taken: Vec<&Fix> = Vec::new();
     for f in sorted {
-        let clash = taken.iter().any(|t| {
-            t.edits
-                .iter()
-                .any(|a| f.edits.iter().any(|b| conflicts(a, b)))
+        let clash = f.edits.iter().any(|e| {
+            taken_edits
+                .range(..=(e.span.end, usize::MAX))
+                .rev()
+                .take(3)
+                .any(|(&(start, end), _)| conflicts(&Edit::delete(Span::new(start, end)), e))
         });
         let inner = f
             .edits
@@ -38,6 +44,9 @@ pub fn non_overlapping<'f>(fixes: &[&'f Fix]) -> Vec<&'f Fix> {
             .enumerate()
             .any(|(i, a)| f.edits[i + 1..].iter().any(|b| conflicts(a, b)));
         if !clash && !inner {
+            for e in &f.edits {
+                taken_edits.insert((e.span.start, e.span.end), ());
+            }
             taken.push(f);
         }
     }
@@ -101,16 +110,16 @@ pub fn verify(
             before.len()
         ));
     }
+    let targets: HashSet<(usize, &[String])> = fixes
+        .iter()
+        .flat_map(|f| f.targets.iter().map(|t| (f.doc, t.as_slice())))
+        .collect();
     for (i, (b, d)) in before.iter().zip(&after.documents).enumerate() {
         let a = d.root.map_or(Value::Null, |r| value::value(d, r, reader));
         let mut diffs = Vec::new();
         value::diff(b, &a, &mut Vec::new(), &mut diffs);
         for p in diffs {
-            let allowed = fixes
-                .iter()
-                .filter(|f| f.doc == i)
-                .flat_map(|f| &f.targets)
-                .any(|t| p.starts_with(t));
+            let allowed = (0..=p.len()).any(|n| targets.contains(&(i, &p[..n])));
             if !allowed {
                 return Err(format!("it would also change {}", show(&p)));
             }
@@ -145,24 +154,41 @@ pub fn pass<'f>(text: &str, stream: &Stream, reader: Reader, fixes: &[&'f Fix]) 
             refused: Vec::new(),
         };
     }
-    // one at a time: a fix that fails with the others but not alone waits for the next pass
+    // bisect: groups that verify on top of what is accepted are kept whole, groups that do
+    // not are split, so a few bad fixes among many cost a few parses each, not one per fix.
+    // A single fix that fails with the others but not alone waits for the next pass.
     let mut accepted: Vec<&Fix> = Vec::new();
     let mut refused = Vec::new();
     let mut result = None;
-    for f in chosen {
-        let mut trial = accepted.clone();
-        trial.push(f);
-        match attempt(&trial) {
+    let mut groups: Vec<Vec<&Fix>> = vec![chosen];
+    let mut first = true;
+    while let Some(group) = groups.pop() {
+        let outcome = if std::mem::take(&mut first) && group.len() > 1 {
+            // the whole set already failed above
+            Err(String::new())
+        } else {
+            let mut trial = accepted.clone();
+            trial.extend(group.iter().copied());
+            attempt(&trial)
+        };
+        match outcome {
             Ok(r) => {
-                accepted = trial;
+                accepted.extend(group);
                 result = Some(r);
             }
-            Err(reason) => {
+            Err(reason) if group.len() == 1 => {
+                let f = group[0];
                 if accepted.is_empty() {
                     refused.push((f, reason));
                 } else if let Err(alone) = attempt(&[f]) {
                     refused.push((f, alone));
                 }
+            }
+            Err(_) => {
+                let mut group = group;
+                let second = group.split_off(group.len() / 2);
+                groups.push(second);
+                groups.push(group);
             }
         }
     }

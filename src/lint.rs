@@ -441,6 +441,8 @@ impl FileCx<'_> {
         let mut text = original.clone();
         let mut stream = stream;
         let mut refused: Vec<(&'static str, String, String)> = Vec::new();
+        let mut refused_keys: std::collections::HashSet<(&'static str, String)> =
+            std::collections::HashSet::new();
         let mut passes = 0;
         loop {
             let mut checked = FileResult {
@@ -480,12 +482,11 @@ impl FileCx<'_> {
             }
             let fixes: Vec<&Fix> = candidates.iter().map(|(_, f)| *f).collect();
             let pass = apply::pass(&text, &stream, self.reader, &fixes);
-            let owner = |f: &Fix| {
-                candidates
-                    .iter()
-                    .find(|(_, g)| std::ptr::eq(*g, f))
-                    .map(|(d, _)| *d)
-            };
+            let owners: std::collections::HashMap<*const Fix, &Diagnostic> = candidates
+                .iter()
+                .map(|(d, f)| (*f as *const Fix, *d))
+                .collect();
+            let owner = |f: &Fix| owners.get(&(f as *const Fix)).copied();
             for f in &pass.applied {
                 if let Some(d) = owner(f) {
                     result.applied.push(d.rule);
@@ -495,6 +496,7 @@ impl FileCx<'_> {
                 if let Some(d) = owner(f) {
                     result.refused.push(d.rule);
                     refused.push((d.rule, d.message.clone(), reason.clone()));
+                    refused_keys.insert((d.rule, d.message.clone()));
                 }
             }
             if let Some((t, s)) = pass.result {
@@ -503,14 +505,21 @@ impl FileCx<'_> {
             }
             passes += 1;
         }
+        let mut by_key: std::collections::HashMap<(&'static str, &str), usize> =
+            std::collections::HashMap::new();
+        for (i, d) in result.diagnostics.iter().enumerate() {
+            by_key.entry((d.rule, d.message.as_str())).or_insert(i);
+        }
+        let by_key: std::collections::HashMap<(&'static str, String), usize> = by_key
+            .into_iter()
+            .map(|((r, m), i)| ((r, m.to_string()), i))
+            .filter(|(k, _)| refused_keys.contains(k))
+            .collect();
         for (rule, message, reason) in refused {
-            let Some(d) = result
-                .diagnostics
-                .iter_mut()
-                .find(|d| d.rule == rule && d.message == message)
-            else {
+            let Some(&i) = by_key.get(&(rule, message)) else {
                 continue;
             };
+            let d = &mut result.diagnostics[i];
             let Some(fix) = d.fix.take() else { continue };
             if !self.selection.fix_refused {
                 continue;

@@ -311,13 +311,14 @@ metadata:
   name: batch
   labels:
     frozen: &f yes
+    a: on
 spec:
   paused: *f
   selector:
     matchLabels: {app: batch}
   template:
     metadata:
-      labels: {app: batch}
+      labels: {app: batch, b: no, c: 1.10}
     spec:
       containers: [{name: b, image: b}]
 ";
@@ -326,7 +327,18 @@ spec:
         input.as_bytes(),
     );
     assert_eq!(r.code, 0);
-    assert_eq!(r.stdout, input);
+    // the other fixes in the document still apply
+    assert_eq!(
+        r.stdout,
+        input
+            .replace("a: on", "a: \"on\"")
+            .replace("b: no, c: 1.10", "b: \"no\", c: \"1.10\"")
+    );
+    assert!(
+        r.stderr.contains("3 fixes applied in 1 file, 1 refused"),
+        "{}",
+        r.stderr
+    );
     assert!(
         r.stderr.contains("in.yaml:6:16: warning[fix-refused] `non-string-value` fix not applied (quote `yes` as \"yes\"): it would also change `spec.paused`"),
         "{}",

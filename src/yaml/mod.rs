@@ -162,6 +162,7 @@ impl Builder {
             root: self.root,
             span: Span::new(self.start, end),
             explicit_start: self.explicit_start,
+            parents: std::sync::OnceLock::new(),
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct Document {
     pub root: Option<NodeId>,
     pub span: Span,
     pub explicit_start: bool,
+    /// Each node's container, built on first use (fixes need it; linting does not).
+    pub(crate) parents: std::sync::OnceLock<Vec<NodeId>>,
 }
 
 /// A mapping entry reached through `Document::entries`, merge keys applied.

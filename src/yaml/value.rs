@@ -40,6 +40,17 @@ pub fn key_name(doc: &Document, key: NodeId, reader: Reader) -> String {
 /// The typed value of a node. Depth is bounded by the parser's nesting limit, and the
 /// parser refuses documents whose aliases expand past its limit.
 pub fn value(doc: &Document, node: NodeId, reader: Reader) -> Value {
+    value_at(doc, node, reader, 0)
+}
+
+/// Aliases can nest a tree deeper than the parser's limit; past this depth the rest of a
+/// branch is compared as one opaque value.
+const MAX_VALUE_DEPTH: usize = 2048;
+
+fn value_at(doc: &Document, node: NodeId, reader: Reader, depth: usize) -> Value {
+    if depth > MAX_VALUE_DEPTH {
+        return Value::Str(format!("<deeper than {MAX_VALUE_DEPTH} levels>"));
+    }
     let node = doc.deref(node);
     let n = doc.node(node);
     match &n.kind {
@@ -60,9 +71,12 @@ pub fn value(doc: &Document, node: NodeId, reader: Reader) -> Value {
             }
             Value::Map(map)
         }
-        NodeKind::Seq { items, .. } => {
-            Value::Seq(items.iter().map(|&i| value(doc, i, reader)).collect())
-        }
+        NodeKind::Seq { items, .. } => Value::Seq(
+            items
+                .iter()
+                .map(|&i| value_at(doc, i, reader, depth + 1))
+                .collect(),
+        ),
         NodeKind::Alias { .. } => Value::Null,
     }
 }
@@ -99,84 +113,108 @@ pub fn diff(a: &Value, b: &Value, path: &mut Path, out: &mut Vec<Path>) {
     }
 }
 
+/// No container: the root, or a node not in the tree.
+const NO_PARENT: NodeId = NodeId::MAX;
+
 impl Document {
+    fn parents(&self) -> &[NodeId] {
+        self.parents.get_or_init(|| {
+            let mut parents = vec![NO_PARENT; self.nodes.len()];
+            for (i, n) in self.nodes.iter().enumerate() {
+                match &n.kind {
+                    NodeKind::Map { entries, .. } => {
+                        for &(k, v) in entries {
+                            parents[k as usize] = i as NodeId;
+                            parents[v as usize] = i as NodeId;
+                        }
+                    }
+                    NodeKind::Seq { items, .. } => {
+                        for &item in items {
+                            parents[item as usize] = i as NodeId;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            parents
+        })
+    }
+
+    fn parent(&self, node: NodeId) -> Option<NodeId> {
+        self.parents()
+            .get(node as usize)
+            .copied()
+            .filter(|&p| p != NO_PARENT)
+    }
+
+    /// The index of the entry of mapping `map` whose key or value is `node` (entries are in
+    /// text order, so this is a binary search).
+    fn entry_index(&self, map: NodeId, node: NodeId) -> Option<usize> {
+        let NodeKind::Map { entries, .. } = &self.node(map).kind else {
+            return None;
+        };
+        let start = self.span(node).start;
+        let i = entries.partition_point(|&(k, _)| self.span(k).start <= start);
+        // the entry whose key starts at or before the node; empty keys may share offsets
+        (i.saturating_sub(2)..(i + 1).min(entries.len()))
+            .rev()
+            .find(|&j| entries[j].0 == node || entries[j].1 == node)
+            .or_else(|| entries.iter().position(|&(k, v)| k == node || v == node))
+    }
+
     /// The path from the root to `target`, through the mappings and sequences as written
     /// (not through aliases or merge keys). For a key node, the path ends at its entry.
     pub fn path_to(&self, target: NodeId, reader: Reader) -> Option<Path> {
         let mut path = Vec::new();
-        let root = self.root?;
-        self.find_path(root, target, reader, &mut path, 0)
-            .then_some(path)
-    }
-
-    fn find_path(
-        &self,
-        at: NodeId,
-        target: NodeId,
-        reader: Reader,
-        path: &mut Path,
-        depth: usize,
-    ) -> bool {
-        if at == target {
-            return true;
-        }
-        if depth > 256 {
-            return false;
-        }
-        let span = self.span(at);
-        let t = self.span(target);
-        if t.start < span.start || t.end > span.end {
-            return false;
-        }
-        match &self.node(at).kind {
-            NodeKind::Map { entries, .. } => {
-                for &(k, v) in entries {
-                    path.push(key_name(self, k, reader));
-                    if k == target || self.find_path(v, target, reader, path, depth + 1) {
-                        return true;
-                    }
-                    path.pop();
+        let mut node = target;
+        while let Some(p) = self.parent(node) {
+            match &self.node(p).kind {
+                NodeKind::Map { entries, .. } => {
+                    let i = self.entry_index(p, node)?;
+                    path.push(key_name(self, entries[i].0, reader));
                 }
-                false
-            }
-            NodeKind::Seq { items, .. } => {
-                for (i, &item) in items.iter().enumerate() {
+                NodeKind::Seq { items, .. } => {
+                    let start = self.span(node).start;
+                    let i = items.partition_point(|&it| self.span(it).start < start);
+                    let i = (i..items.len())
+                        .find(|&j| items[j] == node)
+                        .or_else(|| items.iter().position(|&it| it == node))?;
                     path.push(i.to_string());
-                    if self.find_path(item, target, reader, path, depth + 1) {
-                        return true;
-                    }
-                    path.pop();
                 }
-                false
+                _ => return None,
             }
-            _ => false,
+            node = p;
+            if path.len() > self.nodes.len() {
+                return None;
+            }
         }
+        (Some(node) == self.root).then(|| {
+            path.reverse();
+            path
+        })
     }
 
     /// The mapping that holds `key` as one of its written keys.
     pub fn map_of_key(&self, key: NodeId) -> Option<NodeId> {
-        self.nodes
-            .iter()
-            .enumerate()
-            .find_map(|(i, n)| match &n.kind {
-                NodeKind::Map { entries, .. } if entries.iter().any(|(k, _)| *k == key) => {
-                    Some(i as NodeId)
-                }
-                _ => None,
-            })
+        let p = self.parent(key)?;
+        match &self.node(p).kind {
+            NodeKind::Map { entries, .. } => {
+                let i = self.entry_index(p, key)?;
+                (entries[i].0 == key).then_some(p)
+            }
+            _ => None,
+        }
     }
 
-    /// The entry (key, value) whose value is `node`, and the mapping holding it.
+    /// The mapping holding `node` as a value, with the entry's key and value.
     pub fn entry_of_value(&self, node: NodeId) -> Option<(NodeId, NodeId, NodeId)> {
-        self.nodes
-            .iter()
-            .enumerate()
-            .find_map(|(i, n)| match &n.kind {
-                NodeKind::Map { entries, .. } => entries
-                    .iter()
-                    .find(|(_, v)| *v == node)
-                    .map(|&(k, v)| (i as NodeId, k, v)),
-                _ => None,
-            })
+        let p = self.parent(node)?;
+        match &self.node(p).kind {
+            NodeKind::Map { entries, .. } => {
+                let (k, v) = entries[self.entry_index(p, node)?];
+                (v == node).then_some((p, k, v))
+            }
+            _ => None,
+        }
     }
 }
