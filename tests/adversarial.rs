@@ -10,10 +10,15 @@ use std::time::{Duration, Instant};
 /// Runs `kure lint --format json` with a deadline; panics on a crash (exit 101 or a signal)
 /// or a hang.
 fn lint_bounded(dir: &Path, paths: &[&str]) -> (i32, serde_json::Value) {
+    lint_bounded_with(dir, &[], paths)
+}
+
+fn lint_bounded_with(dir: &Path, extra: &[&str], paths: &[&str]) -> (i32, serde_json::Value) {
     let mut child = kure()
         .arg("lint")
         .arg("--format")
         .arg("json")
+        .args(extra)
         .args(paths)
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -228,4 +233,70 @@ fn huge_scalar() {
     // an 8 MiB scalar is read, and the finding after it is at the right line
     let f: Vec<_> = findings(&v);
     assert_eq!(f, vec![("non-string-value".to_string(), 6, 9)]);
+}
+
+/// Every hostile file at once, through `kure lint --fix --unsafe-fixes`: no crash or hang, and
+/// not one byte of them changes; a fixable file among them is still fixed.
+#[test]
+fn fixing_hostile_input_changes_nothing_it_should_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "flow.yaml",
+        &format!("status: {{}}\na: {}", "[".repeat(100_000)),
+    );
+    write(d, "block.yaml", &format!("{}x\n", "- ".repeat(100_000)));
+    std::fs::write(
+        d.join("nul.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\0\nstatus: {}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("latin1.yaml"),
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: caf\xe9}\nstatus: {}\n",
+    )
+    .unwrap();
+    write(d, "empty.yaml", "");
+    // aliases nested 1,000 deep (under the expansion limit) around a fixable field
+    let mut chain = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: chain\n  uid: x\nx:\n  a0: &a0 [z]\n",
+    );
+    for i in 1..1000 {
+        chain.push_str(&format!("  a{i}: &a{i} [*a{}]\n", i - 1));
+    }
+    write(d, "chain.yaml", &chain);
+    let mut lol = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: lol}\nstatus: {}\ndata:\n  a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for w in names.windows(2) {
+        lol.push_str(&format!(
+            "  {}: &{} [{}]\n",
+            w[1],
+            w[1],
+            vec![format!("*{}", w[0]); 9].join(",")
+        ));
+    }
+    write(d, "lol.yaml", &lol);
+    let before: Vec<(String, Vec<u8>)> = ["flow", "block", "nul", "latin1", "empty", "lol"]
+        .iter()
+        .map(|n| {
+            let name = format!("{n}.yaml");
+            let bytes = std::fs::read(d.join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect();
+    let (code, v) = lint_bounded_with(d, &["--fix", "--unsafe-fixes"], &["."]);
+    assert_eq!(code, 2, "{v}");
+    for (name, bytes) in before {
+        assert_eq!(
+            std::fs::read(d.join(&name)).unwrap(),
+            bytes,
+            "{name} changed"
+        );
+    }
+    assert_eq!(v["summary"]["fixes"]["files_changed"], 1);
+    let fixed = std::fs::read_to_string(d.join("chain.yaml")).unwrap();
+    assert_eq!(fixed, chain.replace("  uid: x\n", ""));
 }
