@@ -179,6 +179,35 @@ fn block_entry_end(text: &str, ve: usize, key_col: usize) -> Option<usize> {
     Some(end)
 }
 
+/// Where a removal of the lines `[start, end)` should end so that it leaves no blank hole:
+/// when blank lines follow and the line before is blank too, or is the parent's line, the
+/// blank lines go with the entry.
+fn swallow_blank_lines(text: &str, start: usize, end: usize, key_col: usize) -> usize {
+    let mut after = end;
+    while after < text.len() {
+        let e = line_end(text, after);
+        if !is_blank(text[after..e].trim_end_matches('\n')) || e == after {
+            break;
+        }
+        after = e;
+    }
+    if after == end || after >= text.len() {
+        return end;
+    }
+    if start == 0 {
+        return end;
+    }
+    let prev = &text[line_start(text, start - 1)..start];
+    let prev_line = prev.trim_end_matches(['\n', '\r']);
+    let prev_indent = prev_line.len() - prev_line.trim_start_matches(' ').len();
+    let parent_line = !is_blank(prev_line) && prev_indent < key_col;
+    if is_blank(prev_line) || parent_line {
+        after
+    } else {
+        end
+    }
+}
+
 /// Edits that remove the entry whose key is `key` from mapping `map`, with the comments that
 /// belong to it, leaving no blank line behind. A mapping left empty becomes `{}`.
 pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Option<Vec<Edit>> {
@@ -214,7 +243,10 @@ pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Opt
     let end = block_entry_end(text, ve, key_col)?;
     if is_blank(prefix) {
         if entries.len() > 1 {
-            return Some(vec![Edit::delete(Span::new(ls, end))]);
+            return Some(vec![Edit::delete(Span::new(
+                ls,
+                swallow_blank_lines(text, ls, end, key_col),
+            ))]);
         }
         // the mapping would be left empty: its parent entry's value becomes `{}`
         let (_, pk, _) = doc.entry_of_value(map)?;
@@ -260,4 +292,88 @@ pub fn rename_key(text: &str, doc: &Document, key: NodeId, to: &str) -> Option<E
         _ => return None,
     };
     Some(Edit::replace(span, content))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{Limits, parse};
+
+    /// Removes the entry `key` from the mapping holding it, or says why not.
+    fn remove(text: &str, key: &str) -> Option<String> {
+        let stream = parse(text, Limits::default());
+        let doc = &stream.documents[0];
+        let k = (0..doc.nodes.len() as NodeId)
+            .find(|&n| doc.scalar(n) == Some(key) && doc.map_of_key(n).is_some())?;
+        let edits = remove_entry(text, doc, doc.map_of_key(k)?, k)?;
+        let mut out = text.to_string();
+        for e in edits.iter().rev() {
+            out.replace_range(e.span.start..e.span.end, &e.content);
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn first_key_of_a_sequence_item() {
+        assert_eq!(
+            remove("items:\n- status: {}\n  name: a\n- name: b\n", "status").as_deref(),
+            Some("items:\n- name: a\n- name: b\n")
+        );
+        // the only key: the item would become null
+        assert_eq!(remove("items:\n- status: {}\n- name: b\n", "status"), None);
+        // a comment between it and the next key is not its own
+        assert_eq!(
+            remove("items:\n- status: {}\n  # the name\n  name: a\n", "status"),
+            None
+        );
+    }
+
+    #[test]
+    fn comments_on_its_lines_and_inside_its_block_go_with_it() {
+        assert_eq!(
+            remove(
+                "a: 1\n# about b\nb:   # trailing\n  # inside\n  c: 2\n    # deeper, after\nd: 3\n",
+                "b"
+            )
+            .as_deref(),
+            Some("a: 1\n# about b\nd: 3\n")
+        );
+    }
+
+    #[test]
+    fn a_mapping_left_empty_becomes_braces() {
+        assert_eq!(
+            remove("meta:\n  uid: x\nspec: 1\n", "uid").as_deref(),
+            Some("meta: {}\nspec: 1\n")
+        );
+        assert_eq!(
+            remove("meta:\r\n  uid: x\r\nspec: 1\r\n", "uid").as_deref(),
+            Some("meta: {}\r\nspec: 1\r\n")
+        );
+        // the parent's comment would be lost
+        assert_eq!(remove("meta: # keep\n  uid: x\nspec: 1\n", "uid"), None);
+        // an anchored mapping keeps its anchor only if written by hand
+        assert_eq!(remove("meta: &m\n  uid: x\nspec: 1\n", "uid"), None);
+    }
+
+    #[test]
+    fn flow_mappings() {
+        assert_eq!(
+            remove("m: {a: 1, b: 2, c: 3}\n", "b").as_deref(),
+            Some("m: {a: 1, c: 3}\n")
+        );
+        assert_eq!(
+            remove("m: {a: 1, b: 2}\n", "a").as_deref(),
+            Some("m: {b: 2}\n")
+        );
+        assert_eq!(remove("m: {a: 1}\n", "a").as_deref(), Some("m: {}\n"));
+        assert_eq!(remove("m: {a: 1, # c\n  b: 2}\n", "b"), None);
+    }
+
+    #[test]
+    fn quoting_picks_quotes_that_need_no_escape() {
+        assert_eq!(quoted("yes"), "\"yes\"");
+        assert_eq!(quoted("a\"b"), "'a\"b'");
+        assert_eq!(quoted("it's \\"), "'it''s \\'");
+    }
 }

@@ -522,3 +522,42 @@ fn usage_errors() {
     let r = run(&["lint", "--unsafe-fixes", "."], None);
     assert_eq!(r.code, 2, "--unsafe-fixes needs --fix");
 }
+
+#[test]
+fn removals_leave_no_blank_hole() {
+    let input = "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: x
+spec:
+  replicas: 1
+
+  minReadySeconds: 3
+
+  paused: false
+
+  selector:
+    matchLabels: {app: x}
+  template:
+    metadata: {labels: {app: x}}
+    spec: {containers: [{name: c, image: i}]}
+";
+    assert_eq!(
+        fixed(input, &[]),
+        "\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: x
+spec:
+  minReadySeconds: 3
+
+  selector:
+    matchLabels: {app: x}
+  template:
+    metadata: {labels: {app: x}}
+    spec: {containers: [{name: c, image: i}]}
+"
+    );
+}
