@@ -113,6 +113,23 @@ struct FileResult {
     refused: Vec<&'static str>,
 }
 
+impl FileResult {
+    fn new(path: Arc<str>, write_to: Option<PathBuf>) -> FileResult {
+        FileResult {
+            path,
+            class: Class::Linted,
+            diagnostics: Vec::new(),
+            facts: Vec::new(),
+            objects: 0,
+            fixed: None,
+            original: None,
+            write_to,
+            applied: Vec::new(),
+            refused: Vec::new(),
+        }
+    }
+}
+
 /// Rule selection from `--select` / `--ignore`.
 pub struct Selection {
     enabled: Vec<&'static dyn Rule>,
@@ -333,21 +350,11 @@ fn lint_input(
         Input::File(p) => p.clone(),
         Input::Stdin(n) => PathBuf::from(n),
     };
-    let mut result = FileResult {
-        path: path.clone(),
-        class: Class::Linted,
-        diagnostics: Vec::new(),
-        facts: Vec::new(),
-        objects: 0,
-        fixed: None,
-        original: None,
-        write_to: match input {
-            Input::File(p) => Some(p.clone()),
-            Input::Stdin(_) => None,
-        },
-        applied: Vec::new(),
-        refused: Vec::new(),
+    let write_to = match input {
+        Input::File(p) => Some(p.clone()),
+        Input::Stdin(_) => None,
     };
+    let mut result = FileResult::new(path.clone(), write_to);
     if walk::is_helm_template(&fs_path) {
         result.class = Class::Skipped("helm-template");
         return result;
@@ -445,18 +452,7 @@ impl FileCx<'_> {
             std::collections::HashSet::new();
         let mut passes = 0;
         loop {
-            let mut checked = FileResult {
-                path: result.path.clone(),
-                class: Class::Linted,
-                diagnostics: Vec::new(),
-                facts: Vec::new(),
-                objects: 0,
-                fixed: None,
-                original: None,
-                write_to: None,
-                applied: Vec::new(),
-                refused: Vec::new(),
-            };
+            let mut checked = FileResult::new(result.path.clone(), None);
             self.check(&text, &stream, &mut checked);
             let candidates: Vec<(&Diagnostic, &Fix)> = if stream.errors.is_empty()
                 && passes < MAX_PASSES

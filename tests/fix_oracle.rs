@@ -7,16 +7,8 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-fn kubectl() -> Option<PathBuf> {
-    let peers = std::env::var_os("PEERS")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/kure-peers")))?;
-    let k = peers.join("bin/kubectl");
-    k.is_file().then_some(k)
-}
 
 /// kubectl with no configuration and no server.
 fn offline(kubectl: &Path, home: &Path, args: &[&str]) -> (bool, String, String) {
@@ -142,7 +134,7 @@ fn intended(path: &[String], before: &Value, after: &Value) -> bool {
 
 #[test]
 fn kubectl_sees_only_the_intended_changes() {
-    let Some(kubectl) = kubectl() else {
+    let Some(kubectl) = peers_kubectl() else {
         println!("skipped: $PEERS/bin/kubectl is absent (run ../shared/tools/install-peers.sh)");
         return;
     };
@@ -228,40 +220,26 @@ fn kubectl_sees_only_the_intended_changes() {
             compared += 1;
         }
         // the typed decode of workloads: no `cannot unmarshal` is left
-        let (_, _, err) = offline(
-            &kubectl,
-            &home,
-            &[
+        let typed = |f: &Path| {
+            let args = [
                 "set",
                 "env",
                 "--local",
                 "-f",
-                after.to_str().unwrap(),
+                f.to_str().unwrap(),
                 "ZZ-",
                 "-o",
                 "json",
-            ],
-        );
+            ];
+            offline(&kubectl, &home, &args).2
+        };
+        let err = typed(&after);
         assert!(
             !err.contains("cannot unmarshal"),
             "{}: {err}",
             rel.display()
         );
-        let (_, _, err0) = offline(
-            &kubectl,
-            &home,
-            &[
-                "set",
-                "env",
-                "--local",
-                "-f",
-                before.to_str().unwrap(),
-                "ZZ-",
-                "-o",
-                "json",
-            ],
-        );
-        if err0.contains("cannot unmarshal") {
+        if typed(&before).contains("cannot unmarshal") {
             unmarshal_fixed += 1;
         }
         decoded += 1;

@@ -3,16 +3,10 @@
 //! when it is absent.
 
 use kure::yaml::resolve::{Resolved, resolve_plain};
-use std::path::PathBuf;
 use std::process::Command;
 
-fn kubectl() -> Option<PathBuf> {
-    let peers = std::env::var_os("PEERS")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/kure-peers")))?;
-    let k = peers.join("bin/kubectl");
-    k.is_file().then_some(k)
-}
+mod common;
+use common::peers_kubectl as kubectl;
 
 const VALUES: &[&str] = &[
     "yes",

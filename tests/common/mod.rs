@@ -87,3 +87,13 @@ pub fn corpus() -> Option<PathBuf> {
     let p = repo_root().join("../shared/corpus");
     p.is_dir().then_some(p)
 }
+
+/// `$PEERS/bin/kubectl` (../shared/tools/install-peers.sh; `$PEERS` defaults to
+/// `~/.local/kure-peers`), when it is installed.
+pub fn peers_kubectl() -> Option<PathBuf> {
+    let peers = std::env::var_os("PEERS")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/kure-peers")))?;
+    let k = peers.join("bin/kubectl");
+    k.is_file().then_some(k)
+}
