@@ -561,3 +561,15 @@ spec:
 "
     );
 }
+
+#[test]
+fn an_added_selector_leaves_the_comments_above_template_with_it() {
+    let input = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\nspec:\n  replicas: 1 # one\n  # the pods\n  template:\n    metadata:\n      labels:\n        app: w\n        \"tier\": 'web'\n    spec:\n      containers:\n      - name: w\n        image: w\n";
+    assert_eq!(
+        fixed(input, &["--unsafe-fixes"]),
+        input.replace(
+            "  # the pods\n",
+            "  selector:\n    matchLabels:\n      app: w\n      \"tier\": 'web'\n  # the pods\n"
+        )
+    );
+}

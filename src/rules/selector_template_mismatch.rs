@@ -189,8 +189,17 @@ fn add_selector(cx: &ObjectContext<'_>, spec: NodeId, labels: NodeId) -> Option<
     let (spec_key, _) = doc.entry_of_value(spec).map(|(_, k, v)| (k, v))?;
     let (template_key, _) = doc.get_entry(spec, "template")?;
     let at = doc.span(template_key).start;
-    let ls = line_start(text, at);
+    let mut ls = line_start(text, at);
     let indent = &text[ls..at];
+    // comment lines just above `template:` stay with it
+    while ls > 0 {
+        let prev = line_start(text, ls - 1);
+        let line = text[prev..ls].trim_end_matches(['\n', '\r']);
+        match line.strip_prefix(indent) {
+            Some(rest) if rest.starts_with('#') => ls = prev,
+            _ => break,
+        }
+    }
     let parent = doc.span(spec_key).start;
     let parent_indent = &text[line_start(text, parent)..parent];
     if !indent.bytes().all(|b| b == b' ') || !parent_indent.bytes().all(|b| b == b' ') {
