@@ -45,6 +45,7 @@ fn example_repo_findings_and_exit_code() {
             10,
             13,
         ),
+        (p("rng.yaml"), "server-populated-field".to_string(), 7, 5),
         (p("rng.yaml"), "server-populated-field".to_string(), 8, 3),
         (p("rng.yaml"), "server-populated-field".to_string(), 9, 3),
         (p("rng.yaml"), "server-populated-field".to_string(), 14, 3),
@@ -67,7 +68,7 @@ fn example_repo_findings_and_exit_code() {
     assert_eq!(s["linted"], 10);
     assert_eq!(s["skipped"].as_array().unwrap().len(), 6);
     assert_eq!(s["findings"]["error"], 6);
-    assert_eq!(s["findings"]["warning"], 5);
+    assert_eq!(s["findings"]["warning"], 6);
     let skipped: Vec<&str> = s["skipped"]
         .as_array()
         .unwrap()
@@ -136,7 +137,7 @@ fn concise_format_and_summary_line() {
     );
     assert!(
         r.stderr.contains(
-            "2 files: 2 linted, 0 skipped, 0 unreadable; 2 objects; 4 errors, 5 warnings, 0 infos; 8 fixable with `kure fix`, 1 with `kure fix --unsafe-fixes`"
+            "2 files: 2 linted, 0 skipped, 0 unreadable; 2 objects; 4 errors, 6 warnings, 0 infos; 9 fixable with `kure fix`, 1 with `kure fix --unsafe-fixes`"
         ),
         "{}",
         r.stderr

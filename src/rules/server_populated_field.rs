@@ -28,6 +28,31 @@ const SERVER_METADATA: &[&str] = &[
 
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
+/// Annotations that controllers write on the objects they manage (k8s-facts.md 2.5), with
+/// the writer. `kubectl.kubernetes.io/restartedAt` is not here: it triggers a rollout.
+const CONTROLLER_ANNOTATIONS: &[(&str, &str)] = &[
+    (
+        "deployment.kubernetes.io/revision",
+        "the Deployment controller",
+    ),
+    (
+        "deployment.kubernetes.io/revision-history",
+        "the Deployment controller",
+    ),
+    (
+        "deployment.kubernetes.io/desired-replicas",
+        "the Deployment controller",
+    ),
+    (
+        "deployment.kubernetes.io/max-replicas",
+        "the Deployment controller",
+    ),
+    (
+        "deprecated.daemonset.template.generation",
+        "the DaemonSet controller",
+    ),
+];
+
 fn check_metadata(
     cx: &ObjectContext<'_>,
     meta: Option<NodeId>,
@@ -46,10 +71,23 @@ fn check_metadata(
             );
         }
     }
-    if let Some((k, v)) = doc
-        .get(meta, "annotations")
-        .and_then(|a| doc.get_entry(a, LAST_APPLIED))
+    let annotations = doc.get(meta, "annotations");
+    if prefix.is_empty()
+        && let Some(a) = annotations
     {
+        for &(k, v) in doc.raw_entries(a) {
+            let Some(name) = doc.str(k) else { continue };
+            let Some((_, writer)) = CONTROLLER_ANNOTATIONS.iter().find(|(n, _)| *n == name) else {
+                continue;
+            };
+            out.push(
+                cx.diag(&META, doc.field_span(k, v), format!("annotation `{name}` is written by {writer}"))
+                    .help("remove it: the controller keeps it up to date on the live object, and the copy in git goes stale")
+                    .fix(cx.removal(k, Applicability::Safe, format!("remove the `{name}` annotation"))),
+            );
+        }
+    }
+    if let Some((k, v)) = annotations.and_then(|a| doc.get_entry(a, LAST_APPLIED)) {
         out.push(
             cx.diag(&META, doc.field_span(k, v), format!("annotation `{LAST_APPLIED}` is written by `kubectl apply`"))
                 .help("remove it: kubectl writes it on every apply, and it counts against the 256 KiB annotation limit")
