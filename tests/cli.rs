@@ -694,3 +694,81 @@ fn rules_listing() {
     );
     assert_eq!(r.stdout.lines().count(), 10);
 }
+
+#[test]
+fn rollout_pod_groups_with_their_own_labels_are_selectable() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "rollout.yaml",
+        "\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: web
+        image: web:1
+  strategy:
+    canary:
+      canaryMetadata:
+        labels:
+          role: canary
+      steps:
+      - experiment:
+          templates:
+          - name: preview
+            specRef: canary
+            selector:
+              matchLabels:
+                app: web-preview
+            metadata:
+              labels:
+                app: web-preview
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: preview
+spec:
+  selector:
+    app: web-preview
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: canary
+spec:
+  selector:
+    app: web
+    role: canary
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: typo
+spec:
+  selector:
+    app: web-previews
+",
+    );
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(
+        findings(&v),
+        vec![("service-selector-no-match".to_string(), 56, 3)],
+        "{v}"
+    );
+    assert_eq!(
+        v["diagnostics"][0]["related"][0]["message"],
+        "closest pod template, Rollout/web: `app` is one of `web`, `web-preview`"
+    );
+}

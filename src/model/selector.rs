@@ -74,6 +74,29 @@ impl PodLabels {
             self.0.push((key.to_string(), value));
         }
     }
+    /// Adds a value some of the pods carry (pod groups that differ in labels, such as an Argo
+    /// Rollout's canary and stable pods): the label may then have either value.
+    pub fn add_alternative(&mut self, key: &str, value: &str) {
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            None => self
+                .0
+                .push((key.to_string(), PodLabel::Exact(value.to_string()))),
+            Some((_, PodLabel::Any)) => {}
+            Some((_, PodLabel::OneOf(vs))) => {
+                if !vs.iter().any(|v| v == value) {
+                    vs.push(value.to_string());
+                }
+            }
+            Some((_, slot @ PodLabel::Exact(_))) => {
+                if let PodLabel::Exact(v) = slot
+                    && v != value
+                {
+                    *slot = PodLabel::OneOf(vec![v.clone(), value.to_string()]);
+                }
+            }
+        }
+    }
+
     pub fn exact(pairs: &[(&str, &str)]) -> PodLabels {
         PodLabels(
             pairs

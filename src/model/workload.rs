@@ -113,6 +113,39 @@ fn rollout(_: &Object<'_>) -> Vec<(String, PodLabel)> {
     any(&["rollouts-pod-template-hash"])
 }
 
+/// Labels an Argo Rollout puts on some of its pods only: `canaryMetadata`/`stableMetadata`,
+/// `activeMetadata`/`previewMetadata`, and the `metadata.labels` of the pods of a canary
+/// step's experiment templates, which override the template's.
+fn rollout_variants(o: &Object<'_>) -> Vec<(String, String)> {
+    let doc = o.doc;
+    let Some(strategy) = doc.path(o.root, &["spec", "strategy"]) else {
+        return Vec::new();
+    };
+    let mut holders = Vec::new();
+    for path in [
+        &["canary", "canaryMetadata"][..],
+        &["canary", "stableMetadata"],
+        &["blueGreen", "activeMetadata"],
+        &["blueGreen", "previewMetadata"],
+    ] {
+        holders.extend(doc.path(strategy, path));
+    }
+    if let Some(steps) = doc.path(strategy, &["canary", "steps"]) {
+        for &step in doc.items(steps) {
+            if let Some(templates) = doc.path(step, &["experiment", "templates"]) {
+                for &t in doc.items(templates) {
+                    holders.extend(doc.get(t, "metadata"));
+                }
+            }
+        }
+    }
+    holders
+        .into_iter()
+        .filter_map(|m| doc.get(m, "labels"))
+        .flat_map(|l| super::selector::string_pairs(doc, l))
+        .collect()
+}
+
 fn operator_labels(o: &Object<'_>, app: &str) -> Vec<(String, PodLabel)> {
     let name = o
         .name()
@@ -306,6 +339,11 @@ impl WorkloadKind {
         let mut labels = self.pod_template(obj).labels;
         for (k, v) in (self.added)(obj) {
             labels.add_missing(&k, v);
+        }
+        if self.kind == "Rollout" {
+            for (k, v) in rollout_variants(obj) {
+                labels.add_alternative(&k, &v);
+            }
         }
         labels
     }

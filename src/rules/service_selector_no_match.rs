@@ -105,6 +105,14 @@ impl Rule for ServiceSelectorNoMatch {
                             Some(crate::model::selector::PodLabel::Exact(v)) => {
                                 format!("`{}` is `{v}`", r.key)
                             }
+                            Some(crate::model::selector::PodLabel::OneOf(vs)) => format!(
+                                "`{}` is one of {}",
+                                r.key,
+                                vs.iter()
+                                    .map(|v| format!("`{v}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
                             _ => format!("`{}` is missing", r.key),
                         })
                         .collect();
