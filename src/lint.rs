@@ -588,6 +588,12 @@ impl FileCx<'_> {
                 result.facts.push(facts(&file, &obj, role, &dir_group));
             }
         }
+        if !stream.errors.is_empty() {
+            // a file that does not parse is never fixed, so its findings offer no fix
+            for d in &mut result.diagnostics {
+                d.fix = None;
+            }
+        }
     }
 }
 

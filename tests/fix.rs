@@ -138,6 +138,12 @@ spec:
         fixed(&zero, &["--unsafe-fixes"]),
         zero.replace("  strategy:", "  updateStrategy:")
     );
+    // a Deployment's `maxUnavailable: 0` surged by its default; a DaemonSet would reject
+    // both zero, and inventing a maxSurge is not a fix
+    let no_surge = input
+        .replace("      maxSurge: 2 # surge\n", "")
+        .replace("maxUnavailable: 3", "maxUnavailable: 0");
+    assert_eq!(fixed(&no_surge, &["--unsafe-fixes"]), no_surge);
     // Recreate has no DaemonSet equivalent: no fix
     let recreate = input.replace(
         "    type: RollingUpdate\n    rollingUpdate:\n      maxSurge: 2 # surge\n      maxUnavailable: 3\n",
@@ -355,6 +361,17 @@ fn files_that_do_not_parse_are_not_touched() {
     let r = run(&["fix", "."], Some(dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(p).unwrap(), text);
+    // and lint does not offer fixes it will not apply
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert!(
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["fix"].is_null()),
+        "{v}"
+    );
+    assert_eq!(v["summary"]["fixes"]["available"], 0);
 }
 
 #[test]

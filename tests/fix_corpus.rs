@@ -57,6 +57,81 @@ fn fixing_the_corpus_changes_only_what_the_fixes_mean_to() {
     let root = tmp.path().join("corpus");
     std::fs::create_dir_all(&root).unwrap();
     copy_tree(&src, &root);
+    let (changed, fixable, rules) = fix_and_check(&root);
+    println!(
+        "corpus: {changed} files changed; fixable findings before: {fixable:?}; applied/refused per rule: {rules}"
+    );
+}
+
+/// Every Deployment of the corpus turned into a DaemonSet by editing `kind:` (the rng story),
+/// with comment lines, blank lines and trailing comments sprinkled in, a third of the files
+/// in CRLF and a fifth with a BOM: the same guarantees hold.
+#[test]
+fn fixing_deployments_turned_daemonsets() {
+    let Some(src) = corpus() else {
+        println!("skipped: ../shared/corpus is not present");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("daemonsets");
+    std::fs::create_dir_all(&root).unwrap();
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % 100
+    };
+    let mut n = 0;
+    for (rel, bytes) in files(&src) {
+        let Ok(text) = String::from_utf8(bytes) else {
+            continue;
+        };
+        let yaml = rel.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if !yaml || !text.contains("kind: Deployment\n") || text.contains("{{") {
+            continue;
+        }
+        let mut out = String::new();
+        for line in text
+            .replace("kind: Deployment\n", "kind: DaemonSet\n")
+            .lines()
+        {
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            match next() {
+                0..=4 => out.push_str(&format!("{}# note\n", " ".repeat(indent))),
+                5..=7 => out.push('\n'),
+                _ => {}
+            }
+            out.push_str(line);
+            let t = line.trim();
+            if next() < 5 && !t.is_empty() && !t.starts_with('#') && !t.ends_with(['|', '>', '-']) {
+                out.push_str(" # trailing");
+            }
+            out.push('\n');
+        }
+        if n % 3 == 0 {
+            out = out.replace('\n', "\r\n");
+        }
+        if n % 5 == 0 {
+            out.insert(0, '\u{feff}');
+        }
+        n += 1;
+        std::fs::write(root.join(format!("f{n}.yaml")), out).unwrap();
+    }
+    assert!(n > 100, "{n}");
+    let (changed, fixable, rules) = fix_and_check(&root);
+    println!(
+        "daemonsets: {n} files, {changed} changed; fixable findings before: {fixable:?}; applied/refused per rule: {rules}"
+    );
+    assert!(fixable["field-not-for-kind"] > 100);
+}
+
+/// Runs `kure lint --fix --unsafe-fixes` on `root` and checks what it did: only lines inside
+/// the fixes' edits change, no file is created or removed, BOM and CRLF survive, nothing stops
+/// parsing, no fixable finding is left, and a second run changes nothing. Returns the number
+/// of files changed, the fixable findings before, and the per-rule counts.
+fn fix_and_check(root: &Path) -> (usize, BTreeMap<String, usize>, serde_json::Value) {
+    let root = root.to_path_buf();
     let before = files(&root);
 
     // the findings that carry a fix, and the lines their edits cover, per file
@@ -112,27 +187,22 @@ fn fixing_the_corpus_changes_only_what_the_fixes_mean_to() {
             .unwrap_or_else(|| panic!("{} changed without a fixable finding", path.display()));
         let old_text = std::str::from_utf8(old).unwrap();
         let new_text = std::str::from_utf8(new).unwrap();
-        let diff = similar::TextDiff::from_lines(old_text, new_text);
-        for op in diff.ops() {
-            let (tag, old_range, _) = op.as_tag_tuple();
-            if tag == similar::DiffTag::Equal {
+        // every line outside the fixes' edits survives, byte for byte and in order (a
+        // subsequence check: a line diff could align repeated text either way)
+        let mut out_lines = new_text.split_inclusive('\n');
+        for (l, line) in old_text.split_inclusive('\n').enumerate() {
+            if lines.contains(&l) {
                 continue;
             }
-            // an insertion sits between two lines: the one before it must be a fixed line
-            let touched: Vec<usize> = if old_range.is_empty() {
-                vec![old_range.start.saturating_sub(1)]
-            } else {
-                old_range.collect()
-            };
-            for l in touched {
-                assert!(
-                    lines.contains(&l),
-                    "{}: line {} changed outside the fixes' edits\n{}",
-                    path.display(),
-                    l + 1,
-                    diff.unified_diff().header("before", "after")
-                );
-            }
+            assert!(
+                out_lines.any(|o| o == line),
+                "{}: line {} changed outside the fixes' edits\n{}",
+                path.display(),
+                l + 1,
+                similar::TextDiff::from_lines(old_text, new_text)
+                    .unified_diff()
+                    .header("before", "after")
+            );
         }
         // a BOM and the line ending style survive
         assert_eq!(
@@ -177,9 +247,5 @@ fn fixing_the_corpus_changes_only_what_the_fixes_mean_to() {
     // a second run changes nothing
     let r = run(&["fix", "--check", "--unsafe-fixes", "."], Some(&root));
     assert_eq!(r.code, 0, "not idempotent: {}", r.stdout);
-
-    println!(
-        "corpus: {changed} files changed; fixable findings before: {fixable:?}; applied/refused per rule: {}",
-        s["rules"]
-    );
+    (changed, fixable, s["rules"].clone())
 }

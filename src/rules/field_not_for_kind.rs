@@ -230,9 +230,17 @@ fn strategy_fix(cx: &ObjectContext<'_>, spec: NodeId, key: NodeId, value: NodeId
     let text = cx.file.text();
     let mut edits = vec![rename_key(text, doc, key, "updateStrategy")?];
     let mut message = "rename `spec.strategy` to `spec.updateStrategy`".to_string();
+    // a DaemonSet defaults maxUnavailable to 1 and maxSurge to 0, and needs exactly one of
+    // them non-zero: a Deployment's `maxUnavailable: 0` (surging by its default 25 %) has no
+    // faithful translation without inventing a maxSurge, so it gets no fix
+    let unavailable_zero = unavailable.is_some_and(|u| is_zero(doc, u));
+    let surge_zero = surge.is_none_or(|(_, v)| is_zero(doc, v));
+    if unavailable_zero && surge_zero {
+        return None;
+    }
     if let (Some(r), Some((sk, sv))) = (rolling, surge)
         && !is_zero(doc, sv)
-        && unavailable.is_none_or(|u| !is_zero(doc, u))
+        && !unavailable_zero
     {
         edits.extend(remove_entry(text, doc, doc.deref(r), sk)?);
         message.push_str(&format!(
