@@ -197,7 +197,8 @@ fn run_fix(args: FixArgs) -> Result<u8, String> {
         write_changes(&mut result);
         "applied"
     };
-    write_stdout(&report::concise::render(&refused))?;
+    // stdout carries only the diff or the list of files, so a diff can be piped to `patch`
+    eprint!("{}", report::concise::render(&refused));
     for e in &result.summary.errors {
         eprintln!("{}: error: {}", e.path, e.message);
     }

@@ -590,3 +590,51 @@ fn an_added_selector_leaves_the_comments_above_template_with_it() {
         )
     );
 }
+
+/// `kure fix --diff` is a patch: applied with `patch -p0`, it gives what `kure fix` writes.
+#[test]
+fn the_diff_applies_as_a_patch() {
+    let Ok(status) = std::process::Command::new("patch")
+        .arg("--version")
+        .output()
+    else {
+        println!("skipped: no `patch` on this machine");
+        return;
+    };
+    assert!(status.status.success());
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for d in [a.path(), b.path()] {
+        write(d, "dockercoins/rng.yaml", RNG);
+        write(
+            d,
+            "dockercoins/svc.yaml",
+            "apiVersion: v1\r\nkind: Service\r\nmetadata:\r\n  name: s\r\nspec:\r\n  selector:\r\n    on: yes\r\n",
+        );
+    }
+    let diff = run(&["fix", "--diff", "--unsafe-fixes", "."], Some(a.path()));
+    assert_eq!(diff.code, 1);
+    let mut child = std::process::Command::new("patch")
+        .args(["-p0", "--binary", "--quiet"])
+        .current_dir(a.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(diff.stdout.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let r = run(&["fix", "--unsafe-fixes", "."], Some(b.path()));
+    assert_eq!(r.code, 0);
+    for f in ["dockercoins/rng.yaml", "dockercoins/svc.yaml"] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
