@@ -208,9 +208,29 @@ fn swallow_blank_lines(text: &str, start: usize, end: usize, key_col: usize) -> 
     }
 }
 
+/// How to remove a mapping entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Removal {
+    pub edits: Vec<Edit>,
+    /// The edits also delete a comment that is not the entry's own: a fix made of them is
+    /// unsafe (STYLE.md, fix safety).
+    pub drops_comment: bool,
+}
+
+impl Removal {
+    fn clean(edits: Vec<Edit>) -> Option<Removal> {
+        Some(Removal {
+            edits,
+            drops_comment: false,
+        })
+    }
+}
+
 /// Edits that remove the entry whose key is `key` from mapping `map`, with the comments that
-/// belong to it, leaving no blank line behind. A mapping left empty becomes `{}`.
-pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Option<Vec<Edit>> {
+/// belong to it (on its lines or inside its block), leaving no blank hole. A block mapping
+/// left empty becomes `{}`. `None` when that cannot be done by editing a few bytes (an
+/// anchor or tag on the emptied mapping, a sequence item's only key).
+pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Option<Removal> {
     let NodeKind::Map { entries, flow } = &doc.node(map).kind else {
         return None;
     };
@@ -230,12 +250,12 @@ pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Opt
         if range.start > range.end {
             return None;
         }
-        let outside = text.get(range.start..ks.max(range.start))?.contains('#')
+        let drops_comment = text.get(range.start..ks.max(range.start))?.contains('#')
             || text.get(ve.min(range.end)..range.end)?.contains('#');
-        if outside {
-            return None;
-        }
-        return Some(vec![Edit::delete(range)]);
+        return Some(Removal {
+            edits: vec![Edit::delete(range)],
+            drops_comment,
+        });
     }
     let ls = line_start(text, ks);
     let prefix = &text[ls..ks];
@@ -243,25 +263,32 @@ pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Opt
     let end = block_entry_end(text, ve, key_col)?;
     if is_blank(prefix) {
         if entries.len() > 1 {
-            return Some(vec![Edit::delete(Span::new(
+            return Removal::clean(vec![Edit::delete(Span::new(
                 ls,
                 swallow_blank_lines(text, ls, end, key_col),
             ))]);
         }
-        // the mapping would be left empty: its parent entry's value becomes `{}`
+        // the mapping would be left empty: its parent entry's value becomes `{}`, written
+        // after the colon so a comment on the parent's line stays
         let (_, pk, _) = doc.entry_of_value(map)?;
         let pk_end = doc.span(pk).end;
-        let between = text.get(pk_end..ks)?;
-        let between = between.trim_start_matches([' ', '\t']).strip_prefix(':')?;
-        if !is_blank(&between.replace('\n', "")) {
+        let after_key = text.get(pk_end..ls)?;
+        let colon = pk_end + after_key.find(':')?;
+        if !is_blank(&text[pk_end..colon]) {
             return None;
         }
-        let nl = newline_at(text, ks);
-        let nl = if text[..end].ends_with('\n') { nl } else { "" };
-        return Some(vec![Edit::replace(
-            Span::new(pk_end, end),
-            format!(": {{}}{nl}"),
-        )]);
+        // between the colon and the entry: blank lines and comments only (no anchor or tag)
+        let only_comments = text[colon + 1..ls].split('\n').all(|l| {
+            let t = l.trim_start_matches([' ', '\t']);
+            is_blank(t) || t.starts_with('#')
+        });
+        if !only_comments {
+            return None;
+        }
+        return Removal::clean(vec![
+            Edit::insert(colon + 1, " {}"),
+            Edit::delete(Span::new(ls, end)),
+        ]);
     }
     // the first key of a sequence item (`- key: value`): the next key moves up behind the dash
     let dashes = prefix.trim_matches(' ');
@@ -271,10 +298,13 @@ pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Opt
     let (nk, _) = *entries.get(idx + 1)?;
     let nks = doc.span(nk).start;
     let nls = line_start(text, nks);
-    if nks - nls != ks - ls || !is_blank(&text[nls..nks]) || text[end..nls].contains('#') {
+    if nks - nls != ks - ls || !is_blank(&text[nls..nks]) {
         return None;
     }
-    Some(vec![Edit::delete(Span::new(ks, nks))])
+    Some(Removal {
+        edits: vec![Edit::delete(Span::new(ks, nks))],
+        drops_comment: text[end..nls].contains('#'),
+    })
 }
 
 /// Rename a key where it is written, keeping its quoting.
@@ -305,7 +335,7 @@ mod tests {
         let doc = &stream.documents[0];
         let k = (0..doc.nodes.len() as NodeId)
             .find(|&n| doc.scalar(n) == Some(key) && doc.map_of_key(n).is_some())?;
-        let edits = remove_entry(text, doc, doc.map_of_key(k)?, k)?;
+        let edits = remove_entry(text, doc, doc.map_of_key(k)?, k)?.edits;
         let mut out = text.to_string();
         for e in edits.iter().rev() {
             out.replace_range(e.span.start..e.span.end, &e.content);
@@ -321,11 +351,15 @@ mod tests {
         );
         // the only key: the item would become null
         assert_eq!(remove("items:\n- status: {}\n- name: b\n", "status"), None);
-        // a comment between it and the next key is not its own
-        assert_eq!(
-            remove("items:\n- status: {}\n  # the name\n  name: a\n", "status"),
-            None
-        );
+        // a comment between it and the next key is not its own: removing it is unsafe
+        let text = "items:\n- status: {}\n  # the name\n  name: a\n";
+        let stream = parse(text, Limits::default());
+        let doc = &stream.documents[0];
+        let k = (0..doc.nodes.len() as NodeId)
+            .find(|&n| doc.scalar(n) == Some("status"))
+            .unwrap();
+        let r = remove_entry(text, doc, doc.map_of_key(k).unwrap(), k).unwrap();
+        assert!(r.drops_comment);
     }
 
     #[test]
@@ -350,9 +384,12 @@ mod tests {
             remove("meta:\r\n  uid: x\r\nspec: 1\r\n", "uid").as_deref(),
             Some("meta: {}\r\nspec: 1\r\n")
         );
-        // the parent's comment would be lost
-        assert_eq!(remove("meta: # keep\n  uid: x\nspec: 1\n", "uid"), None);
-        // an anchored mapping keeps its anchor only if written by hand
+        // the parent's comment stays, and so does a comment above the entry
+        assert_eq!(
+            remove("meta: # keep\n  # about uid\n  uid: x\nspec: 1\n", "uid").as_deref(),
+            Some("meta: {} # keep\n  # about uid\nspec: 1\n")
+        );
+        // an anchored mapping: `&m {}` would need the anchor moved; written by hand
         assert_eq!(remove("meta: &m\n  uid: x\nspec: 1\n", "uid"), None);
     }
 
@@ -367,7 +404,10 @@ mod tests {
             Some("m: {b: 2}\n")
         );
         assert_eq!(remove("m: {a: 1}\n", "a").as_deref(), Some("m: {}\n"));
-        assert_eq!(remove("m: {a: 1, # c\n  b: 2}\n", "b"), None);
+        assert_eq!(
+            remove("m: {a: 1, # c\n  b: 2}\n", "b").as_deref(),
+            Some("m: {a: 1}\n")
+        );
     }
 
     #[test]

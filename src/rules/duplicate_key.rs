@@ -53,11 +53,11 @@ impl Rule for DuplicateKey {
                             )
                         };
                         let fix = crate::fix::remove_entry(cx.file.text(), doc, map as NodeId, k0)
-                            .and_then(|edits| {
+                            .and_then(|removal| {
                                 Some(Fix::new(
                                     Applicability::Unsafe,
                                     format!("remove the first `{written0}` (line {line0}), whose value Kubernetes ignores"),
-                                    edits,
+                                    removal.edits,
                                     cx.doc_index,
                                     vec![doc.path_to(k0, cx.file.reader)?],
                                 ))

@@ -242,7 +242,11 @@ fn strategy_fix(cx: &ObjectContext<'_>, spec: NodeId, key: NodeId, value: NodeId
         && !is_zero(doc, sv)
         && !unavailable_zero
     {
-        edits.extend(remove_entry(text, doc, doc.deref(r), sk)?);
+        let removal = remove_entry(text, doc, doc.deref(r), sk)?;
+        if removal.drops_comment {
+            return None;
+        }
+        edits.extend(removal.edits);
         message.push_str(&format!(
             ", dropping `maxSurge: {}` (a DaemonSet rejects `maxSurge` and `maxUnavailable` both non-zero)",
             doc.scalar(sv).unwrap_or_default()

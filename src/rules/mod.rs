@@ -102,12 +102,20 @@ impl ObjectContext<'_> {
     ) -> Option<Fix> {
         let doc = self.obj.doc;
         let map = doc.map_of_key(key)?;
-        let edits = crate::fix::remove_entry(self.file.text(), doc, map, key)?;
+        let removal = crate::fix::remove_entry(self.file.text(), doc, map, key)?;
         let path = doc.path_to(key, self.file.reader)?;
+        let (applicability, message) = if removal.drops_comment {
+            (
+                Applicability::Unsafe,
+                format!("{} (and a comment next to it)", message.into()),
+            )
+        } else {
+            (applicability, message.into())
+        };
         Some(Fix::new(
             applicability,
             message,
-            edits,
+            removal.edits,
             self.doc_index,
             vec![path],
         ))
