@@ -13,6 +13,7 @@ use crate::walk::{self, Input};
 use crate::yaml::{self, resolve::Reader};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -419,6 +420,9 @@ fn lint_text(
     }
 }
 
+/// What identifies a refused fix across passes: rule, message, document, target paths.
+type RefusalKey = (&'static str, String, usize, Vec<crate::yaml::value::Path>);
+
 /// The most passes a file gets: each pass applies every fix that does not overlap another.
 const MAX_PASSES: usize = 16;
 
@@ -447,9 +451,10 @@ impl FileCx<'_> {
         };
         let mut text = original.clone();
         let mut stream = stream;
-        let mut refused: Vec<(&'static str, String, String)> = Vec::new();
-        let mut refused_keys: std::collections::HashSet<(&'static str, String)> =
-            std::collections::HashSet::new();
+        // refused fixes by what they are (rule, message, document, target paths), which
+        // stays the same from pass to pass while byte offsets move
+        let key = |d: &Diagnostic, f: &Fix| (d.rule, d.message.clone(), f.doc, f.targets.clone());
+        let mut refused: HashMap<RefusalKey, String> = HashMap::new();
         let mut passes = 0;
         loop {
             let mut checked = FileResult::new(result.path.clone(), None);
@@ -460,12 +465,8 @@ impl FileCx<'_> {
                 checked
                     .diagnostics
                     .iter()
-                    .filter(|d| {
-                        !refused
-                            .iter()
-                            .any(|(r, m, _)| *r == d.rule && *m == d.message)
-                    })
                     .filter_map(|d| Some((d, d.fix.as_ref().filter(|f| f.applicability >= min)?)))
+                    .filter(|(d, f)| !refused.contains_key(&key(d, f)))
                     .collect()
             } else {
                 Vec::new()
@@ -478,21 +479,19 @@ impl FileCx<'_> {
             }
             let fixes: Vec<&Fix> = candidates.iter().map(|(_, f)| *f).collect();
             let pass = apply::pass(&text, &stream, self.reader, &fixes);
-            let owners: std::collections::HashMap<*const Fix, &Diagnostic> = candidates
+            let owners: HashMap<*const Fix, &Diagnostic> = candidates
                 .iter()
                 .map(|(d, f)| (*f as *const Fix, *d))
                 .collect();
-            let owner = |f: &Fix| owners.get(&(f as *const Fix)).copied();
             for f in &pass.applied {
-                if let Some(d) = owner(f) {
+                if let Some(d) = owners.get(&(*f as *const Fix)) {
                     result.applied.push(d.rule);
                 }
             }
             for (f, reason) in &pass.refused {
-                if let Some(d) = owner(f) {
+                if let Some(d) = owners.get(&(*f as *const Fix)) {
                     result.refused.push(d.rule);
-                    refused.push((d.rule, d.message.clone(), reason.clone()));
-                    refused_keys.insert((d.rule, d.message.clone()));
+                    refused.insert(key(d, f), reason.clone());
                 }
             }
             if let Some((t, s)) = pass.result {
@@ -501,21 +500,12 @@ impl FileCx<'_> {
             }
             passes += 1;
         }
-        let mut by_key: std::collections::HashMap<(&'static str, &str), usize> =
-            std::collections::HashMap::new();
-        for (i, d) in result.diagnostics.iter().enumerate() {
-            by_key.entry((d.rule, d.message.as_str())).or_insert(i);
-        }
-        let by_key: std::collections::HashMap<(&'static str, String), usize> = by_key
-            .into_iter()
-            .map(|((r, m), i)| ((r, m.to_string()), i))
-            .filter(|(k, _)| refused_keys.contains(k))
-            .collect();
-        for (rule, message, reason) in refused {
-            let Some(&i) = by_key.get(&(rule, message)) else {
+        let mut notes = Vec::new();
+        for d in &mut result.diagnostics {
+            let Some(reason) = d.fix.as_ref().and_then(|f| refused.get(&key(d, f))) else {
                 continue;
             };
-            let d = &mut result.diagnostics[i];
+            let reason = reason.clone();
             let Some(fix) = d.fix.take() else { continue };
             if !self.selection.fix_refused {
                 continue;
@@ -524,12 +514,13 @@ impl FileCx<'_> {
                 rules::FIX_REFUSED.id,
                 rules::FIX_REFUSED.severity,
                 d.at.clone(),
-                format!("`{rule}` fix not applied ({}): {reason}", fix.message),
+                format!("`{}` fix not applied ({}): {reason}", d.rule, fix.message),
             )
             .help("make this change by hand; kure writes a fix only when nothing else in the file changes meaning");
             r.object = d.object.clone();
-            result.diagnostics.push(r);
+            notes.push(r);
         }
+        result.diagnostics.append(&mut notes);
         if text != original {
             result.fixed = Some(text);
             result.original = Some(original);

@@ -324,7 +324,7 @@ spec:
     matchLabels: {app: batch}
   template:
     metadata:
-      labels: {app: batch, b: no, c: 1.10}
+      labels: {app: batch, b: no, c: 1.10, d: yes}
     spec:
       containers: [{name: b, image: b}]
 ";
@@ -338,10 +338,10 @@ spec:
         r.stdout,
         input
             .replace("a: on", "a: \"on\"")
-            .replace("b: no, c: 1.10", "b: \"no\", c: \"1.10\"")
+            .replace("b: no, c: 1.10, d: yes", "b: \"no\", c: \"1.10\", d: \"yes\"")
     );
     assert!(
-        r.stderr.contains("3 fixes applied in 1 file, 1 refused"),
+        r.stderr.contains("4 fixes applied in 1 file, 1 refused"),
         "{}",
         r.stderr
     );
