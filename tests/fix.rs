@@ -336,9 +336,10 @@ spec:
     // the other fixes in the document still apply
     assert_eq!(
         r.stdout,
-        input
-            .replace("a: on", "a: \"on\"")
-            .replace("b: no, c: 1.10, d: yes", "b: \"no\", c: \"1.10\", d: \"yes\"")
+        input.replace("a: on", "a: \"on\"").replace(
+            "b: no, c: 1.10, d: yes",
+            "b: \"no\", c: \"1.10\", d: \"yes\""
+        )
     );
     assert!(
         r.stderr.contains("4 fixes applied in 1 file, 1 refused"),

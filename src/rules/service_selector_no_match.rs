@@ -66,8 +66,25 @@ impl Rule for ServiceSelectorNoMatch {
                 .iter()
                 .map(|r| r.key.as_str())
                 .collect();
-            let best = inv
-                .pod_sources_with_keys(&svc.namespaces, &keys)
+            // look in the Service's own apply groups first: a near miss there is the likely
+            // intent, and the search stays small however large the repository
+            let sources: Vec<_> = inv.pod_sources_with_keys(&svc.namespaces, &keys).collect();
+            let same_group: Vec<_> = sources
+                .iter()
+                .copied()
+                .filter(|o| {
+                    o.groups
+                        .iter()
+                        .any(|(g, _)| svc.groups.iter().any(|(h, _)| g == h))
+                })
+                .collect();
+            let pool = if same_group.is_empty() {
+                sources
+            } else {
+                same_group
+            };
+            let best = pool
+                .into_iter()
                 .filter_map(|o| {
                     let pods = o.pods.as_ref()?;
                     let satisfied = selector
