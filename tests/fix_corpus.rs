@@ -21,24 +21,6 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let entry = entry.unwrap();
-            let kind = entry.file_type().unwrap();
-            if kind.is_dir() {
-                stack.push(entry.path());
-            } else if kind.is_file() {
-                let rel = entry.path().strip_prefix(root).unwrap().to_path_buf();
-                out.insert(rel, std::fs::read(entry.path()).unwrap());
-            }
-        }
-    }
-    out
-}
-
 /// 0-based line of a byte offset.
 fn line_of(text: &[u8], offset: usize) -> usize {
     text[..offset.min(text.len())]
@@ -74,50 +56,7 @@ fn fixing_deployments_turned_daemonsets() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("daemonsets");
-    std::fs::create_dir_all(&root).unwrap();
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % 100
-    };
-    let mut n = 0;
-    for (rel, bytes) in files(&src) {
-        let Ok(text) = String::from_utf8(bytes) else {
-            continue;
-        };
-        let yaml = rel.extension().is_some_and(|e| e == "yaml" || e == "yml");
-        if !yaml || !text.contains("kind: Deployment\n") || text.contains("{{") {
-            continue;
-        }
-        let mut out = String::new();
-        for line in text
-            .replace("kind: Deployment\n", "kind: DaemonSet\n")
-            .lines()
-        {
-            let indent = line.len() - line.trim_start_matches(' ').len();
-            match next() {
-                0..=4 => out.push_str(&format!("{}# note\n", " ".repeat(indent))),
-                5..=7 => out.push('\n'),
-                _ => {}
-            }
-            out.push_str(line);
-            let t = line.trim();
-            if next() < 5 && !t.is_empty() && !t.starts_with('#') && !t.ends_with(['|', '>', '-']) {
-                out.push_str(" # trailing");
-            }
-            out.push('\n');
-        }
-        if n % 3 == 0 {
-            out = out.replace('\n', "\r\n");
-        }
-        if n % 5 == 0 {
-            out.insert(0, '\u{feff}');
-        }
-        n += 1;
-        std::fs::write(root.join(format!("f{n}.yaml")), out).unwrap();
-    }
+    let n = daemonset_corpus(&src, &root);
     assert!(n > 100, "{n}");
     let (changed, fixable, rules) = fix_and_check(&root);
     println!(

@@ -250,3 +250,149 @@ fn kubectl_sees_only_the_intended_changes() {
     );
     assert!(compared > 0 && fields > 0);
 }
+
+/// kubernetes-validate (strict OpenAPI schemas) as a second oracle, on the corpus turned into
+/// DaemonSets: the fixes remove every Deployment-only field it rejects, except where kure
+/// still reports the field (no mechanical fix), and introduce no error of their own.
+#[test]
+fn fixed_daemonsets_pass_strict_schema_validation() {
+    let peers = std::env::var_os("PEERS")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/kure-peers"))
+        });
+    let Some(validate) = peers
+        .map(|p| p.join("bin/kubernetes-validate"))
+        .filter(|p| p.is_file())
+    else {
+        println!(
+            "skipped: $PEERS/bin/kubernetes-validate is absent (run ../shared/tools/install-peers.sh)"
+        );
+        return;
+    };
+    let Some(src) = corpus() else {
+        println!("skipped: ../shared/corpus is not present");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("daemonsets");
+    daemonset_corpus(&src, &root);
+    // files kure cannot parse are never fixed; PyYAML stops the whole run at them
+    let (_, v) = lint_json(&["."], &[], Some(&root));
+    let broken: std::collections::BTreeSet<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "parse-error")
+        .map(|d| {
+            d["path"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("./")
+                .to_string()
+        })
+        .collect();
+    let mut names: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !broken.contains(n))
+        .collect();
+    names.sort();
+    let run_validate = |names: &[String]| -> Vec<String> {
+        let out = Command::new(&validate)
+            .args(["--strict", "--quiet", "--no-warn"])
+            .args(names)
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(!text.contains("Couldn't parse YAML"), "{text}");
+        text.lines()
+            .filter(|l| l.starts_with("ERROR"))
+            .map(str::to_string)
+            .collect()
+    };
+    let deployment_only = ["replicas", "strategy", "progressDeadlineSeconds", "paused"];
+    let unexpected = |errors: &[String]| -> std::collections::BTreeSet<(String, String)> {
+        let mut set = std::collections::BTreeSet::new();
+        for e in errors {
+            let Some(path) = e.split_whitespace().nth(1) else {
+                continue;
+            };
+            if !e.contains("resource daemonset/") {
+                continue;
+            }
+            if let Some((_, fields)) =
+                e.split_once(": spec: Additional properties are not allowed (")
+            {
+                for f in deployment_only {
+                    if fields.contains(&format!("'{f}'")) {
+                        set.insert((path.to_string(), f.to_string()));
+                    }
+                }
+            }
+        }
+        set
+    };
+    let before = run_validate(&names);
+    let rejected_before = unexpected(&before);
+    assert!(rejected_before.len() > 100, "{rejected_before:?}");
+
+    let (_, after_lint) = lint_json(&["."], &["--fix", "--unsafe-fixes"], Some(&root));
+    let after = run_validate(&names);
+    let rejected_after = unexpected(&after);
+    // what is still rejected is what kure still reports, without a fix
+    let still_reported: std::collections::BTreeSet<(String, String)> = after_lint["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["rule"] == "field-not-for-kind")
+        .filter_map(|d| {
+            let path = d["path"]
+                .as_str()
+                .unwrap()
+                .trim_start_matches("./")
+                .to_string();
+            let field = deployment_only.iter().find(|f| {
+                d["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("`spec.{f}`"))
+            })?;
+            Some((path, field.to_string()))
+        })
+        .collect();
+    for r in &rejected_after {
+        assert!(
+            still_reported.contains(r),
+            "{r:?} is rejected but kure says nothing"
+        );
+    }
+    // and the fixes break nothing: every object that fails validation after the fixes failed
+    // before (the validator reports one error per object, so a fixed error can uncover
+    // another that was already there)
+    let failing = |errors: &[String]| -> std::collections::BTreeSet<String> {
+        errors
+            .iter()
+            .filter_map(|e| {
+                e.split_once(" against version")
+                    .map(|(head, _)| head.to_string())
+            })
+            .collect()
+    };
+    let failing_before = failing(&before);
+    for object in failing(&after) {
+        assert!(
+            failing_before.contains(&object),
+            "a fix broke an object that validated: {object}"
+        );
+    }
+    println!(
+        "kubernetes-validate --strict: {} Deployment-only fields rejected in DaemonSets before `kure fix --unsafe-fixes`, {} after (all still reported by kure, with no mechanical fix); {} objects failing before, {} after",
+        rejected_before.len(),
+        rejected_after.len(),
+        failing_before.len(),
+        failing(&after).len()
+    );
+}

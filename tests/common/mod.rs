@@ -97,3 +97,75 @@ pub fn peers_kubectl() -> Option<PathBuf> {
     let k = peers.join("bin/kubectl");
     k.is_file().then_some(k)
 }
+
+/// Every file below `root`, by path relative to it.
+pub fn files(root: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let entry = entry.unwrap();
+            let kind = entry.file_type().unwrap();
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                let rel = entry.path().strip_prefix(root).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(entry.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Writes into `to` every corpus manifest with a Deployment, turned into a DaemonSet by
+/// editing `kind:` (the rng story), with comment lines, blank lines and trailing comments
+/// sprinkled in (deterministically), a third of the files in CRLF and a fifth with a BOM.
+/// Returns how many files it wrote.
+pub fn daemonset_corpus(src: &Path, to: &Path) -> usize {
+    std::fs::create_dir_all(to).unwrap();
+    let root = to;
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % 100
+    };
+    let mut n = 0;
+    for (rel, bytes) in files(src) {
+        let Ok(text) = String::from_utf8(bytes) else {
+            continue;
+        };
+        let yaml = rel.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if !yaml || !text.contains("kind: Deployment\n") || text.contains("{{") {
+            continue;
+        }
+        let mut out = String::new();
+        for line in text
+            .replace("kind: Deployment\n", "kind: DaemonSet\n")
+            .lines()
+        {
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            match next() {
+                0..=4 => out.push_str(&format!("{}# note\n", " ".repeat(indent))),
+                5..=7 => out.push('\n'),
+                _ => {}
+            }
+            out.push_str(line);
+            let t = line.trim();
+            if next() < 5 && !t.is_empty() && !t.starts_with('#') && !t.ends_with(['|', '>', '-']) {
+                out.push_str(" # trailing");
+            }
+            out.push('\n');
+        }
+        if n % 3 == 0 {
+            out = out.replace('\n', "\r\n");
+        }
+        if n % 5 == 0 {
+            out.insert(0, '\u{feff}');
+        }
+        n += 1;
+        std::fs::write(root.join(format!("f{n}.yaml")), out).unwrap();
+    }
+    n
+}
