@@ -4,14 +4,15 @@
 //! A set of fixes is applied to the text it was computed on. The result must parse, hold as
 //! many documents as before, and mean the same as before everywhere except at the paths the
 //! fixes declared (the typed trees kubectl would build are compared). Otherwise the fixes
-//! are retried one at a time, and a fix that fails on its own is refused with the reason.
+//! are bisected until the ones that fail are found; a fix that fails on its own is refused
+//! with the reason, one that only fails next to others waits for the next pass.
 
 use crate::fix::{Edit, Fix};
 use crate::source::{LineIndex, Span};
 use crate::yaml::resolve::Reader;
 use crate::yaml::value::{self, Path, Value};
 use crate::yaml::{self, Stream};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
 
 /// Whether two edits touch the same bytes (two insertions at one point count as touching).
@@ -26,17 +27,21 @@ fn conflicts(a: &Edit, b: &Edit) -> bool {
 pub fn non_overlapping<'f>(fixes: &[&'f Fix]) -> Vec<&'f Fix> {
     let mut sorted: Vec<&Fix> = fixes.to_vec();
     sorted.sort_by_key(|f| (f.extent().start, f.extent().end));
-    // taken edits never overlap each other, so only the few that start just before an edit's
-    // end can touch it
-    let mut taken_edits: BTreeMap<(usize, usize), ()> = BTreeMap::new();
+    // taken edits never overlap each other, so an edit can only touch those starting inside
+    // it or at its ends, and the last one starting before it: a few, found by range
+    let mut taken_edits: BTreeSet<(usize, usize)> = BTreeSet::new();
     let mut taken: Vec<&Fix> = Vec::new();
     for f in sorted {
         let clash = f.edits.iter().any(|e| {
-            taken_edits
-                .range(..=(e.span.end, usize::MAX))
-                .rev()
-                .take(3)
-                .any(|(&(start, end), _)| conflicts(&Edit::delete(Span::new(start, end)), e))
+            for &(start, end) in taken_edits.range(..=(e.span.end, usize::MAX)).rev() {
+                if conflicts(&Edit::delete(Span::new(start, end)), e) {
+                    return true;
+                }
+                if start < e.span.start {
+                    break;
+                }
+            }
+            false
         });
         let inner = f
             .edits
@@ -45,7 +50,7 @@ pub fn non_overlapping<'f>(fixes: &[&'f Fix]) -> Vec<&'f Fix> {
             .any(|(i, a)| f.edits[i + 1..].iter().any(|b| conflicts(a, b)));
         if !clash && !inner {
             for e in &f.edits {
-                taken_edits.insert((e.span.start, e.span.end), ());
+                taken_edits.insert((e.span.start, e.span.end));
             }
             taken.push(f);
         }
@@ -232,4 +237,58 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> 
     tmp.persist(&real)
         .map_err(|e| format!("cannot replace the file: {}", e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fix::Applicability;
+
+    fn fix(edits: &[(usize, usize, &str)]) -> Fix {
+        Fix::new(
+            Applicability::Safe,
+            "test",
+            edits
+                .iter()
+                .map(|&(s, e, c)| Edit::replace(Span::new(s, e), c))
+                .collect(),
+            0,
+            Vec::new(),
+        )
+    }
+
+    fn picked(fixes: &[Fix]) -> Vec<usize> {
+        let refs: Vec<&Fix> = fixes.iter().collect();
+        let chosen = non_overlapping(&refs);
+        fixes
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| chosen.iter().any(|c| std::ptr::eq(*c, *f)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn overlapping_fixes_wait() {
+        let fixes = [
+            fix(&[(0, 5, "")]),
+            fix(&[(4, 8, "")]),               // overlaps the first
+            fix(&[(5, 5, "x")]),              // an insertion where the first ends: fine
+            fix(&[(5, 5, "y")]),              // a second insertion at the same point waits
+            fix(&[(10, 12, ""), (2, 3, "")]), // one of its edits falls inside the first
+            fix(&[(20, 30, "")]),
+            fix(&[(25, 25, "z")]), // an insertion strictly inside a deletion
+        ];
+        assert_eq!(picked(&fixes), vec![0, 2, 5]);
+    }
+
+    #[test]
+    fn edits_apply_in_text_order() {
+        let a = fix(&[(7, 10, "\"yes\"")]);
+        let b = fix(&[(0, 0, "# top\n"), (11, 16, "")]);
+        assert_eq!(
+            apply_edits("label: yes\nx: 1\n", &[&a, &b]),
+            "# top\nlabel: \"yes\"\n"
+        );
+    }
 }
