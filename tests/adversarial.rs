@@ -76,7 +76,7 @@ fn parse_error_in(v: &serde_json::Value, path: &str) -> Option<String> {
 fn laughs(extra: &str) -> String {
     let mut text = format!(
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: lol}}\n{extra}data:\n  a: &a [{}]\n",
-        vec!["\"lol\""; 9].join(",")
+        ["\"lol\""; 9].join(",")
     );
     let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     for w in names.windows(2) {
