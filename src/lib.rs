@@ -43,8 +43,14 @@ pub fn rules_listing(format: RulesFormat) -> String {
             let mut s = String::new();
             for r in rules::RULES {
                 let m = r.meta();
+                // ruff's marker: `*` when the rule can fix what it finds
+                let fix = if m.fix == rules::FixAvailability::None {
+                    " "
+                } else {
+                    "*"
+                };
                 s.push_str(&format!(
-                    "{:<28} {:<8} {}\n",
+                    "{:<28} {:<8} {fix} {}\n",
                     m.id,
                     m.severity.as_str(),
                     m.summary

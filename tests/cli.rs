@@ -693,6 +693,16 @@ fn rules_listing() {
             .starts_with("service-selector-no-match")
     );
     assert_eq!(r.stdout.lines().count(), 10);
+    // `*` marks the rules that can fix what they find
+    let line = |id: &str| {
+        r.stdout
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line("non-string-value ").contains(" error    * "));
+    assert!(line("service-selector-no-match ").contains(" error      "));
 }
 
 #[test]
