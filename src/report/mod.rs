@@ -126,8 +126,8 @@ pub fn fix_summary_line(
     }
     if unsafe_ > 0 && !unsafe_fixes {
         line.push_str(&format!(
-            "; {} more with --unsafe-fixes",
-            plural(unsafe_, "fix", "fixes")
+            "; {} with --unsafe-fixes",
+            plural(unsafe_, "more fix", "more fixes")
         ));
     }
     let remaining = diags
