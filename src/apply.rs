@@ -152,29 +152,32 @@ pub fn pass<'f>(text: &str, stream: &Stream, reader: Reader, fixes: &[&'f Fix]) 
         verify(&before, &new_text, &parsed, reader, set)?;
         Ok((new_text, parsed))
     };
-    if let Ok(r) = attempt(&chosen) {
-        return Pass {
-            result: Some(r),
-            applied: chosen,
-            refused: Vec::new(),
-        };
-    }
+    let whole = match attempt(&chosen) {
+        Ok(r) => {
+            return Pass {
+                result: Some(r),
+                applied: chosen,
+                refused: Vec::new(),
+            };
+        }
+        Err(reason) => reason,
+    };
     // bisect: groups that verify on top of what is accepted are kept whole, groups that do
     // not are split, so a few bad fixes among many cost a few parses each, not one per fix.
     // A single fix that fails with the others but not alone waits for the next pass.
     let mut accepted: Vec<&Fix> = Vec::new();
     let mut refused = Vec::new();
     let mut result = None;
-    let mut groups: Vec<Vec<&Fix>> = vec![chosen];
-    let mut first = true;
-    while let Some(group) = groups.pop() {
-        let outcome = if std::mem::take(&mut first) && group.len() > 1 {
-            // the whole set already failed above
-            Err(String::new())
-        } else {
-            let mut trial = accepted.clone();
-            trial.extend(group.iter().copied());
-            attempt(&trial)
+    // each group to try carries its outcome when it is already known (the whole set's)
+    let mut groups: Vec<(Vec<&Fix>, Option<String>)> = vec![(chosen, Some(whole))];
+    while let Some((group, known)) = groups.pop() {
+        let outcome = match known {
+            Some(reason) => Err(reason),
+            None => {
+                let mut trial = accepted.clone();
+                trial.extend(group.iter().copied());
+                attempt(&trial)
+            }
         };
         match outcome {
             Ok(r) => {
@@ -192,8 +195,8 @@ pub fn pass<'f>(text: &str, stream: &Stream, reader: Reader, fixes: &[&'f Fix]) 
             Err(_) => {
                 let mut group = group;
                 let second = group.split_off(group.len() / 2);
-                groups.push(second);
-                groups.push(group);
+                groups.push((second, None));
+                groups.push((group, None));
             }
         }
     }

@@ -130,6 +130,13 @@ fn write_changes(result: &mut lint::LintResult) {
     }
 }
 
+/// Read and write errors, one line each on stderr.
+fn print_errors(summary: &lint::Summary) {
+    for e in &summary.errors {
+        eprintln!("{}: error: {}", e.path, e.message);
+    }
+}
+
 fn write_stdout(text: &str) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
@@ -150,9 +157,7 @@ fn run_fix(args: FixArgs) -> Result<u8, String> {
     let mut result = lint::lint(&opts)?;
     if stdin {
         // editor on-save: the text (fixed or not) on stdout, what is left on stderr
-        for e in &result.summary.errors {
-            eprintln!("{}: error: {}", e.path, e.message);
-        }
+        print_errors(&result.summary);
         if !result.summary.errors.is_empty() {
             return Ok(2);
         }
@@ -205,9 +210,7 @@ fn run_fix(args: FixArgs) -> Result<u8, String> {
     };
     // stdout carries only the diff or the list of files, so a diff can be piped to `patch`
     eprint!("{}", report::concise::render(&refused));
-    for e in &result.summary.errors {
-        eprintln!("{}: error: {}", e.path, e.message);
-    }
+    print_errors(&result.summary);
     eprintln!(
         "{}",
         report::fix_summary_line(&result.summary, &result.diagnostics, unsafe_fixes, verb)
@@ -274,9 +277,7 @@ fn run_lint(args: LintArgs) -> Result<u8, String> {
         }
     }
     if wants_summary {
-        for e in &result.summary.errors {
-            eprintln!("{}: error: {}", e.path, e.message);
-        }
+        print_errors(&result.summary);
         eprintln!(
             "{}",
             report::summary_line(&result.summary, &result.diagnostics, opts.fix.is_some())

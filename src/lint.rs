@@ -459,9 +459,8 @@ impl FileCx<'_> {
         loop {
             let mut checked = FileResult::new(result.path.clone(), None);
             self.check(&text, &stream, &mut checked);
-            let candidates: Vec<(&Diagnostic, &Fix)> = if stream.errors.is_empty()
-                && passes < MAX_PASSES
-            {
+            // (`check` offers no fix in a text that does not parse)
+            let candidates: Vec<(&Diagnostic, &Fix)> = if passes < MAX_PASSES {
                 checked
                     .diagnostics
                     .iter()

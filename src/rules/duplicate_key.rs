@@ -1,7 +1,7 @@
 use super::{DocContext, FixAvailability, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::fix::{Applicability, Fix};
-use crate::yaml::{NodeId, NodeKind, Style};
+use crate::fix::Applicability;
+use crate::yaml::{NodeKind, Style};
 use std::collections::HashMap;
 
 static META: RuleMeta = RuleMeta {
@@ -22,7 +22,7 @@ impl Rule for DuplicateKey {
 
     fn check_document(&self, cx: &DocContext<'_>, out: &mut Vec<Diagnostic>) {
         let doc = cx.doc;
-        for (map, node) in doc.nodes.iter().enumerate() {
+        for node in &doc.nodes {
             let NodeKind::Map { entries, .. } = &node.kind else {
                 continue;
             };
@@ -52,16 +52,13 @@ impl Rule for DuplicateKey {
                                 "key `{written}` is the same key as `{written0}` on line {line0} (both become `{name}`)"
                             )
                         };
-                        let fix = crate::fix::remove_entry(cx.file.text(), doc, map as NodeId, k0)
-                            .and_then(|removal| {
-                                Some(Fix::new(
-                                    Applicability::Unsafe,
-                                    format!("remove the first `{written0}` (line {line0}), whose value Kubernetes ignores"),
-                                    removal.edits,
-                                    cx.doc_index,
-                                    vec![doc.path_to(k0, cx.file.reader)?],
-                                ))
-                            });
+                        let fix = cx.file.removal(
+                            doc,
+                            cx.doc_index,
+                            k0,
+                            Applicability::Unsafe,
+                            format!("remove the first `{written0}` (line {line0}), whose value Kubernetes ignores"),
+                        );
                         let d = cx
                             .file
                             .diag(

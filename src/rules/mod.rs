@@ -68,6 +68,36 @@ impl FileContext<'_> {
         Located::new(self.path, self.index, span)
     }
 
+    /// A fix that removes the entry of `key` (with its comments) from the mapping holding it,
+    /// in document `doc_index`. A removal that also deletes another comment is unsafe.
+    pub fn removal(
+        &self,
+        doc: &Document,
+        doc_index: usize,
+        key: crate::yaml::NodeId,
+        applicability: Applicability,
+        message: impl Into<String>,
+    ) -> Option<Fix> {
+        let map = doc.map_of_key(key)?;
+        let removal = crate::fix::remove_entry(self.text(), doc, map, key)?;
+        let path = doc.path_to(key, self.reader)?;
+        let (applicability, message) = if removal.drops_comment {
+            (
+                Applicability::Unsafe,
+                format!("{} (and a comment next to it)", message.into()),
+            )
+        } else {
+            (applicability, message.into())
+        };
+        Some(Fix::new(
+            applicability,
+            message,
+            removal.edits,
+            doc_index,
+            vec![path],
+        ))
+    }
+
     pub fn diag(
         &self,
         meta: &'static RuleMeta,
@@ -93,32 +123,16 @@ pub struct ObjectContext<'a> {
 }
 
 impl ObjectContext<'_> {
-    /// A fix that removes the entry of `key` (with its comments) from the mapping holding it.
+    /// A fix that removes the entry of `key` from the mapping holding it (see
+    /// `FileContext::removal`).
     pub fn removal(
         &self,
         key: crate::yaml::NodeId,
         applicability: Applicability,
         message: impl Into<String>,
     ) -> Option<Fix> {
-        let doc = self.obj.doc;
-        let map = doc.map_of_key(key)?;
-        let removal = crate::fix::remove_entry(self.file.text(), doc, map, key)?;
-        let path = doc.path_to(key, self.file.reader)?;
-        let (applicability, message) = if removal.drops_comment {
-            (
-                Applicability::Unsafe,
-                format!("{} (and a comment next to it)", message.into()),
-            )
-        } else {
-            (applicability, message.into())
-        };
-        Some(Fix::new(
-            applicability,
-            message,
-            removal.edits,
-            self.doc_index,
-            vec![path],
-        ))
+        self.file
+            .removal(self.obj.doc, self.doc_index, key, applicability, message)
     }
 
     pub fn diag(

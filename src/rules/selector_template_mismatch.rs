@@ -186,7 +186,7 @@ fn add_selector(cx: &ObjectContext<'_>, spec: NodeId, labels: NodeId) -> Option<
     if !matches!(doc.node(spec).kind, NodeKind::Map { flow: false, .. }) {
         return None;
     }
-    let (spec_key, _) = doc.entry_of_value(spec).map(|(_, k, v)| (k, v))?;
+    let (_, spec_key, _) = doc.entry_of_value(spec)?;
     let (template_key, _) = doc.get_entry(spec, "template")?;
     let at = doc.span(template_key).start;
     let mut ls = line_start(text, at);

@@ -171,9 +171,13 @@ impl Document {
 
     /// The name a key has once Kubernetes converts the document to JSON.
     pub fn key_name(&self, key: NodeId) -> Option<String> {
+        self.key_name_as(key, super::resolve::Reader::Kubernetes)
+    }
+
+    /// The name a key has under a reader; `None` for a null key or a collection.
+    pub fn key_name_as(&self, key: NodeId, reader: super::resolve::Reader) -> Option<String> {
         let (v, style, tag) = self.scalar_parts(key)?;
-        let r = super::resolve::resolve(v, style == Style::Plain, tag);
-        match r {
+        match super::resolve::resolve_with(reader, v, style == Style::Plain, tag) {
             super::resolve::Resolved::Str => Some(v.to_string()),
             other => other.key_string(),
         }

@@ -28,13 +28,11 @@ pub type Path = Vec<String>;
 
 /// The name a key gets under a reader; a null key is named `null`.
 pub fn key_name(doc: &Document, key: NodeId, reader: Reader) -> String {
-    match doc.scalar_parts(key) {
-        Some((v, style, tag)) => match resolve_with(reader, v, style == Style::Plain, tag) {
-            Resolved::Str => v.to_string(),
-            other => other.key_string().unwrap_or_else(|| "null".to_string()),
-        },
-        None => format!("<collection at {}>", doc.span(key).start),
-    }
+    doc.key_name_as(key, reader)
+        .unwrap_or_else(|| match doc.scalar(key) {
+            Some(_) => "null".to_string(),
+            None => format!("<collection at {}>", doc.span(key).start),
+        })
 }
 
 /// The typed value of a node. Depth is bounded by the parser's nesting limit, and the
