@@ -94,14 +94,6 @@ impl<'a> LineIndex<'a> {
             end: self.position(span.end),
         }
     }
-
-    /// Byte offset where the line holding `offset` starts.
-    pub fn line_start(&self, offset: usize) -> usize {
-        match self.starts.binary_search(&offset) {
-            Ok(i) => self.starts[i],
-            Err(i) => self.starts[i - 1],
-        }
-    }
 }
 
 #[cfg(test)]
