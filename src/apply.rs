@@ -7,7 +7,7 @@
 //! are bisected until the ones that fail are found; a fix that fails on its own is refused
 //! with the reason, one that only fails next to others waits for the next pass.
 
-use crate::fix::{Edit, Fix};
+use crate::fix::{Edit, Expect, Fix};
 use crate::source::{LineIndex, Span};
 use crate::yaml::resolve::Reader;
 use crate::yaml::value::{self, Path, Value};
@@ -58,22 +58,32 @@ pub fn non_overlapping<'f>(fixes: &[&'f Fix]) -> Vec<&'f Fix> {
     taken
 }
 
-/// Applies the edits of non-overlapping fixes to `text`.
-pub fn apply_edits(text: &str, fixes: &[&Fix]) -> String {
+/// Applies the edits of non-overlapping fixes to `text`. An edit outside the text, across a
+/// character boundary, or overlapping another is an internal error that refuses the set.
+pub fn apply_edits(text: &str, fixes: &[&Fix]) -> Result<String, String> {
     let mut edits: Vec<&Edit> = fixes.iter().flat_map(|f| f.edits.iter()).collect();
     edits.sort_by_key(|e| (e.span.start, e.span.end));
     let mut out = String::with_capacity(text.len() + 64);
     let mut at = 0;
     for e in edits {
-        if e.span.start < at || e.span.end > text.len() {
-            continue;
+        let (s, end) = (e.span.start, e.span.end);
+        if s < at
+            || s > end
+            || end > text.len()
+            || !text.is_char_boundary(s)
+            || !text.is_char_boundary(end)
+        {
+            return Err(format!(
+                "internal error: an edit of bytes {s}..{end} does not fit the text ({} bytes)",
+                text.len()
+            ));
         }
-        out.push_str(&text[at..e.span.start]);
+        out.push_str(&text[at..s]);
         out.push_str(&e.content);
-        at = e.span.end;
+        at = end;
     }
     out.push_str(&text[at..]);
-    out
+    Ok(out)
 }
 
 /// The typed trees of a stream's documents.
@@ -129,6 +139,27 @@ pub fn verify(
                 return Err(format!("it would also change {}", show(&p)));
             }
         }
+        for f in fixes.iter().filter(|f| f.doc == i) {
+            for (path, expect) in &f.expect {
+                let got = value::lookup(&a, path);
+                let broken = match expect {
+                    Expect::Absent => got.map(|_| {
+                        format!(
+                            "{} would still be set (to another value written for it)",
+                            show(path)
+                        )
+                    }),
+                    Expect::Present => got
+                        .is_none()
+                        .then(|| format!("{} would be missing", show(path))),
+                    Expect::Str(s) => (got != Some(&Value::Str(s.clone())))
+                        .then(|| format!("{} would not read as the string {s:?}", show(path))),
+                };
+                if let Some(reason) = broken {
+                    return Err(reason);
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -147,7 +178,7 @@ pub fn pass<'f>(text: &str, stream: &Stream, reader: Reader, fixes: &[&'f Fix]) 
     let chosen = non_overlapping(fixes);
     let before = values(stream, reader);
     let attempt = |set: &[&Fix]| -> Result<(String, Stream), String> {
-        let new_text = apply_edits(text, set);
+        let new_text = apply_edits(text, set)?;
         let parsed = yaml::parse(&new_text, yaml::Limits::default());
         verify(&before, &new_text, &parsed, reader, set)?;
         Ok((new_text, parsed))
@@ -290,7 +321,7 @@ mod tests {
         let a = fix(&[(7, 10, "\"yes\"")]);
         let b = fix(&[(0, 0, "# top\n"), (11, 16, "")]);
         assert_eq!(
-            apply_edits("label: yes\nx: 1\n", &[&a, &b]),
+            apply_edits("label: yes\nx: 1\n", &[&a, &b]).unwrap(),
             "# top\nlabel: \"yes\"\n"
         );
     }

@@ -52,8 +52,22 @@ impl Edit {
     }
 }
 
+/// What a fix promises about one of its paths once applied: checked on the result, so a
+/// removal that reveals another value (a `<<` merge, an earlier duplicate) or a quote that
+/// leaves another key in its place is refused rather than written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Nothing is left at the path.
+    Absent,
+    /// Something is at the path.
+    Present,
+    /// The path holds this string.
+    Str(String),
+}
+
 /// A repair for one finding: its edits never overlap, and `targets` are the paths (from the
-/// root of document `doc`) whose meaning the fix is allowed to change.
+/// root of document `doc`) whose meaning the fix is allowed to change; `expect` says what
+/// those paths hold afterwards.
 #[derive(Clone, Debug)]
 pub struct Fix {
     pub applicability: Applicability,
@@ -61,6 +75,7 @@ pub struct Fix {
     pub edits: Vec<Edit>,
     pub doc: usize,
     pub targets: Vec<Path>,
+    pub expect: Vec<(Path, Expect)>,
 }
 
 impl Fix {
@@ -78,7 +93,21 @@ impl Fix {
             edits,
             doc,
             targets,
+            expect: Vec::new(),
         }
+    }
+
+    /// Adds what the fix promises at `path` once applied.
+    pub fn expect(mut self, path: Path, expect: Expect) -> Fix {
+        self.expect.push((path, expect));
+        self
+    }
+
+    /// A fix that must change nothing kubectl sees (removing an earlier duplicate key).
+    pub fn changing_nothing(mut self) -> Fix {
+        self.targets.clear();
+        self.expect.clear();
+        self
     }
 
     /// The bytes the fix touches, from its first edit to its last.

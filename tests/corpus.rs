@@ -5,10 +5,7 @@ mod common;
 use common::*;
 
 fn corpus_run() -> Option<(i32, serde_json::Value)> {
-    let Some(dir) = corpus() else {
-        println!("skipped: ../shared/corpus is not present");
-        return None;
-    };
+    let dir = common::require_corpus()?;
     Some(lint_json(&["."], &[], Some(&dir)))
 }
 

@@ -31,8 +31,7 @@ fn line_of(text: &[u8], offset: usize) -> usize {
 
 #[test]
 fn fixing_the_corpus_changes_only_what_the_fixes_mean_to() {
-    let Some(src) = corpus() else {
-        println!("skipped: ../shared/corpus is not present");
+    let Some(src) = common::require_corpus() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -50,8 +49,7 @@ fn fixing_the_corpus_changes_only_what_the_fixes_mean_to() {
 /// in CRLF and a fifth with a BOM: the same guarantees hold.
 #[test]
 fn fixing_deployments_turned_daemonsets() {
-    let Some(src) = corpus() else {
-        println!("skipped: ../shared/corpus is not present");
+    let Some(src) = common::require_corpus() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

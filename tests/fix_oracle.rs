@@ -134,12 +134,10 @@ fn intended(path: &[String], before: &Value, after: &Value) -> bool {
 
 #[test]
 fn kubectl_sees_only_the_intended_changes() {
-    let Some(kubectl) = peers_kubectl() else {
-        println!("skipped: $PEERS/bin/kubectl is absent (run ../shared/tools/install-peers.sh)");
+    let Some(kubectl) = common::require_kubectl() else {
         return;
     };
-    let Some(src) = corpus() else {
-        println!("skipped: ../shared/corpus is not present");
+    let Some(src) = common::require_corpus() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -265,13 +263,12 @@ fn fixed_daemonsets_pass_strict_schema_validation() {
         .map(|p| p.join("bin/kubernetes-validate"))
         .filter(|p| p.is_file())
     else {
-        println!(
-            "skipped: $PEERS/bin/kubernetes-validate is absent (run ../shared/tools/install-peers.sh)"
+        common::skip(
+            "$PEERS/bin/kubernetes-validate is absent (run ../shared/tools/install-peers.sh)",
         );
         return;
     };
-    let Some(src) = corpus() else {
-        println!("skipped: ../shared/corpus is not present");
+    let Some(src) = common::require_corpus() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

@@ -97,8 +97,7 @@ const VALUES: &[&str] = &[
 
 #[test]
 fn resolution_agrees_with_kubectl() {
-    let Some(kubectl) = kubectl() else {
-        println!("skipped: no kubectl under $PEERS (run ../shared/tools/install-peers.sh)");
+    let Some(kubectl) = common::require_kubectl() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -161,6 +160,97 @@ fn resolution_agrees_with_kubectl() {
             && i64::try_from(n).is_ok()
         {
             assert_eq!(n.to_string(), k.to_string(), "{v}");
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Float spellings whose key names depend on Go's `%g` at float32 precision (k8s-facts.md 1.5).
+const FLOAT_KEYS: &[&str] = &[
+    "1e6",
+    "1e15",
+    "1e-7",
+    "-0.0",
+    "3.5e38",
+    "1e39",
+    "0.0001",
+    "0.00001",
+    "123456789.0",
+    "100000.0",
+    "1000000.0",
+    ".5e-4",
+    "3.14159265358979",
+    "16777217.0",
+    "1.5e5",
+    "-2.5e-5",
+];
+
+/// Every spelling above, written as a map key: kure names it exactly as kubectl does once
+/// the document is JSON (a duplicate-key finding or a fix is only right if the names are).
+#[test]
+fn key_names_agree_with_kubectl() {
+    use kure::yaml::{self, resolve::Reader, value};
+    let Some(kubectl) = common::require_kubectl() else {
+        return;
+    };
+    let keys: Vec<&str> = VALUES
+        .iter()
+        .chain(FLOAT_KEYS)
+        .copied()
+        // a null key, or an integer past int64 (a uint64 key), is an error for kubectl
+        // (and has no name for kure): not a name
+        .filter(|k| match resolve_plain(k) {
+            Resolved::Null => false,
+            Resolved::Int(i) => i64::try_from(i).is_ok(),
+            _ => true,
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut text =
+        String::from("apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\nspec:\n");
+    for (i, k) in keys.iter().enumerate() {
+        text.push_str(&format!("  k{i}:\n    {k}: x\n"));
+    }
+    let file = dir.path().join("keys.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::new(kubectl)
+        .env_clear()
+        .env("HOME", home.path())
+        .args([
+            "patch",
+            "--local",
+            "--type=merge",
+            "-p",
+            "{}",
+            "-o",
+            "json",
+            "-f",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stream = yaml::parse(&text, yaml::Limits::default());
+    let doc = &stream.documents[0];
+    let spec = doc.path(doc.root.unwrap(), &["spec"]).unwrap();
+    let mut wrong = Vec::new();
+    for (i, k) in keys.iter().enumerate() {
+        let theirs: Vec<&String> = json["spec"][format!("k{i}")]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        let inner = doc.get(spec, &format!("k{i}")).unwrap();
+        let key = doc.raw_entries(inner)[0].0;
+        let ours = value::key_name(doc, key, Reader::Kubernetes);
+        if theirs != [&ours] {
+            wrong.push(format!("{k:?}: kure {ours:?}, kubectl {theirs:?}"));
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");

@@ -34,7 +34,7 @@ impl Rule for DuplicateKey {
                 if matches!(doc.scalar_parts(k), Some(("<<", Style::Plain, None))) {
                     continue;
                 }
-                let Some(name) = doc.key_name(k) else {
+                let Some(name) = doc.key_name_as(k, cx.file.reader) else {
                     continue;
                 };
                 match first.get(&name) {
@@ -58,7 +58,8 @@ impl Rule for DuplicateKey {
                             k0,
                             Applicability::Unsafe,
                             format!("remove the first `{written0}` (line {line0}), whose value Kubernetes ignores"),
-                        );
+                        )
+                        .map(|f| f.changing_nothing());
                         let d = cx
                             .file
                             .diag(

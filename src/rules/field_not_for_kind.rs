@@ -256,11 +256,15 @@ fn strategy_fix(cx: &ObjectContext<'_>, spec: NodeId, key: NodeId, value: NodeId
     let mut to = from.clone();
     to.pop();
     to.push("updateStrategy".to_string());
-    Some(Fix::new(
-        Applicability::Unsafe,
-        message,
-        edits,
-        cx.doc_index,
-        vec![from, to],
-    ))
+    Some(
+        Fix::new(
+            Applicability::Unsafe,
+            message,
+            edits,
+            cx.doc_index,
+            vec![from.clone(), to.clone()],
+        )
+        .expect(from, crate::fix::Expect::Absent)
+        .expect(to, crate::fix::Expect::Present),
+    )
 }

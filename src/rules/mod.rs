@@ -89,13 +89,16 @@ impl FileContext<'_> {
         } else {
             (applicability, message.into())
         };
-        Some(Fix::new(
-            applicability,
-            message,
-            removal.edits,
-            doc_index,
-            vec![path],
-        ))
+        Some(
+            Fix::new(
+                applicability,
+                message,
+                removal.edits,
+                doc_index,
+                vec![path.clone()],
+            )
+            .expect(path, crate::fix::Expect::Absent),
+        )
     }
 
     pub fn diag(

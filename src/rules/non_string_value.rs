@@ -1,6 +1,6 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::fix::{Applicability, Fix, quote_scalar, quoted};
+use crate::fix::{Applicability, Expect, Fix, quote_scalar, quoted};
 use crate::model::workload;
 use crate::yaml::resolve::{Reader, Resolved, resolve, resolve_with};
 use crate::yaml::{NodeId, Style};
@@ -102,20 +102,32 @@ impl Checker<'_, '_> {
         }
         let text = self.cx.file.text();
         let fix = quote_scalar(text, doc, node).and_then(|edit| {
-            let mut path = doc.path_to(node, reader)?;
+            let path = doc.path_to(node, reader)?;
             let mut targets = vec![path.clone()];
+            let mut expect = Vec::new();
             if is_key {
-                path.pop();
-                path.push(value.to_string());
-                targets.push(path);
+                // the key's entry moves from its typed name to its written one; the typed
+                // name must be left empty (not taken over by another key's value)
+                let mut to = path.clone();
+                to.pop();
+                to.push(value.to_string());
+                targets.push(to.clone());
+                if to != path {
+                    expect.push((path, Expect::Absent));
+                }
+                expect.push((to, Expect::Present));
+            } else {
+                expect.push((path, Expect::Str(value.to_string())));
             }
-            Some(Fix::new(
+            let mut fix = Fix::new(
                 Applicability::Safe,
                 format!("quote `{value}` as {}", edit.content),
                 vec![edit],
                 self.cx.doc_index,
                 targets,
-            ))
+            );
+            fix.expect = expect;
+            Some(fix)
         });
         let mut d = self
             .cx

@@ -208,7 +208,7 @@ fn add_selector(cx: &ObjectContext<'_>, spec: NodeId, labels: NodeId) -> Option<
     let step = " ".repeat(indent.len().saturating_sub(parent_indent.len()).max(1));
     let nl = newline_at(text, at);
     let mut pairs = Vec::new();
-    for e in doc.entries(doc.deref(labels)) {
+    for e in doc.entries_as(doc.deref(labels), cx.file.reader) {
         pairs.push((written(text, doc, e.key)?, written(text, doc, e.value)?));
     }
     if pairs.is_empty() {
@@ -221,14 +221,17 @@ fn add_selector(cx: &ObjectContext<'_>, spec: NodeId, labels: NodeId) -> Option<
     let mut path = doc.path_to(spec_key, cx.file.reader)?;
     path.push("selector".to_string());
     let shown: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-    Some(Fix::new(
-        Applicability::Unsafe,
-        format!(
-            "add `spec.selector.matchLabels` with the pod template's labels ({})",
-            shown.join(", ")
-        ),
-        vec![Edit::insert(ls, content)],
-        cx.doc_index,
-        vec![path],
-    ))
+    Some(
+        Fix::new(
+            Applicability::Unsafe,
+            format!(
+                "add `spec.selector.matchLabels` with the pod template's labels ({})",
+                shown.join(", ")
+            ),
+            vec![Edit::insert(ls, content)],
+            cx.doc_index,
+            vec![path.clone()],
+        )
+        .expect(path, crate::fix::Expect::Present),
+    )
 }

@@ -136,16 +136,33 @@ impl Document {
         )
     }
 
-    /// The effective entries of a mapping in go-yaml v2's order: merge keys (`<<`) are
-    /// expanded where they stand, and a later key replaces an earlier one. Merged maps are
-    /// followed to a bounded depth.
+    /// The effective entries of a mapping in go-yaml v2's order, keys named as Kubernetes
+    /// reads them (see `entries_as`).
     pub fn entries(&self, id: NodeId) -> Vec<Entry> {
-        let mut out: Vec<Entry> = Vec::new();
-        self.collect_entries(id, &mut out, 0);
-        out
+        self.entries_as(id, super::resolve::Reader::Kubernetes)
     }
 
-    fn collect_entries(&self, id: NodeId, out: &mut Vec<Entry>, depth: usize) {
+    /// The effective entries of a mapping in go-yaml v2's order: merge keys (`<<`) are
+    /// expanded where they stand, and a later key replaces an earlier one of the same name
+    /// under `reader` (in a file kustomize reads, `on` and `true` are two keys). Merged maps
+    /// are followed to a bounded depth. Linear in the entries: a replaced entry is found by
+    /// name in a hash map, not by scanning.
+    pub fn entries_as(&self, id: NodeId, reader: super::resolve::Reader) -> Vec<Entry> {
+        let mut out: Vec<Option<Entry>> = Vec::new();
+        let mut at: std::collections::HashMap<Option<String>, usize> =
+            std::collections::HashMap::new();
+        self.collect_entries(id, reader, &mut out, &mut at, 0);
+        out.into_iter().flatten().collect()
+    }
+
+    fn collect_entries(
+        &self,
+        id: NodeId,
+        reader: super::resolve::Reader,
+        out: &mut Vec<Option<Entry>>,
+        at: &mut std::collections::HashMap<Option<String>, usize>,
+        depth: usize,
+    ) {
         if depth > 8 {
             return;
         }
@@ -153,19 +170,23 @@ impl Document {
             if self.is_merge_key(k) {
                 let target = self.deref(v);
                 match &self.node(target).kind {
-                    NodeKind::Map { .. } => self.collect_entries(target, out, depth + 1),
+                    NodeKind::Map { .. } => {
+                        self.collect_entries(target, reader, out, at, depth + 1)
+                    }
                     NodeKind::Seq { items, .. } => {
                         for &item in items.iter().rev() {
-                            self.collect_entries(self.deref(item), out, depth + 1);
+                            self.collect_entries(self.deref(item), reader, out, at, depth + 1);
                         }
                     }
                     _ => {}
                 }
                 continue;
             }
-            let name = self.key_name(k);
-            out.retain(|e| self.key_name(e.key) != name);
-            out.push(Entry { key: k, value: v });
+            let name = self.key_name_as(k, reader);
+            if let Some(i) = at.insert(name, out.len()) {
+                out[i] = None;
+            }
+            out.push(Some(Entry { key: k, value: v }));
         }
     }
 

@@ -38,8 +38,15 @@ impl Resolved {
         match self {
             Resolved::Str => None,
             Resolved::Bool(b) => Some(b.to_string()),
-            Resolved::Int(i) => Some(i.to_string()),
-            Resolved::Float(f) => Some(format_float32(*f)),
+            // past int64, go-yaml gives a uint64 key, which the JSON conversion refuses
+            Resolved::Int(i) => i64::try_from(*i).is_ok().then(|| i.to_string()),
+            Resolved::Float(f) => Some(match format_float32(*f).as_str() {
+                // a float64 too large for float32 (`1e39`)
+                "+Inf" => ".inf".to_string(),
+                "-Inf" => "-.inf".to_string(),
+                "NaN" => ".nan".to_string(),
+                s => s.to_string(),
+            }),
             Resolved::SpecialFloat(s) => Some((*s).to_string()),
             Resolved::Null => None,
         }
@@ -67,13 +74,44 @@ fn format_float(x: f64) -> String {
     }
 }
 
-fn format_float32(x: f64) -> String {
+/// Go's `strconv.FormatFloat(x, 'g', -1, 32)`, which kubectl uses to name a float map key
+/// (k8s-facts.md 1.5): the shortest digits that give back the same float32, in `%e` form
+/// (`1e+06`, `1e-07`, `3.5e+38`) when the exponent is below -4 or at least 6 (Go's
+/// precision for shortest `%g`), plain decimal otherwise; `-0` keeps its sign.
+pub fn format_float32(x: f64) -> String {
     let f = x as f32;
-    if f.fract() == 0.0 && f.abs() < 1e21 {
-        format!("{}", f as i128)
-    } else {
-        format!("{f}")
+    if f.is_nan() {
+        return "NaN".to_string();
     }
+    if f.is_infinite() {
+        return if f > 0.0 { "+Inf" } else { "-Inf" }.to_string();
+    }
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    if f == 0.0 {
+        return format!("{sign}0");
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: `d[.ddd]eN`
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    if !(-4..6).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { "" } else { "." };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{first}{dot}{rest}e{esign}{:02}", exp.abs());
+    }
+    let nd = digits.len() as i32;
+    let point = exp + 1;
+    let s = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat((-point) as usize))
+    } else if point >= nd {
+        format!("{digits}{}", "0".repeat((point - nd) as usize))
+    } else {
+        let (a, b) = digits.split_at(point as usize);
+        format!("{a}.{b}")
+    };
+    format!("{sign}{s}")
 }
 
 /// Which YAML reader applies to a file (DESIGN.md "Which YAML reader applies a file").

@@ -41,8 +41,8 @@ pub fn value(doc: &Document, node: NodeId, reader: Reader) -> Value {
     value_at(doc, node, reader, 0)
 }
 
-/// Aliases can nest a tree deeper than the parser's limit; past this depth the rest of a
-/// branch is compared as one opaque value.
+/// Aliases can nest a tree deeper than the parser's limit; past this depth (mappings and
+/// sequences alike) the rest of a branch is compared as one opaque value.
 const MAX_VALUE_DEPTH: usize = 2048;
 
 fn value_at(doc: &Document, node: NodeId, reader: Reader, depth: usize) -> Value {
@@ -64,8 +64,11 @@ fn value_at(doc: &Document, node: NodeId, reader: Reader, depth: usize) -> Value
         }
         NodeKind::Map { .. } => {
             let mut map = BTreeMap::new();
-            for e in doc.entries(node) {
-                map.insert(key_name(doc, e.key, reader), value(doc, e.value, reader));
+            for e in doc.entries_as(node, reader) {
+                map.insert(
+                    key_name(doc, e.key, reader),
+                    value_at(doc, e.value, reader, depth + 1),
+                );
             }
             Value::Map(map)
         }
@@ -79,8 +82,15 @@ fn value_at(doc: &Document, node: NodeId, reader: Reader, depth: usize) -> Value
     }
 }
 
-/// The paths at which two values differ, as shallow as possible.
+/// The paths at which two values differ, as shallow as possible. Values are at most
+/// `MAX_VALUE_DEPTH` deep, so neither is the recursion.
 pub fn diff(a: &Value, b: &Value, path: &mut Path, out: &mut Vec<Path>) {
+    if path.len() > MAX_VALUE_DEPTH {
+        if a != b {
+            out.push(path.clone());
+        }
+        return;
+    }
     match (a, b) {
         (Value::Map(x), Value::Map(y)) => {
             for (k, va) in x {
@@ -109,6 +119,19 @@ pub fn diff(a: &Value, b: &Value, path: &mut Path, out: &mut Vec<Path>) {
         _ if a == b => {}
         _ => out.push(path.clone()),
     }
+}
+
+/// The value at a path (mapping keys by name, sequence items by index), if any.
+pub fn lookup<'v>(root: &'v Value, path: &[String]) -> Option<&'v Value> {
+    let mut cur = root;
+    for p in path {
+        cur = match cur {
+            Value::Map(m) => m.get(p)?,
+            Value::Seq(items) => items.get(p.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
 }
 
 /// No container: the root, or a node not in the tree.

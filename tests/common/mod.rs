@@ -169,3 +169,44 @@ pub fn daemonset_corpus(src: &Path, to: &Path) -> usize {
     }
     n
 }
+
+/// Whether this is a CI run (`CI=true`): there a missing peer tool or `../shared` is a
+/// failure, not a skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Says why a test checks nothing here: a failure under CI, a visible skip elsewhere (the
+/// message goes to stderr, which `cargo test` shows only for failures, so it is also
+/// written to the terminal when there is one).
+pub fn skip(what: &str) {
+    if in_ci() {
+        panic!(
+            "{what}: CI=true, so this test must not skip (run ../shared/tools/install-peers.sh and put ../shared beside the repo)"
+        );
+    }
+    let line = format!("SKIPPED: {what}\n");
+    eprint!("{line}");
+    use std::io::Write;
+    if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        let _ = tty.write_all(line.as_bytes());
+    }
+}
+
+/// kubectl from the peers, or a skip (a failure under CI).
+pub fn require_kubectl() -> Option<PathBuf> {
+    let k = peers_kubectl();
+    if k.is_none() {
+        skip("$PEERS/bin/kubectl is absent (run ../shared/tools/install-peers.sh)");
+    }
+    k
+}
+
+/// ../shared/corpus, or a skip (a failure under CI).
+pub fn require_corpus() -> Option<PathBuf> {
+    let c = corpus();
+    if c.is_none() {
+        skip("../shared/corpus is not present");
+    }
+    c
+}
