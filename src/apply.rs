@@ -240,8 +240,10 @@ pub fn pass<'f>(text: &str, stream: &Stream, reader: Reader, fixes: &[&'f Fix]) 
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed, given
 /// the original's permissions (and owner, where allowed), then renamed over the original.
-/// A symbolic link is written through, not replaced.
-pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+/// A symbolic link is written through, not replaced. Just before the rename the file must
+/// still hold `expected` (what the fixes were computed on): a file an editor or another run
+/// saved in the meantime is left as it is, and the write is an error.
+pub fn write_atomic(path: &std::path::Path, expected: &[u8], bytes: &[u8]) -> Result<(), String> {
     let real = std::fs::canonicalize(path).map_err(|e| format!("cannot resolve path: {e}"))?;
     let dir = real
         .parent()
@@ -267,6 +269,17 @@ pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> 
     if std::env::var_os("KURE_TEST_CRASH_BEFORE_RENAME").is_some() {
         // lets the test suite prove that a process killed here leaves the original intact
         std::process::abort();
+    }
+    if let Some(pause) = std::env::var_os("KURE_TEST_PAUSE_BEFORE_RENAME") {
+        // lets the test suite change the file while kure is between reading and renaming
+        let ms = pause.to_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    let now = std::fs::read(&real).map_err(|e| format!("cannot read the file again: {e}"))?;
+    if now != expected {
+        return Err(
+            "the file changed while kure was fixing it; not written (run kure again)".to_string(),
+        );
     }
     tmp.persist(&real)
         .map_err(|e| format!("cannot replace the file: {}", e.error))?;

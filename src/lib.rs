@@ -115,21 +115,6 @@ fn options(input: InputArgs, fix: Option<lint::FixOptions>) -> lint::LintOptions
     }
 }
 
-/// Writes every changed file; a file that cannot be written is an error of the run.
-fn write_changes(result: &mut lint::LintResult) {
-    for c in &result.changes {
-        let Some(p) = &c.fs_path else { continue };
-        if let Err(message) = apply::write_atomic(p, c.fixed.as_bytes()) {
-            result.summary.errors.push(lint::FileError {
-                path: c.path.clone(),
-                message,
-            });
-            result.summary.fixes.applied -= c.applied;
-            result.summary.fixes.files_changed -= 1;
-        }
-    }
-}
-
 /// Read and write errors, one line each on stderr.
 fn print_errors(summary: &lint::Summary) {
     for e in &summary.errors {
@@ -205,7 +190,7 @@ fn run_fix(args: FixArgs) -> Result<u8, String> {
         write_stdout(&out)?;
         "to apply"
     } else {
-        write_changes(&mut result);
+        result.write_changes();
         "applied"
     };
     // stdout carries only the diff or the list of files, so a diff can be piped to `patch`
@@ -244,7 +229,7 @@ fn run_lint(args: LintArgs) -> Result<u8, String> {
     }
     let opts = options(args.input, fix);
     let mut result = lint::lint(&opts)?;
-    write_changes(&mut result);
+    result.write_changes();
     let mut sources = report::human::Sources::new(result.stdin.clone());
     let mut wants_summary = false;
     for (format, file) in &formats {

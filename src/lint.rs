@@ -59,6 +59,47 @@ pub struct Change {
     pub original: String,
     pub fixed: String,
     pub applied: usize,
+    /// The rules whose fixes were applied, one entry per fix.
+    pub rules: Vec<&'static str>,
+    /// The findings of the text as read: what stays true if the fixed text is not written.
+    pub before: Vec<Diagnostic>,
+}
+
+impl LintResult {
+    /// Writes every changed file. A file that cannot be written (or that changed since it was
+    /// read) is an error of the run: its findings are those of the text as read, its fixes
+    /// count as not applied, and it counts once, among the errors.
+    pub fn write_changes(&mut self) {
+        let mut failed: Vec<(usize, String)> = Vec::new();
+        for (i, c) in self.changes.iter().enumerate() {
+            let Some(p) = &c.fs_path else { continue };
+            if let Err(message) = apply::write_atomic(p, c.original.as_bytes(), c.fixed.as_bytes())
+            {
+                failed.push((i, message));
+            }
+        }
+        for (i, message) in failed.into_iter().rev() {
+            let c = self.changes.remove(i);
+            let s = &mut self.summary;
+            s.errors.push(FileError {
+                path: c.path.clone(),
+                message,
+            });
+            s.linted = s.linted.saturating_sub(1);
+            s.fixes.applied -= c.applied;
+            s.fixes.files_changed -= 1;
+            for id in &c.rules {
+                if let Some(slot) = s.fixes.rules.get_mut(id) {
+                    slot[0] -= 1;
+                }
+            }
+            self.diagnostics.retain(|d| *d.at.path != *c.path);
+            self.diagnostics.extend(c.before);
+        }
+        self.diagnostics
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.summary.fixes.available = self.diagnostics.iter().filter(|d| d.fix.is_some()).count();
+    }
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -112,6 +153,8 @@ struct FileResult {
     write_to: Option<PathBuf>,
     applied: Vec<&'static str>,
     refused: Vec<&'static str>,
+    /// When fixing: the findings of the text as read.
+    before: Vec<Diagnostic>,
 }
 
 impl FileResult {
@@ -127,6 +170,7 @@ impl FileResult {
             write_to,
             applied: Vec::new(),
             refused: Vec::new(),
+            before: Vec::new(),
         }
     }
 }
@@ -260,6 +304,8 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
                 original,
                 fixed,
                 applied: r.applied.len(),
+                rules: r.applied.clone(),
+                before: std::mem::take(&mut r.before),
             });
         }
     }
@@ -459,6 +505,9 @@ impl FileCx<'_> {
         loop {
             let mut checked = FileResult::new(result.path.clone(), None);
             self.check(&text, &stream, &mut checked);
+            if passes == 0 {
+                result.before = checked.diagnostics.clone();
+            }
             // (`check` offers no fix in a text that does not parse)
             let candidates: Vec<(&Diagnostic, &Fix)> = if passes < MAX_PASSES {
                 checked

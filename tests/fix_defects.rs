@@ -115,3 +115,94 @@ fn quoting_a_key_that_would_change_another_is_refused() {
     assert!(r.stderr.contains("fix-refused"), "{}", r.stderr);
     assert!(r.stderr.contains("`data.true`"), "{}", r.stderr);
 }
+
+/// Defect 3: a file saved by someone else between kure's read and its write is not
+/// overwritten: nothing is written for it, the run says so and exits 2.
+#[test]
+fn a_file_changed_while_fixing_is_not_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    on: yes\n",
+    );
+    let child = kure()
+        .args(["fix", "cm.yaml"])
+        .current_dir(dir.path())
+        .env("KURE_TEST_PAUSE_BEFORE_RENAME", "1500")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let theirs = "# saved by an editor\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
+    std::fs::write(&p, theirs).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), theirs, "{stderr}");
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cm.yaml: error: the file changed while kure was fixing it"),
+        "{stderr}"
+    );
+    // no temporary file is left behind
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+/// Defect 6: when `lint --fix` cannot write a file, its findings are still reported, the
+/// file counts once (among the errors), no fix counts as applied, and the exit code is 2.
+#[cfg(unix)]
+#[test]
+fn lint_fix_after_a_failed_write_reports_the_findings() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    on: yes\n";
+    let p = write(dir.path(), "cm.yaml", text);
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+    // a directory kure cannot create its temporary file in
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let as_root = nix_is_root();
+    let mut cmd = if as_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_kure"));
+        c
+    } else {
+        kure()
+    };
+    let out = cmd
+        .args(["lint", "--fix", "--format", "json", "cm.yaml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
+    assert_eq!(out.status.code(), Some(2), "{v}");
+    let s = &v["summary"];
+    assert_eq!(s["files"], 1, "{v}");
+    assert_eq!(s["linted"], 0, "{v}");
+    assert_eq!(s["errors"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(s["fixes"]["applied"], 0, "{v}");
+    assert_eq!(s["fixes"]["files_changed"], 0, "{v}");
+    assert_eq!(s["fixes"]["rules"]["non-string-value"][0], 0, "{v}");
+    // the two findings of the text as read, each still with its fix
+    let f = findings(&v);
+    assert_eq!(
+        f,
+        vec![
+            ("non-string-value".to_string(), 6, 5),
+            ("non-string-value".to_string(), 6, 9)
+        ],
+        "{v}"
+    );
+    assert_eq!(s["fixes"]["available"], 2, "{v}");
+}
+
+fn nix_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
