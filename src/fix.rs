@@ -237,6 +237,23 @@ fn swallow_blank_lines(text: &str, start: usize, end: usize, key_col: usize) -> 
     }
 }
 
+/// Where the removal of the lines `[start, end)` starts: at `start`, or, when they are the
+/// last lines of a text with no final newline, at the line end before them, so the text
+/// still ends without one.
+fn removal_start(text: &str, start: usize, end: usize) -> usize {
+    if end < text.len() || text.ends_with('\n') {
+        return start;
+    }
+    let before = &text[..start];
+    if before.ends_with("\r\n") {
+        start - 2
+    } else if before.ends_with('\n') {
+        start - 1
+    } else {
+        start
+    }
+}
+
 /// How to remove a mapping entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Removal {
@@ -292,9 +309,10 @@ pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Opt
     let end = block_entry_end(text, ve, key_col)?;
     if is_blank(prefix) {
         if entries.len() > 1 {
+            let end = swallow_blank_lines(text, ls, end, key_col);
             return Removal::clean(vec![Edit::delete(Span::new(
-                ls,
-                swallow_blank_lines(text, ls, end, key_col),
+                removal_start(text, ls, end),
+                end,
             ))]);
         }
         // the mapping would be left empty: its parent entry's value becomes `{}`, written
@@ -316,7 +334,7 @@ pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Opt
         }
         return Removal::clean(vec![
             Edit::insert(colon + 1, " {}"),
-            Edit::delete(Span::new(ls, end)),
+            Edit::delete(Span::new(removal_start(text, ls, end).max(colon + 1), end)),
         ]);
     }
     // the first key of a sequence item (`- key: value`): the next key moves up behind the dash
@@ -420,6 +438,26 @@ mod tests {
         );
         // an anchored mapping: `&m {}` would need the anchor moved; written by hand
         assert_eq!(remove("meta: &m\n  uid: x\nspec: 1\n", "uid"), None);
+    }
+
+    #[test]
+    fn no_final_newline_stays_so() {
+        assert_eq!(
+            remove("a: 1\nstatus: {}", "status").as_deref(),
+            Some("a: 1")
+        );
+        assert_eq!(
+            remove("a: 1\r\nstatus: {}", "status").as_deref(),
+            Some("a: 1")
+        );
+        assert_eq!(
+            remove("meta:\n  uid: x", "uid").as_deref(),
+            Some("meta: {}")
+        );
+        assert_eq!(
+            remove("a: 1\nstatus: {}\n", "status").as_deref(),
+            Some("a: 1\n")
+        );
     }
 
     #[test]

@@ -167,6 +167,33 @@ fn human_format_shows_snippet_and_help() {
     );
 }
 
+/// The snippet header counts columns in characters, as the message line does, after
+/// multi-byte text earlier on the line; CRLF and a BOM do not shift it either.
+#[test]
+fn human_snippet_header_counts_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "mb.yaml",
+        "\u{feff}apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: c\r\n  annotations: {ünïcödé: \"x\", a: yes}\r\n",
+    );
+    let r = run(&["lint", "mb.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("mb.yaml:5:34: `yes` is read as boolean true"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("╭─[mb.yaml:5:34]"), "{}", r.stdout);
+    assert!(r.stdout.contains("╭─[mb.yaml:5:17]"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(" 5 │   annotations: {ünïcödé"),
+        "{}",
+        r.stdout
+    );
+}
+
 #[test]
 fn format_to_file() {
     let dir = tempfile::tempdir().unwrap();

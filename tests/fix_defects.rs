@@ -206,3 +206,17 @@ fn nix_is_root() -> bool {
         .output()
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
+
+/// Defect 13: a file without a final newline keeps not having one when its last entry goes.
+#[test]
+fn removing_the_last_entry_adds_no_final_newline() {
+    let out = run_stdin(
+        &["fix", "--stdin-filename", "cm.yaml", "-"],
+        b"apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: c\r\nstatus: {}",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: c"
+    );
+}

@@ -1,7 +1,10 @@
 //! The human format: miette renders each finding with a snippet and the node underlined.
 
 use crate::diagnostic::{Diagnostic, Located, Severity};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -11,7 +14,7 @@ struct Report {
     message: String,
     code: Option<String>,
     severity: miette::Severity,
-    source: Option<NamedSource<Arc<String>>>,
+    source: Option<Snippets>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
     related: Vec<Report>,
@@ -60,9 +63,89 @@ impl miette::Diagnostic for Report {
     }
 }
 
+/// A file's text as miette reads it: only the lines around a span are handed over, found by
+/// binary search over line starts computed once per file (miette's own reader scans the
+/// text from its start for every finding, which is quadratic in a file with many findings),
+/// and columns are counted in characters, as every other output counts them.
+#[derive(Clone, Debug)]
+struct Snippets {
+    name: String,
+    text: Arc<String>,
+    starts: Arc<Vec<usize>>,
+}
+
+impl Snippets {
+    fn new(name: &str, text: Arc<String>) -> Snippets {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Snippets {
+            name: name.to_string(),
+            text,
+            starts: Arc::new(starts),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+}
+
+impl SourceCode for Snippets {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text = self.text.as_str();
+        let start = span.offset();
+        let end = start + span.len();
+        if end > text.len() || !text.is_char_boundary(start) {
+            return Err(MietteError::OutOfBounds);
+        }
+        let first = self.line_of(start);
+        let last = self.line_of(end.saturating_sub(1).max(start));
+        let from_line = first.saturating_sub(before);
+        let to_line = (last + after + 1).min(self.starts.len());
+        let line_start = self.starts[first];
+        let (from, column) = if before == 0 {
+            let bom = if first == 0 && text.starts_with('\u{feff}') {
+                3
+            } else {
+                0
+            };
+            let col = text[(line_start + bom).min(start)..start].chars().count();
+            (start, col)
+        } else {
+            (self.starts[from_line], 0)
+        };
+        let to = self
+            .starts
+            .get(to_line)
+            .copied()
+            .unwrap_or(text.len())
+            .max(from);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            &text.as_bytes()[from..to],
+            SourceSpan::new(from.into(), to - from),
+            if before == 0 { first } else { from_line },
+            column,
+            self.starts.len(),
+        )))
+    }
+}
+
 /// Texts of the files findings point into, read again for rendering.
 pub struct Sources {
-    texts: HashMap<Arc<str>, Option<Arc<String>>>,
+    texts: HashMap<Arc<str>, Option<Snippets>>,
     stdin: Option<(String, Arc<String>)>,
 }
 
@@ -74,18 +157,19 @@ impl Sources {
         }
     }
 
-    fn get(&mut self, path: &Arc<str>) -> Option<NamedSource<Arc<String>>> {
-        if let Some((name, text)) = &self.stdin
-            && name.as_str() == &**path
-        {
-            return Some(NamedSource::new(path, text.clone()));
-        }
-        let text = self
-            .texts
+    fn get(&mut self, path: &Arc<str>) -> Option<Snippets> {
+        let stdin = self
+            .stdin
+            .as_ref()
+            .filter(|(name, _)| name.as_str() == &**path)
+            .map(|(_, text)| text.clone());
+        self.texts
             .entry(path.clone())
-            .or_insert_with(|| std::fs::read_to_string(&**path).ok().map(Arc::new))
-            .clone()?;
-        Some(NamedSource::new(path, text))
+            .or_insert_with(|| {
+                let text = stdin.or_else(|| std::fs::read_to_string(&**path).ok().map(Arc::new))?;
+                Some(Snippets::new(path, text))
+            })
+            .clone()
     }
 }
 
@@ -105,7 +189,7 @@ fn severity(s: Severity) -> miette::Severity {
 
 fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
     let source = sources.get(&d.at.path);
-    let len = source.as_ref().map_or(0, |s| s.inner().len());
+    let len = source.as_ref().map_or(0, |s| s.len());
     let mut labels = Vec::new();
     let mut related = Vec::new();
     let mut notes = Vec::new();
@@ -122,7 +206,7 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
                 span_of(&r.at, len),
             ));
         } else if let Some(src) = sources.get(&r.at.path) {
-            let rlen = src.inner().len();
+            let rlen = src.len();
             related.push(Report {
                 message: format!(
                     "{}:{}:{}: {}",
