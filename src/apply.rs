@@ -11,8 +11,8 @@ use crate::fix::{Edit, Expect, Fix};
 use crate::source::{LineIndex, Span};
 use crate::yaml::resolve::Reader;
 use crate::yaml::value::{self, Path, Value};
-use crate::yaml::{self, Stream};
-use std::collections::{BTreeSet, HashSet};
+use crate::yaml::{self, Document, NodeId, Stream};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 
 /// Whether two edits touch the same bytes (two insertions at one point count as touching).
@@ -25,13 +25,22 @@ fn conflicts(a: &Edit, b: &Edit) -> bool {
 
 /// Picks fixes whose edits overlap no earlier pick's, in text order; the rest wait.
 pub fn non_overlapping<'f>(fixes: &[&'f Fix]) -> Vec<&'f Fix> {
-    let mut sorted: Vec<&Fix> = fixes.to_vec();
-    sorted.sort_by_key(|f| (f.extent().start, f.extent().end));
+    non_overlapping_indices(fixes)
+        .into_iter()
+        .map(|i| fixes[i])
+        .collect()
+}
+
+/// `non_overlapping`, as indices into `fixes`, in text order.
+pub fn non_overlapping_indices(fixes: &[&Fix]) -> Vec<usize> {
+    let mut sorted: Vec<usize> = (0..fixes.len()).collect();
+    sorted.sort_by_key(|&i| (fixes[i].extent().start, fixes[i].extent().end));
     // taken edits never overlap each other, so an edit can only touch those starting inside
     // it or at its ends, and the last one starting before it: a few, found by range
     let mut taken_edits: BTreeSet<(usize, usize)> = BTreeSet::new();
-    let mut taken: Vec<&Fix> = Vec::new();
-    for f in sorted {
+    let mut taken: Vec<usize> = Vec::new();
+    for i in sorted {
+        let f = fixes[i];
         let clash = f.edits.iter().any(|e| {
             for &(start, end) in taken_edits.range(..=(e.span.end, usize::MAX)).rev() {
                 if conflicts(&Edit::delete(Span::new(start, end)), e) {
@@ -52,7 +61,7 @@ pub fn non_overlapping<'f>(fixes: &[&'f Fix]) -> Vec<&'f Fix> {
             for e in &f.edits {
                 taken_edits.insert((e.span.start, e.span.end));
             }
-            taken.push(f);
+            taken.push(i);
         }
     }
     taken
@@ -86,15 +95,6 @@ pub fn apply_edits(text: &str, fixes: &[&Fix]) -> Result<String, String> {
     Ok(out)
 }
 
-/// The typed trees of a stream's documents.
-pub fn values(stream: &Stream, reader: Reader) -> Vec<Value> {
-    stream
-        .documents
-        .iter()
-        .map(|d| d.root.map_or(Value::Null, |r| value::value(d, r, reader)))
-        .collect()
-}
-
 fn show(path: &Path) -> String {
     if path.is_empty() {
         "the whole document".to_string()
@@ -103,44 +103,152 @@ fn show(path: &Path) -> String {
     }
 }
 
-/// Checks a fixed text against the typed trees of the text it came from.
-pub fn verify(
-    before: &[Value],
+/// Why a set of fixes cannot be written, and the fix that alone is to blame, when one is.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub reason: String,
+    /// Index into the set that was tried.
+    pub culprit: Option<usize>,
+    /// The culprit's promise was broken at a path another fix of the set may change (a
+    /// quoted key renames the path of the value being quoted): it waits for the next pass,
+    /// where it is computed on the new text.
+    pub defer: bool,
+}
+
+impl Failure {
+    fn of_all(reason: String) -> Vec<Failure> {
+        vec![Failure {
+            reason,
+            culprit: None,
+            defer: false,
+        }]
+    }
+}
+
+/// The node a typed path reaches in a document as written (aliases followed, keys named by
+/// `reader`, merge keys applied). Each mapping's names are computed once per verification.
+fn node_at(
+    doc: &Document,
+    path: &[String],
+    reader: Reader,
+    names: &mut HashMap<NodeId, HashMap<String, NodeId>>,
+) -> Option<NodeId> {
+    let mut cur = doc.deref(doc.root?);
+    for seg in path {
+        cur = if doc.is_map(cur) {
+            let map = names.entry(cur).or_insert_with(|| {
+                doc.entries_as(cur, reader)
+                    .into_iter()
+                    .map(|e| (value::key_name(doc, e.key, reader), e.value))
+                    .collect()
+            });
+            doc.deref(*map.get(seg)?)
+        } else {
+            doc.deref(*doc.items(cur).get(seg.parse::<usize>().ok()?)?)
+        };
+    }
+    Some(cur)
+}
+
+/// Whether document `i` reads the same before and after: its text is byte for byte the
+/// same, so its meaning is too, and its typed tree need not be built.
+fn same_text(before_text: &str, b: &Document, after_text: &str, a: &Document) -> bool {
+    before_text.get(b.span.start..b.span.end) == after_text.get(a.span.start..a.span.end)
+}
+
+/// Checks a fixed text against the text it came from: it parses, holds as many documents,
+/// and reads the same everywhere but at the fixes' target paths, which hold what each fix
+/// promised. Every failure is listed; one that a single fix's edits explain names it.
+pub fn check(
+    before_text: &str,
+    before: &Stream,
     after_text: &str,
     after: &Stream,
     reader: Reader,
     fixes: &[&Fix],
-) -> Result<(), String> {
+) -> Result<(), Vec<Failure>> {
     if let Some(e) = after.errors.first() {
         let line = LineIndex::new(after_text).position(e.offset).line;
-        return Err(format!(
+        return Err(Failure::of_all(format!(
             "the result would not parse ({} at line {line})",
             e.message
-        ));
+        )));
     }
-    if after.documents.len() != before.len() {
-        return Err(format!(
+    if after.documents.len() != before.documents.len() {
+        return Err(Failure::of_all(format!(
             "the result would hold {} documents instead of {}",
             after.documents.len(),
-            before.len()
-        ));
+            before.documents.len()
+        )));
     }
-    let targets: HashSet<(usize, &[String])> = fixes
-        .iter()
-        .flat_map(|f| f.targets.iter().map(|t| (f.doc, t.as_slice())))
-        .collect();
-    for (i, (b, d)) in before.iter().zip(&after.documents).enumerate() {
-        let a = d.root.map_or(Value::Null, |r| value::value(d, r, reader));
-        let mut diffs = Vec::new();
-        value::diff(b, &a, &mut Vec::new(), &mut diffs);
-        for p in diffs {
-            let allowed = (0..=p.len()).any(|n| targets.contains(&(i, &p[..n])));
-            if !allowed {
-                return Err(format!("it would also change {}", show(&p)));
+    let mut by_doc: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, f) in fixes.iter().enumerate() {
+        by_doc.entry(f.doc).or_default().push(i);
+    }
+    let mut failures = Vec::new();
+    for (i, (bd, ad)) in before.documents.iter().zip(&after.documents).enumerate() {
+        let Some(mine) = by_doc.get(&i) else {
+            if same_text(before_text, bd, after_text, ad) {
+                continue;
             }
+            // a document no fix meant to touch reads differently: no one fix to blame
+            let b = bd.root.map_or(Value::Null, |r| value::value(bd, r, reader));
+            let a = ad.root.map_or(Value::Null, |r| value::value(ad, r, reader));
+            let mut diffs = Vec::new();
+            value::diff(&b, &a, &mut Vec::new(), &mut diffs);
+            if let Some(p) = diffs.first() {
+                return Err(Failure::of_all(format!(
+                    "it would also change {} in document {}",
+                    show(p),
+                    i + 1
+                )));
+            }
+            continue;
+        };
+        let targets: HashSet<&[String]> = mine
+            .iter()
+            .flat_map(|&f| fixes[f].targets.iter().map(Vec::as_slice))
+            .collect();
+        let b = bd.root.map_or(Value::Null, |r| value::value(bd, r, reader));
+        let a = ad.root.map_or(Value::Null, |r| value::value(ad, r, reader));
+        let mut diffs = Vec::new();
+        value::diff(&b, &a, &mut Vec::new(), &mut diffs);
+        drop(b);
+        // edits of this document's fixes by start, to find the one inside a changed node
+        let mut edits: Vec<(usize, usize, usize)> = mine
+            .iter()
+            .flat_map(|&f| {
+                fixes[f]
+                    .edits
+                    .iter()
+                    .map(move |e| (e.span.start, e.span.end, f))
+            })
+            .collect();
+        edits.sort_unstable();
+        let mut names = HashMap::new();
+        for p in diffs {
+            if (0..=p.len()).any(|n| targets.contains(&p[..n])) {
+                continue;
+            }
+            let culprit = node_at(bd, &p, reader, &mut names).and_then(|n| {
+                let span = bd.span(n);
+                let from = edits.partition_point(|e| e.0 < span.start);
+                let mut inside = edits[from..]
+                    .iter()
+                    .take_while(|e| e.0 < span.end || (e.0 == span.end && e.1 == e.0))
+                    .filter(|e| e.1 <= span.end)
+                    .map(|e| e.2);
+                let first = inside.next()?;
+                inside.all(|f| f == first).then_some(first)
+            });
+            failures.push(Failure {
+                reason: format!("it would also change {}", show(&p)),
+                culprit,
+                defer: false,
+            });
         }
-        for f in fixes.iter().filter(|f| f.doc == i) {
-            for (path, expect) in &f.expect {
+        for &fi in mine {
+            for (path, expect) in &fixes[fi].expect {
                 let got = value::lookup(&a, path);
                 let broken = match expect {
                     Expect::Absent => got.map(|_| {
@@ -156,58 +264,121 @@ pub fn verify(
                         .then(|| format!("{} would not read as the string {s:?}", show(path))),
                 };
                 if let Some(reason) = broken {
-                    return Err(reason);
+                    let overlaps = |t: &Path| {
+                        let n = t.len().min(path.len());
+                        t[..n] == path[..n]
+                    };
+                    let defer = mine
+                        .iter()
+                        .any(|&o| o != fi && fixes[o].targets.iter().any(overlaps));
+                    failures.push(Failure {
+                        reason,
+                        culprit: Some(fi),
+                        defer,
+                    });
                 }
             }
         }
     }
-    Ok(())
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures)
+    }
 }
 
-/// The outcome of one pass over a text.
-pub struct Pass<'f> {
+/// The outcome of one pass over a text: indices into the fixes it was given.
+pub struct Pass {
     /// The new text and its parse, when any fix was applied.
     pub result: Option<(String, Stream)>,
-    pub applied: Vec<&'f Fix>,
+    pub applied: Vec<usize>,
     /// Fixes that fail even on their own, with the reason.
-    pub refused: Vec<(&'f Fix, String)>,
+    pub refused: Vec<(usize, String)>,
 }
 
 /// Applies as many of `fixes` (computed on `text`, parsed as `stream`) as verify together.
-pub fn pass<'f>(text: &str, stream: &Stream, reader: Reader, fixes: &[&'f Fix]) -> Pass<'f> {
-    let chosen = non_overlapping(fixes);
-    let before = values(stream, reader);
-    let attempt = |set: &[&Fix]| -> Result<(String, Stream), String> {
-        let new_text = apply_edits(text, set)?;
+///
+/// A failure that one fix's edits explain (the changed value is the node it edits, or its
+/// own promise is broken) refuses that fix at once, so many refusals cost a few passes, not
+/// a bisection each; what no single fix explains is bisected.
+pub fn pass(text: &str, stream: &Stream, reader: Reader, fixes: &[&Fix]) -> Pass {
+    let attempt = |set: &[usize]| -> Result<(String, Stream), Vec<Failure>> {
+        let chosen: Vec<&Fix> = set.iter().map(|&i| fixes[i]).collect();
+        let new_text = apply_edits(text, &chosen).map_err(Failure::of_all)?;
         let parsed = yaml::parse(&new_text, yaml::Limits::default());
-        verify(&before, &new_text, &parsed, reader, set)?;
+        check(text, stream, &new_text, &parsed, reader, &chosen).map_err(|fs| {
+            // culprits are indices into `chosen`: map them back to `fixes`
+            fs.into_iter()
+                .map(|f| Failure {
+                    reason: f.reason,
+                    culprit: f.culprit.map(|c| set[c]),
+                    defer: f.defer,
+                })
+                .collect::<Vec<Failure>>()
+        })?;
         Ok((new_text, parsed))
     };
-    let whole = match attempt(&chosen) {
-        Ok(r) => {
+    let mut refused: Vec<(usize, String)> = Vec::new();
+    let mut set = non_overlapping_indices(fixes);
+    let whole = loop {
+        if set.is_empty() {
             return Pass {
-                result: Some(r),
-                applied: chosen,
-                refused: Vec::new(),
+                result: None,
+                applied: Vec::new(),
+                refused,
             };
         }
-        Err(reason) => reason,
+        match attempt(&set) {
+            Ok(r) => {
+                return Pass {
+                    result: Some(r),
+                    applied: set,
+                    refused,
+                };
+            }
+            Err(failures) => {
+                let mut blamed: Vec<(usize, String)> = Vec::new();
+                let mut deferred: HashSet<usize> = HashSet::new();
+                for f in &failures {
+                    match f.culprit {
+                        Some(c) if f.defer => {
+                            deferred.insert(c);
+                        }
+                        Some(c) if !blamed.iter().any(|(b, _)| *b == c) => {
+                            blamed.push((c, f.reason.clone()));
+                        }
+                        _ => {}
+                    }
+                }
+                blamed.retain(|(c, _)| !deferred.contains(c));
+                if blamed.is_empty() && deferred.is_empty() {
+                    break failures
+                        .into_iter()
+                        .next()
+                        .map_or_else(String::new, |f| f.reason);
+                }
+                set.retain(|i| !deferred.contains(i) && !blamed.iter().any(|(b, _)| b == i));
+                refused.extend(blamed);
+            }
+        }
+    };
+    let first_reason = |r: Result<(String, Stream), Vec<Failure>>| {
+        r.map_err(|fs| fs.into_iter().next().map_or_else(String::new, |f| f.reason))
     };
     // bisect: groups that verify on top of what is accepted are kept whole, groups that do
     // not are split, so a few bad fixes among many cost a few parses each, not one per fix.
     // A single fix that fails with the others but not alone waits for the next pass.
-    let mut accepted: Vec<&Fix> = Vec::new();
-    let mut refused = Vec::new();
+    let mut accepted: Vec<usize> = Vec::new();
     let mut result = None;
     // each group to try carries its outcome when it is already known (the whole set's)
-    let mut groups: Vec<(Vec<&Fix>, Option<String>)> = vec![(chosen, Some(whole))];
+    let mut groups: Vec<(Vec<usize>, Option<String>)> = vec![(set, Some(whole))];
     while let Some((group, known)) = groups.pop() {
         let outcome = match known {
             Some(reason) => Err(reason),
             None => {
                 let mut trial = accepted.clone();
                 trial.extend(group.iter().copied());
-                attempt(&trial)
+                first_reason(attempt(&trial))
             }
         };
         match outcome {
@@ -219,7 +390,7 @@ pub fn pass<'f>(text: &str, stream: &Stream, reader: Reader, fixes: &[&'f Fix]) 
                 let f = group[0];
                 if accepted.is_empty() {
                     refused.push((f, reason));
-                } else if let Err(alone) = attempt(&[f]) {
+                } else if let Err(alone) = first_reason(attempt(&[f])) {
                     refused.push((f, alone));
                 }
             }
@@ -231,6 +402,7 @@ pub fn pass<'f>(text: &str, stream: &Stream, reader: Reader, fixes: &[&'f Fix]) 
             }
         }
     }
+    accepted.sort_unstable();
     Pass {
         result,
         applied: accepted,

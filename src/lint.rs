@@ -527,20 +527,13 @@ impl FileCx<'_> {
             }
             let fixes: Vec<&Fix> = candidates.iter().map(|(_, f)| *f).collect();
             let pass = apply::pass(&text, &stream, self.reader, &fixes);
-            let owners: HashMap<*const Fix, &Diagnostic> = candidates
-                .iter()
-                .map(|(d, f)| (*f as *const Fix, *d))
-                .collect();
-            for f in &pass.applied {
-                if let Some(d) = owners.get(&(*f as *const Fix)) {
-                    result.applied.push(d.rule);
-                }
+            for &i in &pass.applied {
+                result.applied.push(candidates[i].0.rule);
             }
-            for (f, reason) in &pass.refused {
-                if let Some(d) = owners.get(&(*f as *const Fix)) {
-                    result.refused.push(d.rule);
-                    refused.insert(key(d, f), reason.clone());
-                }
+            for (i, reason) in &pass.refused {
+                let (d, f) = candidates[*i];
+                result.refused.push(d.rule);
+                refused.insert(key(d, f), reason.clone());
             }
             if let Some((t, s)) = pass.result {
                 text = t;
