@@ -431,23 +431,6 @@ fn lint_text(
     fix: Option<&FixOptions>,
     result: &mut FileResult,
 ) {
-    let stream = yaml::parse(&text, yaml::Limits::default());
-    let has_object = stream
-        .documents
-        .iter()
-        .any(crate::model::object::is_object_document);
-    if !stream.errors.is_empty() && text.contains("{{") {
-        result.class = Class::Skipped("go-template");
-        return;
-    }
-    if stream.errors.is_empty() && !has_object {
-        let empty = stream
-            .documents
-            .iter()
-            .all(|d| d.root.is_none_or(|r| d.is_null(r)));
-        result.class = Class::Skipped(if empty { "empty" } else { "not-kubernetes" });
-        return;
-    }
     let reader = if role.is_some_and(|r| r.kustomize) {
         Reader::Kustomize
     } else {
@@ -460,9 +443,36 @@ fn lint_text(
         reader,
         selection,
     };
-    match fix {
-        None => cx.check(&text, &stream, result),
-        Some(f) => cx.fix(text, stream, f, result),
+    let Some(f) = fix else {
+        // linting holds one document's tree at a time
+        cx.check_streaming(&text, result);
+        return;
+    };
+    let stream = yaml::parse(&text, yaml::Limits::default());
+    let has_object = stream
+        .documents
+        .iter()
+        .any(crate::model::object::is_object_document);
+    let empty = stream
+        .documents
+        .iter()
+        .all(|d| d.root.is_none_or(|r| d.is_null(r)));
+    if let Some(reason) = skip_reason(&text, !stream.errors.is_empty(), has_object, empty) {
+        result.class = Class::Skipped(reason);
+        return;
+    }
+    cx.fix(text, stream, f, result);
+}
+
+/// Why a parsed file is not linted, if it is not: a Go template that does not parse, or no
+/// document that is an object.
+fn skip_reason(text: &str, errors: bool, has_object: bool, empty: bool) -> Option<&'static str> {
+    if errors && text.contains("{{") {
+        Some("go-template")
+    } else if !errors && !has_object {
+        Some(if empty { "empty" } else { "not-kubernetes" })
+    } else {
+        None
     }
 }
 
@@ -568,19 +578,32 @@ impl FileCx<'_> {
         }
     }
 
-    /// Runs the per-file rules on one parsed text.
-    fn check(&self, text: &str, stream: &yaml::Stream, result: &mut FileResult) {
-        let (path, fs_path, role, selection) = (self.path, self.fs_path, self.role, self.selection);
-        let index = LineIndex::new(text);
-        let partial = role.is_some_and(|r| r.patch);
-        let file = FileContext {
-            path,
-            index: &index,
+    fn file_context<'t>(&'t self, index: &'t LineIndex<'t>) -> FileContext<'t> {
+        FileContext {
+            path: self.path,
+            index,
             reader: self.reader,
-            partial,
-        };
-        if selection.parse_errors {
-            for e in &stream.errors {
+            partial: self.role.is_some_and(|r| r.patch),
+        }
+    }
+
+    fn dir_group(&self) -> GroupKey {
+        GroupKey::Directory(
+            kustomize::normalize(self.fs_path)
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+        )
+    }
+
+    fn parse_errors(
+        &self,
+        file: &FileContext<'_>,
+        errors: &[yaml::ParseError],
+        result: &mut FileResult,
+    ) {
+        if self.selection.parse_errors {
+            for e in errors {
                 let span = Span::new(e.offset, e.offset);
                 result.diagnostics.push(
                     file.diag(&rules::PARSE_ERROR, span, e.message.clone())
@@ -588,43 +611,87 @@ impl FileCx<'_> {
                 );
             }
         }
-        let dir_group = GroupKey::Directory(
-            kustomize::normalize(fs_path)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-        );
-        for (doc_index, doc) in stream.documents.iter().enumerate() {
-            let dcx = DocContext {
-                file: &file,
-                doc,
-                doc_index,
-            };
-            for rule in &selection.enabled {
-                if rule.meta().scope == rules::Scope::Document {
-                    rule.check_document(&dcx, &mut result.diagnostics);
-                }
-            }
-            for obj in objects(doc) {
-                result.objects += 1;
-                let ocx = ObjectContext {
-                    file: &file,
-                    obj,
-                    doc_index,
-                };
-                for rule in &selection.enabled {
-                    if rule.meta().scope == rules::Scope::Object {
-                        rule.check_object(&ocx, &mut result.diagnostics);
-                    }
-                }
-                result.facts.push(facts(&file, &obj, role, &dir_group));
-            }
-        }
-        if !stream.errors.is_empty() {
+        if !errors.is_empty() {
             // a file that does not parse is never fixed, so its findings offer no fix
             for d in &mut result.diagnostics {
                 d.fix = None;
             }
+        }
+    }
+
+    /// Lints a text document by document as the parser completes each, dropping each tree
+    /// once checked, then decides whether the file was linted or skipped.
+    fn check_streaming(&self, text: &str, result: &mut FileResult) {
+        let index = LineIndex::new(text);
+        let file = self.file_context(&index);
+        let dir_group = self.dir_group();
+        let mut errors = Vec::new();
+        let (mut has_object, mut empty) = (false, true);
+        let mut doc_index = 0;
+        yaml::parse_each(
+            text,
+            yaml::Limits::default(),
+            |doc| {
+                has_object |= crate::model::object::is_object_document(&doc);
+                empty &= doc.root.is_none_or(|r| doc.is_null(r));
+                self.check_doc(&file, doc_index, &doc, &dir_group, result);
+                doc_index += 1;
+            },
+            |e| errors.push(e),
+        );
+        if let Some(reason) = skip_reason(text, !errors.is_empty(), has_object, empty) {
+            result.class = Class::Skipped(reason);
+            result.diagnostics.clear();
+            result.facts.clear();
+            result.objects = 0;
+            return;
+        }
+        self.parse_errors(&file, &errors, result);
+    }
+
+    /// Runs the per-file rules on one parsed text.
+    fn check(&self, text: &str, stream: &yaml::Stream, result: &mut FileResult) {
+        let index = LineIndex::new(text);
+        let file = self.file_context(&index);
+        let dir_group = self.dir_group();
+        for (doc_index, doc) in stream.documents.iter().enumerate() {
+            self.check_doc(&file, doc_index, doc, &dir_group, result);
+        }
+        self.parse_errors(&file, &stream.errors, result);
+    }
+
+    /// Runs the document and object rules on one document, and keeps its objects' facts.
+    fn check_doc(
+        &self,
+        file: &FileContext<'_>,
+        doc_index: usize,
+        doc: &yaml::Document,
+        dir_group: &GroupKey,
+        result: &mut FileResult,
+    ) {
+        let dcx = DocContext {
+            file,
+            doc,
+            doc_index,
+        };
+        for rule in &self.selection.enabled {
+            if rule.meta().scope == rules::Scope::Document {
+                rule.check_document(&dcx, &mut result.diagnostics);
+            }
+        }
+        for obj in objects(doc) {
+            result.objects += 1;
+            let ocx = ObjectContext {
+                file,
+                obj,
+                doc_index,
+            };
+            for rule in &self.selection.enabled {
+                if rule.meta().scope == rules::Scope::Object {
+                    rule.check_object(&ocx, &mut result.diagnostics);
+                }
+            }
+            result.facts.push(facts(file, &obj, self.role, dir_group));
         }
     }
 }

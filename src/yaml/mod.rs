@@ -190,13 +190,26 @@ fn style_of(s: ScalarStyle) -> Style {
 /// Parses a whole stream. Documents that fail to parse are dropped and their error recorded;
 /// parsing resumes at the next document boundary.
 pub fn parse(text: &str, limits: Limits) -> Stream {
+    let mut documents = Vec::new();
+    let mut errors = Vec::new();
+    parse_each(text, limits, |d| documents.push(d), |e| errors.push(e));
+    Stream { documents, errors }
+}
+
+/// Parses a stream one document at a time: each document is handed to `on_doc` as soon as it
+/// is complete (so a caller that drops it holds one document's tree at a time, not the whole
+/// stream's), each error to `on_error`, in text order.
+pub fn parse_each(
+    text: &str,
+    limits: Limits,
+    mut on_doc: impl FnMut(Document),
+    mut on_error: impl FnMut(ParseError),
+) {
     let mut options = Options::default();
     options.set_emit_comments(false);
     options.block_nesting_limit = limits.depth;
     options.flow_nesting_limit = limits.depth;
     let mut parser = Parser::new_from_str_with_options(text, options);
-    let mut documents = Vec::new();
-    let mut errors = Vec::new();
     let mut doc: Option<Builder> = None;
 
     loop {
@@ -206,7 +219,7 @@ pub fn parse(text: &str, limits: Limits) -> Stream {
             Some(Ok(x)) => x,
             Some(Err(e)) => {
                 let offset = e.marker().byte_offset().unwrap_or(0).min(text.len());
-                errors.push(ParseError {
+                on_error(ParseError {
                     offset,
                     message: e.kind().to_string(),
                 });
@@ -215,7 +228,7 @@ pub fn parse(text: &str, limits: Limits) -> Stream {
                     Ok(true) => continue,
                     Ok(false) => break,
                     Err(e) => {
-                        errors.push(ParseError {
+                        on_error(ParseError {
                             offset: e.marker().byte_offset().unwrap_or(offset).min(text.len()),
                             message: e.kind().to_string(),
                         });
@@ -232,7 +245,7 @@ pub fn parse(text: &str, limits: Limits) -> Stream {
             Event::DocumentEnd => {
                 if let Some(b) = doc.take() {
                     if let Some(msg) = b.error.clone() {
-                        errors.push(ParseError {
+                        on_error(ParseError {
                             offset: b.start,
                             message: msg,
                         });
@@ -241,7 +254,7 @@ pub fn parse(text: &str, limits: Limits) -> Stream {
                     let own = b.nodes.len() as u64;
                     let expanded = b.root.map(|r| b.sizes[r as usize]).unwrap_or(0);
                     if expanded > own.saturating_add(limits.alias_expansion) {
-                        errors.push(ParseError {
+                        on_error(ParseError {
                             offset: b.start,
                             message: format!(
                                 "document contains excessive aliasing: it expands to more than {} nodes",
@@ -250,7 +263,7 @@ pub fn parse(text: &str, limits: Limits) -> Stream {
                         });
                         continue;
                     }
-                    documents.push(b.finish(sp.end.max(sp.start)));
+                    on_doc(b.finish(sp.end.max(sp.start)));
                 }
             }
             Event::Scalar(value, style, anchor, tag) => {
@@ -339,7 +352,6 @@ pub fn parse(text: &str, limits: Limits) -> Stream {
             _ => {}
         }
     }
-    Stream { documents, errors }
 }
 
 #[cfg(test)]
