@@ -29,7 +29,7 @@ pub fn run(command: Command) -> Result<u8, String> {
         }
         Command::Explain { rule } => match rules::by_id(&rule) {
             Some(r) => {
-                print!("{}", r.meta().doc);
+                print!("{}", rules::doc_body(r.meta().doc));
                 Ok(0)
             }
             None => Err(format!("unknown rule `{rule}` (see `kure rules`)")),

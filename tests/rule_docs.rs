@@ -229,9 +229,49 @@ fn explain_prints_the_doc() {
         let r = run(&["explain", &doc.id], None);
         assert_eq!(r.code, 0);
         assert!(r.stdout.contains(&format!("# {}", doc.id)));
+        // the front matter is for tools, not for people
+        assert!(!r.stdout.starts_with("---"), "{}", r.stdout);
+        assert!(!r.stdout.contains("\nseverity: "), "{}", r.stdout);
         assert!(r.stdout.contains("## Why it matters"));
     }
     let r = run(&["explain", "no-such-rule"], None);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("unknown rule"));
+}
+
+/// The README's rule table is the registry's (`kure rules --format json`), row for row, so
+/// adding or changing a rule cannot leave it behind.
+#[test]
+fn readme_rule_table_matches_the_registry() {
+    let r = run(&["rules", "--format", "json"], None);
+    assert_eq!(r.code, 0);
+    let rules: Vec<serde_json::Value> = serde_json::from_str(&r.stdout).unwrap();
+    let mut expected = vec![
+        "| id | severity | fix | finds |".to_string(),
+        "| --- | --- | --- | --- |".to_string(),
+    ];
+    for rule in &rules {
+        let fix = match rule["fix"].as_str().unwrap() {
+            "none" => "",
+            other => other,
+        };
+        expected.push(format!(
+            "| `{}` | {} | {fix} | {} |",
+            rule["id"].as_str().unwrap(),
+            rule["severity"].as_str().unwrap(),
+            rule["summary"].as_str().unwrap()
+        ));
+    }
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let table: Vec<String> = readme
+        .lines()
+        .skip_while(|l| *l != "| id | severity | fix | finds |")
+        .take_while(|l| l.starts_with('|'))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        table,
+        expected,
+        "regenerate the README's rule table from `kure rules --format json`"
+    );
 }
