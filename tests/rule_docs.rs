@@ -270,8 +270,7 @@ fn readme_rule_table_matches_the_registry() {
         .map(str::to_string)
         .collect();
     assert_eq!(
-        table,
-        expected,
+        table, expected,
         "regenerate the README's rule table from `kure rules --format json`"
     );
 }

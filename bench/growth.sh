@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# bench/growth.sh [KURE]: how fixing grows with the shapes that were once super-linear.
+#  - keys: one ConfigMap with N keys and one fixable label (the verifier types every key);
+#  - refusals: N labels `lN: &aN yes` reused as `rN: *aN`, so every quoting fix is refused;
+#  - objects: one file of N small ConfigMaps (`on: yes` in each), linted and fixed.
+# For each size: wall time (best of 3) and peak RSS, and the ratio to the previous size.
+# Linear growth doubles time and memory when N doubles. Bytes per file are printed so the
+# RSS can be read as a multiple of the file.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+kure="${1:-$here/../target/release/kure}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+python3 - "$kure" "$work" <<'PY'
+import os, subprocess, sys, time
+kure, work = sys.argv[1:]
+
+def keys(n):
+    s = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\n  labels:\n    active: yes\ndata:\n"
+    return s + "".join(f'  k{i}: "v{i}"\n' for i in range(n))
+
+def refusals(n):
+    s = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels:\n"
+    s += "".join(f"    l{i}: &a{i} yes\n" for i in range(n))
+    return s + "".join(f"    r{i}: *a{i}\n" for i in range(n))
+
+def objects(n):
+    return "".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n  labels:\n    on: yes\ndata:\n  a: \"1\"\n"
+        for i in range(n))
+
+def best(args):
+    t_best, rss = float("inf"), 0
+    for _ in range(3):
+        t = time.perf_counter()
+        p = subprocess.Popen([kure] + args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _, ru = os.wait4(p.pid, 0)
+        t_best = min(t_best, time.perf_counter() - t)
+        rss = max(rss, ru.ru_maxrss)
+    return t_best, rss / 1024
+
+cases = [
+    ("keys", keys, [10000, 20000, 40000], [["fix", "--check", "--unsafe-fixes"]]),
+    ("refusals", refusals, [750, 1500, 3000], [["fix", "--check", "--unsafe-fixes"]]),
+    ("objects", objects, [50000, 100000, 200000],
+     [["lint", "--format", "concise"], ["fix", "--check", "--unsafe-fixes"]]),
+]
+print(f"{'case':<10} {'command':<28} {'N':>8} {'MB':>7} {'time s':>8} {'x':>6} {'RSS MB':>8} {'x':>6} {'RSS/file':>9}")
+for name, gen, sizes, commands in cases:
+    for cmd in commands:
+        prev = None
+        for n in sizes:
+            path = os.path.join(work, f"{name}-{n}.yaml")
+            if not os.path.exists(path):
+                with open(path, "w") as f:
+                    f.write(gen(n))
+            mb = os.path.getsize(path) / 1e6
+            t, rss = best(cmd + [path])
+            tr = f"{t / prev[0]:.2f}" if prev else ""
+            rr = f"{rss / prev[1]:.2f}" if prev else ""
+            print(f"{name:<10} {' '.join(cmd):<28} {n:>8} {mb:>7.2f} {t:>8.3f} {tr:>6} {rss:>8.1f} {rr:>6} {rss / mb:>8.1f}x")
+            prev = (t, rss)
+PY
