@@ -410,6 +410,75 @@ pub fn pass(text: &str, stream: &Stream, reader: Reader, fixes: &[&Fix]) -> Pass
     }
 }
 
+/// The most passes a text gets: each pass applies every proposal that does not overlap
+/// another, then the proposer looks at the new text again.
+pub const MAX_PASSES: usize = 16;
+
+/// What changing a text to a fixed point did.
+pub struct Outcome<K> {
+    /// The final text and its parse.
+    pub text: String,
+    pub stream: Stream,
+    /// The proposals applied, by key, in the order their passes ran.
+    pub applied: Vec<K>,
+    /// The proposals refused, by key, with the reason, in the order they were refused.
+    pub refused: Vec<(K, String)>,
+}
+
+/// The one entry point for every change to a text (`kure fix`, and the commands that
+/// transform files): `propose` is asked for changes on the text as it stands, each under a
+/// key that names it from pass to pass while its byte offsets move; the changes that verify
+/// together are applied (`pass`), and it is asked again on the new text, until it proposes
+/// nothing new or `MAX_PASSES` have run. It is always called once more on the final text (a
+/// proposer that also reports findings, as lint does, keeps that last report). A refused
+/// proposal is not offered to the next pass again.
+pub fn to_fixed_point<K: Clone + Eq + std::hash::Hash>(
+    text: String,
+    stream: Stream,
+    reader: Reader,
+    mut propose: impl FnMut(&str, &Stream) -> Vec<(K, Fix)>,
+) -> Outcome<K> {
+    let (mut text, mut stream) = (text, stream);
+    let mut applied = Vec::new();
+    let mut refused: Vec<(K, String)> = Vec::new();
+    let mut refused_keys: HashSet<K> = HashSet::new();
+    let mut passes = 0;
+    loop {
+        let proposals = propose(&text, &stream);
+        if passes >= MAX_PASSES {
+            break;
+        }
+        let candidates: Vec<(K, Fix)> = proposals
+            .into_iter()
+            .filter(|(k, _)| !refused_keys.contains(k))
+            .collect();
+        if candidates.is_empty() {
+            break;
+        }
+        let fixes: Vec<&Fix> = candidates.iter().map(|(_, f)| f).collect();
+        let pass = pass(&text, &stream, reader, &fixes);
+        for &i in &pass.applied {
+            applied.push(candidates[i].0.clone());
+        }
+        for (i, reason) in pass.refused {
+            let k = candidates[i].0.clone();
+            refused_keys.insert(k.clone());
+            refused.push((k, reason));
+        }
+        if let Some((t, s)) = pass.result {
+            text = t;
+            stream = s;
+        }
+        passes += 1;
+    }
+    Outcome {
+        text,
+        stream,
+        applied,
+        refused,
+    }
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed, given
 /// the original's permissions (and owner, where allowed), then renamed over the original.
 /// A symbolic link is written through, not replaced. Just before the rename the file must
@@ -499,6 +568,54 @@ mod tests {
             fix(&[(25, 25, "z")]), // an insertion strictly inside a deletion
         ];
         assert_eq!(picked(&fixes), vec![0, 2, 5]);
+    }
+
+    /// The entry point every file-changing command uses: a proposer that is not lint (as
+    /// `kure label` will be) gets its changes applied, verified and refused the same way.
+    #[test]
+    fn any_proposer_runs_to_a_fixed_point() {
+        let text = "a: 1\nb: x\n".to_string();
+        let stream = yaml::parse(&text, yaml::Limits::default());
+        let mut calls = 0;
+        let out = to_fixed_point(text, stream, Reader::Kubernetes, |t, _| {
+            calls += 1;
+            let mut props = Vec::new();
+            if let Some(i) = t.find("a: 1") {
+                let f = Fix::new(
+                    Applicability::Safe,
+                    "set a to 2",
+                    vec![Edit::replace(Span::new(i + 3, i + 4), "2")],
+                    0,
+                    vec![vec!["a".to_string()]],
+                )
+                .expect(vec!["a".to_string()], Expect::Present);
+                props.push(("a", f));
+            }
+            // an edit that would break the text: refused once, never offered again
+            let i = t.find("b: x").unwrap_or(0);
+            props.push((
+                "break",
+                Fix::new(
+                    Applicability::Safe,
+                    "break b",
+                    vec![Edit::replace(Span::new(i, i + 1), "[")],
+                    0,
+                    vec![vec!["b".to_string()]],
+                ),
+            ));
+            props
+        });
+        assert_eq!(out.text, "a: 2\nb: x\n");
+        assert_eq!(out.applied, vec!["a"]);
+        assert_eq!(out.refused.len(), 1);
+        assert_eq!(out.refused[0].0, "break");
+        assert!(
+            out.refused[0].1.contains("would not parse"),
+            "{:?}",
+            out.refused
+        );
+        // one pass, then one look at the final text
+        assert_eq!(calls, 2);
     }
 
     #[test]

@@ -479,9 +479,6 @@ fn skip_reason(text: &str, errors: bool, has_object: bool, empty: bool) -> Optio
 /// What identifies a refused fix across passes: rule, message, document, target paths.
 type RefusalKey = (&'static str, String, usize, Vec<crate::yaml::value::Path>);
 
-/// The most passes a file gets: each pass applies every fix that does not overlap another.
-const MAX_PASSES: usize = 16;
-
 /// What stays the same for a file while it is checked and fixed.
 struct FileCx<'a> {
     path: &'a Arc<str>,
@@ -505,52 +502,38 @@ impl FileCx<'_> {
         } else {
             Applicability::Safe
         };
-        let mut text = original.clone();
-        let mut stream = stream;
         // refused fixes by what they are (rule, message, document, target paths), which
         // stays the same from pass to pass while byte offsets move
         let key = |d: &Diagnostic, f: &Fix| (d.rule, d.message.clone(), f.doc, f.targets.clone());
-        let mut refused: HashMap<RefusalKey, String> = HashMap::new();
-        let mut passes = 0;
-        loop {
-            let mut checked = FileResult::new(result.path.clone(), None);
-            self.check(&text, &stream, &mut checked);
-            if passes == 0 {
-                result.before = checked.diagnostics.clone();
-            }
-            // (`check` offers no fix in a text that does not parse)
-            let candidates: Vec<(&Diagnostic, &Fix)> = if passes < MAX_PASSES {
-                checked
+        let mut last: Option<FileResult> = None;
+        let outcome =
+            apply::to_fixed_point(original.clone(), stream, self.reader, |text, stream| {
+                let mut checked = FileResult::new(result.path.clone(), None);
+                self.check(text, stream, &mut checked);
+                if last.is_none() {
+                    result.before = checked.diagnostics.clone();
+                }
+                // (`check` offers no fix in a text that does not parse)
+                let proposals = checked
                     .diagnostics
                     .iter()
-                    .filter_map(|d| Some((d, d.fix.as_ref().filter(|f| f.applicability >= min)?)))
-                    .filter(|(d, f)| !refused.contains_key(&key(d, f)))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            if candidates.is_empty() {
-                result.diagnostics = checked.diagnostics;
-                result.facts = checked.facts;
-                result.objects = checked.objects;
-                break;
-            }
-            let fixes: Vec<&Fix> = candidates.iter().map(|(_, f)| *f).collect();
-            let pass = apply::pass(&text, &stream, self.reader, &fixes);
-            for &i in &pass.applied {
-                result.applied.push(candidates[i].0.rule);
-            }
-            for (i, reason) in &pass.refused {
-                let (d, f) = candidates[*i];
-                result.refused.push(d.rule);
-                refused.insert(key(d, f), reason.clone());
-            }
-            if let Some((t, s)) = pass.result {
-                text = t;
-                stream = s;
-            }
-            passes += 1;
+                    .filter_map(|d| {
+                        let f = d.fix.as_ref().filter(|f| f.applicability >= min)?;
+                        Some((key(d, f), f.clone()))
+                    })
+                    .collect();
+                last = Some(checked);
+                proposals
+            });
+        if let Some(checked) = last {
+            result.diagnostics = checked.diagnostics;
+            result.facts = checked.facts;
+            result.objects = checked.objects;
         }
+        result.applied = outcome.applied.iter().map(|k| k.0).collect();
+        result.refused = outcome.refused.iter().map(|(k, _)| k.0).collect();
+        let refused: HashMap<RefusalKey, String> = outcome.refused.into_iter().collect();
+        let text = outcome.text;
         let mut notes = Vec::new();
         for d in &mut result.diagnostics {
             let Some(reason) = d.fix.as_ref().and_then(|f| refused.get(&key(d, f))) else {
