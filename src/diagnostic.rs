@@ -1,8 +1,8 @@
 //! Findings: what a rule reports, where, and how to act on it.
 
-use crate::source::{LineIndex, Location, Span};
+pub use crate::model::object::ObjectInfo;
+pub use crate::source::Located;
 use serde::Serialize;
-use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
@@ -18,45 +18,6 @@ impl Severity {
             Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
-        }
-    }
-}
-
-/// The object a finding belongs to.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct ObjectInfo {
-    #[serde(rename = "apiVersion")]
-    pub api_version: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
-}
-
-impl ObjectInfo {
-    pub fn of(obj: &crate::model::Object<'_>) -> ObjectInfo {
-        ObjectInfo {
-            api_version: obj.api_version.to_string(),
-            kind: obj.kind.to_string(),
-            namespace: obj.namespace().map(str::to_string),
-            name: obj.name().map(str::to_string),
-        }
-    }
-}
-
-/// A place in a file, resolved to line and column while the file was in memory.
-#[derive(Clone, Debug)]
-pub struct Located {
-    pub path: Arc<str>,
-    pub span: Span,
-    pub location: Location,
-}
-
-impl Located {
-    pub fn new(path: &Arc<str>, index: &LineIndex<'_>, span: Span) -> Located {
-        Located {
-            path: path.clone(),
-            span,
-            location: index.location(span),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod model;
 pub mod report;
 pub mod rules;
 pub mod source;
+pub mod summary;
 pub mod walk;
 pub mod yaml;
 
@@ -78,31 +79,6 @@ pub fn rules_listing(format: RulesFormat) -> String {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Human,
-    Concise,
-    Json,
-}
-
-fn parse_format(spec: &str) -> Result<(Format, Option<String>), String> {
-    let (name, file) = match spec.split_once('=') {
-        Some((n, f)) => (n, Some(f.to_string())),
-        None => (spec, None),
-    };
-    let f = match name {
-        "human" => Format::Human,
-        "concise" => Format::Concise,
-        "json" => Format::Json,
-        other => {
-            return Err(format!(
-                "unknown format `{other}`: expected human, concise or json"
-            ));
-        }
-    };
-    Ok((f, file))
-}
-
 fn options(input: InputArgs, fix: Option<lint::FixOptions>) -> lint::LintOptions {
     lint::LintOptions {
         paths: input.paths,
@@ -120,6 +96,14 @@ fn print_errors(summary: &lint::Summary) {
     for e in &summary.errors {
         eprintln!("{}: error: {}", e.path, e.message);
     }
+}
+
+/// Findings other than refused fixes: what `kure lint` would still report.
+fn remaining(diags: &[diagnostic::Diagnostic]) -> usize {
+    diags
+        .iter()
+        .filter(|d| d.rule != rules::FIX_REFUSED.id)
+        .count()
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {
@@ -156,7 +140,8 @@ fn run_fix(args: FixArgs) -> Result<u8, String> {
                 &result.summary,
                 &result.diagnostics,
                 unsafe_fixes,
-                "applied"
+                "applied",
+                remaining(&result.diagnostics),
             )
         );
         return Ok(0);
@@ -198,7 +183,13 @@ fn run_fix(args: FixArgs) -> Result<u8, String> {
     print_errors(&result.summary);
     eprintln!(
         "{}",
-        report::fix_summary_line(&result.summary, &result.diagnostics, unsafe_fixes, verb)
+        report::fix_summary_line(
+            &result.summary,
+            &result.diagnostics,
+            unsafe_fixes,
+            verb,
+            remaining(&result.diagnostics),
+        )
     );
     Ok(if !result.summary.errors.is_empty() {
         2
@@ -211,11 +202,11 @@ fn run_fix(args: FixArgs) -> Result<u8, String> {
 
 fn run_lint(args: LintArgs) -> Result<u8, String> {
     let formats = if args.format.is_empty() {
-        vec![(Format::Human, None)]
+        vec![(report::Format::Human, None)]
     } else {
         args.format
             .iter()
-            .map(|f| parse_format(f))
+            .map(|f| report::Format::parse(f))
             .collect::<Result<Vec<_>, _>>()?
     };
     let fix = args.fix.then_some(lint::FixOptions {
@@ -236,17 +227,8 @@ fn run_lint(args: LintArgs) -> Result<u8, String> {
         let color = file.is_none()
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        let text = match format {
-            Format::Human => {
-                wants_summary = true;
-                report::human::render(&result.diagnostics, &mut sources, color)
-            }
-            Format::Concise => {
-                wants_summary = true;
-                report::concise::render(&result.diagnostics)
-            }
-            Format::Json => report::json::render(&result.diagnostics, &result.summary),
-        };
+        wants_summary |= format.has_summary_line();
+        let text = format.render(&result.diagnostics, &result.summary, &mut sources, color);
         match file {
             Some(path) => {
                 std::fs::write(path, text).map_err(|e| format!("cannot write {path}: {e}"))?

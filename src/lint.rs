@@ -9,10 +9,10 @@ use crate::model::selector::string_pairs;
 use crate::model::{objects, workload};
 use crate::rules::{self, DocContext, FileContext, ObjectContext, Rule};
 use crate::source::{LineIndex, Span};
+pub use crate::summary::{FileError, FixSummary, Skipped, Summary};
 use crate::walk::{self, Input};
 use crate::yaml::{self, resolve::Reader};
 use rayon::prelude::*;
-use serde::Serialize;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -37,18 +37,6 @@ pub struct LintOptions {
 pub struct FixOptions {
     /// Apply unsafe fixes too.
     pub unsafe_fixes: bool,
-}
-
-/// Fix counts, in total and per rule.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct FixSummary {
-    pub applied: usize,
-    /// Fixes attached to the findings that remain (unsafe ones not asked for, or never run).
-    pub available: usize,
-    pub refused: usize,
-    pub files_changed: usize,
-    /// Per rule: `[applied, refused]`.
-    pub rules: std::collections::BTreeMap<&'static str, [usize; 2]>,
 }
 
 /// A file whose text fixes changed.
@@ -86,6 +74,7 @@ impl LintResult {
                 message,
             });
             s.linted = s.linted.saturating_sub(1);
+            s.linted_paths.retain(|p| *p != c.path);
             s.fixes.applied -= c.applied;
             s.fixes.files_changed -= 1;
             for id in &c.rules {
@@ -100,29 +89,6 @@ impl LintResult {
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.summary.fixes.available = self.diagnostics.iter().filter(|d| d.fix.is_some()).count();
     }
-}
-
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct Skipped {
-    pub path: String,
-    pub reason: &'static str,
-}
-
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct FileError {
-    pub path: String,
-    pub message: String,
-}
-
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Summary {
-    pub files: usize,
-    pub linted: usize,
-    pub objects: usize,
-    pub skipped: Vec<Skipped>,
-    pub errors: Vec<FileError>,
-    #[serde(skip)]
-    pub fixes: FixSummary,
 }
 
 pub struct LintResult {
@@ -275,7 +241,10 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
         summary.files += 1;
         summary.objects += r.objects;
         match &r.class {
-            Class::Linted => summary.linted += 1,
+            Class::Linted => {
+                summary.linted += 1;
+                summary.linted_paths.push(r.path.to_string());
+            }
             Class::Skipped(reason) => summary.skipped.push(Skipped {
                 path: r.path.to_string(),
                 reason,

@@ -1,6 +1,7 @@
 //! Source text positions: byte spans and the line index that turns them into line and column.
 
 use serde::Serialize;
+use std::sync::Arc;
 
 /// A byte range in a file, `end` exclusive.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -92,6 +93,24 @@ impl<'a> LineIndex<'a> {
         Location {
             start: self.position(span.start),
             end: self.position(span.end),
+        }
+    }
+}
+
+/// A place in a file, resolved to line and column while the file was in memory.
+#[derive(Clone, Debug)]
+pub struct Located {
+    pub path: Arc<str>,
+    pub span: Span,
+    pub location: Location,
+}
+
+impl Located {
+    pub fn new(path: &Arc<str>, index: &LineIndex<'_>, span: Span) -> Located {
+        Located {
+            path: path.clone(),
+            span,
+            location: index.location(span),
         }
     }
 }

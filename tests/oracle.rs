@@ -6,7 +6,6 @@ use kure::yaml::resolve::{Resolved, resolve_plain};
 use std::process::Command;
 
 mod common;
-use common::peers_kubectl as kubectl;
 
 const VALUES: &[&str] = &[
     "yes",

@@ -1,8 +1,9 @@
 //! The compact cross-file index: only what cross-file rules need, kept after each file's
 //! text and tree are dropped.
 
+use super::object::ObjectInfo;
 use super::selector::{PodLabel, PodLabels, Selector};
-use crate::diagnostic::{Located, ObjectInfo};
+use crate::source::Located;
 use std::collections::HashMap;
 use std::path::PathBuf;
 

@@ -1,6 +1,7 @@
 //! Objects: the documents (and `List` items) that carry `apiVersion` and `kind`.
 
 use crate::yaml::{Document, NodeId};
+use serde::Serialize;
 
 /// One Kubernetes object: a view into a document.
 #[derive(Clone, Copy)]
@@ -89,4 +90,25 @@ fn as_object(doc: &Document, node: NodeId) -> Option<Object<'_>> {
 /// Whether a document has both `apiVersion` and `kind` at its root.
 pub fn is_object_document(doc: &Document) -> bool {
     doc.root.is_some_and(|r| as_object(doc, r).is_some())
+}
+
+/// The object a finding belongs to.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ObjectInfo {
+    #[serde(rename = "apiVersion")]
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+}
+
+impl ObjectInfo {
+    pub fn of(obj: &Object<'_>) -> ObjectInfo {
+        ObjectInfo {
+            api_version: obj.api_version.to_string(),
+            kind: obj.kind.to_string(),
+            namespace: obj.namespace().map(str::to_string),
+            name: obj.name().map(str::to_string),
+        }
+    }
 }

@@ -1,7 +1,7 @@
 use super::counts;
 use crate::diagnostic::{Diagnostic, ObjectInfo};
-use crate::lint::Summary;
 use crate::source::Location;
+use crate::summary::Summary;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -43,7 +43,7 @@ struct JsonSummary<'a> {
     #[serde(flatten)]
     summary: &'a Summary,
     findings: super::Counts,
-    fixes: &'a crate::lint::FixSummary,
+    fixes: &'a crate::summary::FixSummary,
 }
 
 #[derive(Serialize)]

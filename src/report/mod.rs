@@ -6,7 +6,58 @@ pub mod json;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::Applicability;
-use crate::lint::Summary;
+use crate::summary::Summary;
+
+/// An output format: one emitter file each in this module, and one line here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Concise,
+    Json,
+}
+
+impl Format {
+    /// Every format, by the name `--format` takes.
+    pub const ALL: &[(&str, Format)] = &[
+        ("human", Format::Human),
+        ("concise", Format::Concise),
+        ("json", Format::Json),
+    ];
+
+    /// `NAME` or `NAME=FILE`.
+    pub fn parse(spec: &str) -> Result<(Format, Option<String>), String> {
+        let (name, file) = match spec.split_once('=') {
+            Some((n, f)) => (n, Some(f.to_string())),
+            None => (spec, None),
+        };
+        let names: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
+        Format::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| (*f, file))
+            .ok_or_else(|| format!("unknown format `{name}`: expected {}", names.join(", ")))
+    }
+
+    /// Whether a run in this format ends with the summary line on stderr (the formats
+    /// people read; machine formats carry the summary themselves).
+    pub fn has_summary_line(self) -> bool {
+        matches!(self, Format::Human | Format::Concise)
+    }
+
+    pub fn render(
+        self,
+        diags: &[Diagnostic],
+        summary: &Summary,
+        sources: &mut human::Sources,
+        color: bool,
+    ) -> String {
+        match self {
+            Format::Human => human::render(diags, sources, color),
+            Format::Concise => concise::render(diags),
+            Format::Json => json::render(diags, summary),
+        }
+    }
+}
 
 /// Findings by severity.
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
@@ -113,6 +164,7 @@ pub fn fix_summary_line(
     diags: &[Diagnostic],
     unsafe_fixes: bool,
     verb: &str,
+    remaining: usize,
 ) -> String {
     let (_, unsafe_) = fixable(diags);
     let mut line = format!(
@@ -130,10 +182,6 @@ pub fn fix_summary_line(
             plural(unsafe_, "more fix", "more fixes")
         ));
     }
-    let remaining = diags
-        .iter()
-        .filter(|d| d.rule != crate::rules::FIX_REFUSED.id)
-        .count();
     line.push_str(&format!(
         "; {} left (`kure lint`)",
         plural(remaining, "finding", "findings")

@@ -1,0 +1,44 @@
+//! The run's summary: files read and what became of each, objects, fixes. Below `report/`,
+//! which renders it, and filled in by the checking and changing stages.
+
+use serde::Serialize;
+
+/// Fix counts, in total and per rule.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FixSummary {
+    pub applied: usize,
+    /// Fixes attached to the findings that remain (unsafe ones not asked for, or never run).
+    pub available: usize,
+    pub refused: usize,
+    pub files_changed: usize,
+    /// Per rule: `[applied, refused]`.
+    pub rules: std::collections::BTreeMap<&'static str, [usize; 2]>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FileError {
+    pub path: String,
+    pub message: String,
+}
+
+/// What a run did, file by file: every file it reached ends in exactly one of `linted`,
+/// `skipped` and `errors`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub linted: usize,
+    pub objects: usize,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<FileError>,
+    /// Every file linted, in path order (SARIF and JUnit list them; JSON does not).
+    #[serde(skip)]
+    pub linted_paths: Vec<String>,
+    #[serde(skip)]
+    pub fixes: FixSummary,
+}
