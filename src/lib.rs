@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod fix;
 pub mod lint;
+pub mod load;
 pub mod model;
 pub mod report;
 pub mod rules;

@@ -14,12 +14,11 @@ use crate::walk::{self, Input};
 use crate::yaml::{self, resolve::Reader};
 use rayon::prelude::*;
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Files larger than this are reported, not parsed.
-pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+use crate::load::{Loaded, read_input, skip_reason};
+pub use crate::load::{MAX_FILE_BYTES, decode};
 
 #[derive(Clone, Debug, Default)]
 pub struct LintOptions {
@@ -304,56 +303,6 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
     })
 }
 
-fn read_input(input: &Input) -> Result<Vec<u8>, String> {
-    match input {
-        Input::Stdin(_) => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .take(MAX_FILE_BYTES as u64 + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
-            Ok(buf)
-        }
-        Input::File(p) => {
-            let meta = std::fs::metadata(p).map_err(|e| e.to_string())?;
-            if !meta.is_file() {
-                return Err("not a regular file".to_string());
-            }
-            if meta.len() > MAX_FILE_BYTES as u64 {
-                return Err(format!(
-                    "file is {} MiB, over kure's {} MiB limit for one manifest",
-                    meta.len() / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ));
-            }
-            let mut buf = Vec::with_capacity(meta.len() as usize);
-            std::fs::File::open(p)
-                .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut buf))
-                .map_err(|e| e.to_string())?;
-            Ok(buf)
-        }
-    }
-}
-
-/// Decodes a file's bytes, or says why it cannot be linted.
-pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "file is over kure's {} MiB limit for one manifest",
-            MAX_FILE_BYTES / (1024 * 1024)
-        ));
-    }
-    if let Some(i) = memchr::memchr(0, &bytes) {
-        let line = bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1;
-        return Err(format!("binary file: NUL byte at line {line} (byte {i})"));
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let i = e.utf8_error().valid_up_to();
-        let line = e.as_bytes()[..i].iter().filter(|&&b| b == b'\n').count() + 1;
-        format!("not UTF-8: invalid byte at line {line} (byte {i})")
-    })
-}
-
 fn lint_input(
     input: &Input,
     bytes: Result<Vec<u8>, String>,
@@ -371,21 +320,17 @@ fn lint_input(
         Input::Stdin(_) => None,
     };
     let mut result = FileResult::new(path.clone(), write_to);
-    if walk::is_helm_template(&fs_path) {
-        result.class = Class::Skipped("helm-template");
-        return result;
-    }
-    let text = match bytes.and_then(decode) {
-        Ok(t) => t,
-        Err(e) => {
+    let text = match crate::load::load(&fs_path, bytes) {
+        Loaded::Text(t) => t,
+        Loaded::Skipped(reason) => {
+            result.class = Class::Skipped(reason);
+            return result;
+        }
+        Loaded::Error(e) => {
             result.class = Class::Error(e);
             return result;
         }
     };
-    if kustomize::is_kustomization(&fs_path) {
-        result.class = Class::Skipped("not-kubernetes");
-        return result;
-    }
     let role = kz.role(&fs_path);
     lint_text(&path, &fs_path, text, role, selection, fix, &mut result);
     result
@@ -431,18 +376,6 @@ fn lint_text(
         return;
     }
     cx.fix(text, stream, f, result);
-}
-
-/// Why a parsed file is not linted, if it is not: a Go template that does not parse, or no
-/// document that is an object.
-fn skip_reason(text: &str, errors: bool, has_object: bool, empty: bool) -> Option<&'static str> {
-    if errors && text.contains("{{") {
-        Some("go-template")
-    } else if !errors && !has_object {
-        Some(if empty { "empty" } else { "not-kubernetes" })
-    } else {
-        None
-    }
 }
 
 /// What identifies a refused fix across passes: rule, message, document, target paths.

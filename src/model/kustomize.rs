@@ -156,7 +156,7 @@ fn is_remote(s: &str) -> bool {
 fn read_dir_kustomization(dir: &Path) -> Option<Kustomization> {
     let text = FILE_NAMES
         .iter()
-        .find_map(|n| std::fs::read_to_string(dir.join(n)).ok())?;
+        .find_map(|n| crate::load::read_text(&dir.join(n)).ok())?;
     let stream = yaml::parse(&text, yaml::Limits::default());
     let doc = stream.documents.first()?;
     let root = doc.root?;

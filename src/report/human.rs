@@ -166,7 +166,11 @@ impl Sources {
         self.texts
             .entry(path.clone())
             .or_insert_with(|| {
-                let text = stdin.or_else(|| std::fs::read_to_string(&**path).ok().map(Arc::new))?;
+                let text = stdin.or_else(|| {
+                    crate::load::read_text(std::path::Path::new(&**path))
+                        .ok()
+                        .map(Arc::new)
+                })?;
                 Some(Snippets::new(path, text))
             })
             .clone()

@@ -1,0 +1,109 @@
+//! Loading: reading a file or standard input, decoding it, and classifying what is not
+//! linted (Helm templates, kustomizations, binary and non-UTF-8 files, files over the size
+//! limit; after parsing, Go templates, files without objects, empty files). Every command
+//! and every reader of manifests goes through here, so all agree on what a file is.
+
+use crate::walk::{self, Input};
+use std::io::Read;
+use std::path::Path;
+
+/// Files larger than this are reported, not parsed.
+pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+
+/// What loading made of a file.
+pub enum Loaded {
+    /// Its text, to parse.
+    Text(String),
+    /// Not linted, with the reason the summary gives.
+    Skipped(&'static str),
+    /// Not readable or not text, with why.
+    Error(String),
+}
+
+/// Decides what a file is before it is parsed, from its path and its bytes as read.
+pub fn load(path: &Path, bytes: Result<Vec<u8>, String>) -> Loaded {
+    if walk::is_helm_template(path) {
+        return Loaded::Skipped("helm-template");
+    }
+    let text = match bytes.and_then(decode) {
+        Ok(t) => t,
+        Err(e) => return Loaded::Error(e),
+    };
+    if crate::model::kustomize::is_kustomization(path) {
+        // read for its structure by `model::kustomize`, not linted as objects
+        return Loaded::Skipped("not-kubernetes");
+    }
+    Loaded::Text(text)
+}
+
+/// A file's text, read and decoded as every manifest is (size limit, no NUL, UTF-8).
+pub fn read_text(path: &Path) -> Result<String, String> {
+    read_input(&Input::File(path.to_path_buf())).and_then(decode)
+}
+
+pub fn read_input(input: &Input) -> Result<Vec<u8>, String> {
+    match input {
+        Input::Stdin(_) => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .take(MAX_FILE_BYTES as u64 + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(buf)
+        }
+        Input::File(p) => {
+            let meta = std::fs::metadata(p).map_err(|e| e.to_string())?;
+            if !meta.is_file() {
+                return Err("not a regular file".to_string());
+            }
+            if meta.len() > MAX_FILE_BYTES as u64 {
+                return Err(format!(
+                    "file is {} MiB, over kure's {} MiB limit for one manifest",
+                    meta.len() / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ));
+            }
+            let mut buf = Vec::with_capacity(meta.len() as usize);
+            std::fs::File::open(p)
+                .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut buf))
+                .map_err(|e| e.to_string())?;
+            Ok(buf)
+        }
+    }
+}
+
+/// Decodes a file's bytes, or says why it cannot be linted.
+pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "file is over kure's {} MiB limit for one manifest",
+            MAX_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    if let Some(i) = memchr::memchr(0, &bytes) {
+        let line = bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(format!("binary file: NUL byte at line {line} (byte {i})"));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let i = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..i].iter().filter(|&&b| b == b'\n').count() + 1;
+        format!("not UTF-8: invalid byte at line {line} (byte {i})")
+    })
+}
+
+/// Why a parsed file is not linted, if it is not: a Go template that does not parse, or no
+/// document that is an object.
+pub fn skip_reason(
+    text: &str,
+    errors: bool,
+    has_object: bool,
+    empty: bool,
+) -> Option<&'static str> {
+    if errors && text.contains("{{") {
+        Some("go-template")
+    } else if !errors && !has_object {
+        Some(if empty { "empty" } else { "not-kubernetes" })
+    } else {
+        None
+    }
+}
