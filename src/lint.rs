@@ -1,12 +1,11 @@
 //! `kure lint`: discover, parse, model, check, in parallel per file; cross-file rules once.
 
 use crate::apply;
-use crate::diagnostic::{Diagnostic, ObjectInfo};
+use crate::diagnostic::Diagnostic;
 use crate::fix::{Applicability, Fix};
-use crate::model::inventory::{GroupKey, Inventory, ObjectFacts, PodFacts, ServiceFacts};
+use crate::model::inventory::{FileLocator, GroupKey, Inventory, ObjectFacts};
 use crate::model::kustomize::{self, Kustomize};
-use crate::model::selector::string_pairs;
-use crate::model::{objects, workload};
+use crate::model::objects;
 use crate::rules::{self, DocContext, FileContext, ObjectContext, Rule};
 use crate::source::{LineIndex, Span};
 pub use crate::summary::{FileError, FixSummary, Skipped, Summary};
@@ -576,90 +575,14 @@ impl FileCx<'_> {
                     rule.check_object(&ocx, &mut result.diagnostics);
                 }
             }
-            result.facts.push(facts(file, &obj, self.role, dir_group));
+            let locator = FileLocator {
+                path: file.path,
+                index: file.index,
+                partial: file.partial,
+            };
+            result
+                .facts
+                .push(ObjectFacts::of(&locator, &obj, self.role, dir_group));
         }
-    }
-}
-
-/// What cross-file rules keep of an object.
-fn facts(
-    file: &FileContext<'_>,
-    obj: &crate::model::Object<'_>,
-    role: Option<&kustomize::FileRole>,
-    dir_group: &GroupKey,
-) -> ObjectFacts {
-    let doc = obj.doc;
-    let own_ns = obj.namespace().map(str::to_string);
-    let groups: Vec<(GroupKey, Option<String>)> = match role {
-        Some(r) if !r.groups.is_empty() => r
-            .groups
-            .iter()
-            .map(|(g, ns)| {
-                (
-                    GroupKey::Kustomization(*g),
-                    ns.clone().or_else(|| own_ns.clone()),
-                )
-            })
-            .collect(),
-        _ => vec![(dir_group.clone(), own_ns.clone())],
-    };
-    let mut namespaces: Vec<Option<String>> = Vec::new();
-    for (_, ns) in &groups {
-        if !namespaces.contains(ns) {
-            namespaces.push(ns.clone());
-        }
-    }
-    let at_span = doc
-        .path(obj.root, &["metadata"])
-        .and_then(|m| doc.get_entry(m, "name"))
-        .map(|(k, v)| doc.field_span(k, v))
-        .unwrap_or_else(|| doc.span(obj.root));
-    let at = file.at(at_span);
-    let pods = workload::lookup(obj).map(|w| {
-        let template = w.pod_template(obj);
-        let mut labels = w.pod_labels(obj);
-        if let Some(r) = role {
-            for (k, v) in &r.template_labels {
-                labels.add_missing(k, crate::model::selector::PodLabel::Exact(v.clone()));
-            }
-        }
-        let workload_ref = (w.kind == "Rollout" && template.template.is_none())
-            .then(|| {
-                doc.path_str(obj.root, &["spec", "workloadRef", "name"])
-                    .map(str::to_string)
-            })
-            .flatten();
-        PodFacts {
-            labels,
-            labels_at: template
-                .labels_entry
-                .map(|(k, v)| file.at(doc.field_span(k, v))),
-            workload_ref,
-        }
-    });
-    let service = if obj.is("", "Service") {
-        let spec = obj.spec();
-        let external = spec.and_then(|s| doc.path_str(s, &["type"])) == Some("ExternalName");
-        spec.and_then(|s| doc.get_entry(s, "selector"))
-            .filter(|_| !external)
-            .and_then(|(k, v)| {
-                let selector = string_pairs(doc, v);
-                (!selector.is_empty()).then(|| ServiceFacts {
-                    selector,
-                    selector_at: file.at(doc.field_span(k, v)),
-                })
-            })
-    } else {
-        None
-    };
-    ObjectFacts {
-        info: ObjectInfo::of(obj),
-        group: obj.group().to_string(),
-        namespaces,
-        groups,
-        partial: file.partial,
-        at,
-        pods,
-        service,
     }
 }

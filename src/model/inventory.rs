@@ -1,11 +1,13 @@
 //! The compact cross-file index: only what cross-file rules need, kept after each file's
 //! text and tree are dropped.
 
+use super::kustomize::FileRole;
 use super::object::ObjectInfo;
 use super::selector::{PodLabel, PodLabels, Selector};
-use crate::source::Located;
+use crate::source::{LineIndex, Located, Span};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// An apply group: one root kustomization, or a directory of files no kustomization includes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -208,5 +210,107 @@ impl Inventory {
             .unwrap_or_default();
         self.sources(ids, namespaces)
             .filter(move |o| o.pods.as_ref().is_some_and(|p| sel.matches(&p.labels)))
+    }
+}
+
+/// Where a file's spans are resolved: its path as reported, its line index, and whether it
+/// is a kustomize patch (a partial object).
+pub struct FileLocator<'a> {
+    pub path: &'a Arc<str>,
+    pub index: &'a LineIndex<'a>,
+    pub partial: bool,
+}
+
+impl FileLocator<'_> {
+    fn at(&self, span: Span) -> Located {
+        Located::new(self.path, self.index, span)
+    }
+}
+
+impl ObjectFacts {
+    /// What cross-file rules keep of an object: its identity, the namespaces and apply groups it
+    /// belongs to (from its own metadata and the kustomizations including its file), the labels
+    /// its pods carry (the template's, the controller's, a kustomization's `commonLabels`, a
+    /// Rollout's `workloadRef`), and a Service's selector (none for ExternalName).
+    pub fn of(
+        file: &FileLocator<'_>,
+        obj: &super::Object<'_>,
+        role: Option<&FileRole>,
+        dir_group: &GroupKey,
+    ) -> ObjectFacts {
+        let doc = obj.doc;
+        let own_ns = obj.namespace().map(str::to_string);
+        let groups: Vec<(GroupKey, Option<String>)> = match role {
+            Some(r) if !r.groups.is_empty() => r
+                .groups
+                .iter()
+                .map(|(g, ns)| {
+                    (
+                        GroupKey::Kustomization(*g),
+                        ns.clone().or_else(|| own_ns.clone()),
+                    )
+                })
+                .collect(),
+            _ => vec![(dir_group.clone(), own_ns.clone())],
+        };
+        let mut namespaces: Vec<Option<String>> = Vec::new();
+        for (_, ns) in &groups {
+            if !namespaces.contains(ns) {
+                namespaces.push(ns.clone());
+            }
+        }
+        let at_span = doc
+            .path(obj.root, &["metadata"])
+            .and_then(|m| doc.get_entry(m, "name"))
+            .map(|(k, v)| doc.field_span(k, v))
+            .unwrap_or_else(|| doc.span(obj.root));
+        let at = file.at(at_span);
+        let pods = super::workload::lookup(obj).map(|w| {
+            let template = w.pod_template(obj);
+            let mut labels = w.pod_labels(obj);
+            if let Some(r) = role {
+                for (k, v) in &r.template_labels {
+                    labels.add_missing(k, PodLabel::Exact(v.clone()));
+                }
+            }
+            let workload_ref = (w.kind == "Rollout" && template.template.is_none())
+                .then(|| {
+                    doc.path_str(obj.root, &["spec", "workloadRef", "name"])
+                        .map(str::to_string)
+                })
+                .flatten();
+            PodFacts {
+                labels,
+                labels_at: template
+                    .labels_entry
+                    .map(|(k, v)| file.at(doc.field_span(k, v))),
+                workload_ref,
+            }
+        });
+        let service = if obj.is("", "Service") {
+            let spec = obj.spec();
+            let external = spec.and_then(|s| doc.path_str(s, &["type"])) == Some("ExternalName");
+            spec.and_then(|s| doc.get_entry(s, "selector"))
+                .filter(|_| !external)
+                .and_then(|(k, v)| {
+                    let selector = super::selector::string_pairs(doc, v);
+                    (!selector.is_empty()).then(|| ServiceFacts {
+                        selector,
+                        selector_at: file.at(doc.field_span(k, v)),
+                    })
+                })
+        } else {
+            None
+        };
+        ObjectFacts {
+            info: ObjectInfo::of(obj),
+            group: obj.group().to_string(),
+            namespaces,
+            groups,
+            partial: file.partial,
+            at,
+            pods,
+            service,
+        }
     }
 }

@@ -1,6 +1,7 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::{Applicability, Fix, remove_entry, rename_key};
+use crate::model::fields::{FIELDS, equivalent, fields_of};
 use crate::yaml::NodeId;
 
 static META: RuleMeta = RuleMeta {
@@ -13,105 +14,6 @@ static META: RuleMeta = RuleMeta {
 };
 
 pub struct FieldNotForKind;
-
-/// `spec` fields per workload kind (k8s-facts.md 4.1 and 4.3).
-const FIELDS: &[(&str, &[&str])] = &[
-    (
-        "Deployment",
-        &[
-            "replicas",
-            "selector",
-            "template",
-            "minReadySeconds",
-            "revisionHistoryLimit",
-            "strategy",
-            "paused",
-            "progressDeadlineSeconds",
-        ],
-    ),
-    (
-        "DaemonSet",
-        &[
-            "selector",
-            "template",
-            "minReadySeconds",
-            "revisionHistoryLimit",
-            "updateStrategy",
-            "templateGeneration",
-        ],
-    ),
-    (
-        "StatefulSet",
-        &[
-            "replicas",
-            "selector",
-            "template",
-            "minReadySeconds",
-            "revisionHistoryLimit",
-            "updateStrategy",
-            "serviceName",
-            "podManagementPolicy",
-            "volumeClaimTemplates",
-            "persistentVolumeClaimRetentionPolicy",
-            "ordinals",
-        ],
-    ),
-    (
-        "ReplicaSet",
-        &["replicas", "selector", "template", "minReadySeconds"],
-    ),
-    (
-        "Job",
-        &[
-            "parallelism",
-            "completions",
-            "activeDeadlineSeconds",
-            "podFailurePolicy",
-            "successPolicy",
-            "backoffLimit",
-            "backoffLimitPerIndex",
-            "maxFailedIndexes",
-            "selector",
-            "manualSelector",
-            "template",
-            "ttlSecondsAfterFinished",
-            "completionMode",
-            "suspend",
-            "podReplacementPolicy",
-            "managedBy",
-            "scheduling",
-        ],
-    ),
-    (
-        "CronJob",
-        &[
-            "schedule",
-            "timeZone",
-            "startingDeadlineSeconds",
-            "concurrencyPolicy",
-            "suspend",
-            "jobTemplate",
-            "successfulJobsHistoryLimit",
-            "failedJobsHistoryLimit",
-        ],
-    ),
-];
-
-fn fields_of(kind: &str) -> Option<&'static [&'static str]> {
-    FIELDS.iter().find(|(k, _)| *k == kind).map(|(_, f)| *f)
-}
-
-/// The field that plays the same part in `kind`, where there is one.
-fn equivalent(field: &str, kind: &str) -> Option<&'static str> {
-    match (field, kind) {
-        ("strategy", "DaemonSet" | "StatefulSet") => Some("updateStrategy"),
-        ("updateStrategy", "Deployment") => Some("strategy"),
-        ("replicas", "Job") => Some("parallelism"),
-        ("jobTemplate", "Job") => Some("template"),
-        ("template", "CronJob") => Some("jobTemplate"),
-        _ => None,
-    }
-}
 
 fn list(kinds: &[&str]) -> String {
     match kinds {
