@@ -65,7 +65,10 @@ fn main() {
     let fix = best(|| {
         let r = kure::lint::lint(&kure::lint::LintOptions {
             paths: vec![corpus.clone()],
-            fix: Some(kure::lint::FixOptions { unsafe_fixes: true }),
+            fix: Some(kure::lint::FixOptions {
+                unsafe_fixes: true,
+                will_write: false,
+            }),
             ..Default::default()
         });
         std::hint::black_box(r.map(|r| r.changes.len()).unwrap_or(0));

@@ -262,6 +262,11 @@ pub fn check(
                         .then(|| format!("{} would be missing", show(path))),
                     Expect::Str(s) => (got != Some(&Value::Str(s.clone())))
                         .then(|| format!("{} would not read as the string {s:?}", show(path))),
+                    Expect::StrAtEither(s, alt) => {
+                        let want = Value::Str(s.clone());
+                        (got != Some(&want) && value::lookup(&a, alt) != Some(&want))
+                            .then(|| format!("{} would not read as the string {s:?}", show(path)))
+                    }
                 };
                 if let Some(reason) = broken {
                     let overlaps = |t: &Path| {
@@ -423,6 +428,9 @@ pub struct Outcome<K> {
     pub applied: Vec<K>,
     /// The proposals refused, by key, with the reason, in the order they were refused.
     pub refused: Vec<(K, String)>,
+    /// What the proposer offered on the final text, in its order: proposals refused
+    /// earlier, and, when the pass limit was reached, proposals never tried.
+    pub left: Vec<(K, Fix)>,
 }
 
 /// The one entry point for every change to a text (`kure fix`, and the commands that
@@ -443,18 +451,15 @@ pub fn to_fixed_point<K: Clone + Eq + std::hash::Hash>(
     let mut refused: Vec<(K, String)> = Vec::new();
     let mut refused_keys: HashSet<K> = HashSet::new();
     let mut passes = 0;
-    loop {
+    let left = loop {
         let proposals = propose(&text, &stream);
-        if passes >= MAX_PASSES {
-            break;
+        if passes >= MAX_PASSES || proposals.iter().all(|(k, _)| refused_keys.contains(k)) {
+            break proposals;
         }
         let candidates: Vec<(K, Fix)> = proposals
             .into_iter()
             .filter(|(k, _)| !refused_keys.contains(k))
             .collect();
-        if candidates.is_empty() {
-            break;
-        }
         let fixes: Vec<&Fix> = candidates.iter().map(|(_, f)| f).collect();
         let pass = pass(&text, &stream, reader, &fixes);
         for &i in &pass.applied {
@@ -470,12 +475,13 @@ pub fn to_fixed_point<K: Clone + Eq + std::hash::Hash>(
             stream = s;
         }
         passes += 1;
-    }
+    };
     Outcome {
         text,
         stream,
         applied,
         refused,
+        left,
     }
 }
 

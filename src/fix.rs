@@ -63,6 +63,9 @@ pub enum Expect {
     Present,
     /// The path holds this string.
     Str(String),
+    /// The path, or the other path given, holds this string (a value whose key another fix
+    /// may rename in the same pass).
+    StrAtEither(String, Path),
 }
 
 /// A repair for one finding: its edits never overlap, and `targets` are the paths (from the

@@ -123,7 +123,13 @@ fn run_fix(args: FixArgs) -> Result<u8, String> {
         return Err("`kure fix -` reads standard input only; name no other paths".to_string());
     }
     let unsafe_fixes = args.unsafe_fixes;
-    let opts = options(args.input, Some(lint::FixOptions { unsafe_fixes }));
+    let opts = options(
+        args.input,
+        Some(lint::FixOptions {
+            unsafe_fixes,
+            will_write: !stdin && !args.diff && !args.check,
+        }),
+    );
     let mut result = lint::lint(&opts)?;
     if stdin {
         // editor on-save: the text (fixed or not) on stdout, what is left on stderr
@@ -211,6 +217,7 @@ fn run_lint(args: LintArgs) -> Result<u8, String> {
             .collect::<Result<Vec<_>, _>>()?
     };
     let fix = args.fix.then_some(lint::FixOptions {
+        will_write: true,
         unsafe_fixes: args.unsafe_fixes,
     });
     if fix.is_some() && args.input.paths.iter().any(|p| p.as_os_str() == "-") {

@@ -35,6 +35,9 @@ pub struct LintOptions {
 pub struct FixOptions {
     /// Apply unsafe fixes too.
     pub unsafe_fixes: bool,
+    /// The fixed files will be written: keep each file's findings as read, which are what
+    /// is reported for a file whose write fails (`LintResult::write_changes`).
+    pub will_write: bool,
 }
 
 /// A file whose text fixes changed.
@@ -406,27 +409,35 @@ impl FileCx<'_> {
         // refused fixes by what they are (rule, message, document, target paths), which
         // stays the same from pass to pass while byte offsets move
         let key = |d: &Diagnostic, f: &Fix| (d.rule, d.message.clone(), f.doc, f.targets.clone());
+        // the fixes move out of the findings into the proposals (no copy of each fix), and
+        // those of the final text move back: `left_at` says which finding each came from
         let mut last: Option<FileResult> = None;
+        let mut left_at: Vec<usize> = Vec::new();
         let outcome =
             apply::to_fixed_point(original.clone(), stream, self.reader, |text, stream| {
                 let mut checked = FileResult::new(result.path.clone(), None);
                 self.check(text, stream, &mut checked);
-                if last.is_none() {
+                if last.is_none() && opts.will_write {
                     result.before = checked.diagnostics.clone();
                 }
+                left_at.clear();
                 // (`check` offers no fix in a text that does not parse)
-                let proposals = checked
-                    .diagnostics
-                    .iter()
-                    .filter_map(|d| {
-                        let f = d.fix.as_ref().filter(|f| f.applicability >= min)?;
-                        Some((key(d, f), f.clone()))
-                    })
-                    .collect();
+                let mut proposals = Vec::new();
+                for (i, d) in checked.diagnostics.iter_mut().enumerate() {
+                    if d.fix.as_ref().is_some_and(|f| f.applicability >= min)
+                        && let Some(f) = d.fix.take()
+                    {
+                        proposals.push((key(d, &f), f));
+                        left_at.push(i);
+                    }
+                }
                 last = Some(checked);
                 proposals
             });
-        if let Some(checked) = last {
+        if let Some(mut checked) = last {
+            for (i, (_, f)) in left_at.into_iter().zip(outcome.left) {
+                checked.diagnostics[i].fix = Some(f);
+            }
             result.diagnostics = checked.diagnostics;
             result.facts = checked.facts;
             result.objects = checked.objects;
