@@ -188,22 +188,7 @@ fn decode(kubectl: &std::path::Path, text: &str) -> Option<Vec<Value>> {
         }
     }
     std::fs::write(&file, untyped).unwrap();
-    let out = std::process::Command::new(kubectl)
-        .env_clear()
-        .env("HOME", dir.path())
-        .args([
-            "patch",
-            "--local",
-            "--type=merge",
-            "-p",
-            "{}",
-            "-o",
-            "json",
-            "-f",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = common::kubectl_untyped(kubectl, &file);
     if !out.status.success() {
         return None;
     }

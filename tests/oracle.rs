@@ -3,7 +3,6 @@
 //! when it is absent.
 
 use kure::yaml::resolve::{Resolved, resolve_plain};
-use std::process::Command;
 
 mod common;
 
@@ -107,23 +106,7 @@ fn resolution_agrees_with_kubectl() {
     }
     let file = dir.path().join("thing.yaml");
     std::fs::write(&file, &text).unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let out = Command::new(kubectl)
-        .env_clear()
-        .env("HOME", home.path())
-        .args([
-            "patch",
-            "--local",
-            "--type=merge",
-            "-p",
-            "{}",
-            "-o",
-            "json",
-            "-f",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = common::kubectl_untyped(&kubectl, &file);
     assert!(
         out.status.success(),
         "{}",
@@ -212,23 +195,7 @@ fn key_names_agree_with_kubectl() {
     }
     let file = dir.path().join("keys.yaml");
     std::fs::write(&file, &text).unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let out = Command::new(kubectl)
-        .env_clear()
-        .env("HOME", home.path())
-        .args([
-            "patch",
-            "--local",
-            "--type=merge",
-            "-p",
-            "{}",
-            "-o",
-            "json",
-            "-f",
-        ])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = common::kubectl_untyped(&kubectl, &file);
     assert!(
         out.status.success(),
         "{}",

@@ -210,3 +210,25 @@ pub fn require_corpus() -> Option<PathBuf> {
     }
     c
 }
+
+/// kubectl's untyped reading of a file, offline (`kubectl patch --local` with an empty
+/// merge patch, `-o json`), with an empty environment and a throwaway HOME.
+pub fn kubectl_untyped(kubectl: &Path, file: &Path) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    Command::new(kubectl)
+        .env_clear()
+        .env("HOME", home.path())
+        .args([
+            "patch",
+            "--local",
+            "--type=merge",
+            "-p",
+            "{}",
+            "-o",
+            "json",
+            "-f",
+        ])
+        .arg(file)
+        .output()
+        .unwrap()
+}
