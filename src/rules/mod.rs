@@ -148,6 +148,21 @@ impl ObjectContext<'_> {
             .diag(meta, span, message)
             .object(Some(ObjectInfo::of(&self.obj)))
     }
+
+    /// A finding of a lower class than the rule's default severity (`non-string-value` in a
+    /// file only kustomize reads): the rule says which, the context builds it, so severity
+    /// is decided where the diagnostic is made and never changed afterwards.
+    pub fn diag_lowered(
+        &self,
+        meta: &'static RuleMeta,
+        severity: Severity,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let mut d = self.diag(meta, span, message);
+        d.severity = severity.min(meta.severity);
+        d
+    }
 }
 
 pub trait Rule: Sync {

@@ -146,12 +146,11 @@ impl Checker<'_, '_> {
             fix.expect = expect;
             Some(fix)
         });
-        let mut d = self
+        let d = self
             .cx
-            .diag(&META, span, message)
+            .diag_lowered(&META, severity, span, message)
             .help(format!("quote it: `{}`", quoted(value)))
             .fix(fix);
-        d.severity = severity;
         self.out.push(d);
     }
 
