@@ -624,6 +624,22 @@ mod tests {
         assert_eq!(calls, 2);
     }
 
+    /// An edit that does not fit the text is an internal error: its fix is refused, never
+    /// counted as applied.
+    #[test]
+    fn an_edit_outside_the_text_refuses_its_fix() {
+        let text = "a: 1\n";
+        assert!(apply_edits(text, &[&fix(&[(3, 40, "2")])]).is_err());
+        assert!(apply_edits("é: 1\n", &[&fix(&[(1, 2, "x")])]).is_err());
+        let stream = yaml::parse(text, yaml::Limits::default());
+        let bad = fix(&[(3, 40, "2")]);
+        let p = pass(text, &stream, Reader::Kubernetes, &[&bad]);
+        assert!(p.result.is_none());
+        assert!(p.applied.is_empty());
+        assert_eq!(p.refused.len(), 1);
+        assert!(p.refused[0].1.contains("does not fit"), "{:?}", p.refused);
+    }
+
     #[test]
     fn edits_apply_in_text_order() {
         let a = fix(&[(7, 10, "\"yes\"")]);

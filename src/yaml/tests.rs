@@ -137,3 +137,43 @@ fn merge_with_renamed_keys() {
     assert_eq!(d.scalar(d.get(m, "x").unwrap()), Some("after"));
     assert!(d.get(m, "y").is_none());
 }
+
+/// How deep a typed value goes.
+fn depth(v: &value::Value) -> usize {
+    match v {
+        value::Value::Map(m) => 1 + m.values().map(depth).max().unwrap_or(0),
+        value::Value::Seq(s) => 1 + s.iter().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Aliases can nest mappings far deeper than the parser's limit (here 14 levels of 150
+/// nested mappings, each holding the last): the typed tree stops at its bound on mappings
+/// as it does on sequences, and so does the diff of two such trees.
+#[test]
+fn typed_values_are_depth_bounded_through_mappings() {
+    let mut text = String::new();
+    for k in 0..14 {
+        let inner = if k == 0 {
+            "1".to_string()
+        } else {
+            format!("*l{}", k - 1)
+        };
+        text.push_str(&format!(
+            "l{k}: &l{k} {}{inner}{}\n",
+            "{a: ".repeat(150),
+            "}".repeat(150)
+        ));
+    }
+    let d = one(&text);
+    let v = value::value(&d, d.root.unwrap(), resolve::Reader::Kubernetes);
+    let deepest = depth(&v);
+    assert!((2000..=2050).contains(&deepest), "{deepest}");
+    let mut w = v.clone();
+    if let value::Value::Map(m) = &mut w {
+        m.insert("extra".to_string(), value::Value::Null);
+    }
+    let mut diffs = Vec::new();
+    value::diff(&v, &w, &mut Vec::new(), &mut diffs);
+    assert_eq!(diffs, vec![vec!["extra".to_string()]]);
+}
