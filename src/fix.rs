@@ -61,11 +61,10 @@ pub enum Expect {
     Absent,
     /// Something is at the path.
     Present,
-    /// The path holds this string.
-    Str(String),
-    /// The path, or the other path given, holds this string (a value whose key another fix
-    /// may rename in the same pass).
-    StrAtEither(String, Path),
+    /// The path holds this string; or, when `or_at` is given, that other path does (a value
+    /// whose key another fix of the same pass may rename from its typed name to its written
+    /// one).
+    Str { value: String, or_at: Option<Path> },
 }
 
 /// A repair for one finding: its edits never overlap, and `targets` are the paths (from the
@@ -101,7 +100,7 @@ impl Fix {
     }
 
     /// Adds what the fix promises at `path` once applied.
-    pub fn expect(mut self, path: Path, expect: Expect) -> Fix {
+    pub fn expecting(mut self, path: Path, expect: Expect) -> Fix {
         self.expect.push((path, expect));
         self
     }

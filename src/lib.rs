@@ -175,7 +175,7 @@ fn run_fix(args: FixArgs) -> Result<u8, String> {
                 out.push_str(&format!(
                     "would fix {}: {}\n",
                     c.path,
-                    report::plural(c.applied, "finding", "findings")
+                    report::plural(c.rules.len(), "finding", "findings")
                 ));
             }
         }

@@ -3,7 +3,7 @@
 use crate::apply;
 use crate::diagnostic::Diagnostic;
 use crate::fix::{Applicability, Fix};
-use crate::model::inventory::{FileLocator, GroupKey, Inventory, ObjectFacts};
+use crate::model::inventory::{GroupKey, Inventory, ObjectFacts};
 use crate::model::kustomize::{self, Kustomize};
 use crate::model::objects;
 use crate::rules::{self, DocContext, FileContext, ObjectContext, Rule};
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::load::{Loaded, read_input, skip_reason};
+use crate::load::{Loaded, Shape, read_input};
 pub use crate::load::{MAX_FILE_BYTES, decode};
 
 #[derive(Clone, Debug, Default)]
@@ -47,7 +47,6 @@ pub struct Change {
     pub fs_path: Option<PathBuf>,
     pub original: String,
     pub fixed: String,
-    pub applied: usize,
     /// The rules whose fixes were applied, one entry per fix.
     pub rules: Vec<&'static str>,
     /// The findings of the text as read: what stays true if the fixed text is not written.
@@ -67,6 +66,9 @@ impl LintResult {
                 failed.push((i, message));
             }
         }
+        if failed.is_empty() {
+            return;
+        }
         for (i, message) in failed.into_iter().rev() {
             let c = self.changes.remove(i);
             let s = &mut self.summary;
@@ -76,7 +78,7 @@ impl LintResult {
             });
             s.linted = s.linted.saturating_sub(1);
             s.linted_paths.retain(|p| *p != c.path);
-            s.fixes.applied -= c.applied;
+            s.fixes.applied -= c.rules.len();
             s.fixes.files_changed -= 1;
             for id in &c.rules {
                 if let Some(slot) = s.fixes.rules.get_mut(id) {
@@ -273,8 +275,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, String> {
                 fs_path: r.write_to.take(),
                 original,
                 fixed,
-                applied: r.applied.len(),
-                rules: r.applied.clone(),
+                rules: std::mem::take(&mut r.applied),
                 before: std::mem::take(&mut r.before),
             });
         }
@@ -365,15 +366,9 @@ fn lint_text(
         return;
     };
     let stream = yaml::parse(&text, yaml::Limits::default());
-    let has_object = stream
-        .documents
-        .iter()
-        .any(crate::model::object::is_object_document);
-    let empty = stream
-        .documents
-        .iter()
-        .all(|d| d.root.is_none_or(|r| d.is_null(r)));
-    if let Some(reason) = skip_reason(&text, !stream.errors.is_empty(), has_object, empty) {
+    let mut shape = Shape::default();
+    stream.documents.iter().for_each(|d| shape.add(d));
+    if let Some(reason) = shape.skip_reason(&text, !stream.errors.is_empty()) {
         result.class = Class::Skipped(reason);
         return;
     }
@@ -521,20 +516,19 @@ impl FileCx<'_> {
         let file = self.file_context(&index);
         let dir_group = self.dir_group();
         let mut errors = Vec::new();
-        let (mut has_object, mut empty) = (false, true);
+        let mut shape = Shape::default();
         let mut doc_index = 0;
         yaml::parse_each(
             text,
             yaml::Limits::default(),
             |doc| {
-                has_object |= crate::model::object::is_object_document(&doc);
-                empty &= doc.root.is_none_or(|r| doc.is_null(r));
+                shape.add(&doc);
                 self.check_doc(&file, doc_index, &doc, &dir_group, result);
                 doc_index += 1;
             },
             |e| errors.push(e),
         );
-        if let Some(reason) = skip_reason(text, !errors.is_empty(), has_object, empty) {
+        if let Some(reason) = shape.skip_reason(text, !errors.is_empty()) {
             result.class = Class::Skipped(reason);
             result.diagnostics.clear();
             result.facts.clear();
@@ -586,14 +580,9 @@ impl FileCx<'_> {
                     rule.check_object(&ocx, &mut result.diagnostics);
                 }
             }
-            let locator = FileLocator {
-                path: file.path,
-                index: file.index,
-                partial: file.partial,
-            };
             result
                 .facts
-                .push(ObjectFacts::of(&locator, &obj, self.role, dir_group));
+                .push(ObjectFacts::of(&file.locator(), &obj, self.role, dir_group));
         }
     }
 }

@@ -91,19 +91,41 @@ pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
     })
 }
 
-/// Why a parsed file is not linted, if it is not: a Go template that does not parse, or no
-/// document that is an object.
-pub fn skip_reason(
-    text: &str,
-    errors: bool,
+/// What the parsed documents of a file add up to, for deciding whether it is linted: seen
+/// one document at a time (linting) or all at once (fixing).
+pub struct Shape {
     has_object: bool,
     empty: bool,
-) -> Option<&'static str> {
-    if errors && text.contains("{{") {
-        Some("go-template")
-    } else if !errors && !has_object {
-        Some(if empty { "empty" } else { "not-kubernetes" })
-    } else {
-        None
+}
+
+impl Default for Shape {
+    fn default() -> Shape {
+        Shape {
+            has_object: false,
+            empty: true,
+        }
+    }
+}
+
+impl Shape {
+    pub fn add(&mut self, doc: &crate::yaml::Document) {
+        self.has_object |= crate::model::object::is_object_document(doc);
+        self.empty &= doc.root.is_none_or(|r| doc.is_null(r));
+    }
+
+    /// Why the file is not linted, if it is not: a Go template that does not parse, or no
+    /// document that is an object.
+    pub fn skip_reason(&self, text: &str, parse_errors: bool) -> Option<&'static str> {
+        if parse_errors && text.contains("{{") {
+            Some("go-template")
+        } else if !parse_errors && !self.has_object {
+            Some(if self.empty {
+                "empty"
+            } else {
+                "not-kubernetes"
+            })
+        } else {
+            None
+        }
     }
 }

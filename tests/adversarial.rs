@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// Runs `kure lint --format json` with a deadline; panics on a crash (exit 101 or a signal)
@@ -216,16 +216,7 @@ fn unreadable_file() {
     );
     std::fs::set_permissions(&ok, std::fs::Permissions::from_mode(0o644)).unwrap();
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let root = std::fs::read(&p).is_ok();
-    let mut cmd = if root {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_kure"));
-        c
-    } else {
-        kure()
-    };
-    let out = cmd
+    let out = kure_unprivileged()
         .args(["lint", "--format", "json", "."])
         .current_dir(dir.path())
         .stdin(Stdio::null())

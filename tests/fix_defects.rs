@@ -161,16 +161,7 @@ fn lint_fix_after_a_failed_write_reports_the_findings() {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
     // a directory kure cannot create its temporary file in
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
-    let as_root = nix_is_root();
-    let mut cmd = if as_root {
-        let mut c = std::process::Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_kure"));
-        c
-    } else {
-        kure()
-    };
-    let out = cmd
+    let out = kure_unprivileged()
         .args(["lint", "--fix", "--format", "json", "cm.yaml"])
         .current_dir(dir.path())
         .output()
@@ -198,13 +189,6 @@ fn lint_fix_after_a_failed_write_reports_the_findings() {
         "{v}"
     );
     assert_eq!(s["fixes"]["available"], 2, "{v}");
-}
-
-fn nix_is_root() -> bool {
-    std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// Defect 13: a file without a final newline keeps not having one when its last entry goes.

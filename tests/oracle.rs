@@ -93,26 +93,34 @@ const VALUES: &[&str] = &[
     ".e1",
 ];
 
-#[test]
-fn resolution_agrees_with_kubectl() {
-    let Some(kubectl) = common::require_kubectl() else {
-        return;
-    };
+/// A custom object whose `spec` is `spec` (lines indented by two), and kubectl's untyped
+/// JSON of it.
+fn thing(kubectl: &std::path::Path, spec: &str) -> (String, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
-    let mut text =
-        String::from("apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\nspec:\n");
-    for (i, v) in VALUES.iter().enumerate() {
-        text.push_str(&format!("  v{i}: {v}\n"));
-    }
+    let text =
+        format!("apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\nspec:\n{spec}");
     let file = dir.path().join("thing.yaml");
     std::fs::write(&file, &text).unwrap();
-    let out = common::kubectl_untyped(&kubectl, &file);
+    let out = common::kubectl_untyped(kubectl, &file);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (text, serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn resolution_agrees_with_kubectl() {
+    let Some(kubectl) = common::require_kubectl() else {
+        return;
+    };
+    let spec: String = VALUES
+        .iter()
+        .enumerate()
+        .map(|(i, v)| format!("  v{i}: {v}\n"))
+        .collect();
+    let (_, json) = thing(&kubectl, &spec);
     let mut wrong = Vec::new();
     for (i, v) in VALUES.iter().enumerate() {
         let got = &json["spec"][format!("v{i}")];
@@ -187,21 +195,12 @@ fn key_names_agree_with_kubectl() {
             _ => true,
         })
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    let mut text =
-        String::from("apiVersion: example.com/v1\nkind: Thing\nmetadata:\n  name: t\nspec:\n");
-    for (i, k) in keys.iter().enumerate() {
-        text.push_str(&format!("  k{i}:\n    {k}: x\n"));
-    }
-    let file = dir.path().join("keys.yaml");
-    std::fs::write(&file, &text).unwrap();
-    let out = common::kubectl_untyped(&kubectl, &file);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let spec: String = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("  k{i}:\n    {k}: x\n"))
+        .collect();
+    let (text, json) = thing(&kubectl, &spec);
     let stream = yaml::parse(&text, yaml::Limits::default());
     let doc = &stream.documents[0];
     let spec = doc.path(doc.root.unwrap(), &["spec"]).unwrap();

@@ -222,7 +222,7 @@ pub struct FileLocator<'a> {
 }
 
 impl FileLocator<'_> {
-    fn at(&self, span: Span) -> Located {
+    pub fn at(&self, span: Span) -> Located {
         Located::new(self.path, self.index, span)
     }
 }

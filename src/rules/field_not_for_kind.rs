@@ -166,7 +166,7 @@ fn strategy_fix(cx: &ObjectContext<'_>, spec: NodeId, key: NodeId, value: NodeId
             cx.doc_index,
             vec![from.clone(), to.clone()],
         )
-        .expect(from, crate::fix::Expect::Absent)
-        .expect(to, crate::fix::Expect::Present),
+        .expecting(from, crate::fix::Expect::Absent)
+        .expecting(to, crate::fix::Expect::Present),
     )
 }

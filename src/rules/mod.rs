@@ -3,7 +3,7 @@
 use crate::diagnostic::{Diagnostic, Located, ObjectInfo, Severity};
 use crate::fix::{Applicability, Fix};
 use crate::model::Object;
-use crate::model::inventory::Inventory;
+use crate::model::inventory::{FileLocator, Inventory};
 use crate::source::{LineIndex, Span};
 use crate::yaml::Document;
 use crate::yaml::resolve::Reader;
@@ -65,7 +65,16 @@ impl FileContext<'_> {
     }
 
     pub fn at(&self, span: Span) -> Located {
-        Located::new(self.path, self.index, span)
+        self.locator().at(span)
+    }
+
+    /// Where this file's spans resolve, as `model/` takes it (which knows no rules).
+    pub fn locator(&self) -> FileLocator<'_> {
+        FileLocator {
+            path: self.path,
+            index: self.index,
+            partial: self.partial,
+        }
     }
 
     /// A fix that removes the entry of `key` (with its comments) from the mapping holding it,
@@ -97,7 +106,7 @@ impl FileContext<'_> {
                 doc_index,
                 vec![path.clone()],
             )
-            .expect(path, crate::fix::Expect::Absent),
+            .expecting(path, crate::fix::Expect::Absent),
         )
     }
 

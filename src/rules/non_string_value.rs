@@ -119,22 +119,20 @@ impl Checker<'_, '_> {
             } else {
                 // the value's own key may be quoted by another fix of the same pass (`on: yes`),
                 // which moves the value from the key's typed name to its written one
-                let written_key = doc
+                let or_at = doc
                     .entry_of_value(node)
                     .and_then(|(_, k, _)| doc.scalar_parts(k))
                     .filter(|(_, style, tag)| *style == Style::Plain && tag.is_none())
                     .map(|(k, _, _)| k.to_string())
-                    .filter(|k| path.last() != Some(k));
-                let expect_str = match written_key {
-                    Some(k) => {
+                    .filter(|k| path.last() != Some(k))
+                    .map(|k| {
                         let mut alt = path.clone();
                         alt.pop();
                         alt.push(k);
-                        Expect::StrAtEither(value.to_string(), alt)
-                    }
-                    None => Expect::Str(value.to_string()),
-                };
-                expect.push((path, expect_str));
+                        alt
+                    });
+                let value = value.to_string();
+                expect.push((path, Expect::Str { value, or_at }));
             }
             let mut fix = Fix::new(
                 Applicability::Safe,

@@ -232,6 +232,6 @@ fn add_selector(cx: &ObjectContext<'_>, spec: NodeId, labels: NodeId) -> Option<
             cx.doc_index,
             vec![path.clone()],
         )
-        .expect(path, crate::fix::Expect::Present),
+        .expecting(path, crate::fix::Expect::Present),
     )
 }

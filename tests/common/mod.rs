@@ -232,3 +232,19 @@ pub fn kubectl_untyped(kubectl: &Path, file: &Path) -> Output {
         .output()
         .unwrap()
 }
+
+/// `kure`, run as `nobody` when the tests run as root (root reads and writes past file
+/// modes, so permission tests drop privileges with setpriv, from util-linux).
+pub fn kure_unprivileged() -> Command {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !root {
+        return kure();
+    }
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_kure"));
+    c
+}
