@@ -42,10 +42,7 @@ fn main() {
         let docs: usize = files
             .par_iter()
             .map(|p| {
-                let Ok(text) = std::fs::read(p)
-                    .map_err(|e| e.to_string())
-                    .and_then(kure::lint::decode)
-                else {
+                let Some(text) = std::fs::read(p).ok().and_then(|b| kure::decode(b).ok()) else {
                     return 0;
                 };
                 kure::yaml::parse(&text, kure::yaml::Limits::default())
@@ -56,16 +53,16 @@ fn main() {
         std::hint::black_box(docs);
     });
     let lint = best(|| {
-        let r = kure::lint::lint(&kure::lint::LintOptions {
+        let r = kure::lint(&kure::LintOptions {
             paths: vec![corpus.clone()],
             ..Default::default()
         });
         std::hint::black_box(r.map(|r| r.diagnostics.len()).unwrap_or(0));
     });
     let fix = best(|| {
-        let r = kure::lint::lint(&kure::lint::LintOptions {
+        let r = kure::lint(&kure::LintOptions {
             paths: vec![corpus.clone()],
-            fix: Some(kure::lint::FixOptions {
+            fix: Some(kure::FixOptions {
                 unsafe_fixes: true,
                 will_write: false,
             }),
@@ -75,7 +72,7 @@ fn main() {
     });
     let one = corpus.join("jpetazzo__container.training/k8s/dockercoins.yaml");
     let small = best(|| {
-        let r = kure::lint::lint(&kure::lint::LintOptions {
+        let r = kure::lint(&kure::LintOptions {
             paths: vec![one.clone()],
             ..Default::default()
         });

@@ -7,6 +7,7 @@
 //! are bisected until the ones that fail are found; a fix that fails on its own is refused
 //! with the reason, one that only fails next to others waits for the next pass.
 
+use crate::error::FileErrorKind;
 use crate::fix::{Edit, Expect, Fix};
 use crate::source::{LineIndex, Span};
 use crate::yaml::resolve::Reader;
@@ -414,9 +415,8 @@ pub const MAX_PASSES: usize = 16;
 
 /// What changing a text to a fixed point did.
 pub struct Outcome<K> {
-    /// The final text and its parse.
+    /// The final text.
     pub text: String,
-    pub stream: Stream,
     /// The proposals applied, by key, in the order their passes ran.
     pub applied: Vec<K>,
     /// The proposals refused, by key, with the reason, in the order they were refused.
@@ -469,9 +469,9 @@ pub fn to_fixed_point<K: Clone + Eq + std::hash::Hash>(
         }
         passes += 1;
     };
+    drop(stream);
     Outcome {
         text,
-        stream,
         applied,
         refused,
         left,
@@ -483,23 +483,30 @@ pub fn to_fixed_point<K: Clone + Eq + std::hash::Hash>(
 /// A symbolic link is written through, not replaced. Just before the rename the file must
 /// still hold `expected` (what the fixes were computed on): a file an editor or another run
 /// saved in the meantime is left as it is, and the write is an error.
-pub fn write_atomic(path: &std::path::Path, expected: &[u8], bytes: &[u8]) -> Result<(), String> {
-    let real = std::fs::canonicalize(path).map_err(|e| format!("cannot resolve path: {e}"))?;
+pub fn write_atomic(
+    path: &std::path::Path,
+    expected: &[u8],
+    bytes: &[u8],
+) -> Result<(), FileErrorKind> {
+    let real = std::fs::canonicalize(path).map_err(|e| FileErrorKind::write("resolve path", e))?;
     let dir = real
         .parent()
-        .ok_or_else(|| "cannot write: no parent directory".to_string())?;
-    let meta = std::fs::metadata(&real).map_err(|e| e.to_string())?;
+        .ok_or_else(|| FileErrorKind::write("write", "no parent directory"))?;
+    let meta = std::fs::metadata(&real)
+        .map_err(|e| FileErrorKind::write("read the file's metadata", e))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".kure-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| format!("cannot create a temporary file in {}: {e}", dir.display()))?;
+        .map_err(|e| {
+            FileErrorKind::write(format!("create a temporary file in {}", dir.display()), e)
+        })?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| format!("cannot write a temporary file: {e}"))?;
+        .map_err(|e| FileErrorKind::write("write a temporary file", e))?;
     tmp.as_file()
         .set_permissions(meta.permissions())
-        .map_err(|e| format!("cannot set permissions: {e}"))?;
+        .map_err(|e| FileErrorKind::write("set permissions", e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
@@ -515,14 +522,12 @@ pub fn write_atomic(path: &std::path::Path, expected: &[u8], bytes: &[u8]) -> Re
         let ms = pause.to_str().and_then(|s| s.parse().ok()).unwrap_or(0);
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
-    let now = std::fs::read(&real).map_err(|e| format!("cannot read the file again: {e}"))?;
+    let now = std::fs::read(&real).map_err(|e| FileErrorKind::write("read the file again", e))?;
     if now != expected {
-        return Err(
-            "the file changed while kure was fixing it; not written (run kure again)".to_string(),
-        );
+        return Err(FileErrorKind::Changed);
     }
     tmp.persist(&real)
-        .map_err(|e| format!("cannot replace the file: {}", e.error))?;
+        .map_err(|e| FileErrorKind::write("replace the file", e.error))?;
     Ok(())
 }
 

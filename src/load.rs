@@ -3,6 +3,7 @@
 //! limit; after parsing, Go templates, files without objects, empty files). Every command
 //! and every reader of manifests goes through here, so all agree on what a file is.
 
+use crate::error::FileErrorKind;
 use crate::walk::{self, Input};
 use std::io::Read;
 use std::path::Path;
@@ -17,11 +18,11 @@ pub enum Loaded {
     /// Not linted, with the reason the summary gives.
     Skipped(&'static str),
     /// Not readable or not text, with why.
-    Error(String),
+    Error(FileErrorKind),
 }
 
 /// Decides what a file is before it is parsed, from its path and its bytes as read.
-pub fn load(path: &Path, bytes: Result<Vec<u8>, String>) -> Loaded {
+pub fn load(path: &Path, bytes: Result<Vec<u8>, FileErrorKind>) -> Loaded {
     if walk::is_helm_template(path) {
         return Loaded::Skipped("helm-template");
     }
@@ -37,57 +38,52 @@ pub fn load(path: &Path, bytes: Result<Vec<u8>, String>) -> Loaded {
 }
 
 /// A file's text, read and decoded as every manifest is (size limit, no NUL, UTF-8).
-pub fn read_text(path: &Path) -> Result<String, String> {
+pub fn read_text(path: &Path) -> Result<String, FileErrorKind> {
     read_input(&Input::File(path.to_path_buf())).and_then(decode)
 }
 
-pub fn read_input(input: &Input) -> Result<Vec<u8>, String> {
+pub fn read_input(input: &Input) -> Result<Vec<u8>, FileErrorKind> {
     match input {
         Input::Stdin(_) => {
             let mut buf = Vec::new();
             std::io::stdin()
                 .take(MAX_FILE_BYTES as u64 + 1)
                 .read_to_end(&mut buf)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
+                .map_err(|e| FileErrorKind::Io(format!("cannot read standard input: {e}")))?;
             Ok(buf)
         }
         Input::File(p) => {
-            let meta = std::fs::metadata(p).map_err(|e| e.to_string())?;
+            let meta = std::fs::metadata(p).map_err(|e| FileErrorKind::Io(e.to_string()))?;
             if !meta.is_file() {
-                return Err("not a regular file".to_string());
+                return Err(FileErrorKind::NotAFile);
             }
             if meta.len() > MAX_FILE_BYTES as u64 {
-                return Err(format!(
-                    "file is {} MiB, over kure's {} MiB limit for one manifest",
-                    meta.len() / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ));
+                return Err(FileErrorKind::TooLarge {
+                    mib: (meta.len() / (1024 * 1024)) as usize,
+                });
             }
             let mut buf = Vec::with_capacity(meta.len() as usize);
             std::fs::File::open(p)
                 .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut buf))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| FileErrorKind::Io(e.to_string()))?;
             Ok(buf)
         }
     }
 }
 
 /// Decodes a file's bytes, or says why it cannot be linted.
-pub fn decode(bytes: Vec<u8>) -> Result<String, String> {
+pub fn decode(bytes: Vec<u8>) -> Result<String, FileErrorKind> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "file is over kure's {} MiB limit for one manifest",
-            MAX_FILE_BYTES / (1024 * 1024)
-        ));
+        return Err(FileErrorKind::InputTooLarge);
     }
     if let Some(i) = memchr::memchr(0, &bytes) {
         let line = bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1;
-        return Err(format!("binary file: NUL byte at line {line} (byte {i})"));
+        return Err(FileErrorKind::Binary { line, byte: i });
     }
     String::from_utf8(bytes).map_err(|e| {
         let i = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..i].iter().filter(|&&b| b == b'\n').count() + 1;
-        format!("not UTF-8: invalid byte at line {line} (byte {i})")
+        FileErrorKind::NotUtf8 { line, byte: i }
     })
 }
 

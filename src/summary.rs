@@ -1,6 +1,7 @@
 //! The run's summary: files read and what became of each, objects, fixes. Below `report/`,
 //! which renders it, and filled in by the checking and changing stages.
 
+use crate::error::FileErrorKind;
 use serde::Serialize;
 
 /// Fix counts, in total and per rule.
@@ -24,7 +25,13 @@ pub struct Skipped {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct FileError {
     pub path: String,
-    pub message: String,
+    /// Why, serialized as its message.
+    #[serde(rename = "message", serialize_with = "as_message")]
+    pub kind: FileErrorKind,
+}
+
+fn as_message<S: serde::Serializer>(kind: &FileErrorKind, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(kind)
 }
 
 /// What a run did, file by file: every file it reached ends in exactly one of `linted`,

@@ -1,5 +1,6 @@
 //! Which files to read: directories walked with real ignore-file rules, sorted.
 
+use crate::error::FileErrorKind;
 use ignore::WalkBuilder;
 use ignore::overrides::OverrideBuilder;
 use std::path::{Path, PathBuf};
@@ -34,7 +35,10 @@ pub fn is_manifest_name(path: &Path) -> bool {
 }
 
 /// The files to lint, sorted, and the paths that could not be walked.
-pub fn discover(paths: &[PathBuf], opts: &WalkOptions<'_>) -> (Vec<Input>, Vec<(String, String)>) {
+pub fn discover(
+    paths: &[PathBuf],
+    opts: &WalkOptions<'_>,
+) -> (Vec<Input>, Vec<(String, FileErrorKind)>) {
     let mut files: Vec<Input> = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
@@ -45,7 +49,7 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions<'_>) -> (Vec<Input>, Vec<(
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) => {
-                errors.push((path.display().to_string(), e.to_string()));
+                errors.push((path.display().to_string(), FileErrorKind::Io(e.to_string())));
                 continue;
             }
         };
@@ -65,7 +69,7 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions<'_>) -> (Vec<Input>, Vec<(
             let mut ob = OverrideBuilder::new(path);
             for glob in opts.exclude {
                 if let Err(e) = ob.add(&format!("!{glob}")) {
-                    errors.push((glob.clone(), format!("invalid --exclude glob: {e}")));
+                    errors.push((glob.clone(), FileErrorKind::InvalidGlob(e.to_string())));
                 }
             }
             match ob.build() {
@@ -74,7 +78,7 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions<'_>) -> (Vec<Input>, Vec<(
                 }
                 Err(e) => errors.push((
                     path.display().to_string(),
-                    format!("invalid --exclude glob: {e}"),
+                    FileErrorKind::InvalidGlob(e.to_string()),
                 )),
             }
         }
@@ -93,7 +97,7 @@ pub fn discover(paths: &[PathBuf], opts: &WalkOptions<'_>) -> (Vec<Input>, Vec<(
                         ignore::Error::WithPath { path, .. } => path.display().to_string(),
                         _ => path.display().to_string(),
                     };
-                    errors.push((p, e.to_string()));
+                    errors.push((p, FileErrorKind::Io(e.to_string())));
                 }
             }
         }

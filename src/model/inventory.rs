@@ -213,6 +213,62 @@ impl Inventory {
     }
 }
 
+impl Inventory {
+    /// The pod source a Service's selector most nearly matches, for a selector that matches
+    /// none: most requirements satisfied, then most selector keys present, then the closest
+    /// values. The Service's own apply groups are searched first (a near miss there is the
+    /// likely intent, and the search stays small however large the repository).
+    pub fn nearest_miss<'a>(
+        &'a self,
+        svc: &'a ObjectFacts,
+        selector: &Selector,
+    ) -> Option<&'a ObjectFacts> {
+        let keys: Vec<&str> = selector
+            .requirements
+            .iter()
+            .map(|r| r.key.as_str())
+            .collect();
+        let sources: Vec<&ObjectFacts> =
+            self.pod_sources_with_keys(&svc.namespaces, &keys).collect();
+        let same_group: Vec<&ObjectFacts> = sources
+            .iter()
+            .copied()
+            .filter(|o| {
+                o.groups
+                    .iter()
+                    .any(|(g, _)| svc.groups.iter().any(|(h, _)| g == h))
+            })
+            .collect();
+        let pool = if same_group.is_empty() {
+            sources
+        } else {
+            same_group
+        };
+        pool.into_iter()
+            .filter_map(|o| {
+                let pods = o.pods.as_ref()?;
+                let satisfied = selector
+                    .requirements
+                    .iter()
+                    .filter(|r| r.matches(&pods.labels))
+                    .count();
+                let mut keys = 0;
+                let mut closeness = 0.0;
+                for r in &selector.requirements {
+                    if let Some(have) = pods.labels.get(&r.key) {
+                        keys += 1;
+                        if let (PodLabel::Exact(v), Some(want)) = (have, r.values.first()) {
+                            closeness += strsim::normalized_levenshtein(v.as_str(), want.as_str());
+                        }
+                    }
+                }
+                (keys > 0).then_some(((satisfied, keys, (closeness * 1000.0) as u64), o))
+            })
+            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.at.path.cmp(&a.1.at.path)))
+            .map(|(_, o)| o)
+    }
+}
+
 /// Where a file's spans are resolved: its path as reported, its line index, and whether it
 /// is a kustomize patch (a partial object).
 pub struct FileLocator<'a> {

@@ -58,6 +58,18 @@ pub struct FileRole {
     pub template_labels: Vec<(String, String)>,
 }
 
+impl FileRole {
+    /// How a file with this role (or none) is typed: by kustomize when a kustomization
+    /// includes it, where `on` and `yes` stay strings; by the Kubernetes reader otherwise.
+    pub fn reader_of(role: Option<&FileRole>) -> crate::yaml::resolve::Reader {
+        if role.is_some_and(|r| r.kustomize) {
+            crate::yaml::resolve::Reader::Kustomize
+        } else {
+            crate::yaml::resolve::Reader::Kubernetes
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Kustomize {
     roles: HashMap<PathBuf, FileRole>,
@@ -65,6 +77,37 @@ pub struct Kustomize {
 
 impl Kustomize {
     /// Reads the kustomizations found among `files` and those they reference.
+    /// The kustomizations a run needs: those among its inputs, and those in the directories
+    /// of its inputs (a linted file's own directory may hold the kustomization that
+    /// includes it).
+    pub fn for_inputs(inputs: &[crate::walk::Input]) -> Kustomize {
+        use crate::walk::Input;
+        let as_path = |i: &Input| match i {
+            Input::File(p) => p.clone(),
+            Input::Stdin(name) => PathBuf::from(name),
+        };
+        let mut paths: std::collections::BTreeSet<PathBuf> = inputs
+            .iter()
+            .map(as_path)
+            .filter(|p| is_kustomization(p))
+            .collect();
+        let mut dirs: Vec<PathBuf> = inputs
+            .iter()
+            .filter_map(|i| as_path(i).parent().map(Path::to_path_buf))
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for dir in dirs {
+            for n in FILE_NAMES {
+                let k = dir.join(n);
+                if !paths.contains(&k) && k.is_file() {
+                    paths.insert(k);
+                }
+            }
+        }
+        Kustomize::load(paths.iter().map(PathBuf::as_path))
+    }
+
     pub fn load<'a>(files: impl IntoIterator<Item = &'a Path>) -> Kustomize {
         let mut loaded: HashMap<PathBuf, Kustomization> = HashMap::new();
         let mut queue: Vec<PathBuf> = files

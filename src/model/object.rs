@@ -21,13 +21,6 @@ impl<'d> Object<'d> {
         }
     }
 
-    pub fn version(&self) -> &'d str {
-        match self.api_version.rsplit_once('/') {
-            Some((_, v)) => v,
-            None => self.api_version,
-        }
-    }
-
     pub fn metadata(&self) -> Option<NodeId> {
         self.doc.get(self.root, "metadata")
     }
@@ -103,7 +96,7 @@ pub struct ObjectInfo {
 }
 
 impl ObjectInfo {
-    pub fn of(obj: &Object<'_>) -> ObjectInfo {
+    pub(crate) fn of(obj: &Object<'_>) -> ObjectInfo {
         ObjectInfo {
             api_version: obj.api_version.to_string(),
             kind: obj.kind.to_string(),

@@ -62,6 +62,7 @@ impl PodLabels {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
     /// Sets a label (replacing an existing one).
+    #[cfg(test)]
     pub fn set(&mut self, key: &str, value: PodLabel) {
         match self.0.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value,
@@ -97,6 +98,7 @@ impl PodLabels {
         }
     }
 
+    #[cfg(test)]
     pub fn exact(pairs: &[(&str, &str)]) -> PodLabels {
         PodLabels(
             pairs

@@ -1,8 +1,10 @@
 //! Output formats. Machine formats are built with serde; the human format with miette.
 
-pub mod concise;
-pub mod human;
-pub mod json;
+mod concise;
+mod human;
+mod json;
+
+pub use human::Sources;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::Applicability;
@@ -25,7 +27,7 @@ impl Format {
     ];
 
     /// `NAME` or `NAME=FILE`.
-    pub fn parse(spec: &str) -> Result<(Format, Option<String>), String> {
+    pub fn parse(spec: &str) -> Result<(Format, Option<String>), crate::Error> {
         let (name, file) = match spec.split_once('=') {
             Some((n, f)) => (n, Some(f.to_string())),
             None => (spec, None),
@@ -35,7 +37,10 @@ impl Format {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(_, f)| (*f, file))
-            .ok_or_else(|| format!("unknown format `{name}`: expected {}", names.join(", ")))
+            .ok_or_else(|| crate::Error::UnknownFormat {
+                name: name.to_string(),
+                expected: names.join(", "),
+            })
     }
 
     /// Whether a run in this format ends with the summary line on stderr (the formats
@@ -48,7 +53,7 @@ impl Format {
         self,
         diags: &[Diagnostic],
         summary: &Summary,
-        sources: &mut human::Sources,
+        sources: &mut Sources,
         color: bool,
     ) -> String {
         match self {
@@ -57,6 +62,11 @@ impl Format {
             Format::Json => json::render(diags, summary),
         }
     }
+}
+
+/// One line per finding (the concise format), as `kure fix` lists what it left.
+pub fn concise(diags: &[Diagnostic]) -> String {
+    concise::render(diags)
 }
 
 /// Findings by severity.

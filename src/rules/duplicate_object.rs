@@ -1,6 +1,6 @@
-use super::{FixAvailability, Rule, RuleMeta, Scope};
+use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::inventory::{GroupKey, Inventory};
+use crate::model::inventory::GroupKey;
 use std::collections::{HashMap, HashSet};
 
 static META: RuleMeta = RuleMeta {
@@ -19,7 +19,8 @@ impl Rule for DuplicateObject {
         &META
     }
 
-    fn check_inventory(&self, inv: &Inventory, out: &mut Vec<Diagnostic>) {
+    fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
+        let inv = cx.inventory;
         type Key<'a> = (&'a GroupKey, &'a str, &'a str, Option<&'a str>, &'a str);
         let mut first: HashMap<Key<'_>, usize> = HashMap::new();
         let mut reported: HashSet<(usize, usize)> = HashSet::new();
@@ -56,7 +57,7 @@ impl Rule for DuplicateObject {
                             GroupKey::Directory(_) => "in the same directory",
                         };
                         out.push(
-                            Diagnostic::new(META.id, META.severity, o.at.clone(), format!("{what} is defined twice {where_}"))
+                            cx.diag(&META, o.at.clone(), format!("{what} is defined twice {where_}"))
                                 .object(Some(o.info.clone()))
                                 .related(prev.at.clone(), "first defined here")
                                 .help("keep one definition: applied together, the later one silently replaces the earlier"),

@@ -1,5 +1,6 @@
 //! The rules: one file each, registered here, one line per rule.
 
+use crate::check::Settings;
 use crate::diagnostic::{Diagnostic, Located, ObjectInfo, Severity};
 use crate::fix::{Applicability, Fix};
 use crate::model::Object;
@@ -56,6 +57,8 @@ pub struct FileContext<'a> {
     pub reader: Reader,
     /// A kustomize patch: rules that need a whole object do not run.
     pub partial: bool,
+    /// The run's settings, through which every finding is built.
+    pub settings: &'a Settings,
 }
 
 impl FileContext<'_> {
@@ -116,7 +119,24 @@ impl FileContext<'_> {
         span: Span,
         message: impl Into<String>,
     ) -> Diagnostic {
-        Diagnostic::new(meta.id, meta.severity, self.at(span), message)
+        self.settings.diag(meta, self.at(span), message)
+    }
+}
+
+/// What cross-file rules see: the facts of every object of the run.
+pub struct InventoryContext<'a> {
+    pub inventory: &'a Inventory,
+    pub settings: &'a Settings,
+}
+
+impl InventoryContext<'_> {
+    pub fn diag(
+        &self,
+        meta: &'static RuleMeta,
+        at: Located,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.settings.diag(meta, at, message)
     }
 }
 
@@ -161,16 +181,17 @@ impl ObjectContext<'_> {
     /// A finding of a lower class than the rule's default severity (`non-string-value` in a
     /// file only kustomize reads): the rule says which, the context builds it, so severity
     /// is decided where the diagnostic is made and never changed afterwards.
-    pub fn diag_lowered(
+    pub fn diag_at_most(
         &self,
         meta: &'static RuleMeta,
-        severity: Severity,
+        cap: Severity,
         span: Span,
         message: impl Into<String>,
     ) -> Diagnostic {
-        let mut d = self.diag(meta, span, message);
-        d.severity = severity.min(meta.severity);
-        d
+        self.file
+            .settings
+            .diag_at_most(meta, cap, self.file.at(span), message)
+            .object(Some(ObjectInfo::of(&self.obj)))
     }
 }
 
@@ -178,7 +199,7 @@ pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
     fn check_document(&self, _cx: &DocContext<'_>, _out: &mut Vec<Diagnostic>) {}
     fn check_object(&self, _cx: &ObjectContext<'_>, _out: &mut Vec<Diagnostic>) {}
-    fn check_inventory(&self, _inv: &Inventory, _out: &mut Vec<Diagnostic>) {}
+    fn check_inventory(&self, _cx: &InventoryContext<'_>, _out: &mut Vec<Diagnostic>) {}
 }
 
 /// Every rule, in `kure rules` order.
@@ -199,9 +220,22 @@ pub fn by_id(id: &str) -> Option<&'static dyn Rule> {
     RULES.iter().copied().find(|r| r.meta().id == id)
 }
 
-/// The front matter and body of a rule doc.
-pub fn doc_body(doc: &str) -> &str {
-    doc.strip_prefix("---\n")
-        .and_then(|rest| rest.split_once("\n---\n").map(|(_, body)| body))
-        .unwrap_or(doc)
+/// Every rule's metadata, in `kure rules` order.
+pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
+    RULES.iter().map(|r| r.meta())
+}
+
+/// A rule's metadata by id.
+pub fn meta_by_id(id: &str) -> Option<&'static RuleMeta> {
+    by_id(id).map(|r| r.meta())
+}
+
+impl RuleMeta {
+    /// The rule's doc without its front matter, as `kure explain` prints it.
+    pub fn doc_body(&self) -> &'static str {
+        let doc = self.doc;
+        doc.strip_prefix("---\n")
+            .and_then(|rest| rest.split_once("\n---\n").map(|(_, body)| body))
+            .unwrap_or(doc)
+    }
 }

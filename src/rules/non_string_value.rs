@@ -146,7 +146,7 @@ impl Checker<'_, '_> {
         });
         let d = self
             .cx
-            .diag_lowered(&META, severity, span, message)
+            .diag_at_most(&META, severity, span, message)
             .help(format!("quote it: `{}`", quoted(value)))
             .fix(fix);
         self.out.push(d);

@@ -1,7 +1,6 @@
-use super::{FixAvailability, Rule, RuleMeta, Scope};
+use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::inventory::Inventory;
-use crate::model::selector::{Requirement, Selector};
+use crate::model::selector::{PodLabel, Requirement, Selector};
 
 static META: RuleMeta = RuleMeta {
     id: "service-selector-no-match",
@@ -27,7 +26,8 @@ impl Rule for ServiceSelectorNoMatch {
         &META
     }
 
-    fn check_inventory(&self, inv: &Inventory, out: &mut Vec<Diagnostic>) {
+    fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
+        let inv = cx.inventory;
         for svc in &inv.objects {
             if svc.partial {
                 continue;
@@ -57,59 +57,12 @@ impl Rule for ServiceSelectorNoMatch {
             } else {
                 format!("selector matches no pod template: {}", parts.join(", "))
             };
-            let mut d = Diagnostic::new(META.id, META.severity, facts.selector_at.clone(), message)
+            let mut d = cx
+                .diag(&META, facts.selector_at.clone(), message)
                 .object(Some(svc.info.clone()));
-            // the nearest miss: most requirements satisfied, then most selector keys present,
-            // then the closest values
-            let keys: Vec<&str> = selector
-                .requirements
-                .iter()
-                .map(|r| r.key.as_str())
-                .collect();
-            // look in the Service's own apply groups first: a near miss there is the likely
-            // intent, and the search stays small however large the repository
-            let sources: Vec<_> = inv.pod_sources_with_keys(&svc.namespaces, &keys).collect();
-            let same_group: Vec<_> = sources
-                .iter()
-                .copied()
-                .filter(|o| {
-                    o.groups
-                        .iter()
-                        .any(|(g, _)| svc.groups.iter().any(|(h, _)| g == h))
-                })
-                .collect();
-            let pool = if same_group.is_empty() {
-                sources
-            } else {
-                same_group
-            };
-            let best = pool
-                .into_iter()
-                .filter_map(|o| {
-                    let pods = o.pods.as_ref()?;
-                    let satisfied = selector
-                        .requirements
-                        .iter()
-                        .filter(|r| r.matches(&pods.labels))
-                        .count();
-                    let mut keys = 0;
-                    let mut closeness = 0.0;
-                    for r in &selector.requirements {
-                        if let Some(have) = pods.labels.get(&r.key) {
-                            keys += 1;
-                            if let (crate::model::selector::PodLabel::Exact(v), Some(want)) =
-                                (have, r.values.first())
-                            {
-                                closeness +=
-                                    strsim::normalized_levenshtein(v.as_str(), want.as_str());
-                            }
-                        }
-                    }
-                    (keys > 0).then_some(((satisfied, keys, (closeness * 1000.0) as u64), o))
-                })
-                .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.at.path.cmp(&a.1.at.path)));
+            let best = inv.nearest_miss(svc, &selector);
             match best {
-                Some((_, o)) => {
+                Some(o) => {
                     let pods = o.pods.as_ref();
                     let missing: Vec<&Requirement> = selector
                         .requirements
@@ -119,10 +72,10 @@ impl Rule for ServiceSelectorNoMatch {
                     let differ: Vec<String> = missing
                         .iter()
                         .map(|r| match pods.and_then(|p| p.labels.get(&r.key)) {
-                            Some(crate::model::selector::PodLabel::Exact(v)) => {
+                            Some(PodLabel::Exact(v)) => {
                                 format!("`{}` is `{v}`", r.key)
                             }
-                            Some(crate::model::selector::PodLabel::OneOf(vs)) => format!(
+                            Some(PodLabel::OneOf(vs)) => format!(
                                 "`{}` is one of {}",
                                 r.key,
                                 vs.iter()

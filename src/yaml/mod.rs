@@ -65,12 +65,11 @@ struct Builder {
     anchors: HashMap<usize, NodeId>,
     root: Option<NodeId>,
     start: usize,
-    explicit_start: bool,
     error: Option<String>,
 }
 
 impl Builder {
-    fn new(start: usize, explicit_start: bool) -> Builder {
+    fn new(start: usize) -> Builder {
         Builder {
             nodes: Vec::new(),
             sizes: Vec::new(),
@@ -78,7 +77,6 @@ impl Builder {
             anchors: HashMap::new(),
             root: None,
             start,
-            explicit_start,
             error: None,
         }
     }
@@ -147,7 +145,7 @@ impl Builder {
                 }
                 NodeKind::Map { entries, flow }
             }
-            Open::Seq { items, .. } => NodeKind::Seq { items, flow },
+            Open::Seq { items, .. } => NodeKind::Seq { items },
         };
         let node = &mut self.nodes[id as usize];
         node.span.end = span_end;
@@ -161,7 +159,6 @@ impl Builder {
             nodes: self.nodes,
             root: self.root,
             span: Span::new(self.start, end),
-            explicit_start: self.explicit_start,
             parents: std::sync::OnceLock::new(),
         }
     }
@@ -241,7 +238,7 @@ pub fn parse_each(
         let sp = Span::new(range.start, range.end);
         match event {
             Event::StreamStart | Event::StreamEnd | Event::Anchor(..) => {}
-            Event::DocumentStart(explicit, _) => doc = Some(Builder::new(sp.start, explicit)),
+            Event::DocumentStart(_, _) => doc = Some(Builder::new(sp.start)),
             Event::DocumentEnd => {
                 if let Some(b) = doc.take() {
                     if let Some(msg) = b.error.clone() {

@@ -25,7 +25,6 @@ pub enum NodeKind {
     },
     Seq {
         items: Vec<NodeId>,
-        flow: bool,
     },
     Alias {
         target: Option<NodeId>,
@@ -45,7 +44,6 @@ pub struct Document {
     pub nodes: Vec<Node>,
     pub root: Option<NodeId>,
     pub span: Span,
-    pub explicit_start: bool,
     /// Each node's container, built on first use (fixes need it; linting does not).
     pub(crate) parents: std::sync::OnceLock<Vec<NodeId>>,
 }
@@ -188,11 +186,6 @@ impl Document {
             }
             out.push(Some(Entry { key: k, value: v }));
         }
-    }
-
-    /// The name a key has once Kubernetes converts the document to JSON.
-    pub fn key_name(&self, key: NodeId) -> Option<String> {
-        self.key_name_as(key, super::resolve::Reader::Kubernetes)
     }
 
     /// The name a key has under a reader; `None` for a null key or a collection.

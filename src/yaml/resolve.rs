@@ -21,17 +21,6 @@ impl Resolved {
         matches!(self, Resolved::Str)
     }
 
-    /// How a message names the type ("boolean", "integer", ...).
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Resolved::Str => "string",
-            Resolved::Bool(_) => "boolean",
-            Resolved::Int(_) => "integer",
-            Resolved::Float(_) | Resolved::SpecialFloat(_) => "float",
-            Resolved::Null => "null",
-        }
-    }
-
     /// The name Kubernetes gives a non-string map key once it converts YAML to JSON
     /// (k8s-facts.md 1.5); `None` where the conversion fails (null key).
     pub fn key_string(&self) -> Option<String> {

@@ -1,0 +1,252 @@
+//! Each command: calls the library, prints what it returns, and decides the exit code
+//! (0 clean, 1 findings or changes to make, 2 usage or I/O errors).
+
+use crate::cli::{Command, FixArgs, InputArgs, LintArgs, RulesFormat};
+use kure::report::{self, Format};
+use kure::{Diagnostic, Error, FixAvailability, LintOptions, Severity, Summary};
+use std::io::{IsTerminal, Write};
+
+/// Runs one command and returns the process exit code.
+pub fn run(command: Command) -> Result<u8, Error> {
+    match command {
+        Command::Lint(args) => lint(args),
+        Command::Fix(args) => fix(args),
+        Command::Rules { format } => {
+            write_stdout(&rules_listing(format))?;
+            Ok(0)
+        }
+        Command::Explain { rule } => match kure::rule(&rule) {
+            Some(meta) => {
+                write_stdout(meta.doc_body())?;
+                Ok(0)
+            }
+            None => Err(Error::UnknownRule(rule)),
+        },
+    }
+}
+
+fn rules_listing(format: RulesFormat) -> String {
+    match format {
+        RulesFormat::Human => {
+            let mut s = String::new();
+            for m in kure::rules() {
+                // ruff's marker: `*` when the rule can fix what it finds
+                let fix = if m.fix == FixAvailability::None {
+                    " "
+                } else {
+                    "*"
+                };
+                s.push_str(&format!(
+                    "{:<28} {:<8} {fix} {}\n",
+                    m.id,
+                    m.severity.as_str(),
+                    m.summary
+                ));
+            }
+            s
+        }
+        RulesFormat::Json => {
+            let list: Vec<serde_json::Value> = kure::rules()
+                .map(|m| {
+                    serde_json::json!({
+                        "id": m.id,
+                        "severity": m.severity.as_str(),
+                        "fix": match m.fix {
+                            FixAvailability::None => "none",
+                            FixAvailability::Sometimes => "sometimes",
+                            FixAvailability::Always => "always",
+                        },
+                        "summary": m.summary,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+    }
+}
+
+fn options(input: InputArgs, fix: Option<kure::FixOptions>) -> LintOptions {
+    LintOptions {
+        paths: input.paths,
+        stdin_filename: input.stdin_filename,
+        exclude: input.exclude,
+        no_ignore: input.no_ignore,
+        select: input.select,
+        ignore: input.ignore,
+        severities: Vec::new(),
+        fix,
+    }
+}
+
+/// Read and write errors, one line each on stderr.
+fn print_errors(summary: &Summary) {
+    for e in &summary.errors {
+        eprintln!("{}: error: {}", e.path, e.kind);
+    }
+}
+
+/// Findings other than refused fixes: what `kure lint` would still report.
+fn remaining(diags: &[Diagnostic]) -> usize {
+    diags
+        .iter()
+        .filter(|d| d.rule != kure::FIX_REFUSED.id)
+        .count()
+}
+
+/// Writes to standard output; a reader that went away (`| head`) is not an error.
+fn write_stdout(text: &str) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
+        _ => Ok(()),
+    }
+}
+
+fn fix(args: FixArgs) -> Result<u8, Error> {
+    let stdin = args.input.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.input.paths.len() > 1 {
+        return Err(Error::Usage(
+            "`kure fix -` reads standard input only; name no other paths".to_string(),
+        ));
+    }
+    let unsafe_fixes = args.unsafe_fixes;
+    let opts = options(
+        args.input,
+        Some(kure::FixOptions {
+            unsafe_fixes,
+            will_write: !stdin && !args.diff && !args.check,
+        }),
+    );
+    let mut result = kure::lint(&opts)?;
+    if stdin {
+        // editor on-save: the text (fixed or not) on stdout, what is left on stderr
+        print_errors(&result.summary);
+        if !result.summary.errors.is_empty() {
+            return Ok(2);
+        }
+        if let Some((_, text)) = &result.stdin {
+            write_stdout(text)?;
+        }
+        eprint!("{}", report::concise(&result.diagnostics));
+        eprintln!(
+            "{}",
+            report::fix_summary_line(
+                &result.summary,
+                &result.diagnostics,
+                unsafe_fixes,
+                "applied",
+                remaining(&result.diagnostics),
+            )
+        );
+        return Ok(0);
+    }
+    let refused: Vec<Diagnostic> = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule == kure::FIX_REFUSED.id)
+        .cloned()
+        .collect();
+    let changed = !result.changes.is_empty();
+    let verb = if args.diff || args.check {
+        let mut out = String::new();
+        for c in &result.changes {
+            if args.diff {
+                out.push_str(
+                    &similar::TextDiff::from_lines(&c.original, &c.fixed)
+                        .unified_diff()
+                        .context_radius(3)
+                        .header(&c.path, &c.path)
+                        .to_string(),
+                );
+            } else {
+                out.push_str(&format!(
+                    "would fix {}: {}\n",
+                    c.path,
+                    report::plural(c.rules.len(), "finding", "findings")
+                ));
+            }
+        }
+        write_stdout(&out)?;
+        "to apply"
+    } else {
+        result.write_changes();
+        "applied"
+    };
+    // stdout carries only the diff or the list of files, so a diff can be piped to `patch`
+    eprint!("{}", report::concise(&refused));
+    print_errors(&result.summary);
+    eprintln!(
+        "{}",
+        report::fix_summary_line(
+            &result.summary,
+            &result.diagnostics,
+            unsafe_fixes,
+            verb,
+            remaining(&result.diagnostics),
+        )
+    );
+    Ok(if !result.summary.errors.is_empty() {
+        2
+    } else if (args.diff || args.check) && changed {
+        1
+    } else {
+        0
+    })
+}
+
+fn lint(args: LintArgs) -> Result<u8, Error> {
+    let formats = if args.format.is_empty() {
+        vec![(Format::Human, None)]
+    } else {
+        args.format
+            .iter()
+            .map(|f| Format::parse(f))
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let fix = args.fix.then_some(kure::FixOptions {
+        will_write: true,
+        unsafe_fixes: args.unsafe_fixes,
+    });
+    if fix.is_some() && args.input.paths.iter().any(|p| p.as_os_str() == "-") {
+        return Err(Error::Usage(
+            "`kure lint --fix` does not read standard input; `kure fix -` prints the fixed text"
+                .to_string(),
+        ));
+    }
+    let opts = options(args.input, fix);
+    let mut result = kure::lint(&opts)?;
+    result.write_changes();
+    let mut sources = report::Sources::new(result.stdin.clone());
+    let mut wants_summary = false;
+    for (format, file) in &formats {
+        let color = file.is_none()
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        wants_summary |= format.has_summary_line();
+        let text = format.render(&result.diagnostics, &result.summary, &mut sources, color);
+        match file {
+            Some(path) => std::fs::write(path, text).map_err(|source| Error::WriteReport {
+                path: path.clone(),
+                source,
+            })?,
+            None => write_stdout(&text)?,
+        }
+    }
+    if wants_summary {
+        print_errors(&result.summary);
+        eprintln!(
+            "{}",
+            report::summary_line(&result.summary, &result.diagnostics, opts.fix.is_some())
+        );
+    }
+    if !result.summary.errors.is_empty() {
+        return Ok(2);
+    }
+    let errors = result
+        .diagnostics
+        .iter()
+        .any(|d| d.severity >= Severity::Error);
+    Ok(u8::from(errors))
+}

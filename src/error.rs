@@ -1,0 +1,63 @@
+//! Errors as values: what stops a run (`Error`), and why one file could not be read or
+//! written (`FileErrorKind`, carried by the run's summary while the other files go on).
+
+/// What stops a run before it reads any file, or while it hands its results over.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("unknown rule `{0}` (see `kure rules`)")]
+    UnknownRule(String),
+    #[error("unknown format `{name}`: expected {expected}")]
+    UnknownFormat { name: String, expected: String },
+    /// Options that do not go together.
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write {path}: {source}")]
+    WriteReport {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write output: {0}")]
+    Output(std::io::Error),
+}
+
+/// Why a file was not linted or not written. The file counts among the run's errors; the
+/// other files are linted as usual.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FileErrorKind {
+    /// The path could not be walked or read; the operating system's words.
+    #[error("{0}")]
+    Io(String),
+    #[error("invalid --exclude glob: {0}")]
+    InvalidGlob(String),
+    #[error("not a regular file")]
+    NotAFile,
+    #[error(
+        "file is {mib} MiB, over kure's {} MiB limit for one manifest",
+        crate::load::MAX_FILE_BYTES / (1024 * 1024)
+    )]
+    TooLarge { mib: usize },
+    #[error(
+        "file is over kure's {} MiB limit for one manifest",
+        crate::load::MAX_FILE_BYTES / (1024 * 1024)
+    )]
+    InputTooLarge,
+    #[error("binary file: NUL byte at line {line} (byte {byte})")]
+    Binary { line: usize, byte: usize },
+    #[error("not UTF-8: invalid byte at line {line} (byte {byte})")]
+    NotUtf8 { line: usize, byte: usize },
+    /// A fixed file was not written, because it no longer holds what kure read.
+    #[error("the file changed while kure was fixing it; not written (run kure again)")]
+    Changed,
+    /// A fixed file could not be written; the step that failed and the system's words.
+    #[error("cannot {step}: {message}")]
+    Write { step: String, message: String },
+}
+
+impl FileErrorKind {
+    pub(crate) fn write(step: impl Into<String>, e: impl std::fmt::Display) -> FileErrorKind {
+        FileErrorKind::Write {
+            step: step.into(),
+            message: e.to_string(),
+        }
+    }
+}
