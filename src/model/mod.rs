@@ -1,10 +1,10 @@
 //! Kubernetes meaning, read from the node tree.
 
-pub mod fields;
 pub mod inventory;
 pub mod kustomize;
 pub mod labels;
 pub mod object;
+pub mod pod;
 pub mod selector;
 pub mod workload;
 

@@ -20,18 +20,42 @@ pub enum SelectorKind {
     None,
 }
 
-/// One row of the workload table.
+/// Where the pod labels sit under a workload's template path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LabelsAt {
+    /// A pod template (or the Pod itself): `metadata.labels`.
+    Metadata,
+    /// An operator's `podMetadata`: `labels` directly.
+    Direct,
+}
+
+/// One row of the workload table: everything kure knows of a kind that makes pods. A kind
+/// that a repository adds (a CRD workload) is one more row.
 pub struct WorkloadKind {
     pub groups: &'static [&'static str],
     pub kind: &'static str,
     pub selector: SelectorKind,
-    /// Path from the object root to the pod template (`template` holds `metadata.labels`).
+    /// Path from the object root to the pod template; empty for the Pod itself.
     pub template: &'static [&'static str],
+    pub labels_at: LabelsAt,
     /// Labels the controller adds to each pod.
     pub added: fn(&Object<'_>) -> Vec<(String, PodLabel)>,
+    /// Label values that only some of the pods carry, over the template's.
+    pub variants: fn(&Object<'_>) -> Vec<(String, String)>,
+    /// The `spec` fields the API server accepts, where kure knows them all
+    /// (k8s-facts.md 4.1 and 4.3): what `field-not-for-kind` reports, and what a kind
+    /// conversion keeps, renames or drops.
+    pub spec_fields: Option<&'static [&'static str]>,
+    /// Further `metadata` blocks the object writes labels into (a CronJob's job template,
+    /// a StatefulSet's claim templates); `[]` steps into each item of a list.
+    pub nested_metadata: &'static [&'static [&'static str]],
 }
 
 fn none(_: &Object<'_>) -> Vec<(String, PodLabel)> {
+    Vec::new()
+}
+
+fn no_variants(_: &Object<'_>) -> Vec<(String, String)> {
     Vec::new()
 }
 
@@ -185,41 +209,107 @@ fn thanos_ruler(o: &Object<'_>) -> Vec<(String, PodLabel)> {
 
 const APPS: &[&str] = &["apps", "extensions"];
 
+/// A row with the defaults of a pod-template workload; each entry below says how it differs.
+const POD_TEMPLATE: WorkloadKind = WorkloadKind {
+    groups: APPS,
+    kind: "",
+    selector: SelectorKind::Label { required: true },
+    template: &["spec", "template"],
+    labels_at: LabelsAt::Metadata,
+    added: none,
+    variants: no_variants,
+    spec_fields: None,
+    nested_metadata: &[],
+};
+
+/// An operator's pods, labelled from `spec.podMetadata`.
+const OPERATOR: WorkloadKind = WorkloadKind {
+    groups: &["monitoring.coreos.com"],
+    selector: SelectorKind::None,
+    template: &["spec", "podMetadata"],
+    labels_at: LabelsAt::Direct,
+    ..POD_TEMPLATE
+};
+
+/// The kinds that make pods, in the order `field-not-for-kind` names them.
 pub static TABLE: &[WorkloadKind] = &[
     WorkloadKind {
-        groups: APPS,
         kind: "Deployment",
-        selector: SelectorKind::Label { required: true },
-        template: &["spec", "template"],
         added: deployment,
+        spec_fields: Some(&[
+            "replicas",
+            "selector",
+            "template",
+            "minReadySeconds",
+            "revisionHistoryLimit",
+            "strategy",
+            "paused",
+            "progressDeadlineSeconds",
+        ]),
+        ..POD_TEMPLATE
     },
     WorkloadKind {
-        groups: APPS,
-        kind: "ReplicaSet",
-        selector: SelectorKind::Label { required: true },
-        template: &["spec", "template"],
-        added: none,
-    },
-    WorkloadKind {
-        groups: APPS,
-        kind: "StatefulSet",
-        selector: SelectorKind::Label { required: true },
-        template: &["spec", "template"],
-        added: statefulset,
-    },
-    WorkloadKind {
-        groups: APPS,
         kind: "DaemonSet",
-        selector: SelectorKind::Label { required: true },
-        template: &["spec", "template"],
         added: daemonset,
+        spec_fields: Some(&[
+            "selector",
+            "template",
+            "minReadySeconds",
+            "revisionHistoryLimit",
+            "updateStrategy",
+            "templateGeneration",
+        ]),
+        ..POD_TEMPLATE
+    },
+    WorkloadKind {
+        kind: "StatefulSet",
+        added: statefulset,
+        spec_fields: Some(&[
+            "replicas",
+            "selector",
+            "template",
+            "minReadySeconds",
+            "revisionHistoryLimit",
+            "updateStrategy",
+            "serviceName",
+            "podManagementPolicy",
+            "volumeClaimTemplates",
+            "persistentVolumeClaimRetentionPolicy",
+            "ordinals",
+        ]),
+        nested_metadata: &[&["spec", "volumeClaimTemplates", "[]", "metadata"]],
+        ..POD_TEMPLATE
+    },
+    WorkloadKind {
+        kind: "ReplicaSet",
+        spec_fields: Some(&["replicas", "selector", "template", "minReadySeconds"]),
+        ..POD_TEMPLATE
     },
     WorkloadKind {
         groups: &["batch"],
         kind: "Job",
         selector: SelectorKind::Generated,
-        template: &["spec", "template"],
         added: job,
+        spec_fields: Some(&[
+            "parallelism",
+            "completions",
+            "activeDeadlineSeconds",
+            "podFailurePolicy",
+            "successPolicy",
+            "backoffLimit",
+            "backoffLimitPerIndex",
+            "maxFailedIndexes",
+            "selector",
+            "manualSelector",
+            "template",
+            "ttlSecondsAfterFinished",
+            "completionMode",
+            "suspend",
+            "podReplacementPolicy",
+            "managedBy",
+            "scheduling",
+        ]),
+        ..POD_TEMPLATE
     },
     WorkloadKind {
         groups: &["batch"],
@@ -227,57 +317,87 @@ pub static TABLE: &[WorkloadKind] = &[
         selector: SelectorKind::JobTemplate,
         template: &["spec", "jobTemplate", "spec", "template"],
         added: cronjob,
+        spec_fields: Some(&[
+            "schedule",
+            "timeZone",
+            "startingDeadlineSeconds",
+            "concurrencyPolicy",
+            "suspend",
+            "jobTemplate",
+            "successfulJobsHistoryLimit",
+            "failedJobsHistoryLimit",
+        ]),
+        nested_metadata: &[&["spec", "jobTemplate", "metadata"]],
+        ..POD_TEMPLATE
     },
     WorkloadKind {
         groups: &[""],
         kind: "ReplicationController",
         selector: SelectorKind::Map,
-        template: &["spec", "template"],
-        added: none,
+        ..POD_TEMPLATE
     },
     WorkloadKind {
         groups: &["apps.openshift.io", ""],
         kind: "DeploymentConfig",
         selector: SelectorKind::Map,
-        template: &["spec", "template"],
         added: deploymentconfig,
+        ..POD_TEMPLATE
     },
     WorkloadKind {
         groups: &[""],
         kind: "Pod",
         selector: SelectorKind::None,
         template: &[],
-        added: none,
+        ..POD_TEMPLATE
     },
     WorkloadKind {
         groups: &["argoproj.io"],
         kind: "Rollout",
-        selector: SelectorKind::Label { required: true },
-        template: &["spec", "template"],
         added: rollout,
+        variants: rollout_variants,
+        ..POD_TEMPLATE
     },
     WorkloadKind {
-        groups: &["monitoring.coreos.com"],
         kind: "Prometheus",
-        selector: SelectorKind::None,
-        template: &["spec", "podMetadata"],
         added: prometheus,
+        ..OPERATOR
     },
     WorkloadKind {
-        groups: &["monitoring.coreos.com"],
         kind: "Alertmanager",
-        selector: SelectorKind::None,
-        template: &["spec", "podMetadata"],
         added: alertmanager,
+        ..OPERATOR
     },
     WorkloadKind {
-        groups: &["monitoring.coreos.com"],
         kind: "ThanosRuler",
-        selector: SelectorKind::None,
-        template: &["spec", "podMetadata"],
         added: thanos_ruler,
+        ..OPERATOR
     },
 ];
+
+/// The `spec` fields of a kind, where kure knows them.
+pub fn spec_fields(kind: &str) -> Option<&'static [&'static str]> {
+    TABLE.iter().find(|w| w.kind == kind)?.spec_fields
+}
+
+/// The kinds that have a `spec` field, in table order.
+pub fn kinds_with_field(field: &str) -> impl Iterator<Item = &'static str> + '_ {
+    TABLE
+        .iter()
+        .filter(move |w| w.spec_fields.is_some_and(|f| f.contains(&field)))
+        .map(|w| w.kind)
+}
+
+/// The field that plays the same part in `kind`, where there is one.
+pub fn equivalent_field(field: &str, kind: &str) -> Option<&'static str> {
+    match (field, kind) {
+        ("strategy", "DaemonSet" | "StatefulSet") => Some("updateStrategy"),
+        ("updateStrategy", "Deployment") => Some("strategy"),
+        ("replicas", "Job") => Some("parallelism"),
+        ("jobTemplate", "Job") => Some("template"),
+        ("template", "CronJob") => Some("jobTemplate"),
+        _ => None,
+    }
+}
 
 /// The table row for an object, if it makes pods.
 pub fn lookup(obj: &Object<'_>) -> Option<&'static WorkloadKind> {
@@ -304,16 +424,9 @@ impl WorkloadKind {
         } else {
             doc.path(obj.root, self.template)
         };
-        let labels_holder = match template {
-            Some(t)
-                if self.kind == "Prometheus"
-                    || self.kind == "Alertmanager"
-                    || self.kind == "ThanosRuler" =>
-            {
-                Some(t)
-            }
-            Some(t) => doc.get(t, "metadata"),
-            None => None,
+        let labels_holder = match self.labels_at {
+            LabelsAt::Direct => template,
+            LabelsAt::Metadata => template.and_then(|t| doc.get(t, "metadata")),
         };
         let labels_entry = labels_holder.and_then(|m| doc.get_entry(m, "labels"));
         let labels = labels_entry
@@ -333,6 +446,26 @@ impl WorkloadKind {
         }
     }
 
+    /// The `metadata` blocks of `nested_metadata` present in the object.
+    pub fn nested_metadata(&self, obj: &Object<'_>) -> Vec<NodeId> {
+        let doc = obj.doc;
+        let mut out = Vec::new();
+        for path in self.nested_metadata {
+            let mut at = vec![obj.root];
+            for step in *path {
+                at = if *step == "[]" {
+                    at.iter()
+                        .flat_map(|&n| doc.items(n).iter().copied())
+                        .collect()
+                } else {
+                    at.iter().filter_map(|&n| doc.get(n, step)).collect()
+                };
+            }
+            out.extend(at);
+        }
+        out
+    }
+
     /// The labels a running pod of this workload carries: the template's plus the
     /// controller's.
     pub fn pod_labels(&self, obj: &Object<'_>) -> PodLabels {
@@ -340,10 +473,8 @@ impl WorkloadKind {
         for (k, v) in (self.added)(obj) {
             labels.add_missing(&k, v);
         }
-        if self.kind == "Rollout" {
-            for (k, v) in rollout_variants(obj) {
-                labels.add_alternative(&k, &v);
-            }
+        for (k, v) in (self.variants)(obj) {
+            labels.add_alternative(&k, &v);
         }
         labels
     }

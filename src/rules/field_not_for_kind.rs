@@ -1,7 +1,7 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::{Applicability, Fix, remove_entry, rename_key};
-use crate::model::fields::{FIELDS, equivalent, fields_of};
+use crate::model::workload::{equivalent_field, kinds_with_field, spec_fields};
 use crate::yaml::NodeId;
 
 static META: RuleMeta = RuleMeta {
@@ -33,7 +33,7 @@ impl Rule for FieldNotForKind {
         if !matches!(obj.group(), "apps" | "extensions" | "batch") {
             return;
         }
-        let Some(own) = fields_of(obj.kind) else {
+        let Some(own) = spec_fields(obj.kind) else {
             return;
         };
         let Some(spec) = obj.spec() else { return };
@@ -43,15 +43,11 @@ impl Rule for FieldNotForKind {
             if own.contains(&name) {
                 continue;
             }
-            let owners: Vec<&str> = FIELDS
-                .iter()
-                .filter(|(_, f)| f.contains(&name))
-                .map(|(kind, _)| *kind)
-                .collect();
+            let owners: Vec<&str> = kinds_with_field(name).collect();
             if owners.is_empty() {
                 continue;
             }
-            let help = match equivalent(name, obj.kind) {
+            let help = match equivalent_field(name, obj.kind) {
                 Some(eq) => format!(
                     "a {} uses `{eq}` instead; move the setting there or remove it",
                     obj.kind

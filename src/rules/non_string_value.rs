@@ -1,7 +1,7 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::{Applicability, Expect, Fix, quote_scalar, quoted};
-use crate::model::workload;
+use crate::model::{pod, workload};
 use crate::yaml::resolve::{Reader, Resolved, resolve, resolve_with};
 use crate::yaml::{NodeId, Style};
 
@@ -190,25 +190,12 @@ impl Checker<'_, '_> {
         let Some(spec) = spec else { return };
         let doc = self.cx.obj.doc;
         self.string_map(doc.get(spec, "nodeSelector"), NODE_SELECTOR);
-        for list in ["containers", "initContainers", "ephemeralContainers"] {
-            let Some(cs) = doc.get(spec, list) else {
-                continue;
-            };
-            for &c in doc.items(cs) {
-                if let Some(env) = doc.get(c, "env") {
-                    for &e in doc.items(env) {
-                        if let Some(v) = doc.get(e, "value") {
-                            self.scalar(v, ENV, false);
-                        }
-                    }
-                }
-                for key in ["command", "args"] {
-                    if let Some(a) = doc.get(c, key) {
-                        for &item in doc.items(a) {
-                            self.scalar(item, ARGS, false);
-                        }
-                    }
-                }
+        for c in pod::containers(doc, spec) {
+            for v in pod::env_values(doc, c) {
+                self.scalar(v, ENV, false);
+            }
+            for item in pod::command_and_args(doc, c) {
+                self.scalar(item, ARGS, false);
             }
         }
     }
@@ -256,7 +243,7 @@ impl Rule for NonStringValue {
             _ => {}
         }
         if let Some(w) = workload::lookup(&obj) {
-            if w.kind != "Pod" && !w.template.is_empty() && w.template.last() == Some(&"template") {
+            if w.labels_at == workload::LabelsAt::Metadata && !w.template.is_empty() {
                 ck.template(doc.path(obj.root, w.template));
             }
             let selector = spec.and_then(|s| doc.get(s, "selector"));
@@ -267,15 +254,8 @@ impl Rule for NonStringValue {
                 workload::SelectorKind::Map => ck.string_map(selector, SELECTOR),
                 _ => {}
             }
-            if w.kind == "CronJob" {
-                ck.metadata(doc.path(obj.root, &["spec", "jobTemplate", "metadata"]));
-            }
-            if w.kind == "StatefulSet"
-                && let Some(vcts) = spec.and_then(|s| doc.get(s, "volumeClaimTemplates"))
-            {
-                for &vct in doc.items(vcts) {
-                    ck.metadata(doc.get(vct, "metadata"));
-                }
+            for m in w.nested_metadata(&obj) {
+                ck.metadata(Some(m));
             }
         }
     }
