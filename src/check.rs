@@ -5,7 +5,7 @@
 use crate::diagnostic::{Diagnostic, Located, Severity};
 use crate::error::Error;
 use crate::load::Shape;
-use crate::model::inventory::{GroupKey, Inventory, ObjectFacts};
+use crate::model::inventory::{FactsBuilder, GroupKey, Inventory, ObjectFacts};
 use crate::model::kustomize::{self, FileRole};
 use crate::model::objects;
 use crate::rules::{
@@ -162,7 +162,7 @@ impl FileChecker<'_> {
     pub fn check_streaming(&self, text: &str) -> Checked {
         let index = LineIndex::new(text);
         let file = self.file_context(&index);
-        let dir_group = self.dir_group();
+        let mut facts = FactsBuilder::new(self.role, self.dir_group());
         let mut out = Checked::default();
         let mut errors = Vec::new();
         let mut shape = Shape::default();
@@ -172,7 +172,7 @@ impl FileChecker<'_> {
             yaml::Limits::default(),
             |doc| {
                 shape.add(&doc);
-                self.check_doc(&file, doc_index, &doc, &dir_group, &mut out);
+                self.check_doc(&file, doc_index, &doc, &mut facts, &mut out);
                 doc_index += 1;
             },
             |e| errors.push(e),
@@ -184,6 +184,7 @@ impl FileChecker<'_> {
             };
         }
         self.parse_errors(&file, &errors, &mut out);
+        out.facts.shrink_to_fit();
         out
     }
 
@@ -191,10 +192,10 @@ impl FileChecker<'_> {
     pub fn check(&self, text: &str, stream: &yaml::Stream) -> Checked {
         let index = LineIndex::new(text);
         let file = self.file_context(&index);
-        let dir_group = self.dir_group();
+        let mut facts = FactsBuilder::new(self.role, self.dir_group());
         let mut out = Checked::default();
         for (doc_index, doc) in stream.documents.iter().enumerate() {
-            self.check_doc(&file, doc_index, doc, &dir_group, &mut out);
+            self.check_doc(&file, doc_index, doc, &mut facts, &mut out);
         }
         self.parse_errors(&file, &stream.errors, &mut out);
         out
@@ -224,7 +225,7 @@ impl FileChecker<'_> {
         file: &FileContext<'_>,
         doc_index: usize,
         doc: &yaml::Document,
-        dir_group: &GroupKey,
+        facts: &mut FactsBuilder<'_>,
         out: &mut Checked,
     ) {
         let dcx = DocContext {
@@ -245,8 +246,7 @@ impl FileChecker<'_> {
             for rule in self.settings.scope(rules::Scope::Object) {
                 rule.check_object(&ocx, &mut out.diagnostics);
             }
-            out.facts
-                .push(ObjectFacts::of(&file.locator(), &obj, self.role, dir_group));
+            out.facts.push(facts.of(&file.locator(), &obj));
         }
     }
 }

@@ -30,11 +30,17 @@ impl Span {
 }
 
 /// One end of a span as users see it: byte offset, 1-based line, 1-based column in code points.
+/// (32 bits each: kure reads no file over `load::MAX_FILE_BYTES`, and a finding keeps two.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Position {
-    pub offset: usize,
-    pub line: usize,
-    pub column: usize,
+    pub offset: u32,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// An offset, line or column as kept in positions (saturating: texts are under 4 GiB).
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// A span resolved to positions.
@@ -44,18 +50,31 @@ pub struct Location {
     pub end: Position,
 }
 
+/// Every `STRIDE`th line start is kept: a position is found by binary search, then by
+/// counting at most `STRIDE` newlines, so the index of a large file takes a sixteenth of the
+/// memory a full one would.
+const STRIDE: usize = 16;
+
 /// Line starts of a text, computed once; positions are found by binary search.
 pub struct LineIndex<'a> {
     text: &'a str,
-    starts: Vec<usize>,
+    /// Byte offset of the start of lines 0, STRIDE, 2×STRIDE, ... (32 bits: texts are under
+    /// `load::MAX_FILE_BYTES`).
+    starts: Vec<u32>,
     bom: bool,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> LineIndex<'a> {
-        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let mut starts = Vec::with_capacity(lines / STRIDE + 1);
         starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        starts.extend(
+            memchr::memchr_iter(b'\n', text.as_bytes())
+                .skip(STRIDE - 1)
+                .step_by(STRIDE)
+                .map(|i| to_u32(i + 1)),
+        );
         LineIndex {
             text,
             starts,
@@ -73,19 +92,23 @@ impl<'a> LineIndex<'a> {
         while offset > 0 && !self.text.is_char_boundary(offset) {
             offset -= 1;
         }
-        let line = match self.starts.binary_search(&offset) {
+        let block = match self.starts.binary_search(&to_u32(offset)) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let mut line_start = self.starts[line];
+        let block_start = self.starts[block] as usize;
+        let between = &self.text.as_bytes()[block_start..offset];
+        let line = block * STRIDE + memchr::memchr_iter(b'\n', between).count();
+        let mut line_start =
+            memchr::memrchr(b'\n', between).map_or(block_start, |i| block_start + i + 1);
         if line == 0 && self.bom {
             line_start = line_start.max('\u{feff}'.len_utf8()).min(offset);
         }
         let column = self.text[line_start..offset].chars().count() + 1;
         Position {
-            offset,
-            line: line + 1,
-            column,
+            offset: to_u32(offset),
+            line: to_u32(line + 1),
+            column: to_u32(column),
         }
     }
 

@@ -33,21 +33,22 @@ pub struct ServiceFacts {
     pub selector_at: Located,
 }
 
-/// One object, as cross-file rules see it.
+/// One object, as cross-file rules see it. Kept for every object of the run, so it is small:
+/// what most objects share (their file's apply groups) is shared, and what few have (pods,
+/// a selector) is boxed.
 #[derive(Clone, Debug)]
 pub struct ObjectFacts {
     pub info: ObjectInfo,
-    pub group: String,
     /// The namespaces the object is applied to; `None` means whatever namespace it is
     /// applied to (no `metadata.namespace`, no kustomization `namespace:`).
-    pub namespaces: Vec<Option<String>>,
+    pub namespaces: Arc<[Option<String>]>,
     /// The apply groups the object belongs to, with its namespace in each.
-    pub groups: Vec<(GroupKey, Option<String>)>,
+    pub groups: Arc<[(GroupKey, Option<String>)]>,
     pub partial: bool,
     /// `metadata.name`, or the document, for findings about the whole object.
     pub at: Located,
-    pub pods: Option<PodFacts>,
-    pub service: Option<ServiceFacts>,
+    pub pods: Option<Box<PodFacts>>,
+    pub service: Option<Box<ServiceFacts>>,
 }
 
 #[derive(Default)]
@@ -85,18 +86,18 @@ impl Inventory {
         for o in &self.objects {
             if let (true, Some(p), Some(name)) = (o.partial, &o.pods, &o.info.name) {
                 patch_labels
-                    .entry((o.info.kind.clone(), name.clone()))
+                    .entry((o.info.kind.to_string(), name.to_string()))
                     .or_default()
                     .extend(p.labels.0.iter().cloned());
             }
         }
-        let deployments: HashMap<String, (Vec<Option<String>>, PodLabels)> = self
+        let deployments: HashMap<String, (Arc<[Option<String>]>, PodLabels)> = self
             .objects
             .iter()
-            .filter(|o| o.info.kind == "Deployment" && !o.partial)
+            .filter(|o| &*o.info.kind == "Deployment" && !o.partial)
             .filter_map(|o| {
                 Some((
-                    o.info.name.clone()?,
+                    o.info.name.as_deref()?.to_string(),
                     (o.namespaces.clone(), o.pods.as_ref()?.labels.clone()),
                 ))
             })
@@ -110,7 +111,7 @@ impl Inventory {
                     .info
                     .name
                     .as_ref()
-                    .and_then(|n| patch_labels.get(&(o.info.kind.clone(), n.clone())))
+                    .and_then(|n| patch_labels.get(&(o.info.kind.to_string(), n.to_string())))
             {
                 for (k, v) in extra {
                     pods.labels.add_missing(k, v.clone());
@@ -283,20 +284,36 @@ impl FileLocator<'_> {
     }
 }
 
-impl ObjectFacts {
-    /// What cross-file rules keep of an object: its identity, the namespaces and apply groups it
-    /// belongs to (from its own metadata and the kustomizations including its file), the labels
-    /// its pods carry (the template's, the controller's, a kustomization's `commonLabels`, a
-    /// Rollout's `workloadRef`), and a Service's selector (none for ExternalName).
-    pub fn of(
-        file: &FileLocator<'_>,
-        obj: &super::Object<'_>,
-        role: Option<&FileRole>,
-        dir_group: &GroupKey,
-    ) -> ObjectFacts {
-        let doc = obj.doc;
-        let own_ns = obj.namespace().map(str::to_string);
-        let groups: Vec<(GroupKey, Option<String>)> = match role {
+/// Builds the facts of one file's objects: the apply groups and namespaces an object belongs
+/// to depend only on its file and its own namespace, so objects that share both share them.
+pub struct FactsBuilder<'a> {
+    role: Option<&'a FileRole>,
+    dir_group: GroupKey,
+    shared: HashMap<Option<String>, Membership>,
+    /// `apiVersion` and `kind` strings, one of each per file.
+    names: std::collections::HashSet<Arc<str>>,
+}
+
+type Membership = (Arc<[(GroupKey, Option<String>)]>, Arc<[Option<String>]>);
+
+impl<'a> FactsBuilder<'a> {
+    /// For a file with this kustomize role (or none) in this directory's apply group.
+    pub fn new(role: Option<&'a FileRole>, dir_group: GroupKey) -> FactsBuilder<'a> {
+        FactsBuilder {
+            role,
+            dir_group,
+            shared: HashMap::new(),
+            names: std::collections::HashSet::new(),
+        }
+    }
+
+    fn membership(&mut self, own_ns: Option<&str>) -> Membership {
+        let key = own_ns.map(str::to_string);
+        if let Some(m) = self.shared.get(&key) {
+            return m.clone();
+        }
+        let own_ns = key.clone();
+        let groups: Vec<(GroupKey, Option<String>)> = match self.role {
             Some(r) if !r.groups.is_empty() => r
                 .groups
                 .iter()
@@ -307,7 +324,7 @@ impl ObjectFacts {
                     )
                 })
                 .collect(),
-            _ => vec![(dir_group.clone(), own_ns.clone())],
+            _ => vec![(self.dir_group.clone(), own_ns.clone())],
         };
         let mut namespaces: Vec<Option<String>> = Vec::new();
         for (_, ns) in &groups {
@@ -315,6 +332,20 @@ impl ObjectFacts {
                 namespaces.push(ns.clone());
             }
         }
+        let m: Membership = (groups.into(), namespaces.into());
+        self.shared.insert(key, m.clone());
+        m
+    }
+
+    /// What cross-file rules keep of an object: its identity, the namespaces and apply
+    /// groups it belongs to (from its own metadata and the kustomizations including its
+    /// file), the labels its pods carry (the template's, the controller's, a kustomization's
+    /// `commonLabels`, a Rollout's `workloadRef`), and a Service's selector (none for
+    /// ExternalName).
+    pub fn of(&mut self, file: &FileLocator<'_>, obj: &super::Object<'_>) -> ObjectFacts {
+        let doc = obj.doc;
+        let role = self.role;
+        let (groups, namespaces) = self.membership(obj.namespace());
         let at_span = doc
             .path(obj.root, &["metadata"])
             .and_then(|m| doc.get_entry(m, "name"))
@@ -335,13 +366,13 @@ impl ObjectFacts {
                         .map(str::to_string)
                 })
                 .flatten();
-            PodFacts {
+            Box::new(PodFacts {
                 labels,
                 labels_at: template
                     .labels_entry
                     .map(|(k, v)| file.at(doc.field_span(k, v))),
                 workload_ref,
-            }
+            })
         });
         let service = if obj.is("", "Service") {
             let spec = obj.spec();
@@ -350,17 +381,31 @@ impl ObjectFacts {
                 .filter(|_| !external)
                 .and_then(|(k, v)| {
                     let selector = super::selector::string_pairs(doc, v);
-                    (!selector.is_empty()).then(|| ServiceFacts {
-                        selector,
-                        selector_at: file.at(doc.field_span(k, v)),
+                    (!selector.is_empty()).then(|| {
+                        Box::new(ServiceFacts {
+                            selector,
+                            selector_at: file.at(doc.field_span(k, v)),
+                        })
                     })
                 })
         } else {
             None
         };
+        let mut intern = |s: &str| match self.names.get(s) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = s.into();
+                self.names.insert(a.clone());
+                a
+            }
+        };
         ObjectFacts {
-            info: ObjectInfo::of(obj),
-            group: obj.group().to_string(),
+            info: ObjectInfo {
+                api_version: intern(obj.api_version),
+                kind: intern(obj.kind),
+                namespace: obj.namespace().map(Box::from),
+                name: obj.name().map(Box::from),
+            },
             namespaces,
             groups,
             partial: file.partial,
@@ -368,5 +413,15 @@ impl ObjectFacts {
             pods,
             service,
         }
+    }
+}
+
+impl ObjectFacts {
+    /// The API group: the part of `apiVersion` before `/`, empty for the core group.
+    pub fn group(&self) -> &str {
+        self.info
+            .api_version
+            .rsplit_once('/')
+            .map_or("", |(g, _)| g)
     }
 }

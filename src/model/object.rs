@@ -88,20 +88,21 @@ pub fn is_object_document(doc: &Document) -> bool {
 /// The object a finding belongs to.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct ObjectInfo {
+    /// `apiVersion` and `kind`, shared among the objects of a file that have the same.
     #[serde(rename = "apiVersion")]
-    pub api_version: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
+    pub api_version: std::sync::Arc<str>,
+    pub kind: std::sync::Arc<str>,
+    pub namespace: Option<Box<str>>,
+    pub name: Option<Box<str>>,
 }
 
 impl ObjectInfo {
     pub(crate) fn of(obj: &Object<'_>) -> ObjectInfo {
         ObjectInfo {
-            api_version: obj.api_version.to_string(),
-            kind: obj.kind.to_string(),
-            namespace: obj.namespace().map(str::to_string),
-            name: obj.name().map(str::to_string),
+            api_version: obj.api_version.into(),
+            kind: obj.kind.into(),
+            namespace: obj.namespace().map(Box::from),
+            name: obj.name().map(Box::from),
         }
     }
 }
