@@ -91,7 +91,7 @@ impl Inventory {
                     .extend(p.labels.0.iter().cloned());
             }
         }
-        let deployments: HashMap<String, (Arc<[Option<String>]>, PodLabels)> = self
+        let deployments: HashMap<String, (Namespaces, PodLabels)> = self
             .objects
             .iter()
             .filter(|o| &*o.info.kind == "Deployment" && !o.partial)
@@ -294,7 +294,10 @@ pub struct FactsBuilder<'a> {
     names: std::collections::HashSet<Arc<str>>,
 }
 
-type Membership = (Arc<[(GroupKey, Option<String>)]>, Arc<[Option<String>]>);
+/// The namespaces an object is applied to (see `ObjectFacts::namespaces`).
+type Namespaces = Arc<[Option<String>]>;
+
+type Membership = (Arc<[(GroupKey, Option<String>)]>, Namespaces);
 
 impl<'a> FactsBuilder<'a> {
     /// For a file with this kustomize role (or none) in this directory's apply group.
