@@ -64,7 +64,7 @@ fn main() {
             paths: vec![corpus.clone()],
             fix: Some(kure::FixOptions {
                 unsafe_fixes: true,
-                will_write: false,
+                write: false,
             }),
             ..Default::default()
         });

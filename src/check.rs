@@ -11,7 +11,7 @@ use crate::model::objects;
 use crate::rules::{
     self, DocContext, FileContext, InventoryContext, ObjectContext, Rule, RuleMeta,
 };
-use crate::source::{LineIndex, Span};
+use crate::source::{Base, LineIndex, Span};
 use crate::yaml::{self, resolve::Reader};
 use std::collections::HashMap;
 use std::path::Path;
@@ -188,9 +188,10 @@ impl FileChecker<'_> {
         out
     }
 
-    /// Checks one parsed text (all its documents at once, as fixing needs).
-    pub fn check(&self, text: &str, stream: &yaml::Stream) -> Checked {
-        let index = LineIndex::new(text);
+    /// Checks one parsed text (all its documents at once, as fixing needs), which starts at
+    /// `base` in its file: findings and facts are placed in the file's terms.
+    pub fn check(&self, text: &str, stream: &yaml::Stream, base: Base) -> Checked {
+        let index = LineIndex::with_base(text, base);
         let file = self.file_context(&index);
         let mut facts = FactsBuilder::new(self.role, self.dir_group());
         let mut out = Checked::default();

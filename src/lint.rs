@@ -10,6 +10,7 @@ use crate::load::{Loaded, Shape, read_input};
 use crate::model::inventory::Inventory;
 use crate::model::kustomize::Kustomize;
 use crate::rules;
+use crate::source::{Base, Span};
 use crate::summary::{FileError, Skipped, Summary};
 use crate::walk::{self, Input};
 use crate::yaml;
@@ -36,62 +37,19 @@ pub struct LintOptions {
 pub struct FixOptions {
     /// Apply unsafe fixes too.
     pub unsafe_fixes: bool,
-    /// The fixed files will be written: keep each file's findings as read, which are what
-    /// is reported for a file whose write fails (`LintResult::write_changes`).
-    pub will_write: bool,
+    /// Write each fixed file (atomically, and only if it still holds what was read). A file
+    /// that cannot be written is an error of the run; its findings and facts are then those
+    /// of the text as read, and its fixes count as not applied.
+    pub write: bool,
 }
 
-/// A file whose text fixes changed.
+/// A file whose text fixes changed (written, when the run writes).
 pub struct Change {
     pub path: String,
-    /// Where to write it; `None` for standard input.
-    pub fs_path: Option<PathBuf>,
     pub original: String,
     pub fixed: String,
     /// The rules whose fixes were applied, one entry per fix.
     pub rules: Vec<&'static str>,
-    /// The findings of the text as read: what stays true if the fixed text is not written.
-    pub before: Vec<Diagnostic>,
-}
-
-impl LintResult {
-    /// Writes every changed file. A file that cannot be written (or that changed since it was
-    /// read) is an error of the run: its findings are those of the text as read, its fixes
-    /// count as not applied, and it counts once, among the errors.
-    pub fn write_changes(&mut self) {
-        let mut failed: Vec<(usize, FileErrorKind)> = Vec::new();
-        for (i, c) in self.changes.iter().enumerate() {
-            let Some(p) = &c.fs_path else { continue };
-            if let Err(kind) = apply::write_atomic(p, c.original.as_bytes(), c.fixed.as_bytes()) {
-                failed.push((i, kind));
-            }
-        }
-        if failed.is_empty() {
-            return;
-        }
-        for (i, kind) in failed.into_iter().rev() {
-            let c = self.changes.remove(i);
-            let s = &mut self.summary;
-            s.errors.push(FileError {
-                path: c.path.clone(),
-                kind,
-            });
-            s.linted = s.linted.saturating_sub(1);
-            s.linted_paths.retain(|p| *p != c.path);
-            s.fixes.applied -= c.rules.len();
-            s.fixes.files_changed -= 1;
-            for id in &c.rules {
-                if let Some(slot) = s.fixes.rules.get_mut(id) {
-                    slot[0] -= 1;
-                }
-            }
-            self.diagnostics.retain(|d| *d.at.path != *c.path);
-            self.diagnostics.extend(c.before);
-        }
-        self.diagnostics
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        self.summary.fixes.available = self.diagnostics.iter().filter(|d| d.fix.is_some()).count();
-    }
 }
 
 pub struct LintResult {
@@ -115,8 +73,10 @@ struct FileResult {
     write_to: Option<PathBuf>,
     applied: Vec<&'static str>,
     refused: Vec<&'static str>,
-    /// When fixing: the findings of the text as read.
-    before: Vec<Diagnostic>,
+    /// The fixes of a file that could not be written: not applied.
+    not_written: Vec<&'static str>,
+    /// While fixing: the text fixes made, until `finish` compares it with the text as read.
+    fixed_text: Option<String>,
 }
 
 impl FileResult {
@@ -130,7 +90,8 @@ impl FileResult {
             write_to,
             applied: Vec::new(),
             refused: Vec::new(),
-            before: Vec::new(),
+            not_written: Vec::new(),
+            fixed_text: None,
         }
     }
 }
@@ -216,6 +177,9 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
             fixes.applied += 1;
             fixes.rules.entry(id).or_default()[0] += 1;
         }
+        for id in &r.not_written {
+            fixes.rules.entry(id).or_default();
+        }
         for id in &r.refused {
             fixes.refused += 1;
             fixes.rules.entry(id).or_default()[1] += 1;
@@ -224,11 +188,9 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
             fixes.files_changed += 1;
             changes.push(Change {
                 path: r.path.to_string(),
-                fs_path: r.write_to.take(),
                 original,
                 fixed,
                 rules: std::mem::take(&mut r.applied),
-                before: std::mem::take(&mut r.before),
             });
         }
     }
@@ -242,7 +204,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         // snippets of a fixed standard input are shown on the fixed text
         let shown = changes
             .iter()
-            .find(|c| c.fs_path.is_none())
+            .find(|c| c.path == name)
             .map_or(original, |c| c.fixed.clone());
         Some((name, shown))
     });
@@ -288,30 +250,195 @@ fn lint_input(
         // linting holds one document's tree at a time
         None => result.checked = checker.check_streaming(&text),
         Some(f) => {
-            let stream = yaml::parse(&text, yaml::Limits::default());
-            let mut shape = Shape::default();
-            stream.documents.iter().for_each(|d| shape.add(d));
-            match shape.skip_reason(&text, !stream.errors.is_empty()) {
-                Some(reason) => result.checked.skipped = Some(reason),
-                None => fix_text(&checker, text, stream, f, &mut result),
+            fix_file(&checker, text, f, &mut result);
+            if f.write {
+                write(&checker, &mut result);
             }
         }
     }
     result
 }
 
+/// Writes a fixed file. A file that cannot be written (or that changed since it was read)
+/// is an error of the run: its findings and facts are those of the text as read (checked
+/// again, which only a failed write costs), and its fixes count as not applied.
+fn write(checker: &FileChecker<'_>, result: &mut FileResult) {
+    let (Some(path), Some(original), Some(fixed)) =
+        (&result.write_to, &result.original, &result.fixed)
+    else {
+        return;
+    };
+    if let Err(kind) = apply::write_atomic(path, original.as_bytes(), fixed.as_bytes()) {
+        result.checked = checker.check_streaming(original);
+        result.error = Some(kind);
+        result.not_written = std::mem::take(&mut result.applied);
+        result.fixed = None;
+        result.original = None;
+    }
+}
+
+/// Fixes a file one document at a time where its documents can be told apart by their `---`
+/// lines (a document is fixed and verified on its own, so memory is one document's tree and
+/// the texts), and as a whole otherwise (a file with directives, `...` markers, or YAML that
+/// does not parse).
+fn fix_file(checker: &FileChecker<'_>, text: String, opts: &FixOptions, result: &mut FileResult) {
+    if let Some(cuts) = document_cuts(&text)
+        && let Some(parts) = fix_parts(checker, &text, &cuts, opts, result)
+    {
+        *result = parts;
+        result.finish(text);
+        return;
+    }
+    let stream = yaml::parse(&text, yaml::Limits::default());
+    let mut shape = Shape::default();
+    stream.documents.iter().for_each(|d| shape.add(d));
+    if let Some(reason) = shape.skip_reason(&text, !stream.errors.is_empty()) {
+        result.checked.skipped = Some(reason);
+        return;
+    }
+    let mut part = fix_text(checker, &text, stream, opts, Base::default());
+    result.fixed_text = Some(std::mem::take(&mut part.text));
+    result.add_part(part, 0, Base::default());
+    result.finish(text);
+}
+
+/// Fixes the parts of a file between `cuts` one after another, each parsed when its turn
+/// comes; `None` (and nothing done) as soon as a part does not parse, without errors, to
+/// exactly one document, so the parts would not mean what the whole does, or when the file
+/// is not linted.
+fn fix_parts(
+    checker: &FileChecker<'_>,
+    text: &str,
+    cuts: &[usize],
+    opts: &FixOptions,
+    file: &FileResult,
+) -> Option<FileResult> {
+    let mut result = FileResult::new(file.path.clone(), file.write_to.clone());
+    let mut shape = Shape::default();
+    // the fixed text is built only once a part changes
+    let mut fixed: Option<String> = None;
+    let mut fixed_base = Base::default();
+    for (k, w) in cuts.windows(2).enumerate() {
+        let read = &text[w[0]..w[1]];
+        let stream = yaml::parse(read, yaml::Limits::default());
+        if !stream.errors.is_empty() || stream.documents.len() != 1 {
+            return None;
+        }
+        stream.documents.iter().for_each(|d| shape.add(d));
+        let part = fix_text(checker, read, stream, opts, fixed_base);
+        if fixed.is_none() && part.text != read {
+            fixed = Some(text[..w[0]].to_string());
+        }
+        if let Some(f) = &mut fixed {
+            f.push_str(&part.text);
+        }
+        let next = Base {
+            offset: fixed_base.offset + part.text.len(),
+            lines: fixed_base.lines + memchr::memchr_iter(b'\n', part.text.as_bytes()).count(),
+        };
+        result.add_part(part, k, fixed_base);
+        fixed_base = next;
+    }
+    if shape.skip_reason(text, false).is_some() {
+        return None;
+    }
+    result.fixed_text = fixed;
+    Some(result)
+}
+
+/// Where a file's documents start: at 0 and at each `---` line after the first document's
+/// content (a `---` line cannot be the content of any scalar). `None` for a file with
+/// directives, which apply across documents.
+fn document_cuts(text: &str) -> Option<Vec<usize>> {
+    let bytes = text.as_bytes();
+    let is_marker = |at: usize| {
+        bytes[at..].starts_with(b"---")
+            && matches!(bytes.get(at + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+    };
+    let mut cuts = vec![0];
+    let mut only_comments = true;
+    let mut line = 0;
+    while line < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[line..]).map_or(bytes.len(), |i| line + i + 1);
+        if bytes[line] == b'%' {
+            return None;
+        }
+        if line > 0 && is_marker(line) {
+            // comments and blank lines before the first `---` go with the first document
+            if !only_comments {
+                cuts.push(line);
+            }
+            only_comments = false;
+        } else {
+            let content = text[line..end].trim_start_matches('\u{feff}').trim();
+            only_comments &= content.is_empty() || content.starts_with('#');
+        }
+        line = end;
+    }
+    cuts.push(text.len());
+    Some(cuts)
+}
+
 /// What identifies a refused fix across passes: rule, message, document, target paths.
 type RefusalKey = (&'static str, String, usize, Vec<crate::yaml::value::Path>);
+
+/// One text fixed to a fixed point: the fixed text, the findings on it (fixes refused
+/// included), and the findings of the text as read (when the caller will write).
+struct FixedPart {
+    text: String,
+    checked: Checked,
+    applied: Vec<&'static str>,
+    refused: Vec<&'static str>,
+}
+
+impl FileResult {
+    /// Adds a fixed part, the document `doc` of its file, which starts at `base` in the fixed
+    /// text: the edits of the fixes left move to the file's terms (its findings are placed
+    /// there already).
+    fn add_part(&mut self, mut part: FixedPart, doc: usize, base: Base) {
+        for d in &mut part.checked.diagnostics {
+            place_fix(d, doc, base);
+        }
+        let c = &mut self.checked;
+        c.diagnostics.append(&mut part.checked.diagnostics);
+        c.facts.append(&mut part.checked.facts);
+        c.objects += part.checked.objects;
+        self.applied.append(&mut part.applied);
+        self.refused.append(&mut part.refused);
+    }
+
+    /// Keeps the text as read and the fixed text when fixes changed it.
+    fn finish(&mut self, original: String) {
+        self.checked.facts.shrink_to_fit();
+        if let Some(fixed) = self.fixed_text.take()
+            && fixed != original
+        {
+            self.fixed = Some(fixed);
+            self.original = Some(original);
+        }
+    }
+}
+
+/// Moves a finding's fix from its part's terms to the file's: the document it is in, and
+/// edits at byte offsets in the whole text.
+fn place_fix(d: &mut Diagnostic, doc: usize, base: Base) {
+    if let Some(f) = &mut d.fix {
+        f.doc += doc;
+        for e in &mut f.edits {
+            e.span = Span::new(e.span.start + base.offset, e.span.end + base.offset);
+        }
+    }
+}
 
 /// Applies fixes pass after pass until none is left (`apply::to_fixed_point`), then reports
 /// on the final text, with a `fix-refused` finding for each fix that was not applied.
 fn fix_text(
     checker: &FileChecker<'_>,
-    original: String,
+    original: &str,
     stream: yaml::Stream,
     opts: &FixOptions,
-    result: &mut FileResult,
-) {
+    base: Base,
+) -> FixedPart {
     let min = if opts.unsafe_fixes {
         Applicability::Unsafe
     } else {
@@ -325,14 +452,11 @@ fn fix_text(
     let mut last: Option<Checked> = None;
     let mut left_at: Vec<usize> = Vec::new();
     let outcome = apply::to_fixed_point(
-        original.clone(),
+        original.to_string(),
         stream,
         checker.reader(),
         |text, stream| {
-            let mut checked = checker.check(text, stream);
-            if last.is_none() && opts.will_write {
-                result.before = checked.diagnostics.clone();
-            }
+            let mut checked = checker.check(text, stream, base);
             left_at.clear();
             // (`check` offers no fix in a text that does not parse)
             let mut proposals = Vec::new();
@@ -348,18 +472,16 @@ fn fix_text(
             proposals
         },
     );
-    if let Some(mut checked) = last {
-        for (i, (_, f)) in left_at.into_iter().zip(outcome.left) {
-            checked.diagnostics[i].fix = Some(f);
-        }
-        result.checked = checked;
+    let mut checked = last.unwrap_or_default();
+    for (i, (_, f)) in left_at.into_iter().zip(outcome.left) {
+        checked.diagnostics[i].fix = Some(f);
     }
-    result.applied = outcome.applied.iter().map(|k| k.0).collect();
-    result.refused = outcome.refused.iter().map(|(k, _)| k.0).collect();
+    let applied = outcome.applied.iter().map(|k| k.0).collect();
+    let refused_rules = outcome.refused.iter().map(|(k, _)| k.0).collect();
     let refused: HashMap<RefusalKey, String> = outcome.refused.into_iter().collect();
     let text = outcome.text;
     let mut notes = Vec::new();
-    for d in &mut result.checked.diagnostics {
+    for d in &mut checked.diagnostics {
         let Some(reason) = d.fix.as_ref().and_then(|f| refused.get(&key(d, f))) else {
             continue;
         };
@@ -379,9 +501,11 @@ fn fix_text(
         r.object = d.object.clone();
         notes.push(r);
     }
-    result.checked.diagnostics.append(&mut notes);
-    if text != original {
-        result.fixed = Some(text);
-        result.original = Some(original);
+    checked.diagnostics.append(&mut notes);
+    FixedPart {
+        text,
+        checked,
+        applied,
+        refused: refused_rules,
     }
 }

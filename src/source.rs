@@ -62,10 +62,27 @@ pub struct LineIndex<'a> {
     /// `load::MAX_FILE_BYTES`).
     starts: Vec<u32>,
     bom: bool,
+    base: Base,
+}
+
+/// Where a text starts in its file, when it is a part of it (one document of a large file,
+/// fixed on its own): positions and spans are reported in the file's terms. A part starts at
+/// a line start, so columns need no change.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Base {
+    /// Bytes before the part.
+    pub offset: usize,
+    /// Lines before the part.
+    pub lines: usize,
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> LineIndex<'a> {
+        LineIndex::with_base(text, Base::default())
+    }
+
+    /// The index of a part of a file that starts at `base`.
+    pub fn with_base(text: &'a str, base: Base) -> LineIndex<'a> {
         let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
         let mut starts = Vec::with_capacity(lines / STRIDE + 1);
         starts.push(0);
@@ -78,7 +95,8 @@ impl<'a> LineIndex<'a> {
         LineIndex {
             text,
             starts,
-            bom: text.starts_with('\u{feff}'),
+            bom: base.offset == 0 && text.starts_with('\u{feff}'),
+            base,
         }
     }
 
@@ -106,8 +124,8 @@ impl<'a> LineIndex<'a> {
         }
         let column = self.text[line_start..offset].chars().count() + 1;
         Position {
-            offset: to_u32(offset),
-            line: to_u32(line + 1),
+            offset: to_u32(self.base.offset + offset),
+            line: to_u32(self.base.lines + line + 1),
             column: to_u32(column),
         }
     }
@@ -132,7 +150,7 @@ impl Located {
     pub fn new(path: &Arc<str>, index: &LineIndex<'_>, span: Span) -> Located {
         Located {
             path: path.clone(),
-            span,
+            span: Span::new(index.base.offset + span.start, index.base.offset + span.end),
             location: index.location(span),
         }
     }

@@ -204,3 +204,151 @@ fn removing_the_last_entry_adds_no_final_newline() {
         "apiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: c"
     );
 }
+
+/// A file of several documents, fixed one document at a time (defect 9: memory). Fixes in
+/// the first documents change the length of what follows; unsafe fixes and findings without
+/// a fix are left in the later ones.
+const DOCUMENTS: &str = "\
+# leading comment
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: one
+spec:
+  replicas: 3
+  selector:
+    matchLabels: {app: one}
+  template:
+    metadata:
+      labels: {app: one, on: yes}
+    spec:
+      containers: [{name: c, image: i}]
+status:
+  numberReady: 1
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: two
+  labels:
+    ok: \"true\"
+    ok: \"false\"
+data:
+  count: 0777
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: three
+spec:
+  selector: {app: nowhere}
+  ports: [{port: 80}]
+";
+
+fn diagnostics(v: &serde_json::Value) -> &Vec<serde_json::Value> {
+    v["diagnostics"].as_array().unwrap()
+}
+
+#[test]
+fn documents_fixed_one_at_a_time_are_reported_where_they_end_up() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "all.yaml", DOCUMENTS);
+    let (code, fixed) = lint_json(&["all.yaml"], &["--fix"], Some(dir.path()));
+    assert_eq!(code, 1, "{fixed}");
+    let after = std::fs::read_to_string(dir.path().join("all.yaml")).unwrap();
+    assert_ne!(after, DOCUMENTS);
+    assert!(
+        !after.contains("replicas") && !after.contains("status"),
+        "{after}"
+    );
+    assert!(
+        after.contains("on\": \"yes\"") || after.contains("\"on\": \"yes\""),
+        "{after}"
+    );
+    // what `lint --fix` reports on the text it wrote is what `lint` reports on that text:
+    // positions, spans, and the edits of the fixes left, all in the whole file's terms
+    let (_, relinted) = lint_json(&["all.yaml"], &[], Some(dir.path()));
+    let rules: Vec<&str> = diagnostics(&relinted)
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        ["duplicate-key", "service-selector-no-match"],
+        "{relinted}"
+    );
+    assert_eq!(diagnostics(&fixed), diagnostics(&relinted));
+    // the fixes left apply where they say: `kure fix --unsafe-fixes` and the JSON edits agree
+    let mut text = after.clone();
+    let mut edits: Vec<(usize, usize, String)> = diagnostics(&relinted)
+        .iter()
+        .filter(|d| !d["fix"].is_null())
+        .flat_map(|d| d["fix"]["edits"].as_array().unwrap().clone())
+        .map(|e| {
+            let n = |k: &str| e[k].as_u64().unwrap() as usize;
+            (
+                n("start"),
+                n("end"),
+                e["content"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(!edits.is_empty(), "{relinted}");
+    edits.sort();
+    for (s, e, c) in edits.into_iter().rev() {
+        text.replace_range(s..e, &c);
+    }
+    let (all_fixed, r) = fix_file(dir.path(), "all.yaml", &after, &["--unsafe-fixes"]);
+    assert_eq!(text, all_fixed, "{}", r.stderr);
+}
+
+#[test]
+fn findings_as_read_of_a_file_of_documents_are_where_they_were() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "all.yaml", DOCUMENTS);
+    let (_, as_read) = lint_json(&["all.yaml"], &[], Some(dir.path()));
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out = kure_unprivileged()
+        .args(["lint", "--fix", "--format", "json", "all.yaml"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(out.status.code(), Some(2), "{v}");
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), DOCUMENTS);
+    assert_eq!(diagnostics(&v), diagnostics(&as_read));
+}
+
+/// Files whose documents cannot be fixed apart are fixed as a whole, with the same result.
+#[test]
+fn files_with_directives_or_end_markers_are_fixed_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: NAME\n  labels:\n    a: yes\n";
+    let cases = [
+        format!(
+            "%YAML 1.1\n---\n{}---\n{}",
+            doc.replace("NAME", "a"),
+            doc.replace("NAME", "b")
+        ),
+        format!(
+            "{}...\n{}",
+            doc.replace("NAME", "a"),
+            doc.replace("NAME", "b")
+        ),
+        format!(
+            "{}---\n{}",
+            doc.replace("NAME", "a"),
+            doc.replace("NAME", "b")
+        ),
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let (after, r) = fix_file(dir.path(), &format!("f{i}.yaml"), text, &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(after, text.replace("a: yes", "a: \"yes\""), "{}", r.stderr);
+    }
+}

@@ -116,10 +116,10 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
         args.input,
         Some(kure::FixOptions {
             unsafe_fixes,
-            will_write: !stdin && !args.diff && !args.check,
+            write: !stdin && !args.diff && !args.check,
         }),
     );
-    let mut result = kure::lint(&opts)?;
+    let result = kure::lint(&opts)?;
     if stdin {
         // editor on-save: the text (fixed or not) on stdout, what is left on stderr
         print_errors(&result.summary);
@@ -171,7 +171,6 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
         write_stdout(&out)?;
         "to apply"
     } else {
-        result.write_changes();
         "applied"
     };
     // stdout carries only the diff or the list of files, so a diff can be piped to `patch`
@@ -206,7 +205,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
             .collect::<Result<Vec<_>, _>>()?
     };
     let fix = args.fix.then_some(kure::FixOptions {
-        will_write: true,
+        write: true,
         unsafe_fixes: args.unsafe_fixes,
     });
     if fix.is_some() && args.input.paths.iter().any(|p| p.as_os_str() == "-") {
@@ -216,8 +215,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         ));
     }
     let opts = options(args.input, fix);
-    let mut result = kure::lint(&opts)?;
-    result.write_changes();
+    let result = kure::lint(&opts)?;
     let mut sources = report::Sources::new(result.stdin.clone());
     let mut wants_summary = false;
     for (format, file) in &formats {
