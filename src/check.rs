@@ -172,7 +172,13 @@ impl FileChecker<'_> {
             yaml::Limits::default(),
             |doc| {
                 shape.add(&doc);
+                let from = out.diagnostics.len();
                 self.check_doc(&file, doc_index, &doc, &mut facts, &mut out);
+                for d in &mut out.diagnostics[from..] {
+                    if let Some(f) = &mut d.fix {
+                        f.reported();
+                    }
+                }
                 doc_index += 1;
             },
             |e| errors.push(e),
@@ -185,6 +191,7 @@ impl FileChecker<'_> {
         }
         self.parse_errors(&file, &errors, &mut out);
         out.facts.shrink_to_fit();
+        out.diagnostics.shrink_to_fit();
         out
     }
 
@@ -243,6 +250,7 @@ impl FileChecker<'_> {
                 file,
                 obj,
                 doc_index,
+                info: std::cell::OnceCell::new(),
             };
             for rule in self.settings.scope(rules::Scope::Object) {
                 rule.check_object(&ocx, &mut out.diagnostics);

@@ -3,6 +3,8 @@
 pub use crate::model::object::ObjectInfo;
 pub use crate::source::Located;
 use serde::Serialize;
+use std::borrow::Cow;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Hash)]
 #[serde(rename_all = "lowercase")]
@@ -28,16 +30,19 @@ pub struct Related {
     pub message: String,
 }
 
+/// A finding. A run may keep hundreds of thousands, so what is often absent or shared is
+/// boxed or shared: the object (one per object, whatever its findings), the fix, a help
+/// text that is most often a constant.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
     pub at: Located,
-    pub object: Option<ObjectInfo>,
+    pub object: Option<Arc<ObjectInfo>>,
     pub related: Vec<Related>,
-    pub help: Option<String>,
-    pub fix: Option<crate::fix::Fix>,
+    pub help: Option<Cow<'static, str>>,
+    pub fix: Option<Box<crate::fix::Fix>>,
 }
 
 impl Diagnostic {
@@ -59,17 +64,17 @@ impl Diagnostic {
         }
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Diagnostic {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
     pub fn fix(mut self, fix: Option<crate::fix::Fix>) -> Diagnostic {
-        self.fix = fix;
+        self.fix = fix.map(Box::new);
         self
     }
 
-    pub fn object(mut self, object: Option<ObjectInfo>) -> Diagnostic {
+    pub fn object(mut self, object: Option<Arc<ObjectInfo>>) -> Diagnostic {
         self.object = object;
         self
     }

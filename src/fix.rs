@@ -76,8 +76,8 @@ pub struct Fix {
     pub message: String,
     pub edits: Vec<Edit>,
     pub doc: usize,
-    pub targets: Vec<Path>,
-    pub expect: Vec<(Path, Expect)>,
+    pub(crate) targets: Vec<Path>,
+    pub(crate) expect: Vec<(Path, Expect)>,
 }
 
 impl Fix {
@@ -97,6 +97,14 @@ impl Fix {
             targets,
             expect: Vec::new(),
         }
+    }
+
+    /// The fix as a lint run reports it: its edits and message, without what verifying it
+    /// takes (a run that does not fix never verifies, and a file's findings can be many).
+    /// Without targets the fix may change nothing, so applying it would be refused.
+    pub(crate) fn reported(&mut self) {
+        self.targets = Vec::new();
+        self.expect = Vec::new();
     }
 
     /// Adds what the fix promises at `path` once applied.

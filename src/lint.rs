@@ -131,7 +131,15 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         .collect();
 
     let mut summary = Summary::default();
-    let mut diagnostics = Vec::new();
+    // as for the facts below: one allocation, or a move when one file has findings
+    let with_findings = results
+        .iter()
+        .filter(|r| !r.checked.diagnostics.is_empty())
+        .count();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    if with_findings > 1 {
+        diagnostics.reserve_exact(results.iter().map(|r| r.checked.diagnostics.len()).sum());
+    }
     let mut inventory = Inventory::default();
     // one allocation for every object's facts; a run with one file of objects moves its
     // facts rather than copying them
@@ -166,7 +174,11 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
                 summary.linted_paths.push(r.path.to_string());
             }
         }
-        diagnostics.append(&mut r.checked.diagnostics);
+        if diagnostics.is_empty() && with_findings == 1 {
+            diagnostics = std::mem::take(&mut r.checked.diagnostics);
+        } else {
+            diagnostics.append(&mut r.checked.diagnostics);
+        }
         if inventory.objects.is_empty() && with_facts == 1 {
             inventory.objects = std::mem::take(&mut r.checked.facts);
         } else {
@@ -464,7 +476,7 @@ fn fix_text(
                 if d.fix.as_ref().is_some_and(|f| f.applicability >= min)
                     && let Some(f) = d.fix.take()
                 {
-                    proposals.push((key(d, &f), f));
+                    proposals.push((key(d, &f), *f));
                     left_at.push(i);
                 }
             }
@@ -474,7 +486,7 @@ fn fix_text(
     );
     let mut checked = last.unwrap_or_default();
     for (i, (_, f)) in left_at.into_iter().zip(outcome.left) {
-        checked.diagnostics[i].fix = Some(f);
+        checked.diagnostics[i].fix = Some(Box::new(f));
     }
     let applied = outcome.applied.iter().map(|k| k.0).collect();
     let refused_rules = outcome.refused.iter().map(|(k, _)| k.0).collect();

@@ -1,13 +1,11 @@
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
-use std::fmt::Write;
 
 /// `{path}:{line}:{column}: {severity}[{rule}] {message}`, one line per finding.
-pub fn render(diags: &[Diagnostic]) -> String {
-    let mut out = String::new();
+pub fn write(out: &mut dyn std::io::Write, diags: &[Diagnostic]) -> std::io::Result<()> {
     for d in diags {
         let p = d.at.location.start;
-        let _ = writeln!(
+        writeln!(
             out,
             "{}:{}:{}: {}[{}] {}{}",
             d.at.path,
@@ -21,7 +19,15 @@ pub fn render(diags: &[Diagnostic]) -> String {
                 Some(Applicability::Unsafe) => " [~]",
                 None => "",
             }
-        );
+        )?;
     }
-    out
+    Ok(())
+}
+
+/// The concise lines as one text.
+pub fn render(diags: &[Diagnostic]) -> String {
+    let mut out = Vec::new();
+    // writing to memory cannot fail
+    let _ = write(&mut out, diags);
+    String::from_utf8_lossy(&out).into_owned()
 }

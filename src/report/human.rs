@@ -233,7 +233,7 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
             ));
         }
     }
-    let mut help = d.help.clone();
+    let mut help = d.help.as_deref().map(str::to_string);
     if let Some(f) = &d.fix {
         notes.push(match f.applicability {
             crate::fix::Applicability::Safe => format!("fix: {} (`kure fix`)", f.message),
@@ -261,7 +261,14 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
     }
 }
 
-pub fn render(diags: &[Diagnostic], sources: &mut Sources, color: bool) -> String {
+/// Writes each finding as it is rendered, so output starts at once and no run holds the
+/// text of all its findings.
+pub fn write(
+    out: &mut dyn std::io::Write,
+    diags: &[Diagnostic],
+    sources: &mut Sources,
+    color: bool,
+) -> std::io::Result<()> {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -270,14 +277,16 @@ pub fn render(diags: &[Diagnostic], sources: &mut Sources, color: bool) -> Strin
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_context_lines(1)
         .with_width(120);
-    let mut out = String::new();
+    let mut text = String::new();
     for d in diags {
+        text.clear();
         let r = report(d, sources);
-        if handler.render_report(&mut out, &r).is_err() {
-            out.push_str(&r.message);
-            out.push('\n');
+        if handler.render_report(&mut text, &r).is_err() {
+            text.push_str(&r.message);
+            text.push('\n');
         }
-        out.push('\n');
+        text.push('\n');
+        out.write_all(text.as_bytes())?;
     }
-    out
+    Ok(())
 }

@@ -53,7 +53,12 @@ struct Output<'a> {
     summary: JsonSummary<'a>,
 }
 
-pub fn render(diags: &[Diagnostic], summary: &Summary) -> String {
+/// Writes the JSON document as it is serialized (a run with many findings holds no copy).
+pub fn write(
+    w: &mut dyn std::io::Write,
+    diags: &[Diagnostic],
+    summary: &Summary,
+) -> std::io::Result<()> {
     let out = Output {
         version: 1,
         diagnostics: diags
@@ -64,7 +69,7 @@ pub fn render(diags: &[Diagnostic], summary: &Summary) -> String {
                 message: &d.message,
                 path: &d.at.path,
                 span: d.at.location,
-                object: d.object.as_ref(),
+                object: d.object.as_deref(),
                 related: d
                     .related
                     .iter()
@@ -96,8 +101,6 @@ pub fn render(diags: &[Diagnostic], summary: &Summary) -> String {
             fixes: &summary.fixes,
         },
     };
-    let mut s =
-        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &out)?;
+    w.write_all(b"\n")
 }

@@ -49,17 +49,19 @@ impl Format {
         matches!(self, Format::Human | Format::Concise)
     }
 
-    pub fn render(
+    /// Writes the findings and the summary in this format.
+    pub fn write(
         self,
+        out: &mut dyn std::io::Write,
         diags: &[Diagnostic],
         summary: &Summary,
         sources: &mut Sources,
         color: bool,
-    ) -> String {
+    ) -> std::io::Result<()> {
         match self {
-            Format::Human => human::render(diags, sources, color),
-            Format::Concise => concise::render(diags),
-            Format::Json => json::render(diags, summary),
+            Format::Human => human::write(out, diags, sources, color),
+            Format::Concise => concise::write(out, diags),
+            Format::Json => json::write(out, diags, summary),
         }
     }
 }

@@ -66,7 +66,7 @@ impl Rule for DuplicateObject {
                 };
                 out.push(
                     cx.diag(&META, o.at.clone(), format!("{what} is defined twice {where_}"))
-                        .object(Some(o.info.clone()))
+                        .object(Some(std::sync::Arc::new(o.info.clone())))
                         .related(prev.at.clone(), "first defined here")
                         .help("keep one definition: applied together, the later one silently replaces the earlier"),
                 );

@@ -152,6 +152,8 @@ pub struct ObjectContext<'a> {
     pub obj: Object<'a>,
     /// The index of the object's document in its file.
     pub doc_index: usize,
+    /// The object's identity, once a finding needs it.
+    pub info: std::cell::OnceCell<Arc<ObjectInfo>>,
 }
 
 impl ObjectContext<'_> {
@@ -175,7 +177,14 @@ impl ObjectContext<'_> {
     ) -> Diagnostic {
         self.file
             .diag(meta, span, message)
-            .object(Some(ObjectInfo::of(&self.obj)))
+            .object(Some(self.info()))
+    }
+
+    /// The object's identity, made once and shared by all its findings.
+    fn info(&self) -> Arc<ObjectInfo> {
+        self.info
+            .get_or_init(|| Arc::new(ObjectInfo::of(&self.obj)))
+            .clone()
     }
 
     /// A finding of a lower class than the rule's default severity (`non-string-value` in a
@@ -191,7 +200,7 @@ impl ObjectContext<'_> {
         self.file
             .settings
             .diag_at_most(meta, cap, self.file.at(span), message)
-            .object(Some(ObjectInfo::of(&self.obj)))
+            .object(Some(self.info()))
     }
 }
 

@@ -59,7 +59,7 @@ impl Rule for ServiceSelectorNoMatch {
             };
             let mut d = cx
                 .diag(&META, facts.selector_at.clone(), message)
-                .object(Some(svc.info.clone()));
+                .object(Some(std::sync::Arc::new(svc.info.clone())));
             let best = inv.nearest_miss(svc, &selector);
             match best {
                 Some(o) => {

@@ -223,13 +223,31 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         wants_summary |= format.has_summary_line();
-        let text = format.render(&result.diagnostics, &result.summary, &mut sources, color);
+        let mut write = |out: &mut dyn Write| {
+            format
+                .write(
+                    out,
+                    &result.diagnostics,
+                    &result.summary,
+                    &mut sources,
+                    color,
+                )
+                .and_then(|_| out.flush())
+        };
         match file {
-            Some(path) => std::fs::write(path, text).map_err(|source| Error::WriteReport {
-                path: path.clone(),
-                source,
-            })?,
-            None => write_stdout(&text)?,
+            Some(path) => std::fs::File::create(path)
+                .and_then(|f| write(&mut std::io::BufWriter::new(f)))
+                .map_err(|source| Error::WriteReport {
+                    path: path.clone(),
+                    source,
+                })?,
+            None => match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
+                // a reader that went away (`| head`) is not an error
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(Error::Output(e));
+                }
+                _ => {}
+            },
         }
     }
     if wants_summary {
