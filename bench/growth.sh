@@ -2,7 +2,10 @@
 # bench/growth.sh [KURE]: how fixing grows with the shapes that were once super-linear.
 #  - keys: one ConfigMap with N keys and one fixable label (the verifier types every key);
 #  - refusals: N labels `lN: &aN yes` reused as `rN: *aN`, so every quoting fix is refused;
-#  - objects: one file of N small ConfigMaps (`on: yes` in each), linted and fixed.
+#  - objects: one file of N small ConfigMaps (`on: yes` in each: two findings with fixes
+#    per object), linted and fixed;
+#  - clean: one file of N small ConfigMaps without findings, linted and fixed (the memory
+#    budget: lint within 5x the file, fix within 10x).
 # For each size: wall time (best of 3) and peak RSS, and the ratio to the previous size.
 # Linear growth doubles time and memory when N doubles. Bytes per file are printed so the
 # RSS can be read as a multiple of the file.
@@ -29,6 +32,11 @@ def objects(n):
         f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n  labels:\n    on: yes\ndata:\n  a: \"1\"\n"
         for i in range(n))
 
+def clean(n):
+    return "".join(
+        f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n  labels:\n    app: web\ndata:\n  a: \"1\"\n"
+        for i in range(n))
+
 def best(args):
     t_best, rss = float("inf"), 0
     for _ in range(3):
@@ -44,6 +52,8 @@ cases = [
     ("refusals", refusals, [750, 1500, 3000], [["fix", "--check", "--unsafe-fixes"]]),
     ("objects", objects, [50000, 100000, 200000],
      [["lint", "--format", "concise"], ["fix", "--check", "--unsafe-fixes"]]),
+    ("clean", clean, [75000, 150000, 300000],
+     [["lint", "--format", "concise"], ["fix", "--check"]]),
 ]
 print(f"{'case':<10} {'command':<28} {'N':>8} {'MB':>7} {'time s':>8} {'x':>6} {'RSS MB':>8} {'x':>6} {'RSS/file':>9}")
 for name, gen, sizes, commands in cases:

@@ -31,16 +31,11 @@ pub enum FileErrorKind {
     InvalidGlob(String),
     #[error("not a regular file")]
     NotAFile,
-    #[error(
-        "file is {mib} MiB, over kure's {} MiB limit for one manifest",
-        crate::load::MAX_FILE_BYTES / (1024 * 1024)
-    )]
-    TooLarge { mib: usize },
-    #[error(
-        "file is over kure's {} MiB limit for one manifest",
-        crate::load::MAX_FILE_BYTES / (1024 * 1024)
-    )]
-    InputTooLarge,
+    #[error("file is {mib} MiB, over kure's {limit_mib} MiB limit for one manifest")]
+    TooLarge { mib: usize, limit_mib: usize },
+    /// Standard input (whose size is known only once read) over the limit.
+    #[error("file is over kure's {limit_mib} MiB limit for one manifest")]
+    InputTooLarge { limit_mib: usize },
     #[error("binary file: NUL byte at line {line} (byte {byte})")]
     Binary { line: usize, byte: usize },
     #[error("not UTF-8: invalid byte at line {line} (byte {byte})")]

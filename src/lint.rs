@@ -2,7 +2,7 @@
 //! (fixing through `apply` when asked), then the cross-file pass once, and the summary.
 
 use crate::apply;
-use crate::check::{Checked, FileChecker, Settings};
+use crate::check::{Checked, FileChecker};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::{Error, FileErrorKind};
 use crate::fix::{Applicability, Fix};
@@ -10,6 +10,7 @@ use crate::load::{Loaded, Shape, read_input};
 use crate::model::inventory::Inventory;
 use crate::model::kustomize::Kustomize;
 use crate::rules;
+use crate::rules::Settings;
 use crate::source::{Base, Span};
 use crate::summary::{FileError, Skipped, Summary};
 use crate::walk::{self, Input};
@@ -112,7 +113,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         opts.paths.clone()
     };
     let (inputs, walk_errors) = walk::discover(&paths, &walk_opts);
-    let kz = Kustomize::for_inputs(&inputs);
+    let kz = Kustomize::for_inputs(&inputs, &|p| crate::load::read_text(p).ok());
 
     let stdin: Option<(String, Result<Vec<u8>, FileErrorKind>)> =
         inputs.iter().find_map(|i| match i {
@@ -252,12 +253,7 @@ fn lint_input(
             return result;
         }
     };
-    let checker = FileChecker {
-        path: &path,
-        fs_path: &fs_path,
-        role: kz.role(&fs_path),
-        settings,
-    };
+    let checker = FileChecker::new(&path, &fs_path, kz.role(&fs_path), settings);
     match fix {
         // linting holds one document's tree at a time
         None => result.checked = checker.check_streaming(&text),
@@ -289,8 +285,8 @@ fn write(checker: &FileChecker<'_>, result: &mut FileResult) {
     }
 }
 
-/// Fixes a file one document at a time where its documents can be told apart by their `---`
-/// lines (a document is fixed and verified on its own, so memory is one document's tree and
+/// Fixes a large file one document at a time where its documents can be told apart by their
+/// `---` lines (a document is fixed and verified on its own, so memory is one document's tree and
 /// the texts), and as a whole otherwise (a file with directives, `...` markers, or YAML that
 /// does not parse).
 fn fix_file(checker: &FileChecker<'_>, text: String, opts: &FixOptions, result: &mut FileResult) {
@@ -358,37 +354,44 @@ fn fix_parts(
     Some(result)
 }
 
+/// Files from this size on are fixed one document at a time (smaller ones are fixed whole,
+/// which costs less time per document and little memory).
+pub const SPLIT_ABOVE_BYTES: usize = 1024 * 1024;
+
 /// Where a file's documents start: at 0 and at each `---` line after the first document's
-/// content (a `---` line cannot be the content of any scalar). `None` for a file with
-/// directives, which apply across documents.
+/// content (a `---` line cannot be the content of any scalar). `None` for a file under
+/// `SPLIT_ABOVE_BYTES`, and for one with directives, which apply across documents.
 fn document_cuts(text: &str) -> Option<Vec<usize>> {
     let bytes = text.as_bytes();
-    let is_marker = |at: usize| {
-        bytes[at..].starts_with(b"---")
-            && matches!(bytes.get(at + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
-    };
+    if bytes.len() < SPLIT_ABOVE_BYTES
+        || bytes.first() == Some(&b'%')
+        || memchr::memmem::find(bytes, b"\n%").is_some()
+    {
+        return None;
+    }
+    let is_marker =
+        |at: usize| matches!(bytes.get(at + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'));
     let mut cuts = vec![0];
-    let mut only_comments = true;
-    let mut line = 0;
-    while line < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[line..]).map_or(bytes.len(), |i| line + i + 1);
-        if bytes[line] == b'%' {
-            return None;
+    for at in memchr::memmem::find_iter(bytes, b"\n---").map(|i| i + 1) {
+        if !is_marker(at) {
+            continue;
         }
-        if line > 0 && is_marker(line) {
-            // comments and blank lines before the first `---` go with the first document
-            if !only_comments {
-                cuts.push(line);
-            }
-            only_comments = false;
-        } else {
-            let content = text[line..end].trim_start_matches('\u{feff}').trim();
-            only_comments &= content.is_empty() || content.starts_with('#');
+        // comments and blank lines before the first `---` go with the first document
+        if cuts.len() == 1 && only_comments(&text[..at]) {
+            continue;
         }
-        line = end;
+        cuts.push(at);
     }
     cuts.push(text.len());
     Some(cuts)
+}
+
+/// Whether a text holds only blank lines and comments (a byte order mark aside).
+fn only_comments(text: &str) -> bool {
+    text.trim_start_matches('\u{feff}').lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    })
 }
 
 /// What identifies a refused fix across passes: rule, message, document, target paths.

@@ -60,6 +60,7 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, FileErrorKind> {
             if meta.len() > MAX_FILE_BYTES as u64 {
                 return Err(FileErrorKind::TooLarge {
                     mib: (meta.len() / (1024 * 1024)) as usize,
+                    limit_mib: MAX_FILE_BYTES / (1024 * 1024),
                 });
             }
             let mut buf = Vec::with_capacity(meta.len() as usize);
@@ -74,7 +75,9 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, FileErrorKind> {
 /// Decodes a file's bytes, or says why it cannot be linted.
 pub fn decode(bytes: Vec<u8>) -> Result<String, FileErrorKind> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(FileErrorKind::InputTooLarge);
+        return Err(FileErrorKind::InputTooLarge {
+            limit_mib: MAX_FILE_BYTES / (1024 * 1024),
+        });
     }
     if let Some(i) = memchr::memchr(0, &bytes) {
         let line = bytes[..i].iter().filter(|&&b| b == b'\n').count() + 1;

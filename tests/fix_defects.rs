@@ -207,7 +207,8 @@ fn removing_the_last_entry_adds_no_final_newline() {
 
 /// A file of several documents, fixed one document at a time (defect 9: memory). Fixes in
 /// the first documents change the length of what follows; unsafe fixes and findings without
-/// a fix are left in the later ones.
+/// a fix are left in the later ones. `documents()` puts a large ConfigMap before them, so the
+/// file is over the size from which kure fixes one document at a time.
 const DOCUMENTS: &str = "\
 # leading comment
 ---
@@ -246,6 +247,20 @@ spec:
   ports: [{port: 80}]
 ";
 
+/// A ConfigMap of over 1 MiB (`kure fix` fixes files from that size one document at a time).
+fn large_configmap() -> String {
+    let mut s =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: large\ndata:\n  blob: |\n".to_string();
+    for i in 0..12_000 {
+        s.push_str(&format!("    line {i:>6} {}\n", "x".repeat(80)));
+    }
+    s
+}
+
+fn documents() -> String {
+    format!("{}{DOCUMENTS}", large_configmap())
+}
+
 fn diagnostics(v: &serde_json::Value) -> &Vec<serde_json::Value> {
     v["diagnostics"].as_array().unwrap()
 }
@@ -253,11 +268,13 @@ fn diagnostics(v: &serde_json::Value) -> &Vec<serde_json::Value> {
 #[test]
 fn documents_fixed_one_at_a_time_are_reported_where_they_end_up() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "all.yaml", DOCUMENTS);
+    let documents = documents();
+    assert!(documents.len() > 1024 * 1024);
+    write(dir.path(), "all.yaml", &documents);
     let (code, fixed) = lint_json(&["all.yaml"], &["--fix"], Some(dir.path()));
     assert_eq!(code, 1, "{fixed}");
     let after = std::fs::read_to_string(dir.path().join("all.yaml")).unwrap();
-    assert_ne!(after, DOCUMENTS);
+    assert_ne!(after, documents);
     assert!(
         !after.contains("replicas") && !after.contains("status"),
         "{after}"
@@ -307,7 +324,8 @@ fn documents_fixed_one_at_a_time_are_reported_where_they_end_up() {
 fn findings_as_read_of_a_file_of_documents_are_where_they_were() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    let p = write(dir.path(), "all.yaml", DOCUMENTS);
+    let documents = documents();
+    let p = write(dir.path(), "all.yaml", &documents);
     let (_, as_read) = lint_json(&["all.yaml"], &[], Some(dir.path()));
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
@@ -320,7 +338,7 @@ fn findings_as_read_of_a_file_of_documents_are_where_they_were() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(out.status.code(), Some(2), "{v}");
-    assert_eq!(std::fs::read_to_string(&p).unwrap(), DOCUMENTS);
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), documents);
     assert_eq!(diagnostics(&v), diagnostics(&as_read));
 }
 

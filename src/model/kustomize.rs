@@ -80,7 +80,12 @@ impl Kustomize {
     /// The kustomizations a run needs: those among its inputs, and those in the directories
     /// of its inputs (a linted file's own directory may hold the kustomization that
     /// includes it).
-    pub fn for_inputs(inputs: &[crate::walk::Input]) -> Kustomize {
+    /// `read` gives a kustomization file's text (`load::read_text`: `model/` does no I/O of
+    /// its own).
+    pub fn for_inputs(
+        inputs: &[crate::walk::Input],
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> Kustomize {
         use crate::walk::Input;
         let as_path = |i: &Input| match i {
             Input::File(p) => p.clone(),
@@ -105,10 +110,15 @@ impl Kustomize {
                 }
             }
         }
-        Kustomize::load(paths.iter().map(PathBuf::as_path))
+        Kustomize::load(paths.iter().map(PathBuf::as_path), read)
     }
 
-    pub fn load<'a>(files: impl IntoIterator<Item = &'a Path>) -> Kustomize {
+    /// The kustomizations of these files' directories and those they include, read with
+    /// `read`.
+    pub fn load<'a>(
+        files: impl IntoIterator<Item = &'a Path>,
+        read: &dyn Fn(&Path) -> Option<String>,
+    ) -> Kustomize {
         let mut loaded: HashMap<PathBuf, Kustomization> = HashMap::new();
         let mut queue: Vec<PathBuf> = files
             .into_iter()
@@ -120,7 +130,7 @@ impl Kustomize {
             if loaded.contains_key(&dir) {
                 continue;
             }
-            let Some(k) = read_dir_kustomization(&dir) else {
+            let Some(k) = read_dir_kustomization(&dir, read) else {
                 continue;
             };
             for r in &k.resources {
@@ -196,10 +206,11 @@ fn is_remote(s: &str) -> bool {
         || s.contains("?ref=")
 }
 
-fn read_dir_kustomization(dir: &Path) -> Option<Kustomization> {
-    let text = FILE_NAMES
-        .iter()
-        .find_map(|n| crate::load::read_text(&dir.join(n)).ok())?;
+fn read_dir_kustomization(
+    dir: &Path,
+    read: &dyn Fn(&Path) -> Option<String>,
+) -> Option<Kustomization> {
+    let text = FILE_NAMES.iter().find_map(|n| read(&dir.join(n)))?;
     let stream = yaml::parse(&text, yaml::Limits::default());
     let doc = stream.documents.first()?;
     let root = doc.root?;

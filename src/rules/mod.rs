@@ -1,6 +1,5 @@
 //! The rules: one file each, registered here, one line per rule.
 
-use crate::check::Settings;
 use crate::diagnostic::{Diagnostic, Located, ObjectInfo, Severity};
 use crate::fix::{Applicability, Fix};
 use crate::model::Object;
@@ -20,9 +19,11 @@ mod parse_error;
 mod selector_template_mismatch;
 mod server_populated_field;
 mod service_selector_no_match;
+mod settings;
 
 pub use fix_refused::FIX_REFUSED;
 pub use parse_error::PARSE_ERROR;
+pub use settings::Settings;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FixAvailability {

@@ -1,0 +1,100 @@
+//! The run's rule settings: which rules run, at which severity. Every finding is built
+//! through `Settings::diag`, the one place a severity is decided (and, with repository
+//! settings, where a finding is suppressed).
+
+use super::{FIX_REFUSED, InventoryContext, PARSE_ERROR, RULES, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Located, Severity};
+use crate::error::Error;
+use crate::model::inventory::Inventory;
+use std::collections::HashMap;
+
+/// What the run asks of the rules: which run, and at which severity. Every finding is built
+/// through `Settings::diag`, the one place a severity is decided (and, with repository
+/// settings, where a finding is suppressed).
+pub struct Settings {
+    enabled: Vec<&'static dyn Rule>,
+    pub(crate) parse_errors: bool,
+    fix_refused: bool,
+    severities: HashMap<&'static str, Severity>,
+}
+
+impl Settings {
+    /// Rules from `--select` / `--ignore` (`ALL` names every rule), each at its own severity.
+    pub fn new(select: Option<&[String]>, ignore: &[String]) -> Result<Settings, Error> {
+        for id in select.unwrap_or_default().iter().chain(ignore) {
+            if id != "ALL" && super::by_id(id).is_none() {
+                return Err(Error::UnknownRule(id.clone()));
+            }
+        }
+        let on = |id: &str| {
+            let selected = select.is_none_or(|s| s.iter().any(|x| x == id || x == "ALL"));
+            selected && !ignore.iter().any(|x| x == id || x == "ALL")
+        };
+        Ok(Settings {
+            enabled: RULES.iter().copied().filter(|r| on(r.meta().id)).collect(),
+            parse_errors: on(PARSE_ERROR.id),
+            fix_refused: on(FIX_REFUSED.id),
+            severities: HashMap::new(),
+        })
+    }
+
+    /// Reports rule `id` at `severity` instead of its default.
+    pub fn with_severity(mut self, id: &str, severity: Severity) -> Result<Settings, Error> {
+        let meta = super::meta_by_id(id).ok_or_else(|| Error::UnknownRule(id.to_string()))?;
+        self.severities.insert(meta.id, severity);
+        Ok(self)
+    }
+
+    /// The severity findings of a rule are reported at.
+    pub fn severity(&self, meta: &'static RuleMeta) -> Severity {
+        self.severities
+            .get(meta.id)
+            .copied()
+            .unwrap_or(meta.severity)
+    }
+
+    /// A finding of `meta`'s rule, at the run's severity for it.
+    pub fn diag(
+        &self,
+        meta: &'static RuleMeta,
+        at: Located,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(meta.id, self.severity(meta), at, message)
+    }
+
+    /// A finding the rule itself ranks below its usual class (`non-string-value` in a file
+    /// only kustomize reads): at most `cap`, and never above the run's severity for it.
+    pub fn diag_at_most(
+        &self,
+        meta: &'static RuleMeta,
+        cap: Severity,
+        at: Located,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::new(meta.id, self.severity(meta).min(cap), at, message)
+    }
+
+    /// Whether refused fixes are reported (`fix-refused` is selected).
+    pub fn reports_refusals(&self) -> bool {
+        self.fix_refused
+    }
+
+    /// Runs the cross-file rules once over the facts of every file.
+    pub fn check_inventory(&self, inventory: &Inventory, out: &mut Vec<Diagnostic>) {
+        let cx = InventoryContext {
+            inventory,
+            settings: self,
+        };
+        for rule in self.scope(Scope::Inventory) {
+            rule.check_inventory(&cx, out);
+        }
+    }
+
+    pub(crate) fn scope(&self, scope: Scope) -> impl Iterator<Item = &'static dyn Rule> + '_ {
+        self.enabled
+            .iter()
+            .copied()
+            .filter(move |r| r.meta().scope == scope)
+    }
+}
