@@ -7,8 +7,9 @@ use std::path::Path;
 
 /// `module → modules it may import`, from the table.
 fn allowed() -> BTreeMap<String, BTreeSet<String>> {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md"))
-        .expect("ARCHITECTURE.md");
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md"))
+            .expect("ARCHITECTURE.md");
     let names = |cell: &str| -> BTreeSet<String> {
         cell.split('`')
             .skip(1)
@@ -65,13 +66,21 @@ fn modules_import_only_what_architecture_md_allows() {
     let mut wrong = Vec::new();
     for f in files {
         let rel = f.strip_prefix(&src).unwrap();
-        let first = rel.components().next().unwrap().as_os_str().to_string_lossy();
+        let first = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy();
         let module = first.trim_end_matches(".rs").to_string();
         if module == "lib" || module == "bin" {
             continue; // the module map, and the binary (which uses the public API only)
         }
         let Some(may) = table.get(&module) else {
-            wrong.push(format!("{}: module `{module}` has no row in ARCHITECTURE.md", rel.display()));
+            wrong.push(format!(
+                "{}: module `{module}` has no row in ARCHITECTURE.md",
+                rel.display()
+            ));
             continue;
         };
         modules_seen.insert(module.clone());
@@ -82,9 +91,16 @@ fn modules_import_only_what_architecture_md_allows() {
             }
         }
     }
-    assert!(wrong.is_empty(), "imports ARCHITECTURE.md does not allow:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "imports ARCHITECTURE.md does not allow:\n{}",
+        wrong.join("\n")
+    );
     let rows: BTreeSet<String> = table.keys().cloned().collect();
-    assert_eq!(rows, modules_seen, "rows of ARCHITECTURE.md's table without a module");
+    assert_eq!(
+        rows, modules_seen,
+        "rows of ARCHITECTURE.md's table without a module"
+    );
 }
 
 #[test]

@@ -1,6 +1,12 @@
 use crate::diagnostic::Diagnostic;
 use crate::fix::Applicability;
 
+pub const FORMAT: super::Format = super::Format {
+    name: "concise",
+    summary_line: true,
+    write: |out, o| write(out, o.diagnostics),
+};
+
 /// `{path}:{line}:{column}: {severity}[{rule}] {message}`, one line per finding.
 pub fn write(out: &mut dyn std::io::Write, diags: &[Diagnostic]) -> std::io::Result<()> {
     for d in diags {

@@ -261,6 +261,12 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
     }
 }
 
+pub const FORMAT: super::Format = super::Format {
+    name: "human",
+    summary_line: true,
+    write: |out, o| write(out, o.diagnostics, o.sources, o.color),
+};
+
 /// Writes each finding as it is rendered, so output starts at once and no run holds the
 /// text of all its findings.
 pub fn write(

@@ -53,6 +53,12 @@ struct Output<'a> {
     summary: JsonSummary<'a>,
 }
 
+pub const FORMAT: super::Format = super::Format {
+    name: "json",
+    summary_line: false,
+    write: |w, o| write(w, o.diagnostics, o.summary),
+};
+
 /// Writes the JSON document as it is serialized (a run with many findings holds no copy).
 pub fn write(
     w: &mut dyn std::io::Write,

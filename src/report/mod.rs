@@ -10,21 +10,45 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::Applicability;
 use crate::summary::Summary;
 
-/// An output format: one emitter file each in this module, and one line here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Human,
-    Concise,
-    Json,
+/// Every format, in the order `--format` lists them: each is a file of this module that
+/// defines its `FORMAT`, and one line here.
+const ALL: &[Format] = &[human::FORMAT, concise::FORMAT, json::FORMAT];
+
+/// What a format writes from: the run's findings and summary, and the texts of the files
+/// for the formats that show snippets.
+pub struct Output<'a> {
+    pub diagnostics: &'a [Diagnostic],
+    pub summary: &'a Summary,
+    pub sources: &'a mut Sources,
+    /// Whether to use terminal colours.
+    pub color: bool,
+}
+
+/// An output format.
+#[derive(Clone, Copy)]
+pub struct Format {
+    /// The name `--format` takes.
+    pub name: &'static str,
+    /// Whether a run in this format ends with the summary line on stderr (the formats
+    /// people read; machine formats carry the summary themselves).
+    pub summary_line: bool,
+    write: fn(&mut dyn std::io::Write, &mut Output<'_>) -> std::io::Result<()>,
+}
+
+impl std::fmt::Debug for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
 }
 
 impl Format {
-    /// Every format, by the name `--format` takes.
-    pub const ALL: &[(&str, Format)] = &[
-        ("human", Format::Human),
-        ("concise", Format::Concise),
-        ("json", Format::Json),
-    ];
+    /// The default format: `human`.
+    pub const DEFAULT: Format = human::FORMAT;
+
+    /// Every format.
+    pub fn all() -> &'static [Format] {
+        ALL
+    }
 
     /// `NAME` or `NAME=FILE`.
     pub fn parse(spec: &str) -> Result<(Format, Option<String>), crate::Error> {
@@ -32,37 +56,23 @@ impl Format {
             Some((n, f)) => (n, Some(f.to_string())),
             None => (spec, None),
         };
-        let names: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
-        Format::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, f)| (*f, file))
+        let names: Vec<&str> = ALL.iter().map(|f| f.name).collect();
+        ALL.iter()
+            .find(|f| f.name == name)
+            .map(|f| (*f, file))
             .ok_or_else(|| crate::Error::UnknownFormat {
                 name: name.to_string(),
                 expected: names.join(", "),
             })
     }
 
-    /// Whether a run in this format ends with the summary line on stderr (the formats
-    /// people read; machine formats carry the summary themselves).
-    pub fn has_summary_line(self) -> bool {
-        matches!(self, Format::Human | Format::Concise)
-    }
-
-    /// Writes the findings and the summary in this format.
+    /// Writes the findings and the summary in this format, as they are rendered.
     pub fn write(
         self,
         out: &mut dyn std::io::Write,
-        diags: &[Diagnostic],
-        summary: &Summary,
-        sources: &mut Sources,
-        color: bool,
+        output: &mut Output<'_>,
     ) -> std::io::Result<()> {
-        match self {
-            Format::Human => human::write(out, diags, sources, color),
-            Format::Concise => concise::write(out, diags),
-            Format::Json => json::write(out, diags, summary),
-        }
+        (self.write)(out, output)
     }
 }
 

@@ -197,7 +197,7 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
 
 fn lint(args: LintArgs) -> Result<u8, Error> {
     let formats = if args.format.is_empty() {
-        vec![(Format::Human, None)]
+        vec![(Format::DEFAULT, None)]
     } else {
         args.format
             .iter()
@@ -222,17 +222,15 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         let color = file.is_none()
             && std::io::stdout().is_terminal()
             && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        wants_summary |= format.has_summary_line();
+        wants_summary |= format.summary_line;
         let mut write = |out: &mut dyn Write| {
-            format
-                .write(
-                    out,
-                    &result.diagnostics,
-                    &result.summary,
-                    &mut sources,
-                    color,
-                )
-                .and_then(|_| out.flush())
+            let mut output = report::Output {
+                diagnostics: &result.diagnostics,
+                summary: &result.summary,
+                sources: &mut sources,
+                color,
+            };
+            format.write(out, &mut output).and_then(|_| out.flush())
         };
         match file {
             Some(path) => std::fs::File::create(path)
