@@ -149,28 +149,36 @@ fn a_file_changed_while_fixing_is_not_overwritten() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
 
+/// `kure lint --fix --format json FILE` as a user who cannot write in `dir` (kure cannot
+/// create its temporary file there): the exit code and the report.
+#[cfg(unix)]
+fn lint_fix_unwritable(dir: &std::path::Path, file: &str) -> (Option<i32>, serde_json::Value) {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join(file);
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let out = kure_unprivileged()
+        .args(["lint", "--fix", "--format", "json", file])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code(), v)
+}
+
 /// Defect 6: when `lint --fix` cannot write a file, its findings are still reported, the
 /// file counts once (among the errors), no fix counts as applied, and the exit code is 2.
 #[cfg(unix)]
 #[test]
 fn lint_fix_after_a_failed_write_reports_the_findings() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    on: yes\n";
     let p = write(dir.path(), "cm.yaml", text);
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
-    // a directory kure cannot create its temporary file in
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
-    let out = kure_unprivileged()
-        .args(["lint", "--fix", "--format", "json", "cm.yaml"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let (code, v) = lint_fix_unwritable(dir.path(), "cm.yaml");
     assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
-    assert_eq!(out.status.code(), Some(2), "{v}");
+    assert_eq!(code, Some(2), "{v}");
     let s = &v["summary"];
     assert_eq!(s["files"], 1, "{v}");
     assert_eq!(s["linted"], 0, "{v}");
@@ -320,24 +328,15 @@ fn documents_fixed_one_at_a_time_are_reported_where_they_end_up() {
     assert_eq!(text, all_fixed, "{}", r.stderr);
 }
 
+#[cfg(unix)]
 #[test]
 fn findings_as_read_of_a_file_of_documents_are_where_they_were() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let documents = documents();
     let p = write(dir.path(), "all.yaml", &documents);
     let (_, as_read) = lint_json(&["all.yaml"], &[], Some(dir.path()));
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o666)).unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
-    let out = kure_unprivileged()
-        .args(["lint", "--fix", "--format", "json", "all.yaml"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    assert_eq!(out.status.code(), Some(2), "{v}");
+    let (code, v) = lint_fix_unwritable(dir.path(), "all.yaml");
+    assert_eq!(code, Some(2), "{v}");
     assert_eq!(std::fs::read_to_string(&p).unwrap(), documents);
     assert_eq!(diagnostics(&v), diagnostics(&as_read));
 }

@@ -129,17 +129,7 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
         if let Some((_, text)) = &result.stdin {
             write_stdout(text)?;
         }
-        eprint!("{}", report::concise(&result.diagnostics));
-        eprintln!(
-            "{}",
-            report::fix_summary_line(
-                &result.summary,
-                &result.diagnostics,
-                unsafe_fixes,
-                "applied",
-                remaining(&result.diagnostics),
-            )
-        );
+        print_fix_summary(&result, &result.diagnostics, unsafe_fixes, "applied");
         return Ok(0);
     }
     let refused: Vec<Diagnostic> = result
@@ -174,18 +164,8 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
         "applied"
     };
     // stdout carries only the diff or the list of files, so a diff can be piped to `patch`
-    eprint!("{}", report::concise(&refused));
     print_errors(&result.summary);
-    eprintln!(
-        "{}",
-        report::fix_summary_line(
-            &result.summary,
-            &result.diagnostics,
-            unsafe_fixes,
-            verb,
-            remaining(&result.diagnostics),
-        )
-    );
+    print_fix_summary(&result, &refused, unsafe_fixes, verb);
     Ok(if !result.summary.errors.is_empty() {
         2
     } else if (args.diff || args.check) && changed {
@@ -193,6 +173,21 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
     } else {
         0
     })
+}
+
+/// The findings to list, one line each, and the summary line of `kure fix`, on stderr.
+fn print_fix_summary(result: &kure::LintResult, listed: &[Diagnostic], unsafe_: bool, verb: &str) {
+    eprint!("{}", report::concise(listed));
+    eprintln!(
+        "{}",
+        report::fix_summary_line(
+            &result.summary,
+            &result.diagnostics,
+            unsafe_,
+            verb,
+            remaining(&result.diagnostics),
+        )
+    );
 }
 
 fn lint(args: LintArgs) -> Result<u8, Error> {
