@@ -409,6 +409,17 @@ pub fn pass(text: &str, stream: &Stream, reader: Reader, fixes: &[&Fix]) -> Pass
     }
 }
 
+/// A file whose text fixes (or a transform) changed: written when the run writes, shown by
+/// `--diff`, listed by `--check`.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub path: String,
+    pub original: String,
+    pub fixed: String,
+    /// What changed it, one entry per fix: the rule's id, or the transform's name.
+    pub rules: Vec<&'static str>,
+}
+
 /// The most passes a text gets: each pass applies every proposal that does not overlap
 /// another, then the proposer looks at the new text again.
 pub const MAX_PASSES: usize = 16;

@@ -18,17 +18,22 @@ pub mod report;
 mod rules;
 mod source;
 mod summary;
+mod transform;
 pub mod walk;
 pub mod yaml;
 
+pub use apply::Change;
 pub use diagnostic::{Diagnostic, ObjectInfo, Related, Severity};
 pub use error::{Error, FileErrorKind};
 pub use fix::{Applicability, Edit, Fix};
-pub use lint::{Change, FixOptions, LintOptions, LintResult, lint};
+pub use lint::{FixOptions, LintOptions, LintResult, lint};
 pub use load::{MAX_FILE_BYTES, decode};
 pub use rules::{FIX_REFUSED, FixAvailability, RuleMeta, Scope};
 pub use source::{Located, Location, Position, Span};
 pub use summary::{FileError, FixSummary, Skipped, Summary};
+pub use transform::label::{
+    LabelChanges, LabelOptions, LabelOutcome, Labelled, label, parse_changes as parse_label_changes,
+};
 
 /// Every rule, in `kure rules` order.
 pub fn rules() -> impl Iterator<Item = &'static RuleMeta> {

@@ -1,7 +1,7 @@
 //! A run of `kure lint` or `kure fix`: discover the files, load and check each in parallel
 //! (fixing through `apply` when asked), then the cross-file pass once, and the summary.
 
-use crate::apply;
+use crate::apply::{self, Change};
 use crate::check::{Checked, FileChecker};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::{Error, FileErrorKind};
@@ -42,15 +42,6 @@ pub struct FixOptions {
     /// that cannot be written is an error of the run; its findings and facts are then those
     /// of the text as read, and its fixes count as not applied.
     pub write: bool,
-}
-
-/// A file whose text fixes changed (written, when the run writes).
-pub struct Change {
-    pub path: String,
-    pub original: String,
-    pub fixed: String,
-    /// The rules whose fixes were applied, one entry per fix.
-    pub rules: Vec<&'static str>,
 }
 
 pub struct LintResult {

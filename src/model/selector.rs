@@ -62,7 +62,6 @@ impl PodLabels {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
     /// Sets a label (replacing an existing one).
-    #[cfg(test)]
     pub fn set(&mut self, key: &str, value: PodLabel) {
         match self.0.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value,
@@ -140,6 +139,76 @@ impl Selector {
 
     pub fn is_empty(&self) -> bool {
         self.requirements.is_empty()
+    }
+
+    /// A selector in kubectl's `-l` syntax: requirements joined by commas, each `key`,
+    /// `!key`, `key=value`, `key==value`, `key!=value`, `key in (a,b)` or
+    /// `key notin (a,b)`.
+    pub fn parse(text: &str) -> Result<Selector, String> {
+        let mut terms = Vec::new();
+        let (mut depth, mut start) = (0usize, 0);
+        for (i, c) in text.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                ',' if depth == 0 => {
+                    terms.push(&text[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        terms.push(&text[start..]);
+        let bad = |t: &str| format!("unable to parse requirement: `{t}` in selector `{text}`");
+        let mut requirements = Vec::new();
+        for term in terms.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+            let set = |op: Op, key: &str, list: &str| -> Result<Requirement, String> {
+                let list = list.trim();
+                let inner = list
+                    .strip_prefix('(')
+                    .and_then(|l| l.strip_suffix(')'))
+                    .ok_or_else(|| bad(term))?;
+                Ok(Requirement {
+                    key: key.trim().to_string(),
+                    op,
+                    values: inner
+                        .split(',')
+                        .map(|v| v.trim().to_string())
+                        .filter(|v| !v.is_empty())
+                        .collect(),
+                })
+            };
+            let r = if let Some(key) = term.strip_prefix('!') {
+                Requirement {
+                    key: key.trim().to_string(),
+                    op: Op::DoesNotExist,
+                    values: Vec::new(),
+                }
+            } else if let Some((k, l)) = term.split_once(" notin ") {
+                set(Op::NotIn, k, l)?
+            } else if let Some((k, l)) = term.split_once(" in ") {
+                set(Op::In, k, l)?
+            } else if let Some((k, v)) = term.split_once("!=") {
+                Requirement {
+                    key: k.trim().to_string(),
+                    op: Op::NotIn,
+                    values: vec![v.trim().to_string()],
+                }
+            } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+                Requirement::eq(k.trim(), v.trim())
+            } else {
+                Requirement {
+                    key: term.to_string(),
+                    op: Op::Exists,
+                    values: Vec::new(),
+                }
+            };
+            if r.key.is_empty() || r.key.contains([' ', '(', ')', '=', '!']) {
+                return Err(bad(term));
+            }
+            requirements.push(r);
+        }
+        Ok(Selector { requirements })
     }
 
     /// A map selector (Service, ReplicationController): equality on every pair.

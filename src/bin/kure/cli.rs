@@ -20,6 +20,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Apply fixes to manifests, editing only the bytes each fix changes
     Fix(FixArgs),
+    /// Set or remove labels as `kubectl label --local` would, in place; with
+    /// --pod-templates and --service-selectors, in the order that keeps traffic flowing
+    Label(LabelArgs),
     /// List the rules
     Rules {
         #[arg(long, value_enum, default_value = "human")]
@@ -79,6 +82,52 @@ pub struct InputArgs {
     /// Not these rules (comma-separated ids)
     #[arg(long, value_delimiter = ',', value_name = "ID,..")]
     pub ignore: Vec<String>,
+    /// Skip files matching this glob while walking directories; repeatable
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Do not honour .gitignore, .ignore and other ignore files
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// The name standard input is reported under
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LabelArgs {
+    /// A file or directory to label (`-` reads standard input and prints the result); repeatable
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+    /// The changes: KEY=VALUE sets a label, KEY- removes one
+    #[arg(value_name = "KEY=VALUE|KEY-")]
+    pub args: Vec<String>,
+    /// Only objects whose labels match this selector (`app=web,tier!=db`, `env in (a,b)`)
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Only objects of this kind
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only objects of this name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Change labels that already have another value
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Also label the pod templates of the workloads selected
+    #[arg(long)]
+    pub pod_templates: bool,
+    /// Also change the selectors of the Services selected
+    #[arg(long)]
+    pub service_selectors: bool,
+    /// Allow a Service to select fewer pod templates than before
+    #[arg(long)]
+    pub allow_narrowing: bool,
+    /// Print a unified diff and write nothing (exit 1 when there is one)
+    #[arg(long, conflicts_with = "check")]
+    pub diff: bool,
+    /// Write nothing; exit 1 when a file would change
+    #[arg(long)]
+    pub check: bool,
     /// Skip files matching this glob while walking directories; repeatable
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

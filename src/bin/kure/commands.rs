@@ -1,7 +1,7 @@
 //! Each command: calls the library, prints what it returns, and decides the exit code
 //! (0 clean, 1 findings or changes to make, 2 usage or I/O errors).
 
-use crate::cli::{Command, FixArgs, InputArgs, LintArgs, RulesFormat};
+use crate::cli::{Command, FixArgs, InputArgs, LabelArgs, LintArgs, RulesFormat};
 use kure::report::{self, Format};
 use kure::{Diagnostic, Error, FixAvailability, LintOptions, Severity, Summary};
 use std::io::{IsTerminal, Write};
@@ -11,6 +11,7 @@ pub fn run(command: Command) -> Result<u8, Error> {
     match command {
         Command::Lint(args) => lint(args),
         Command::Fix(args) => fix(args),
+        Command::Label(args) => label(args),
         Command::Rules { format } => {
             write_stdout(&rules_listing(format))?;
             Ok(0)
@@ -258,4 +259,103 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         .iter()
         .any(|d| d.severity >= Severity::Error);
     Ok(u8::from(errors))
+}
+
+/// kubectl's reading of `label` arguments: the changes come after any resources, and with
+/// local files there are no resources (k8s-facts.md 8).
+fn label_changes(args: &[String]) -> Result<Vec<String>, Error> {
+    let is_pair =
+        |a: &str| (a.contains('=') && !a.starts_with('=')) || (a.ends_with('-') && a != "-");
+    let first = args.iter().position(|a| is_pair(a)).unwrap_or(args.len());
+    if let Some(resource) = args[..first].first() {
+        return Err(Error::Usage(format!(
+            "kure label reads files given with -f, not resources (`{resource}`); changes are KEY=VALUE or KEY-"
+        )));
+    }
+    if let Some(other) = args[first..].iter().find(|a| !is_pair(a)) {
+        return Err(Error::Usage(format!(
+            "all resources must be specified before label changes: {other}"
+        )));
+    }
+    Ok(args.to_vec())
+}
+
+fn label(args: LabelArgs) -> Result<u8, Error> {
+    let stdin = args.files.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.files.len() > 1 {
+        return Err(Error::Usage(
+            "`kure label -f -` reads standard input only; name no other files".to_string(),
+        ));
+    }
+    let opts = kure::LabelOptions {
+        paths: args.files,
+        stdin_filename: args.stdin_filename,
+        exclude: args.exclude,
+        no_ignore: args.no_ignore,
+        changes: label_changes(&args.args)?,
+        selector: args.selector,
+        kind: args.kind,
+        name: args.name,
+        overwrite: args.overwrite,
+        pod_templates: args.pod_templates,
+        service_selectors: args.service_selectors,
+        allow_narrowing: args.allow_narrowing,
+        write: !stdin && !args.diff && !args.check,
+    };
+    let outcome = kure::label(&opts)?;
+    for e in &outcome.errors {
+        eprintln!("{}: error: {}", e.path, e.kind);
+    }
+    for r in &outcome.refused {
+        eprintln!("error: {r}");
+    }
+    if !outcome.refused.is_empty() {
+        eprintln!("refused: no file changed");
+        return Ok(if outcome.errors.is_empty() { 1 } else { 2 });
+    }
+    if stdin {
+        if let Some((_, text)) = &outcome.stdin {
+            write_stdout(text)?;
+        }
+    } else if args.diff || args.check {
+        let mut out = String::new();
+        for c in &outcome.changes {
+            if args.diff {
+                out.push_str(
+                    &similar::TextDiff::from_lines(&c.original, &c.fixed)
+                        .unified_diff()
+                        .context_radius(3)
+                        .header(&c.path, &c.path)
+                        .to_string(),
+                );
+            } else {
+                out.push_str(&format!(
+                    "would label {}: {}\n",
+                    c.path,
+                    report::plural(c.rules.len(), "object", "objects")
+                ));
+            }
+        }
+        write_stdout(&out)?;
+    }
+    let verb = if args.diff || args.check {
+        "to label"
+    } else {
+        "labeled"
+    };
+    for l in &outcome.labelled {
+        eprintln!("{}: {} {verb} ({})", l.path, l.object, l.parts.join(", "));
+    }
+    eprintln!(
+        "{} {verb} in {}",
+        report::plural(outcome.labelled.len(), "object", "objects"),
+        report::plural(outcome.changes.len(), "file", "files")
+    );
+    Ok(if !outcome.errors.is_empty() {
+        2
+    } else if (args.diff || args.check) && !outcome.changes.is_empty() {
+        1
+    } else {
+        0
+    })
 }

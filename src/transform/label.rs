@@ -1,0 +1,827 @@
+//! `kure label`: `kubectl label --local` for a repository, in place. The default scope is an
+//! object's `metadata.labels`, as kubectl's; `pod_templates` also labels the pod templates
+//! of the workloads selected, `service_selectors` the selectors of the Services selected.
+//! A change that would make a Service select fewer pod templates, or take from a pod
+//! template a label its own (immutable) selector needs, is refused, as is any change when
+//! one object cannot be labelled: then no file is written.
+
+use crate::apply::{self, Change};
+use crate::error::{Error, FileErrorKind};
+use crate::fix::{Applicability, Edit, Expect, Fix, line_end, line_start, newline_at, quoted};
+use crate::load::{Loaded, read_input};
+use crate::model::kustomize::{FileRole, Kustomize};
+use crate::model::labels::{label_key_errors, label_value_errors};
+use crate::model::selector::{PodLabel, PodLabels, Selector, label_selector, string_pairs};
+use crate::model::workload::{self, LabelsAt, SelectorKind};
+use crate::model::{Object, objects};
+use crate::source::Span;
+use crate::summary::FileError;
+use crate::walk::{self, Input};
+use crate::yaml::resolve::{Reader, Resolved, resolve};
+use crate::yaml::{self, Document, NodeId, NodeKind, Style};
+use std::path::PathBuf;
+
+/// What to label, and how.
+#[derive(Clone, Debug, Default)]
+pub struct LabelOptions {
+    /// Files and directories (`-` reads standard input).
+    pub paths: Vec<PathBuf>,
+    pub stdin_filename: Option<String>,
+    pub exclude: Vec<String>,
+    pub no_ignore: bool,
+    /// The changes as kubectl takes them: `KEY=VALUE` and `KEY-`.
+    pub changes: Vec<String>,
+    /// Only objects whose `metadata.labels` this kubectl selector matches.
+    pub selector: Option<String>,
+    /// Only objects of this kind (case does not matter).
+    pub kind: Option<String>,
+    /// Only objects of this name.
+    pub name: Option<String>,
+    pub overwrite: bool,
+    pub pod_templates: bool,
+    pub service_selectors: bool,
+    /// Changes that make a Service select fewer pod templates are meant.
+    pub allow_narrowing: bool,
+    /// Write the changed files (atomically, each only if it still holds what was read).
+    pub write: bool,
+}
+
+/// The labels to set and to remove, parsed with kubectl's rules.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LabelChanges {
+    pub set: Vec<(String, String)>,
+    pub remove: Vec<String>,
+}
+
+/// What a `kure label` run did.
+#[derive(Debug, Default)]
+pub struct LabelOutcome {
+    /// The files the changes would change (written when `write` and nothing was refused).
+    pub changes: Vec<Change>,
+    /// Each object changed: `Kind/name`, its file, and the parts of it labelled.
+    pub labelled: Vec<Labelled>,
+    /// Why the command was refused: nothing is written when this is not empty.
+    pub refused: Vec<String>,
+    /// Files that could not be read, parsed or written.
+    pub errors: Vec<FileError>,
+    /// Standard input's name and text, labelled (or as read).
+    pub stdin: Option<(String, String)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Labelled {
+    pub path: String,
+    pub object: String,
+    pub parts: Vec<&'static str>,
+}
+
+/// kubectl's reading of its arguments (k8s-facts.md 8): `KEY=VALUE` sets, `KEY-` removes.
+pub fn parse_changes(args: &[String]) -> Result<LabelChanges, Error> {
+    let mut out = LabelChanges::default();
+    for arg in args {
+        if arg.contains('=') {
+            let parts: Vec<&str> = arg.split('=').collect();
+            if parts.len() != 2 {
+                return Err(Error::Usage(format!("invalid label spec: {arg}")));
+            }
+            out.set.push((parts[0].to_string(), parts[1].to_string()));
+        } else if let Some(key) = arg.strip_suffix('-').filter(|k| !k.is_empty()) {
+            out.remove.push(key.to_string());
+        } else {
+            return Err(Error::Usage(format!("unknown label spec: {arg}")));
+        }
+    }
+    if out
+        .set
+        .iter()
+        .any(|(k, _)| out.remove.iter().any(|r| r == k))
+    {
+        return Err(Error::Usage(
+            "can not both modify and remove a label in the same command".to_string(),
+        ));
+    }
+    if out.set.is_empty() && out.remove.is_empty() {
+        return Err(Error::Usage(
+            "at least one label update is required".to_string(),
+        ));
+    }
+    Ok(out)
+}
+
+impl LabelChanges {
+    /// Values kubectl refuses (`invalid label value`), and keys the API server refuses
+    /// (kubectl does not check keys; kure does, with the server's words).
+    pub fn invalid(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (k, v) in &self.set {
+            let errs = label_value_errors(v);
+            if !errs.is_empty() {
+                out.push(format!(
+                    "invalid label value: \"{k}={v}\": {}",
+                    errs.join("; ")
+                ));
+            }
+        }
+        let keys = self.set.iter().map(|(k, _)| k).chain(&self.remove);
+        for k in keys {
+            let errs = label_key_errors(k);
+            if !errs.is_empty() {
+                out.push(format!(
+                    "metadata.labels: Invalid value: \"{k}\": {}",
+                    errs.join("; ")
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// The pod templates and Services of the inputs, before and after the change: what the
+/// narrowing rule compares.
+#[derive(Default)]
+struct Facts {
+    templates: Vec<TemplateFacts>,
+    services: Vec<ServiceFacts>,
+}
+
+struct TemplateFacts {
+    who: String,
+    namespace: Option<String>,
+    before: PodLabels,
+    after: PodLabels,
+    /// The workload's own selector, which no change may stop matching.
+    own: Option<Selector>,
+}
+
+struct ServiceFacts {
+    who: String,
+    namespace: Option<String>,
+    before: Vec<(String, String)>,
+    after: Vec<(String, String)>,
+}
+
+/// Labels the objects the options select, in memory; writes the files only when nothing was
+/// refused and `write` is set.
+pub fn label(opts: &LabelOptions) -> Result<LabelOutcome, Error> {
+    if opts.paths.is_empty() {
+        return Err(Error::Usage(
+            "one or more files must be specified as -f pod.yaml or --filename=pod.json".to_string(),
+        ));
+    }
+    let changes = parse_changes(&opts.changes)?;
+    let selector = opts
+        .selector
+        .as_deref()
+        .map(Selector::parse)
+        .transpose()
+        .map_err(Error::Usage)?;
+    let mut outcome = LabelOutcome {
+        refused: changes.invalid(),
+        ..LabelOutcome::default()
+    };
+    if !outcome.refused.is_empty() {
+        return Ok(outcome);
+    }
+    let walk_opts = walk::WalkOptions {
+        exclude: &opts.exclude,
+        no_ignore: opts.no_ignore,
+        stdin_filename: opts.stdin_filename.as_deref(),
+    };
+    let (inputs, walk_errors) = walk::discover(&opts.paths, &walk_opts);
+    for (path, kind) in walk_errors {
+        outcome.errors.push(FileError { path, kind });
+    }
+    let kz = Kustomize::for_inputs(&inputs, &|p| crate::load::read_text(p).ok());
+    let plan = Plan {
+        opts,
+        changes: &changes,
+        selector: selector.as_ref(),
+    };
+    let mut facts = Facts::default();
+    let mut written: Vec<(Option<PathBuf>, Change)> = Vec::new();
+    for input in &inputs {
+        let path = input.display();
+        let fs_path = match input {
+            Input::File(p) => p.clone(),
+            Input::Stdin(n) => PathBuf::from(n),
+        };
+        let text = match crate::load::load(&fs_path, read_input(input)) {
+            Loaded::Text(t) => t,
+            Loaded::Skipped(_) => continue,
+            Loaded::Error(kind) => {
+                outcome.errors.push(FileError { path, kind });
+                continue;
+            }
+        };
+        let reader = FileRole::reader_of(kz.role(&fs_path));
+        let stream = yaml::parse(&text, yaml::Limits::default());
+        if let Some(e) = stream.errors.first() {
+            let line = text[..e.offset.min(text.len())].matches('\n').count() + 1;
+            outcome.errors.push(FileError {
+                path,
+                kind: FileErrorKind::Io(format!(
+                    "not labelled: the YAML does not parse (line {line}: {})",
+                    e.message
+                )),
+            });
+            continue;
+        }
+        // labels are set in a first pass and removed in a second, each verified: a map whose
+        // last label goes while others come is never empty in between
+        let mut phases: Vec<Phase> = Vec::new();
+        if !changes.set.is_empty() {
+            phases.push(Phase::Set);
+        }
+        if !changes.remove.is_empty() {
+            phases.push(Phase::Remove);
+        }
+        let mut phases = phases.into_iter();
+        let mut first = true;
+        let mut parts: Vec<((usize, usize), String, Vec<&'static str>)> = Vec::new();
+        let result = apply::to_fixed_point(text.clone(), stream, reader, |now, stream| {
+            for phase in phases.by_ref() {
+                let mut fixes: Vec<((Phase, usize, usize), Fix)> = Vec::new();
+                for (doc_index, doc) in stream.documents.iter().enumerate() {
+                    for (i, obj) in objects(doc).iter().enumerate() {
+                        let who = format!("{}/{}", obj.kind, obj.name().unwrap_or("?"));
+                        let facts = first.then_some(&mut facts);
+                        match plan.object(now, reader, doc_index, obj, phase, facts) {
+                            Ok(None) => {}
+                            Ok(Some((fix, labelled))) => {
+                                let at = (doc_index, i);
+                                match parts.iter_mut().find(|(a, _, _)| *a == at) {
+                                    Some((_, _, p)) => {
+                                        for part in labelled {
+                                            if !p.contains(&part) {
+                                                p.push(part);
+                                            }
+                                        }
+                                    }
+                                    None => parts.push((at, who, labelled)),
+                                }
+                                fixes.push(((phase, doc_index, i), fix));
+                            }
+                            Err(why) => outcome.refused.push(format!("{path}: {who}: {why}")),
+                        }
+                    }
+                }
+                first = false;
+                if !fixes.is_empty() {
+                    return fixes;
+                }
+            }
+            Vec::new()
+        });
+        for (_, reason) in &result.refused {
+            outcome
+                .refused
+                .push(format!("{path}: not labelled, the change would {reason}"));
+        }
+        parts.sort_by_key(|(at, _, _)| *at);
+        for (_, object, parts) in parts {
+            outcome.labelled.push(Labelled {
+                path: path.clone(),
+                object,
+                parts,
+            });
+        }
+        let write_to = match input {
+            Input::File(p) => Some(p.clone()),
+            Input::Stdin(_) => None,
+        };
+        if write_to.is_none() {
+            outcome.stdin = Some((path.clone(), result.text.clone()));
+        }
+        if result.text != text {
+            written.push((
+                write_to,
+                Change {
+                    path,
+                    rules: vec!["label"; result.applied.len()],
+                    original: text,
+                    fixed: result.text,
+                },
+            ));
+        }
+    }
+    outcome
+        .refused
+        .extend(facts.narrowing(opts.allow_narrowing));
+    if !outcome.refused.is_empty() {
+        // a refusal changes no file
+        outcome.labelled.clear();
+        if let Some((_, text)) = &mut outcome.stdin
+            && let Some((_, c)) = written.iter().find(|(to, _)| to.is_none())
+        {
+            text.clone_from(&c.original);
+        }
+        return Ok(outcome);
+    }
+    for (to, change) in written {
+        if opts.write
+            && let Some(p) = &to
+            && let Err(kind) =
+                apply::write_atomic(p, change.original.as_bytes(), change.fixed.as_bytes())
+        {
+            outcome.errors.push(FileError {
+                path: change.path.clone(),
+                kind,
+            });
+            continue;
+        }
+        outcome.changes.push(change);
+    }
+    Ok(outcome)
+}
+
+/// What a pass of `kure label` does: labels are set first, then removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Phase {
+    Set,
+    Remove,
+}
+
+struct Plan<'a> {
+    opts: &'a LabelOptions,
+    changes: &'a LabelChanges,
+    selector: Option<&'a Selector>,
+}
+
+impl Plan<'_> {
+    fn selects(&self, obj: &Object<'_>) -> bool {
+        let doc = obj.doc;
+        if self
+            .opts
+            .kind
+            .as_deref()
+            .is_some_and(|k| !k.eq_ignore_ascii_case(obj.kind))
+        {
+            return false;
+        }
+        if self
+            .opts
+            .name
+            .as_deref()
+            .is_some_and(|n| obj.name() != Some(n))
+        {
+            return false;
+        }
+        match self.selector {
+            None => true,
+            Some(sel) => {
+                let labels = obj
+                    .metadata()
+                    .and_then(|m| doc.get(m, "labels"))
+                    .map(|l| string_pairs(doc, l))
+                    .unwrap_or_default();
+                sel.matches(&PodLabels(
+                    labels
+                        .into_iter()
+                        .map(|(k, v)| (k, PodLabel::Exact(v)))
+                        .collect(),
+                ))
+            }
+        }
+    }
+
+    /// The fix that labels one object (and what it labels), `None` when the object is not
+    /// selected or already labelled so, or why it cannot be labelled. Keeps the object's
+    /// pod template or Service selector for the narrowing rule either way.
+    fn object(
+        &self,
+        text: &str,
+        reader: Reader,
+        doc_index: usize,
+        obj: &Object<'_>,
+        phase: Phase,
+        facts: Option<&mut Facts>,
+    ) -> Result<Option<(Fix, Vec<&'static str>)>, String> {
+        let mut scratch = Facts::default();
+        let facts = facts.unwrap_or(&mut scratch);
+        let src = Source {
+            text,
+            doc: obj.doc,
+            reader,
+        };
+        let doc = obj.doc;
+        let selected = self.selects(obj);
+        let who = format!("{}/{}", obj.kind, obj.name().unwrap_or("?"));
+        let namespace = obj.namespace().map(str::to_string);
+        let mut edits = Vec::new();
+        let mut targets = Vec::new();
+        let mut expects = Vec::new();
+        let mut parts = Vec::new();
+        let mut add = |part: &'static str, m: MapChange| {
+            if !m.edits.is_empty() {
+                edits.extend(m.edits);
+                targets.push(m.path.clone());
+                expects.extend(m.expects);
+                parts.push(part);
+            }
+        };
+        if selected {
+            let meta = obj
+                .metadata()
+                .ok_or_else(|| "it has no `metadata`".to_string())?;
+            add(
+                "metadata",
+                self.map_change(src, meta, "labels", phase, self.opts.overwrite)?,
+            );
+        }
+        // pod templates (not a Pod's, which is its metadata)
+        if let Some(w) = workload::lookup(obj).filter(|w| !w.template.is_empty()) {
+            let template = w.pod_template(obj);
+            let before = w.pod_labels(obj);
+            let mut after = before.clone();
+            if selected && self.opts.pod_templates {
+                let holder = match w.labels_at {
+                    LabelsAt::Direct => template.template,
+                    LabelsAt::Metadata => template.template.and_then(|t| doc.get(t, "metadata")),
+                };
+                let holder = holder.ok_or_else(|| {
+                    "its pod template has no `metadata`; add it by hand".to_string()
+                })?;
+                add(
+                    "pod template",
+                    self.map_change(src, holder, "labels", phase, self.opts.overwrite)?,
+                );
+                for (k, v) in &self.changes.set {
+                    after.set(k, PodLabel::Exact(v.clone()));
+                }
+                after.0.retain(|(k, _)| !self.changes.remove.contains(k));
+            }
+            let spec = obj.spec();
+            let own = match w.selector {
+                SelectorKind::Label { .. } | SelectorKind::Generated => spec
+                    .and_then(|s| doc.get(s, "selector"))
+                    .map(|s| label_selector(doc, s)),
+                SelectorKind::Map => spec.and_then(|s| doc.get(s, "selector")).map(|s| {
+                    Selector::from_pairs(
+                        string_pairs(doc, s)
+                            .iter()
+                            .map(|(k, v)| (k.as_str(), v.as_str())),
+                    )
+                }),
+                _ => None,
+            };
+            facts.templates.push(TemplateFacts {
+                who: who.clone(),
+                namespace: namespace.clone(),
+                before,
+                after,
+                own,
+            });
+        }
+        if obj.is("", "Service")
+            && let Some(spec) = obj.spec()
+            && doc.path_str(spec, &["type"]) != Some("ExternalName")
+        {
+            let before = doc
+                .get(spec, "selector")
+                .map(|s| string_pairs(doc, s))
+                .unwrap_or_default();
+            let mut after = before.clone();
+            if selected && self.opts.service_selectors {
+                // a Service selector is the Service's to change: no --overwrite needed
+                add(
+                    "selector",
+                    self.map_change(src, spec, "selector", phase, true)?,
+                );
+                for (k, v) in &self.changes.set {
+                    match after.iter_mut().find(|(x, _)| x == k) {
+                        Some(slot) => slot.1.clone_from(v),
+                        None => after.push((k.clone(), v.clone())),
+                    }
+                }
+                after.retain(|(k, _)| !self.changes.remove.contains(k));
+            }
+            if !before.is_empty() {
+                facts.services.push(ServiceFacts {
+                    who: who.clone(),
+                    namespace,
+                    before,
+                    after,
+                });
+            }
+        }
+        if edits.is_empty() {
+            return Ok(None);
+        }
+        let mut fix = Fix::new(
+            Applicability::Safe,
+            format!("label {who}"),
+            edits,
+            doc_index,
+            targets,
+        );
+        for (path, expect) in expects {
+            fix = fix.expecting(path, expect);
+        }
+        Ok(Some((fix, parts)))
+    }
+
+    /// The edits that apply the changes to the string map at `holder.key`, with what they
+    /// promise. An existing value that YAML 1.1 types as something else than a string
+    /// counts as the text written, and is quoted when the map is touched.
+    fn map_change(
+        &self,
+        src: Source<'_>,
+        holder: NodeId,
+        key: &str,
+        phase: Phase,
+        overwrite: bool,
+    ) -> Result<MapChange, String> {
+        let Source { text, doc, reader } = src;
+        let (set, remove): (&[(String, String)], &[String]) = match phase {
+            Phase::Set => (&self.changes.set, &[]),
+            Phase::Remove => (&[], &self.changes.remove),
+        };
+        let mut path = doc
+            .path_to(holder, reader)
+            .ok_or_else(|| "its labels cannot be reached from the document root".to_string())?;
+        let holder = doc.deref(holder);
+        path.push(key.to_string());
+        let mut out = MapChange {
+            path: path.clone(),
+            edits: Vec::new(),
+            expects: Vec::new(),
+        };
+        let entry = doc.get_entry(holder, key);
+        let map = entry.map(|(_, v)| doc.deref(v)).filter(|&v| doc.is_map(v));
+        let mut missing: Vec<(&str, &str)> = Vec::new();
+        let mut touched_keys: Vec<NodeId> = Vec::new();
+        for (k, v) in set {
+            let at = map.and_then(|m| find_key(doc, m, k));
+            match at {
+                Some((kn, vn)) => {
+                    let have = doc.scalar(vn).unwrap_or_default();
+                    if have == v.as_str() && doc.str(vn).is_some() {
+                        continue;
+                    }
+                    if have != v.as_str() && !overwrite {
+                        return Err(format!(
+                            "'{k}' already has a value ({have}), and --overwrite is false"
+                        ));
+                    }
+                    touched_keys.push(kn);
+                    out.edits
+                        .push(Edit::replace(doc.span(vn), written_value(v)));
+                }
+                None => missing.push((k, v)),
+            }
+            let mut p = path.clone();
+            p.push(k.clone());
+            out.expects.push((
+                p,
+                Expect::Str {
+                    value: v.clone(),
+                    or_at: None,
+                },
+            ));
+        }
+        for k in remove {
+            let Some(m) = map else { continue };
+            let Some((kn, _)) = find_key(doc, m, k) else {
+                continue;
+            };
+            let removal = crate::fix::remove_entry(text, doc, m, kn)
+                .ok_or_else(|| format!("`{k}` cannot be removed by editing a few bytes"))?;
+            if removal.drops_comment {
+                return Err(format!(
+                    "removing `{k}` would also delete a comment next to it; remove it by hand"
+                ));
+            }
+            touched_keys.push(kn);
+            out.edits.extend(removal.edits);
+            let mut p = path.clone();
+            p.push(k.clone());
+            out.expects.push((p, Expect::Absent));
+        }
+        if !missing.is_empty() {
+            out.edits
+                .push(insertion(text, doc, holder, entry, map, key, &missing)?);
+        }
+        if !out.edits.is_empty()
+            && let Some(m) = map
+        {
+            // the map is touched: values typed otherwise become the strings written
+            for &(kn, vn) in doc.raw_entries(m) {
+                if touched_keys.contains(&kn) || is_string(doc, vn) {
+                    continue;
+                }
+                if let Some(e) = crate::fix::quote_scalar(text, doc, vn) {
+                    out.edits.push(e);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The text being labelled, its parsed document, and how its YAML is typed.
+#[derive(Clone, Copy)]
+struct Source<'a> {
+    text: &'a str,
+    doc: &'a Document,
+    reader: Reader,
+}
+
+struct MapChange {
+    path: yaml::value::Path,
+    edits: Vec<Edit>,
+    expects: Vec<(yaml::value::Path, Expect)>,
+}
+
+/// The entry of label key `key` in a map, by the text of its key.
+fn find_key(doc: &Document, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
+    doc.raw_entries(map)
+        .iter()
+        .rev()
+        .find(|&&(k, _)| doc.scalar(k) == Some(key))
+        .copied()
+}
+
+fn is_string(doc: &Document, n: NodeId) -> bool {
+    match doc.scalar_parts(n) {
+        Some((v, style, tag)) => matches!(resolve(v, style == Style::Plain, tag), Resolved::Str),
+        None => true,
+    }
+}
+
+/// A label key or value as written: plain where YAML 1.1 reads it as that string, quoted
+/// otherwise (`"yes"`, `"1.0"`, `""`).
+fn written_value(v: &str) -> String {
+    let plain_ok = !v.is_empty()
+        && matches!(resolve(v, true, None), Resolved::Str)
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && !v.starts_with(['-', '.']);
+    if plain_ok { v.to_string() } else { quoted(v) }
+}
+
+/// The edit that adds the `missing` pairs: into the map when it is there (block or flow),
+/// as a map in place of a null value, or as a new `key:` entry of `holder`.
+fn insertion(
+    text: &str,
+    doc: &Document,
+    holder: NodeId,
+    entry: Option<(NodeId, NodeId)>,
+    map: Option<NodeId>,
+    key: &str,
+    missing: &[(&str, &str)],
+) -> Result<Edit, String> {
+    let pairs: Vec<String> = missing
+        .iter()
+        .map(|(k, v)| format!("{}: {}", written_value(k), written_value(v)))
+        .collect();
+    let flow_pairs = format!("{{{}}}", pairs.join(", "));
+    match (entry, map) {
+        (Some(_), Some(m)) => {
+            let NodeKind::Map { entries, flow } = &doc.node(m).kind else {
+                return Err("its labels are not a mapping".to_string());
+            };
+            if *flow {
+                let span = doc.span(m);
+                return Ok(match entries.last() {
+                    Some(&(_, v)) => {
+                        Edit::insert(doc.span(v).end, format!(", {}", pairs.join(", ")))
+                    }
+                    None => Edit::replace(Span::new(span.start, span.end), flow_pairs),
+                });
+            }
+            let &(first, _) = entries
+                .first()
+                .ok_or_else(|| "its labels are an empty block".to_string())?;
+            let &(last_k, last_v) = entries.last().unwrap_or(&(first, first));
+            let indent = indent_of(text, doc.span(first).start)?;
+            let end = doc.span(last_v).end.max(doc.span(last_k).end);
+            let at = line_end(text, end);
+            let nl = newline_at(text, end);
+            // a file whose last line has no newline gets one before the new lines
+            let lead = if at == text.len() && !text.ends_with('\n') {
+                nl
+            } else {
+                ""
+            };
+            let lines: String = pairs.iter().map(|p| format!("{indent}{p}{nl}")).collect();
+            let lines = if lead.is_empty() {
+                lines
+            } else {
+                format!("{lead}{}", lines.trim_end_matches(nl))
+            };
+            Ok(Edit::insert(at, lines))
+        }
+        (Some((k, v)), None) => {
+            if !doc.is_null(v) {
+                return Err(format!("its `{key}` is not a mapping"));
+            }
+            // `labels:` or `labels: ~`: the value becomes a flow map
+            let value = doc.span(v);
+            if value.is_empty() {
+                let from = doc.span(k).end;
+                let colon = text[from..]
+                    .find(':')
+                    .map(|i| from + i)
+                    .ok_or_else(|| format!("its `{key}` has no `:`"))?;
+                Ok(Edit::insert(colon + 1, format!(" {flow_pairs}")))
+            } else {
+                Ok(Edit::replace(value, flow_pairs))
+            }
+        }
+        (None, _) => {
+            let NodeKind::Map { entries, flow } = &doc.node(holder).kind else {
+                return Err(format!("the map that should hold `{key}` is not a mapping"));
+            };
+            if *flow {
+                let span = doc.span(holder);
+                return Ok(match entries.last() {
+                    Some(&(_, v)) => {
+                        Edit::insert(doc.span(v).end, format!(", {key}: {flow_pairs}"))
+                    }
+                    None => Edit::replace(span, format!("{{{key}: {flow_pairs}}}")),
+                });
+            }
+            let &(first, _) = entries
+                .first()
+                .ok_or_else(|| format!("the map that should hold `{key}` is empty"))?;
+            let &(last_k, last_v) = entries.last().unwrap_or(&(first, first));
+            let indent = indent_of(text, doc.span(first).start)?;
+            let end = doc.span(last_v).end.max(doc.span(last_k).end);
+            let at = line_end(text, end);
+            let nl = newline_at(text, end);
+            let step = if indent.is_empty() {
+                "  ".to_string()
+            } else {
+                indent.clone()
+            };
+            let step = &step[..step.len().clamp(1, 2)];
+            let mut lines = format!("{indent}{key}:{nl}");
+            for p in &pairs {
+                lines.push_str(&format!("{indent}{step}{p}{nl}"));
+            }
+            if at == text.len() && !text.ends_with('\n') {
+                lines = format!("{nl}{}", lines.trim_end_matches(nl));
+            }
+            Ok(Edit::insert(at, lines))
+        }
+    }
+}
+
+/// The spaces before a key that starts its line (block style); otherwise kure does not add
+/// lines next to it.
+fn indent_of(text: &str, key_start: usize) -> Result<String, String> {
+    let ls = line_start(text, key_start);
+    let indent = &text[ls..key_start];
+    if indent.bytes().all(|b| b == b' ') {
+        Ok(indent.to_string())
+    } else {
+        Err("its labels do not start their lines; label it by hand".to_string())
+    }
+}
+
+impl Facts {
+    /// The seed's order (k8s-facts.md 3.5): label the pods first, the Service selector last.
+    /// A Service that would select fewer pod templates than before, or a template that would
+    /// fall out of its own workload's selector, refuses the command.
+    fn narrowing(&self, allowed: bool) -> Vec<String> {
+        let mut out = Vec::new();
+        let meet = |a: &Option<String>, b: &Option<String>| a.is_none() || b.is_none() || a == b;
+        for t in &self.templates {
+            if let Some(own) = &t.own
+                && !own.is_empty()
+                && own.matches(&t.before)
+                && !own.matches(&t.after)
+            {
+                out.push(format!(
+                    "{}: its pod template would no longer match its own spec.selector `{own}`, which cannot be changed (apps/v1 selectors are immutable); re-create {} to change it",
+                    t.who, t.who
+                ));
+            }
+        }
+        if allowed {
+            return out;
+        }
+        for s in &self.services {
+            let before =
+                Selector::from_pairs(s.before.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let after = Selector::from_pairs(s.after.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let lost: Vec<&TemplateFacts> = self
+                .templates
+                .iter()
+                .filter(|t| meet(&t.namespace, &s.namespace))
+                .filter(|t| before.matches(&t.before))
+                .filter(|t| s.after.is_empty() || !after.matches(&t.after))
+                .collect();
+            if lost.is_empty() {
+                continue;
+            }
+            let names: Vec<&str> = lost.iter().map(|t| t.who.as_str()).collect();
+            out.push(format!(
+                "{} would stop selecting the pods of {} (selector `{after}`); label those pod templates first (--pod-templates), or pass --allow-narrowing if that is meant",
+                s.who,
+                names.join(", ")
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,5 @@
+//! Transforms: one-off changes a user asks for (relabel objects; later, convert kinds and
+//! migrate apiVersions). Each plans byte-range edits on the parsed text and hands them to
+//! `apply`, which verifies and writes them as it does fixes.
+
+pub mod label;
