@@ -12,7 +12,7 @@ use crate::fix::{Edit, Expect, Fix};
 use crate::source::{LineIndex, Span};
 use crate::yaml::resolve::Reader;
 use crate::yaml::value::{self, Path, Value};
-use crate::yaml::{self, Document, NodeId, Stream};
+use crate::yaml::{self, Document, NodeId, NodeKind, Stream, Style};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 
@@ -158,6 +158,109 @@ fn typed(doc: &Document, reader: Reader) -> Value {
         .map_or(Value::Null, |r| value::value(doc, r, reader))
 }
 
+/// Whether two documents are written the same (scalars, their plain or quoted style, tags,
+/// keys in order) everywhere outside `targets`: then they read the same there. `false` also
+/// where the answer needs typing: aliases, merge keys, collection keys.
+fn same_outside(
+    bd: &Document,
+    ad: &Document,
+    targets: &HashSet<&[String]>,
+    reader: Reader,
+) -> bool {
+    let (Some(br), Some(ar)) = (bd.root, ad.root) else {
+        return bd.root.is_none() && ad.root.is_none();
+    };
+    let leads_to_target = |p: &[String]| {
+        targets
+            .iter()
+            .any(|t| t.len() > p.len() && t[..p.len()] == *p)
+    };
+    let plain = |s: Style| s == Style::Plain;
+    // the path is kept only while a target lies below it
+    let mut stack: Vec<(NodeId, NodeId, Option<Path>)> = vec![(br, ar, Some(Vec::new()))];
+    while let Some((b, a, path)) = stack.pop() {
+        if path
+            .as_ref()
+            .is_some_and(|p| targets.contains(p.as_slice()))
+        {
+            continue;
+        }
+        let (bn, an) = (bd.node(b), ad.node(a));
+        if bn.tag != an.tag {
+            return false;
+        }
+        let child = |path: &Option<Path>, name: &dyn Fn() -> String| -> Result<Option<Path>, ()> {
+            let Some(p) = path else { return Ok(None) };
+            let mut q = p.clone();
+            q.push(name());
+            if targets.contains(q.as_slice()) {
+                return Err(());
+            }
+            Ok(leads_to_target(&q).then_some(q))
+        };
+        match (&bn.kind, &an.kind) {
+            (
+                NodeKind::Scalar {
+                    value: v1,
+                    style: s1,
+                },
+                NodeKind::Scalar {
+                    value: v2,
+                    style: s2,
+                },
+            ) => {
+                if v1 != v2 || plain(*s1) != plain(*s2) {
+                    return false;
+                }
+            }
+            (NodeKind::Map { entries: e1, .. }, NodeKind::Map { entries: e2, .. }) => {
+                if e1.len() != e2.len() {
+                    return false;
+                }
+                for (&(bk, bv), &(ak, av)) in e1.iter().zip(e2) {
+                    let (bkn, akn) = (bd.node(bk), ad.node(ak));
+                    let (
+                        NodeKind::Scalar {
+                            value: k1,
+                            style: s1,
+                        },
+                        NodeKind::Scalar {
+                            value: k2,
+                            style: s2,
+                        },
+                    ) = (&bkn.kind, &akn.kind)
+                    else {
+                        return false;
+                    };
+                    if k1 != k2 || plain(*s1) != plain(*s2) || bkn.tag != akn.tag {
+                        return false;
+                    }
+                    if &**k1 == "<<" && plain(*s1) {
+                        return false;
+                    }
+                    match child(&path, &|| value::key_name(bd, bk, reader)) {
+                        Ok(p) => stack.push((bv, av, p)),
+                        Err(()) => continue,
+                    }
+                }
+            }
+            (NodeKind::Seq { items: i1 }, NodeKind::Seq { items: i2 }) => {
+                if i1.len() != i2.len() {
+                    return false;
+                }
+                for (i, (&bi, &ai)) in i1.iter().zip(i2).enumerate() {
+                    match child(&path, &|| i.to_string()) {
+                        Ok(p) => stack.push((bi, ai, p)),
+                        Err(()) => continue,
+                    }
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
 /// Whether document `i` reads the same before and after: its text is byte for byte the
 /// same, so its meaning is too, and its typed tree need not be built.
 fn same_text(before_text: &str, b: &Document, after_text: &str, a: &Document) -> bool {
@@ -209,11 +312,22 @@ pub fn check(
             .iter()
             .flat_map(|&f| fixes[f].targets.iter().map(Vec::as_slice))
             .collect();
-        let b = typed(bd, reader);
-        let a = typed(ad, reader);
+        // most changes leave everything outside their targets written exactly as it was: then
+        // it reads the same, and no typed tree needs building
+        let a = (!same_outside(bd, ad, &targets, reader)).then(|| typed(ad, reader));
         let mut diffs = Vec::new();
-        value::diff(&b, &a, &mut Vec::new(), &mut diffs);
-        drop(b);
+        if let Some(a) = &a {
+            value::diff(&typed(bd, reader), a, &mut Vec::new(), &mut diffs);
+        }
+        let mut after_names = HashMap::new();
+        let mut got_at = |path: &Path| -> Option<Value> {
+            match &a {
+                Some(a) => value::lookup(a, path).cloned(),
+                None => {
+                    node_at(ad, path, reader, &mut after_names).map(|n| value::value(ad, n, reader))
+                }
+            }
+        };
         // edits of this document's fixes by start, to find the one inside a changed node
         let mut edits: Vec<(usize, usize, usize)> = mine
             .iter()
@@ -249,7 +363,8 @@ pub fn check(
         }
         for &fi in mine {
             for (path, expect) in &fixes[fi].expect {
-                let got = value::lookup(&a, path);
+                let got = got_at(path);
+                let got = got.as_ref();
                 let broken = match expect {
                     Expect::Absent => got.map(|_| {
                         format!(
@@ -262,8 +377,8 @@ pub fn check(
                         .then(|| format!("{} would be missing", show(path))),
                     Expect::Str { value: s, or_at } => {
                         let want = Value::Str(s.clone());
-                        let alt = or_at.as_ref().and_then(|p| value::lookup(&a, p));
-                        (got != Some(&want) && alt != Some(&want))
+                        let alt = or_at.as_ref().and_then(&mut got_at);
+                        (got != Some(&want) && alt.as_ref() != Some(&want))
                             .then(|| format!("{} would not read as the string {s:?}", show(path)))
                     }
                 };
@@ -558,6 +673,38 @@ mod tests {
             0,
             Vec::new(),
         )
+    }
+
+    #[test]
+    fn documents_written_alike_outside_the_targets_read_alike_there() {
+        let same = |before: &str, after: &str, target: &[&str]| {
+            let (b, a) = (
+                yaml::parse(before, yaml::Limits::default()),
+                yaml::parse(after, yaml::Limits::default()),
+            );
+            let t: Vec<String> = target.iter().map(|s| s.to_string()).collect();
+            let targets: HashSet<&[String]> = [t.as_slice()].into_iter().collect();
+            same_outside(
+                &b.documents[0],
+                &a.documents[0],
+                &targets,
+                Reader::Kubernetes,
+            )
+        };
+        let before = "metadata:\n  name: x\n  labels:\n    a: b\nspec:\n  x: [1, 2]\n";
+        // a change inside the target, with lines moved: alike outside
+        let after = "metadata:\n  name: x\n  labels:\n    a: b\n    c: \"d\"\nspec:\n  x: [1, 2]\n";
+        assert!(same(before, after, &["metadata", "labels"]));
+        // the same change with another target: not alike
+        assert!(!same(before, after, &["spec"]));
+        // a quote outside the target changes the type: not alike
+        let quoted = before.replace("[1, 2]", "[1, \"2\"]");
+        assert!(!same(before, &quoted, &["metadata", "labels"]));
+        // an alias or a merge key is left to the typed comparison
+        let alias = "metadata:\n  labels: &l {a: b}\nspec:\n  selector: *l\n";
+        assert!(!same(alias, alias, &["metadata", "labels"]));
+        let merge = "metadata:\n  labels: {a: b}\nspec: {<<: {r: 1}}\n";
+        assert!(!same(merge, merge, &["metadata", "labels"]));
     }
 
     fn picked(fixes: &[Fix]) -> Vec<usize> {

@@ -8,7 +8,7 @@
 use crate::apply::{self, Change};
 use crate::error::{Error, FileErrorKind};
 use crate::fix::{Applicability, Edit, Expect, Fix, line_end, line_start, newline_at, quoted};
-use crate::load::{Loaded, read_input};
+use crate::load::{Loaded, Shape, read_input};
 use crate::model::kustomize::{FileRole, Kustomize};
 use crate::model::labels::{label_key_errors, label_value_errors};
 use crate::model::selector::{PodLabel, PodLabels, Selector, label_selector, string_pairs};
@@ -19,6 +19,7 @@ use crate::summary::FileError;
 use crate::walk::{self, Input};
 use crate::yaml::resolve::{Reader, Resolved, resolve};
 use crate::yaml::{self, Document, NodeId, NodeKind, Style};
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// What to label, and how.
@@ -197,111 +198,32 @@ pub fn label(opts: &LabelOptions) -> Result<LabelOutcome, Error> {
         changes: &changes,
         selector: selector.as_ref(),
     };
+    // stdin is read once, before the files are labelled in parallel
+    let stdin: Option<Result<Vec<u8>, FileErrorKind>> = inputs
+        .iter()
+        .find(|i| matches!(i, Input::Stdin(_)))
+        .map(read_input);
+    let files: Vec<FileLabel> = inputs
+        .par_iter()
+        .map(|input| {
+            let bytes = match (input, &stdin) {
+                (Input::Stdin(_), Some(b)) => b.clone(),
+                _ => read_input(input),
+            };
+            label_file(&plan, &kz, &changes, input, bytes)
+        })
+        .collect();
     let mut facts = Facts::default();
     let mut written: Vec<(Option<PathBuf>, Change)> = Vec::new();
-    for input in &inputs {
-        let path = input.display();
-        let fs_path = match input {
-            Input::File(p) => p.clone(),
-            Input::Stdin(n) => PathBuf::from(n),
-        };
-        let text = match crate::load::load(&fs_path, read_input(input)) {
-            Loaded::Text(t) => t,
-            Loaded::Skipped(_) => continue,
-            Loaded::Error(kind) => {
-                outcome.errors.push(FileError { path, kind });
-                continue;
-            }
-        };
-        let reader = FileRole::reader_of(kz.role(&fs_path));
-        let stream = yaml::parse(&text, yaml::Limits::default());
-        if let Some(e) = stream.errors.first() {
-            let line = text[..e.offset.min(text.len())].matches('\n').count() + 1;
-            outcome.errors.push(FileError {
-                path,
-                kind: FileErrorKind::Io(format!(
-                    "not labelled: the YAML does not parse (line {line}: {})",
-                    e.message
-                )),
-            });
-            continue;
-        }
-        // labels are set in a first pass and removed in a second, each verified: a map whose
-        // last label goes while others come is never empty in between
-        let mut phases: Vec<Phase> = Vec::new();
-        if !changes.set.is_empty() {
-            phases.push(Phase::Set);
-        }
-        if !changes.remove.is_empty() {
-            phases.push(Phase::Remove);
-        }
-        let mut phases = phases.into_iter();
-        let mut first = true;
-        let mut parts: Vec<((usize, usize), String, Vec<&'static str>)> = Vec::new();
-        let result = apply::to_fixed_point(text.clone(), stream, reader, |now, stream| {
-            for phase in phases.by_ref() {
-                let mut fixes: Vec<((Phase, usize, usize), Fix)> = Vec::new();
-                for (doc_index, doc) in stream.documents.iter().enumerate() {
-                    for (i, obj) in objects(doc).iter().enumerate() {
-                        let who = format!("{}/{}", obj.kind, obj.name().unwrap_or("?"));
-                        let facts = first.then_some(&mut facts);
-                        match plan.object(now, reader, doc_index, obj, phase, facts) {
-                            Ok(None) => {}
-                            Ok(Some((fix, labelled))) => {
-                                let at = (doc_index, i);
-                                match parts.iter_mut().find(|(a, _, _)| *a == at) {
-                                    Some((_, _, p)) => {
-                                        for part in labelled {
-                                            if !p.contains(&part) {
-                                                p.push(part);
-                                            }
-                                        }
-                                    }
-                                    None => parts.push((at, who, labelled)),
-                                }
-                                fixes.push(((phase, doc_index, i), fix));
-                            }
-                            Err(why) => outcome.refused.push(format!("{path}: {who}: {why}")),
-                        }
-                    }
-                }
-                first = false;
-                if !fixes.is_empty() {
-                    return fixes;
-                }
-            }
-            Vec::new()
-        });
-        for (_, reason) in &result.refused {
-            outcome
-                .refused
-                .push(format!("{path}: not labelled, the change would {reason}"));
-        }
-        parts.sort_by_key(|(at, _, _)| *at);
-        for (_, object, parts) in parts {
-            outcome.labelled.push(Labelled {
-                path: path.clone(),
-                object,
-                parts,
-            });
-        }
-        let write_to = match input {
-            Input::File(p) => Some(p.clone()),
-            Input::Stdin(_) => None,
-        };
-        if write_to.is_none() {
-            outcome.stdin = Some((path.clone(), result.text.clone()));
-        }
-        if result.text != text {
-            written.push((
-                write_to,
-                Change {
-                    path,
-                    rules: vec!["label"; result.applied.len()],
-                    original: text,
-                    fixed: result.text,
-                },
-            ));
+    for f in files {
+        outcome.errors.extend(f.errors);
+        outcome.refused.extend(f.refused);
+        outcome.labelled.extend(f.labelled);
+        facts.templates.extend(f.facts.templates);
+        facts.services.extend(f.facts.services);
+        written.extend(f.change);
+        if f.stdin.is_some() {
+            outcome.stdin = f.stdin;
         }
     }
     outcome
@@ -334,6 +256,142 @@ pub fn label(opts: &LabelOptions) -> Result<LabelOutcome, Error> {
     Ok(outcome)
 }
 
+/// One file's part of a `kure label` run.
+#[derive(Default)]
+struct FileLabel {
+    errors: Vec<FileError>,
+    refused: Vec<String>,
+    labelled: Vec<Labelled>,
+    facts: Facts,
+    change: Option<(Option<PathBuf>, Change)>,
+    stdin: Option<(String, String)>,
+}
+
+/// Labels one file in memory: plans the edits, applies and verifies them, and keeps the
+/// facts the narrowing rule needs.
+fn label_file(
+    plan: &Plan<'_>,
+    kz: &Kustomize,
+    changes: &LabelChanges,
+    input: &Input,
+    bytes: Result<Vec<u8>, FileErrorKind>,
+) -> FileLabel {
+    let mut out = FileLabel::default();
+    let path = input.display();
+    let fs_path = match input {
+        Input::File(p) => p.clone(),
+        Input::Stdin(n) => PathBuf::from(n),
+    };
+    let text = match crate::load::load(&fs_path, bytes) {
+        Loaded::Text(t) => t,
+        Loaded::Skipped(_) => return out,
+        Loaded::Error(kind) => {
+            out.errors.push(FileError { path, kind });
+            return out;
+        }
+    };
+    let reader = FileRole::reader_of(kz.role(&fs_path));
+    let stream = yaml::parse(&text, yaml::Limits::default());
+    let mut shape = Shape::default();
+    stream.documents.iter().for_each(|d| shape.add(d));
+    if shape
+        .skip_reason(&text, !stream.errors.is_empty())
+        .is_some()
+    {
+        // what `kure lint` skips (a Go template, no objects) has nothing to label
+        return out;
+    }
+    if let Some(e) = stream.errors.first() {
+        let line = text[..e.offset.min(text.len())].matches('\n').count() + 1;
+        out.errors.push(FileError {
+            path,
+            kind: FileErrorKind::Io(format!(
+                "not labelled: the YAML does not parse (line {line}: {})",
+                e.message
+            )),
+        });
+        return out;
+    }
+    // labels are set in a first pass and removed in a second, each verified: a map whose
+    // last label goes while others come is never empty in between
+    let mut phases: Vec<Phase> = Vec::new();
+    if !changes.set.is_empty() {
+        phases.push(Phase::Set);
+    }
+    if !changes.remove.is_empty() {
+        phases.push(Phase::Remove);
+    }
+    let mut phases = phases.into_iter();
+    let mut first = true;
+    let mut parts: Vec<((usize, usize), String, Vec<&'static str>)> = Vec::new();
+    let result = apply::to_fixed_point(text.clone(), stream, reader, |now, stream| {
+        for phase in phases.by_ref() {
+            let mut fixes: Vec<((Phase, usize, usize), Fix)> = Vec::new();
+            for (doc_index, doc) in stream.documents.iter().enumerate() {
+                for (i, obj) in objects(doc).iter().enumerate() {
+                    let who = format!("{}/{}", obj.kind, obj.name().unwrap_or("?"));
+                    let facts = first.then_some(&mut out.facts);
+                    match plan.object(now, reader, doc_index, obj, phase, facts) {
+                        Ok(None) => {}
+                        Ok(Some((fix, labelled))) => {
+                            let at = (doc_index, i);
+                            match parts.iter_mut().find(|(a, _, _)| *a == at) {
+                                Some((_, _, p)) => {
+                                    for part in labelled {
+                                        if !p.contains(&part) {
+                                            p.push(part);
+                                        }
+                                    }
+                                }
+                                None => parts.push((at, who, labelled)),
+                            }
+                            fixes.push(((phase, doc_index, i), fix));
+                        }
+                        Err(why) => out.refused.push(format!("{path}: {who}: {why}")),
+                    }
+                }
+            }
+            first = false;
+            if !fixes.is_empty() {
+                return fixes;
+            }
+        }
+        Vec::new()
+    });
+    for (_, reason) in &result.refused {
+        out.refused
+            .push(format!("{path}: not labelled, the change would {reason}"));
+    }
+    parts.sort_by_key(|(at, _, _)| *at);
+    for (_, object, parts) in parts {
+        out.labelled.push(Labelled {
+            path: path.clone(),
+            object,
+            parts,
+        });
+    }
+    let write_to = match input {
+        Input::File(p) => Some(p.clone()),
+        Input::Stdin(_) => None,
+    };
+    if write_to.is_none() {
+        out.stdin = Some((path.clone(), result.text.clone()));
+    }
+    if result.text != text {
+        out.change = Some((
+            write_to,
+            Change {
+                path,
+                rules: vec!["label"; result.applied.len()],
+                original: text,
+                fixed: result.text,
+            },
+        ));
+    }
+
+    out
+}
+
 /// What a pass of `kure label` does: labels are set first, then removed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Phase {
@@ -350,6 +408,10 @@ struct Plan<'a> {
 impl Plan<'_> {
     fn selects(&self, obj: &Object<'_>) -> bool {
         let doc = obj.doc;
+        if obj.group() == "kustomize.config.k8s.io" {
+            // a Kustomization or Component is kustomize's input, not an object
+            return false;
+        }
         if self
             .opts
             .kind
@@ -419,7 +481,11 @@ impl Plan<'_> {
                 parts.push(part);
             }
         };
-        if selected {
+        if selected && obj.metadata().is_none() {
+            if phase == Phase::Set {
+                add("metadata", self.new_metadata(src, obj.root)?);
+            }
+        } else if selected {
             let meta = obj
                 .metadata()
                 .ok_or_else(|| "it has no `metadata`".to_string())?;
@@ -518,6 +584,70 @@ impl Plan<'_> {
             fix = fix.expecting(path, expect);
         }
         Ok(Some((fix, parts)))
+    }
+
+    /// A `metadata` entry holding the labels to set, for an object that has none (kubectl
+    /// adds one the same way).
+    fn new_metadata(&self, src: Source<'_>, root: NodeId) -> Result<MapChange, String> {
+        let Source { text, doc, reader } = src;
+        let mut path = doc
+            .path_to(root, reader)
+            .ok_or_else(|| "it cannot be reached from the document root".to_string())?;
+        let root = doc.deref(root);
+        let NodeKind::Map { entries, flow } = &doc.node(root).kind else {
+            return Err("it is not a mapping".to_string());
+        };
+        let pairs: Vec<String> = self
+            .changes
+            .set
+            .iter()
+            .map(|(k, v)| format!("{}: {}", written_value(k), written_value(v)))
+            .collect();
+        let (&(first, _), &(last_k, last_v)) = entries
+            .first()
+            .zip(entries.last())
+            .ok_or_else(|| "it is empty".to_string())?;
+        let edit = if *flow {
+            Edit::insert(
+                doc.span(last_v).end,
+                format!(", metadata: {{labels: {{{}}}}}", pairs.join(", ")),
+            )
+        } else {
+            let indent = indent_of(text, doc.span(first).start)?;
+            let end = doc.span(last_v).end.max(doc.span(last_k).end);
+            let at = after_line(text, end);
+            let nl = newline_at(text, end);
+            let mut lines = format!("{indent}metadata:{nl}{indent}  labels:{nl}");
+            for p in &pairs {
+                lines.push_str(&format!("{indent}    {p}{nl}"));
+            }
+            if at == text.len() && !text.ends_with('\n') {
+                lines = format!("{nl}{}", lines.trim_end_matches(nl));
+            }
+            Edit::insert(at, lines)
+        };
+        path.push("metadata".to_string());
+        let expects = self
+            .changes
+            .set
+            .iter()
+            .map(|(k, v)| {
+                let mut p = path.clone();
+                p.extend(["labels".to_string(), k.clone()]);
+                (
+                    p,
+                    Expect::Str {
+                        value: v.clone(),
+                        or_at: None,
+                    },
+                )
+            })
+            .collect();
+        Ok(MapChange {
+            path,
+            edits: vec![edit],
+            expects,
+        })
     }
 
     /// The edits that apply the changes to the string map at `holder.key`, with what they
@@ -695,7 +825,7 @@ fn insertion(
             let &(last_k, last_v) = entries.last().unwrap_or(&(first, first));
             let indent = indent_of(text, doc.span(first).start)?;
             let end = doc.span(last_v).end.max(doc.span(last_k).end);
-            let at = line_end(text, end);
+            let at = after_line(text, end);
             let nl = newline_at(text, end);
             // a file whose last line has no newline gets one before the new lines
             let lead = if at == text.len() && !text.ends_with('\n') {
@@ -747,7 +877,7 @@ fn insertion(
             let &(last_k, last_v) = entries.last().unwrap_or(&(first, first));
             let indent = indent_of(text, doc.span(first).start)?;
             let end = doc.span(last_v).end.max(doc.span(last_k).end);
-            let at = line_end(text, end);
+            let at = after_line(text, end);
             let nl = newline_at(text, end);
             let step = if indent.is_empty() {
                 "  ".to_string()
@@ -772,10 +902,21 @@ fn insertion(
 fn indent_of(text: &str, key_start: usize) -> Result<String, String> {
     let ls = line_start(text, key_start);
     let indent = &text[ls..key_start];
-    if indent.bytes().all(|b| b == b' ') {
-        Ok(indent.to_string())
+    // spaces, or the dashes of sequence items (`- name: x`: the next key sits under `name`)
+    if indent.bytes().all(|b| b == b' ' || b == b'-') && !indent.ends_with('-') {
+        Ok(" ".repeat(indent.chars().count()))
     } else {
         Err("its labels do not start their lines; label it by hand".to_string())
+    }
+}
+
+/// Where lines go after a node that ends at `end`: the start of the next line (a block
+/// scalar's span already ends there).
+fn after_line(text: &str, end: usize) -> usize {
+    if end > 0 && text[..end].ends_with('\n') {
+        end
+    } else {
+        line_end(text, end)
     }
 }
 

@@ -26,13 +26,53 @@ pub enum Value {
 /// indices (as decimal text).
 pub type Path = Vec<String>;
 
-/// The name a key gets under a reader; a null key is named `null`.
+/// The name a key gets under a reader; a null key is named `null`, a collection (which
+/// Kubernetes rejects as a key; a Go template's `{{ .x }}` parses as one) by its contents.
 pub fn key_name(doc: &Document, key: NodeId, reader: Reader) -> String {
     doc.key_name_as(key, reader)
         .unwrap_or_else(|| match doc.scalar(key) {
             Some(_) => "null".to_string(),
-            None => format!("<collection at {}>", doc.span(key).start),
+            None => format!("<collection {}>", collection_text(doc, key)),
         })
+}
+
+/// A collection key's scalars in order, with its brackets, at most 256 bytes: a name that
+/// stays the same while text elsewhere moves (its byte offset would not).
+fn collection_text(doc: &Document, key: NodeId) -> String {
+    const MAX: usize = 256;
+    let mut out = String::new();
+    let mut stack = vec![Some(key)];
+    while let Some(item) = stack.pop() {
+        if out.len() > MAX {
+            break;
+        }
+        let Some(n) = item else {
+            out.push(')');
+            continue;
+        };
+        match &doc.node(n).kind {
+            NodeKind::Scalar { value, .. } => {
+                out.push_str(value);
+                out.push(' ');
+            }
+            NodeKind::Map { entries, .. } => {
+                out.push('(');
+                stack.push(None);
+                for &(k, v) in entries.iter().rev() {
+                    stack.push(Some(v));
+                    stack.push(Some(k));
+                }
+            }
+            NodeKind::Seq { items } => {
+                out.push('(');
+                stack.push(None);
+                stack.extend(items.iter().rev().map(|&i| Some(i)));
+            }
+            NodeKind::Alias { .. } => out.push_str("* "),
+        }
+    }
+    out.truncate(out.floor_char_boundary(MAX));
+    out
 }
 
 /// The typed value of a node. Depth is bounded by the parser's nesting limit, and the
