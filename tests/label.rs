@@ -409,7 +409,16 @@ fn labels_agree_with_kubectl() {
     }
     files.push((
         "shapes.yaml".to_string(),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: none\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flow\n  labels: {app: web, tier: db}\n---\napiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: item\n    labels:\n      app: web\n".to_string(),
+        [
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: none\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flow\n  labels: {app: web, tier: db}\n",
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: item\n    labels:\n      app: web\n",
+            "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: ds\n  labels:\n    app: ds\nspec:\n  selector: {matchLabels: {app: ds}}\n  template:\n    metadata: {labels: {app: ds}}\n    spec: {containers: [{name: c, image: i}]}\n",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: job\nspec:\n  template:\n    spec: {restartPolicy: Never, containers: [{name: c, image: i}]}\n",
+            "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  labels: {app: rs}\n  name: rs\nspec:\n  selector: {matchLabels: {app: rs}}\n  template:\n    metadata: {labels: {app: rs}}\n    spec: {containers: [{name: c, image: i}]}\n",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod\n  labels:\n    app: pod\n    version: \"2\"\nspec:\n  containers:\n  - name: c\n    image: i\n",
+        ]
+        .join("---\n"),
     ));
     let ops: &[&[&str]] = &[
         &["team=x"],
