@@ -483,3 +483,61 @@ fn labels_agree_with_kubectl() {
         );
     }
 }
+
+/// Every object of ../shared/corpus labelled: nothing refused, every file that parsed still
+/// parses, and a second run has nothing left to change.
+#[test]
+fn labelling_the_whole_corpus() {
+    let Some(src) = require_corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("corpus");
+    std::fs::create_dir_all(&root).unwrap();
+    copy_tree(&src, &root);
+    let parse_errors = |dir: &Path| {
+        let (_, v) = lint_json(&["corpus"], &["--select", "parse-error"], Some(dir));
+        let mut files: Vec<String> = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["path"].as_str().unwrap().to_string())
+            .collect();
+        files.dedup();
+        files
+    };
+    let before = parse_errors(tmp.path());
+    let r = run(
+        &["label", "-f", "corpus", "--overwrite", "team=x"],
+        Some(tmp.path()),
+    );
+    // files that do not parse are reported (exit 2); nothing is refused
+    assert!(!r.stderr.contains("refused"), "{}", r.stderr);
+    let errors: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains(": error: "))
+        .collect();
+    assert!(
+        errors.iter().all(|l| l.contains("does not parse")),
+        "{errors:#?}"
+    );
+    assert_eq!(
+        r.code,
+        if errors.is_empty() { 0 } else { 2 },
+        "{}",
+        r.stderr
+    );
+    let summary = r.stderr.lines().last().unwrap();
+    let objects: usize = summary.split(' ').next().unwrap().parse().unwrap();
+    assert!(objects > 3000, "{summary}");
+    assert_eq!(parse_errors(tmp.path()), before);
+    let again = run(
+        &["label", "-f", "corpus", "--overwrite", "team=x", "--check"],
+        Some(tmp.path()),
+    );
+    assert_eq!(again.stdout, "", "{}", again.stderr);
+    assert!(
+        again.stderr.ends_with("0 objects to label in 0 files\n"),
+        "{}",
+        again.stderr
+    );
+}
