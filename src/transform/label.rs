@@ -359,8 +359,7 @@ fn label_file(
         Vec::new()
     });
     for (_, reason) in &result.refused {
-        out.refused
-            .push(format!("{path}: not labelled, the change would {reason}"));
+        out.refused.push(format!("{path}: not labelled: {reason}"));
     }
     parts.sort_by_key(|(at, _, _)| *at);
     for (_, object, parts) in parts {

@@ -105,19 +105,24 @@ impl Builder {
 
     fn close(&mut self, end: Span, flow: bool) {
         let Some(open) = self.stack.pop() else { return };
-        let (id, children): (NodeId, Vec<NodeId>) = match &open {
-            Open::Map { id, entries, key } => {
-                let mut c: Vec<NodeId> = entries.iter().flat_map(|(k, v)| [*k, *v]).collect();
-                c.extend(key.iter().copied());
-                (*id, c)
-            }
-            Open::Seq { id, items } => (*id, items.clone()),
+        let id = match &open {
+            Open::Map { id, .. } | Open::Seq { id, .. } => *id,
         };
         let mut size: u64 = 1;
         let mut last_end = self.open_span_end(id);
-        for c in &children {
-            size = size.saturating_add(self.sizes[*c as usize]);
-            last_end = last_end.max(self.nodes[*c as usize].span.end);
+        let mut add = |c: NodeId| {
+            size = size.saturating_add(self.sizes[c as usize]);
+            last_end = last_end.max(self.nodes[c as usize].span.end);
+        };
+        match &open {
+            Open::Map { entries, key, .. } => {
+                for &(k, v) in entries {
+                    add(k);
+                    add(v);
+                }
+                key.iter().for_each(|&k| add(k));
+            }
+            Open::Seq { items, .. } => items.iter().for_each(|&i| add(i)),
         }
         let span_end = if flow {
             end.end.max(last_end)
