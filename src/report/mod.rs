@@ -1,8 +1,10 @@
 //! Output formats. Machine formats are built with serde; the human format with miette.
 
 mod concise;
+mod github;
 mod human;
 mod json;
+mod junit;
 
 pub use human::Sources;
 
@@ -12,7 +14,13 @@ use crate::summary::Summary;
 
 /// Every format, in the order `--format` lists them: each is a file of this module that
 /// defines its `FORMAT`, and one line here.
-const ALL: &[Format] = &[human::FORMAT, concise::FORMAT, json::FORMAT];
+const ALL: &[Format] = &[
+    human::FORMAT,
+    concise::FORMAT,
+    json::FORMAT,
+    github::FORMAT,
+    junit::FORMAT,
+];
 
 /// What a format writes from: the run's findings and summary, and the texts of the files
 /// for the formats that show snippets.

@@ -1,0 +1,72 @@
+//! The CI formats: GitHub workflow commands, exact and escaped; JUnit XML that an XML parser
+//! reads back with a suite per file and a failure per finding.
+
+mod common;
+use common::*;
+
+const BAD: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    x: \"50%\"\n    active: yes\n";
+const GOOD: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n";
+
+#[test]
+fn github_workflow_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a,b.yaml", BAD);
+    write(dir.path(), "good.yaml", GOOD);
+    let r = run(
+        &["lint", "--format", "github", "a,b.yaml", "good.yaml"],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "::error file=a%2Cb.yaml,line=6,col=8,endLine=6,endColumn=13,title=kure (invalid-label)::metadata.labels: Invalid value: \"50%25\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')\n\
+         ::error file=a%2Cb.yaml,line=7,col=13,endLine=7,endColumn=16,title=kure (non-string-value)::`yes` is read as boolean true; labels need a string\n"
+    );
+    // machine output carries no summary line
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn junit_reads_back_as_a_suite_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.yaml", BAD);
+    write(dir.path(), "good.yaml", GOOD);
+    let r = run(
+        &["lint", "--format", "junit=report.xml", "."],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("failures"), Some("2"), "{xml}");
+    let suites: Vec<(String, Vec<(String, bool)>)> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .map(|s| {
+            let cases = s
+                .children()
+                .filter(|n| n.has_tag_name("testcase"))
+                .map(|c| {
+                    let failed = c.children().any(|f| f.has_tag_name("failure"));
+                    (c.attribute("name").unwrap().to_string(), failed)
+                })
+                .collect();
+            (s.attribute("name").unwrap().to_string(), cases)
+        })
+        .collect();
+    assert_eq!(
+        suites,
+        vec![
+            (
+                "./bad.yaml".to_string(),
+                vec![
+                    ("invalid-label at 6:8".to_string(), true),
+                    ("non-string-value at 7:13".to_string(), true)
+                ]
+            ),
+            ("./good.yaml".to_string(), vec![("kure".to_string(), false)]),
+        ]
+    );
+}
