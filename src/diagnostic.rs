@@ -24,6 +24,45 @@ impl Severity {
     }
 }
 
+/// Whether a rule can fix what it finds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixAvailability {
+    None,
+    Sometimes,
+    Always,
+}
+
+/// What a rule looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Each document of a file.
+    Document,
+    /// Each object of a file.
+    Object,
+    /// Once, over the inventory of every file.
+    Inventory,
+}
+
+/// A rule's registry entry: what `kure rules` lists and the output formats describe.
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub fix: FixAvailability,
+    pub scope: Scope,
+    pub summary: &'static str,
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The rule's doc without its front matter, as `kure explain` prints it.
+    pub fn doc_body(&self) -> &'static str {
+        let doc = self.doc;
+        doc.strip_prefix("---\n")
+            .and_then(|rest| rest.split_once("\n---\n").map(|(_, body)| body))
+            .unwrap_or(doc)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Related {
     pub at: Located,

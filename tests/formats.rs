@@ -70,3 +70,63 @@ fn junit_reads_back_as_a_suite_per_file() {
         ]
     );
 }
+
+#[test]
+fn sarif_passes_the_reference_validator() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.yaml", BAD);
+    write(dir.path(), "good.yaml", GOOD);
+    let r = run(
+        &["lint", "--format", "sarif=out.sarif", "."],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let text = std::fs::read_to_string(dir.path().join("out.sarif")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let run0 = &v["runs"][0];
+    assert_eq!(v["version"], "2.1.0");
+    assert_eq!(run0["columnKind"], "unicodeCodePoints");
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().any(|r| r["id"] == "service-selector-no-match"));
+    let results = run0["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{text}");
+    let nsv = &results[1];
+    assert_eq!(nsv["ruleId"], "non-string-value");
+    assert_eq!(
+        rules[nsv["ruleIndex"].as_u64().unwrap() as usize]["id"],
+        "non-string-value"
+    );
+    let loc = &nsv["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "bad.yaml");
+    assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+    assert_eq!(loc["region"]["startLine"], 7);
+    assert_eq!(loc["region"]["startColumn"], 13);
+    assert_eq!(loc["region"]["endColumn"], 16);
+    let replacement = &nsv["fixes"][0]["artifactChanges"][0]["replacements"][0];
+    let start = BAD.find("yes").unwrap();
+    assert_eq!(replacement["deletedRegion"]["byteOffset"], start);
+    assert_eq!(replacement["deletedRegion"]["byteLength"], 3);
+    assert_eq!(replacement["insertedContent"]["text"], "\"yes\"");
+
+    let Some(validator) = require_peer("sarif-multitool") else {
+        return;
+    };
+    let out = std::process::Command::new(validator)
+        .args(["validate"])
+        .arg(dir.path().join("out.sarif"))
+        .output()
+        .unwrap();
+    let report =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let problems: Vec<&str> = report
+        .lines()
+        .filter(|l| l.contains(": error ") || l.contains(": warning "))
+        // kure's Cargo.toml names no repository, so the driver has no informationUri
+        .filter(|l| {
+            !(l.contains("SARIF2005")
+                && option_env!("CARGO_PKG_REPOSITORY").is_none_or(str::is_empty))
+        })
+        .collect();
+    assert!(out.status.success(), "{report}");
+    assert!(problems.is_empty(), "{report}");
+}

@@ -5,6 +5,7 @@ mod github;
 mod human;
 mod json;
 mod junit;
+mod sarif;
 
 pub use human::Sources;
 
@@ -20,6 +21,7 @@ const ALL: &[Format] = &[
     json::FORMAT,
     github::FORMAT,
     junit::FORMAT,
+    sarif::FORMAT,
 ];
 
 /// What a format writes from: the run's findings and summary, and the texts of the files
@@ -30,6 +32,8 @@ pub struct Output<'a> {
     pub sources: &'a mut Sources,
     /// Whether to use terminal colours.
     pub color: bool,
+    /// Every rule, for the formats that describe them (SARIF).
+    pub rules: &'a [&'static crate::diagnostic::RuleMeta],
 }
 
 /// An output format.

@@ -1,6 +1,7 @@
 //! The rules: one file each, registered here, one line per rule.
 
 use crate::diagnostic::{Diagnostic, Located, ObjectInfo, Severity};
+pub use crate::diagnostic::{FixAvailability, RuleMeta, Scope};
 use crate::fix::{Applicability, Fix};
 use crate::model::Object;
 use crate::model::inventory::{FileLocator, Inventory};
@@ -24,32 +25,6 @@ mod settings;
 pub use fix_refused::FIX_REFUSED;
 pub use parse_error::PARSE_ERROR;
 pub use settings::Settings;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FixAvailability {
-    None,
-    Sometimes,
-    Always,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Each document of a file.
-    Document,
-    /// Each object of a file.
-    Object,
-    /// Once, over the inventory of every file.
-    Inventory,
-}
-
-pub struct RuleMeta {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub fix: FixAvailability,
-    pub scope: Scope,
-    pub summary: &'static str,
-    pub doc: &'static str,
-}
 
 /// What per-file rules see of the file.
 pub struct FileContext<'a> {
@@ -238,14 +213,4 @@ pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
 /// A rule's metadata by id.
 pub fn meta_by_id(id: &str) -> Option<&'static RuleMeta> {
     by_id(id).map(|r| r.meta())
-}
-
-impl RuleMeta {
-    /// The rule's doc without its front matter, as `kure explain` prints it.
-    pub fn doc_body(&self) -> &'static str {
-        let doc = self.doc;
-        doc.strip_prefix("---\n")
-            .and_then(|rest| rest.split_once("\n---\n").map(|(_, body)| body))
-            .unwrap_or(doc)
-    }
 }

@@ -91,11 +91,27 @@ pub fn corpus() -> Option<PathBuf> {
 /// `$PEERS/bin/kubectl` (../shared/tools/install-peers.sh; `$PEERS` defaults to
 /// `~/.local/kure-peers`), when it is installed.
 pub fn peers_kubectl() -> Option<PathBuf> {
+    peer("kubectl")
+}
+
+/// `$PEERS/bin/NAME`, when ../shared/tools/install-peers.sh installed it.
+pub fn peer(name: &str) -> Option<PathBuf> {
     let peers = std::env::var_os("PEERS")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/kure-peers")))?;
-    let k = peers.join("bin/kubectl");
+    let k = peers.join("bin").join(name);
     k.is_file().then_some(k)
+}
+
+/// `$PEERS/bin/NAME`, or a skip (a failure under CI).
+pub fn require_peer(name: &str) -> Option<PathBuf> {
+    let k = peer(name);
+    if k.is_none() {
+        skip(&format!(
+            "$PEERS/bin/{name} is absent (run ../shared/tools/install-peers.sh)"
+        ));
+    }
+    k
 }
 
 /// Every file below `root`, by path relative to it.

@@ -45,7 +45,7 @@ pub enum RulesFormat {
 pub struct LintArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Output format, optionally written to a file: human, concise, json, github, junit (`json=out.json`); repeatable
+    /// Output format, optionally written to a file: human, concise, json, github, junit, sarif (`sarif=kure.sarif`); repeatable
     #[arg(long, value_name = "FORMAT[=FILE]")]
     pub format: Vec<String>,
     /// Apply safe fixes, then report what is left

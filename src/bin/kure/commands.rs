@@ -213,6 +213,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     let opts = options(args.input, fix);
     let result = kure::lint(&opts)?;
     let mut sources = report::Sources::new(result.stdin.clone());
+    let rules: Vec<&'static kure::RuleMeta> = kure::rules().collect();
     let mut wants_summary = false;
     for (format, file) in &formats {
         let color = file.is_none()
@@ -225,6 +226,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
                 summary: &result.summary,
                 sources: &mut sources,
                 color,
+                rules: &rules,
             };
             format.write(out, &mut output).and_then(|_| out.flush())
         };
