@@ -130,3 +130,39 @@ fn sarif_passes_the_reference_validator() {
     assert!(out.status.success(), "{report}");
     assert!(problems.is_empty(), "{report}");
 }
+
+/// A file with one warning and nothing worse.
+const WARN: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n  uid: 1234\n";
+
+#[test]
+fn ci_switches() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "bad.yaml", BAD);
+    write(dir.path(), "warn.yaml", WARN);
+    let code = |args: &[&str]| run(args, Some(dir.path())).code;
+    // warnings fail only from --fail-on warning down
+    assert_eq!(code(&["lint", "warn.yaml"]), 0);
+    assert_eq!(code(&["lint", "--fail-on", "warning", "warn.yaml"]), 1);
+    assert_eq!(code(&["lint", "--fail-on", "info", "warn.yaml"]), 1);
+    assert_eq!(code(&["lint", "bad.yaml"]), 1);
+    assert_eq!(code(&["lint", "--exit-zero", "bad.yaml"]), 0);
+    assert_eq!(code(&["lint", "--exit-zero", "missing.yaml"]), 2);
+    // --quiet: the findings, no summary line
+    let r = run(
+        &["lint", "-q", "--format", "concise", "bad.yaml"],
+        Some(dir.path()),
+    );
+    assert_eq!(r.stdout.lines().count(), 2, "{}", r.stdout);
+    assert_eq!(r.stderr, "");
+    // --statistics: per rule, most first, `[*]` where a fix exists
+    let r = run(&["lint", "-q", "--statistics", "."], Some(dir.path()));
+    assert_eq!(
+        r.stdout,
+        "1  invalid-label\n1  non-string-value [*]\n1  server-populated-field [*]\n"
+    );
+    // --color
+    let r = run(&["lint", "--color", "always", "bad.yaml"], Some(dir.path()));
+    assert!(r.stdout.contains("\u{1b}["), "{}", r.stdout);
+    let r = run(&["lint", "--color", "never", "bad.yaml"], Some(dir.path()));
+    assert!(!r.stdout.contains("\u{1b}["), "{}", r.stdout);
+}

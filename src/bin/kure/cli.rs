@@ -54,6 +54,35 @@ pub struct LintArgs {
     /// With --fix, apply unsafe fixes too
     #[arg(long, requires = "fix")]
     pub unsafe_fixes: bool,
+    /// The lowest severity that makes the exit code 1
+    #[arg(long, value_enum, default_value = "error", value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Exit 0 whatever the findings (2 still means a file could not be read)
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print the findings only, without the summary line
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print how many findings each rule has, instead of the findings
+    #[arg(long, conflicts_with = "format")]
+    pub statistics: bool,
+    /// When to colour the human format
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Args, Debug)]

@@ -1,7 +1,9 @@
 //! Each command: calls the library, prints what it returns, and decides the exit code
 //! (0 clean, 1 findings or changes to make, 2 usage or I/O errors).
 
-use crate::cli::{Command, FixArgs, InputArgs, LabelArgs, LintArgs, RulesFormat};
+use crate::cli::{
+    ColorChoice, Command, FailOn, FixArgs, InputArgs, LabelArgs, LintArgs, RulesFormat,
+};
 use kure::report::{self, Format};
 use kure::{Diagnostic, Error, FixAvailability, LintOptions, Severity, Summary};
 use std::io::{IsTerminal, Write};
@@ -215,10 +217,21 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     let mut sources = report::Sources::new(result.stdin.clone());
     let rules: Vec<&'static kure::RuleMeta> = kure::rules().collect();
     let mut wants_summary = false;
+    let formats = if args.statistics { Vec::new() } else { formats };
+    if args.statistics {
+        write_stdout(&statistics(&result.diagnostics))?;
+        wants_summary = true;
+    }
     for (format, file) in &formats {
-        let color = file.is_none()
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                file.is_none()
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
         wants_summary |= format.summary_line;
         let mut write = |out: &mut dyn Write| {
             let mut output = report::Output {
@@ -248,19 +261,42 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     }
     if wants_summary {
         print_errors(&result.summary);
-        eprintln!(
-            "{}",
-            report::summary_line(&result.summary, &result.diagnostics, opts.fix.is_some())
-        );
+        if !args.quiet {
+            eprintln!(
+                "{}",
+                report::summary_line(&result.summary, &result.diagnostics, opts.fix.is_some())
+            );
+        }
     }
     if !result.summary.errors.is_empty() {
         return Ok(2);
     }
-    let errors = result
-        .diagnostics
-        .iter()
-        .any(|d| d.severity >= Severity::Error);
-    Ok(u8::from(errors))
+    let threshold = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    };
+    let failing = result.diagnostics.iter().any(|d| d.severity >= threshold);
+    Ok(u8::from(failing && !args.exit_zero))
+}
+
+/// `--statistics`: findings per rule, most first, `[*]` where some can be fixed.
+fn statistics(diags: &[Diagnostic]) -> String {
+    let mut by_rule: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for d in diags {
+        let slot = by_rule.entry(d.rule).or_default();
+        slot.0 += 1;
+        slot.1 += usize::from(d.fix.is_some());
+    }
+    let mut rows: Vec<(&str, (usize, usize))> = by_rule.into_iter().collect();
+    rows.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(b.0)));
+    let width = rows.first().map_or(1, |r| r.1.0.to_string().len());
+    rows.iter()
+        .map(|(rule, (n, fixable))| {
+            let mark = if *fixable > 0 { " [*]" } else { "" };
+            format!("{n:>width$}  {rule}{mark}\n")
+        })
+        .collect()
 }
 
 /// kubectl's reading of `label` arguments: the changes come after any resources, and with
