@@ -586,6 +586,31 @@ fn duplicate_objects_follow_apply_groups() {
     );
 }
 
+/// Two files that share several objects are one finding; a duplicate within a file, or a
+/// single object shared by two files, is one finding each.
+#[test]
+fn files_that_share_objects_are_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let cm = |name: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n");
+    let install = [cm("a"), cm("b"), cm("c")].join("---\n");
+    write(dir.path(), "install.yaml", &install);
+    write(
+        dir.path(),
+        "namespace-install.yaml",
+        &[cm("x"), cm("a"), cm("b"), cm("c")].join("---\n"),
+    );
+    write(dir.path(), "other.yaml", &[cm("z"), cm("z")].join("---\n"));
+    let r = run(
+        &["lint", "--format", "concise", "-q", "."],
+        Some(dir.path()),
+    );
+    assert_eq!(
+        r.stdout,
+        "./namespace-install.yaml:9:3: error[duplicate-object] 3 objects here are also defined in `./install.yaml`, in the same directory; the first, ConfigMap `a`, at ./install.yaml:4:3\n\
+         ./other.yaml:9:3: error[duplicate-object] ConfigMap `z` is defined twice in the same directory (first at ./other.yaml:4:3)\n"
+    );
+}
+
 #[test]
 fn patches_are_partial_objects() {
     let dir = tempfile::tempdir().unwrap();

@@ -45,32 +45,77 @@ impl Rule for DuplicateObject {
             }
         }
         pairs.sort_by(|a, b| key(a).cmp(&key(b)).then(a.0.cmp(&b.0)));
+        // each duplicate once: (first copy, later copy, the group they clash in)
         let mut reported: HashSet<(u32, u32)> = HashSet::new();
+        let mut found: Vec<(u32, u32, u32)> = Vec::new();
         for run in pairs.chunk_by(|a, b| key(a) == key(b)) {
             let first = run[0].0;
             for &(i, g) in &run[1..] {
-                if i == first || !reported.insert((first, i)) {
-                    continue;
+                if i != first && reported.insert((first, i)) {
+                    found.push((first, i, g));
                 }
-                let o = &inv.objects[i as usize];
-                let prev = &inv.objects[first as usize];
-                let (group, ns) = &o.groups[g as usize];
-                let name = o.info.name.as_deref().unwrap_or_default();
-                let what = match ns {
-                    Some(ns) => format!("{} `{ns}/{name}`", o.info.kind),
-                    None => format!("{} `{name}`", o.info.kind),
-                };
-                let where_ = match group {
-                    GroupKey::Kustomization(_) => "in the same kustomization",
-                    GroupKey::Directory(_) => "in the same directory",
-                };
-                out.push(
-                    cx.diag(&META, o.at.clone(), format!("{what} is defined twice {where_}"))
-                        .object(Some(std::sync::Arc::new(o.info.clone())))
-                        .related(prev.at.clone(), "first defined here")
-                        .help("keep one definition: applied together, the later one silently replaces the earlier"),
-                );
             }
         }
+        // two files that share many objects (alternative renders kept side by side) are one
+        // fact: one finding per pair of files, at the later file's first duplicate
+        let files = |&(first, i, _): &(u32, u32, u32)| {
+            (
+                inv.objects[first as usize].at.path.clone(),
+                inv.objects[i as usize].at.path.clone(),
+            )
+        };
+        found.sort_by(|a, b| {
+            files(a).cmp(&files(b)).then(
+                inv.objects[a.1 as usize]
+                    .at
+                    .span
+                    .start
+                    .cmp(&inv.objects[b.1 as usize].at.span.start),
+            )
+        });
+        for shared in found.chunk_by(|a, b| files(a) == files(b) && files(a).0 != files(a).1) {
+            let (first, i, g) = shared[0];
+            let o = &inv.objects[i as usize];
+            let prev = &inv.objects[first as usize];
+            let (group, _) = &o.groups[g as usize];
+            let where_ = match group {
+                GroupKey::Kustomization(_) => "in the same kustomization",
+                GroupKey::Directory(_) => "in the same directory",
+            };
+            let p = prev.at.location.start;
+            let first_at = format!("{}:{}:{}", prev.at.path, p.line, p.column);
+            let message = if shared.len() == 1 {
+                format!(
+                    "{} is defined twice {where_} (first at {first_at})",
+                    what(o, g)
+                )
+            } else {
+                format!(
+                    "{} objects here are also defined in `{}`, {where_}; the first, {}, at {first_at}",
+                    shared.len(),
+                    prev.at.path,
+                    what(o, g)
+                )
+            };
+            out.push(
+                cx.diag(&META, o.at.clone(), message)
+                    .object(Some(std::sync::Arc::new(o.info.clone())))
+                    .related(prev.at.clone(), "first defined here")
+                    .help(if shared.len() == 1 {
+                        "keep one definition: applied together, the later one silently replaces the earlier"
+                    } else {
+                        "keep one of the two files in this apply group: applied together, the later definitions silently replace the earlier ones"
+                    }),
+            );
+        }
+    }
+}
+
+/// How a finding names an object: kind, and namespace/name in the group it clashes in.
+fn what(o: &crate::model::inventory::ObjectFacts, g: u32) -> String {
+    let name = o.info.name.as_deref().unwrap_or_default();
+    match &o.groups[g as usize].1 {
+        Some(ns) => format!("{} `{ns}/{name}`", o.info.kind),
+        None => format!("{} `{name}`", o.info.kind),
     }
 }
