@@ -166,3 +166,40 @@ fn ci_switches() {
     let r = run(&["lint", "--color", "never", "bad.yaml"], Some(dir.path()));
     assert!(!r.stdout.contains("\u{1b}["), "{}", r.stdout);
 }
+
+/// Human output: the rule ends the header line (no line holding only a rule id), places in
+/// other files follow without an empty `Advice:` heading, and paths carry no leading `./`.
+#[test]
+fn human_output_reads_cleanly() {
+    let example = repo_root().join("testdata/example");
+    let r = run(&["lint", "."], Some(&example));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let ids: Vec<String> = r
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with('×') || l.trim_start().starts_with('⚠'))
+        .map(|l| l.to_string())
+        .collect();
+    assert!(!ids.is_empty());
+    for line in r.stdout.lines() {
+        let t = line.trim();
+        assert!(
+            !(t.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !t.is_empty()),
+            "a line with only a rule id: {line:?}\n{}",
+            r.stdout
+        );
+        assert!(!t.starts_with("Advice:"), "{}", r.stdout);
+        assert!(!line.contains(" ./") && !line.contains("[./"), "{line:?}");
+    }
+    assert!(
+        r.stdout.contains("× dockercoins/webui-service.yaml:8:3: selector `app=web-ui` matches no pod template [service-selector-no-match]"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("☞ dockercoins/webui.yaml:12:7: closest pod template, Deployment/webui"),
+        "{}",
+        r.stdout
+    );
+}

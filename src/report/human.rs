@@ -171,10 +171,15 @@ impl Sources {
                         .ok()
                         .map(Arc::new)
                 })?;
-                Some(Snippets::new(path, text))
+                Some(Snippets::new(shown(path), text))
             })
             .clone()
     }
+}
+
+/// A path as people read it: without the `./` a walk of `.` puts before it.
+fn shown(path: &str) -> &str {
+    path.strip_prefix("./").unwrap_or(path)
 }
 
 fn span_of(at: &Located, text_len: usize) -> SourceSpan {
@@ -191,7 +196,7 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
+fn report(d: &Diagnostic, sources: &mut Sources) -> (Report, Vec<Report>) {
     let source = sources.get(&d.at.path);
     let len = source.as_ref().map_or(0, |s| s.len());
     let mut labels = Vec::new();
@@ -214,7 +219,10 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
             related.push(Report {
                 message: format!(
                     "{}:{}:{}: {}",
-                    r.at.path, r.at.location.start.line, r.at.location.start.column, r.message
+                    shown(&r.at.path),
+                    r.at.location.start.line,
+                    r.at.location.start.column,
+                    r.message
                 ),
                 code: None,
                 severity: miette::Severity::Advice,
@@ -229,7 +237,10 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
         } else {
             notes.push(format!(
                 "{}:{}:{}: {}",
-                r.at.path, r.at.location.start.line, r.at.location.start.column, r.message
+                shown(&r.at.path),
+                r.at.location.start.line,
+                r.at.location.start.column,
+                r.message
             ));
         }
     }
@@ -250,15 +261,26 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> Report {
         });
     }
     let p = d.at.location.start;
-    Report {
-        message: format!("{}:{}:{}: {}", d.at.path, p.line, p.column, d.message),
-        code: Some(d.rule.to_string()),
+    // the rule ends the header line (miette would print a code on a line of its own), and
+    // places in other files follow as reports of their own (as related reports they would
+    // sit under an empty `Advice:` heading)
+    let main = Report {
+        message: format!(
+            "{}:{}:{}: {} [{}]",
+            shown(&d.at.path),
+            p.line,
+            p.column,
+            d.message,
+            d.rule
+        ),
+        code: None,
         severity: severity(d.severity),
         source,
         labels,
         help,
-        related,
-    }
+        related: Vec::new(),
+    };
+    (main, related)
 }
 
 pub const FORMAT: super::Format = super::Format {
@@ -282,14 +304,19 @@ pub fn write(
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_context_lines(1)
-        .with_width(120);
+        .with_width(120)
+        // a rule id or a path is never split at its hyphens
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false);
     let mut text = String::new();
     for d in diags {
         text.clear();
-        let r = report(d, sources);
-        if handler.render_report(&mut text, &r).is_err() {
-            text.push_str(&r.message);
-            text.push('\n');
+        let (main, elsewhere) = report(d, sources);
+        for r in std::iter::once(&main).chain(&elsewhere) {
+            if handler.render_report(&mut text, r).is_err() {
+                text.push_str(&r.message);
+                text.push('\n');
+            }
         }
         text.push('\n');
         out.write_all(text.as_bytes())?;
