@@ -834,3 +834,31 @@ spec:
         "closest pod template, Rollout/web: `app` is one of `web`, `web-preview`"
     );
 }
+
+/// `creationTimestamp: null` and `status: {}` come from `kubectl create --dry-run -o yaml`,
+/// not from a dump, and the messages say so; a real dump's fields keep theirs.
+#[test]
+fn dry_run_artefacts_are_named_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "dry.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  creationTimestamp: null\n  name: c\nstatus: {}\n",
+    );
+    write(
+        dir.path(),
+        "dump.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  creationTimestamp: \"2024-01-01T00:00:00Z\"\n  name: d\nstatus:\n  phase: x\n",
+    );
+    let r = run(
+        &["lint", "-q", "--format", "concise", "."],
+        Some(dir.path()),
+    );
+    assert_eq!(
+        r.stdout,
+        "./dry.yaml:4:3: warning[server-populated-field] `metadata.creationTimestamp: null` is left by `kubectl create --dry-run -o yaml`; the server writes this field [*]\n\
+         ./dry.yaml:6:1: warning[server-populated-field] `status: {}` is left by `kubectl create --dry-run -o yaml`; the server writes `status` [*]\n\
+         ./dump.yaml:4:3: warning[server-populated-field] `metadata.creationTimestamp` is written by the server [*]\n\
+         ./dump.yaml:6:1: warning[server-populated-field] `status` is written by the server; a `kubectl get -o yaml` dump left it here [*]\n"
+    );
+}

@@ -64,8 +64,17 @@ fn check_metadata(
     for &(k, v) in doc.raw_entries(meta) {
         let Some(name) = doc.str(k) else { continue };
         if SERVER_METADATA.contains(&name) {
+            // `creationTimestamp: null` is what `kubectl create --dry-run=client -o yaml`
+            // writes, not a dump of a live object
+            let message = if name == "creationTimestamp" && doc.is_null(v) {
+                format!(
+                    "`{prefix}metadata.creationTimestamp: null` is left by `kubectl create --dry-run -o yaml`; the server writes this field"
+                )
+            } else {
+                format!("`{prefix}metadata.{name}` is written by the server")
+            };
             out.push(
-                cx.diag(&META, doc.field_span(k, v), format!("`{prefix}metadata.{name}` is written by the server"))
+                cx.diag(&META, doc.field_span(k, v), message)
                     .help("remove it: the API server sets it, and a stale value in git only causes conflicts")
                     .fix(cx.removal(k, Applicability::Safe, format!("remove `{prefix}metadata.{name}`"))),
             );
@@ -105,14 +114,18 @@ impl Rule for ServerPopulatedField {
         let obj = cx.obj;
         let doc = obj.doc;
         if let Some((k, v)) = doc.get_entry(obj.root, "status") {
+            // an empty `status: {}` comes from `kubectl create --dry-run -o yaml`, a full one
+            // from a dump of a live object
+            let empty = doc.is_null(v) || (doc.is_map(v) && doc.raw_entries(v).is_empty());
+            let message = if empty {
+                "`status: {}` is left by `kubectl create --dry-run -o yaml`; the server writes `status`"
+            } else {
+                "`status` is written by the server; a `kubectl get -o yaml` dump left it here"
+            };
             out.push(
-                cx.diag(
-                    &META,
-                    doc.field_span(k, v),
-                    "`status` is written by the server; a `kubectl get -o yaml` dump left it here",
-                )
-                .help("remove it: the server ignores `status` on apply")
-                .fix(cx.removal(k, Applicability::Safe, "remove `status`")),
+                cx.diag(&META, doc.field_span(k, v), message)
+                    .help("remove it: the server ignores `status` on apply")
+                    .fix(cx.removal(k, Applicability::Safe, "remove `status`")),
             );
         }
         check_metadata(cx, obj.metadata(), "", out);
