@@ -862,3 +862,49 @@ fn dry_run_artefacts_are_named_as_such() {
          ./dump.yaml:6:1: warning[server-populated-field] `status` is written by the server; a `kubectl get -o yaml` dump left it here [*]\n"
     );
 }
+
+/// The nearest miss of a Service that selects nothing is not a workload another Service
+/// already selects; when it is the only near one, the finding says whose it is.
+#[test]
+fn nearest_miss_is_not_another_services_workload() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers: [{{name: c, image: i}}]\n"
+        )
+    };
+    let svc = |name: &str, app: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\nspec:\n  selector: {{app: {app}}}\n  ports: [{{port: 80}}]\n"
+        )
+    };
+    write(dir.path(), "web.yaml", &deploy("web"));
+    write(dir.path(), "web-svc.yaml", &svc("web", "web"));
+    write(dir.path(), "typo-svc.yaml", &svc("typo", "wbe"));
+    let (_, v) = lint_json(
+        &["."],
+        &["--select", "service-selector-no-match"],
+        Some(dir.path()),
+    );
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["path"], "./typo-svc.yaml", "{v}");
+    assert_eq!(
+        d["related"][0]["message"],
+        "the closest pod template, Deployment/web, is selected by Service/web"
+    );
+    // a second, unserved workload nearer in name is the one pointed at
+    write(dir.path(), "wbe2.yaml", &deploy("wbe2"));
+    let (_, v) = lint_json(
+        &["."],
+        &["--select", "service-selector-no-match"],
+        Some(dir.path()),
+    );
+    let related = v["diagnostics"][0]["related"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        related.starts_with("closest pod template, Deployment/wbe2"),
+        "{v}"
+    );
+}

@@ -60,6 +60,8 @@ pub struct Inventory {
     by_any_key: HashMap<String, Vec<usize>>,
     /// pod sources by key, whatever the value
     by_key: HashMap<String, Vec<usize>>,
+    /// whole Services with a selector
+    services: Vec<usize>,
 }
 
 /// Whether two objects can be in the same namespace.
@@ -131,6 +133,9 @@ impl Inventory {
     }
 
     fn build_index(&mut self) {
+        self.services = (0..self.objects.len())
+            .filter(|&i| !self.objects[i].partial && self.objects[i].service.is_some())
+            .collect();
         for (i, o) in self.objects.iter().enumerate() {
             let Some(p) = o.pods.as_ref().filter(|_| !o.partial) else {
                 continue;
@@ -223,7 +228,7 @@ impl Inventory {
         &'a self,
         svc: &'a ObjectFacts,
         selector: &Selector,
-    ) -> Option<&'a ObjectFacts> {
+    ) -> NearestMiss<'a> {
         let keys: Vec<&str> = selector
             .requirements
             .iter()
@@ -245,7 +250,8 @@ impl Inventory {
         } else {
             same_group
         };
-        pool.into_iter()
+        let ranked: Vec<(Rank, &ObjectFacts)> = pool
+            .into_iter()
             .filter_map(|o| {
                 let pods = o.pods.as_ref()?;
                 let satisfied = selector
@@ -265,9 +271,53 @@ impl Inventory {
                 }
                 (keys > 0).then_some(((satisfied, keys, (closeness * 1000.0) as u64), o))
             })
-            .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.at.path.cmp(&a.1.at.path)))
-            .map(|(_, o)| o)
+            .collect();
+        let best = |pool: &mut dyn Iterator<Item = &(Rank, &'a ObjectFacts)>| {
+            pool.max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.at.path.cmp(&a.1.at.path)))
+                .map(|(_, o)| *o)
+        };
+        // a workload another Service already selects is that Service's, not a likely target
+        let unserved = best(
+            &mut ranked
+                .iter()
+                .filter(|(_, o)| self.served_by(o, svc).is_none()),
+        );
+        match unserved {
+            Some(o) => NearestMiss::Unserved(o),
+            None => match best(&mut ranked.iter()) {
+                Some(o) => self
+                    .served_by(o, svc)
+                    .map_or(NearestMiss::None, |by| NearestMiss::Served(o, by)),
+                None => NearestMiss::None,
+            },
+        }
     }
+
+    /// A Service other than `except` whose selector selects the pods of `o`.
+    pub fn served_by(&self, o: &ObjectFacts, except: &ObjectFacts) -> Option<&ObjectFacts> {
+        let pods = o.pods.as_ref()?;
+        self.services.iter().map(|&i| &self.objects[i]).find(|s| {
+            !std::ptr::eq(*s, except)
+                && namespaces_meet(&s.namespaces, &o.namespaces)
+                && s.service.as_ref().is_some_and(|f| {
+                    Selector::from_pairs(f.selector.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                        .matches(&pods.labels)
+                })
+        })
+    }
+}
+
+/// How near a pod source is: requirements satisfied, selector keys present, closeness of
+/// values (in thousandths).
+type Rank = (usize, usize, u64);
+
+/// The pod source a selector that matches nothing most nearly matches.
+pub enum NearestMiss<'a> {
+    /// One no other Service selects: the likely target.
+    Unserved(&'a ObjectFacts),
+    /// The nearest is already selected by another Service (the second).
+    Served(&'a ObjectFacts, &'a ObjectFacts),
+    None,
 }
 
 /// Where a file's spans are resolved: its path as reported, its line index, and whether it

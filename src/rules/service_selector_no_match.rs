@@ -1,5 +1,6 @@
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::inventory::NearestMiss;
 use crate::model::selector::{PodLabel, Requirement, Selector};
 
 static META: RuleMeta = RuleMeta {
@@ -62,7 +63,23 @@ impl Rule for ServiceSelectorNoMatch {
                 .object(Some(std::sync::Arc::new(svc.info.clone())));
             let best = inv.nearest_miss(svc, &selector);
             match best {
-                Some(o) => {
+                NearestMiss::Served(o, by) => {
+                    let name = format!("{}/{}", o.info.kind, o.info.name.as_deref().unwrap_or("?"));
+                    let by = format!("Service/{}", by.info.name.as_deref().unwrap_or("?"));
+                    let at = o
+                        .pods
+                        .as_ref()
+                        .and_then(|p| p.labels_at.clone())
+                        .unwrap_or_else(|| o.at.clone());
+                    d = d.related(
+                        at,
+                        format!("the closest pod template, {name}, is selected by {by}"),
+                    );
+                    d = d.help(format!(
+                        "{name} is {by}'s; if this Service should select other pods, label them to match, or fix the selector"
+                    ));
+                }
+                NearestMiss::Unserved(o) => {
                     let pods = o.pods.as_ref();
                     let missing: Vec<&Requirement> = selector
                         .requirements
@@ -98,7 +115,7 @@ impl Rule for ServiceSelectorNoMatch {
                         "make the selector equal to the pod labels of {name}, or fix the labels there"
                     ));
                 }
-                None => {
+                NearestMiss::None => {
                     d = d.help("no workload in the linted files has any of these labels; check the label names, or lint the files that hold the workload too");
                 }
             }
