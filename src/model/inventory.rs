@@ -293,14 +293,20 @@ impl Inventory {
         }
     }
 
-    /// A Service other than `except` whose selector selects the pods of `o`.
+    /// A Service other than `except` whose selector selects all the pods of `o`. A Service
+    /// that selects on a label some of the pods carry and others do not (an Argo Rollout's
+    /// preview pods) selects a group of them, and leaves the rest to other Services.
     pub fn served_by(&self, o: &ObjectFacts, except: &ObjectFacts) -> Option<&ObjectFacts> {
         let pods = o.pods.as_ref()?;
+        let grouped = |k: &str| matches!(pods.labels.get(k), Some(PodLabel::OneOf(_)));
         self.services.iter().map(|&i| &self.objects[i]).find(|s| {
             !std::ptr::eq(*s, except)
                 && namespaces_meet(&s.namespaces, &o.namespaces)
                 && s.service.as_ref().is_some_and(|f| {
-                    Selector::from_pairs(f.selector.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    !f.selector.iter().any(|(k, _)| grouped(k))
+                        && Selector::from_pairs(
+                            f.selector.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                        )
                         .matches(&pods.labels)
                 })
         })
