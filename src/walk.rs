@@ -63,7 +63,10 @@ pub fn discover(
             .follow_links(false)
             .require_git(false)
             .standard_filters(!opts.no_ignore)
-            .hidden(true)
+            // hidden files and directories are manifests too (`.archive/`, `.github/`), as
+            // kubeconform and yamllint read them; git's own directory is not
+            .hidden(false)
+            .filter_entry(|e| e.file_name() != ".git")
             .sort_by_file_name(|a, b| a.cmp(b));
         if !opts.exclude.is_empty() {
             let mut ob = OverrideBuilder::new(path);

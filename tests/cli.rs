@@ -908,3 +908,28 @@ fn nearest_miss_is_not_another_services_workload() {
         "{v}"
     );
 }
+
+/// Hidden files and directories are walked (`.archive/`, `.github/`); `.git/` is not.
+#[test]
+fn hidden_directories_are_walked_but_not_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {on: yes}\n";
+    write(dir.path(), ".archive/old.yaml", cm);
+    write(
+        dir.path(),
+        ".github/workflows/ci.yaml",
+        "on: push\njobs: {}\n",
+    );
+    write(dir.path(), ".git/config.yaml", cm);
+    write(dir.path(), ".hidden.yaml", cm);
+    let (_, v) = lint_json(&["."], &["--select", "non-string-value"], Some(dir.path()));
+    let mut paths: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    paths.dedup();
+    assert_eq!(paths, ["./.archive/old.yaml", "./.hidden.yaml"], "{v}");
+    assert_eq!(v["summary"]["files"], 3, "{v}");
+}
