@@ -933,3 +933,28 @@ fn hidden_directories_are_walked_but_not_git() {
     assert_eq!(paths, ["./.archive/old.yaml", "./.hidden.yaml"], "{v}");
     assert_eq!(v["summary"]["files"], 3, "{v}");
 }
+
+/// Annotations that are all the server's go with their `annotations:` key; one the user wrote
+/// keeps the map.
+#[test]
+fn server_annotations_leave_no_empty_map() {
+    let head = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n";
+    let tail = "spec:\n  selector: {matchLabels: {app: x}}\n  template:\n    metadata: {labels: {app: x}}\n    spec: {containers: [{name: c, image: i}]}\n";
+    let server = "  annotations:\n    deployment.kubernetes.io/revision: \"1\"\n    kubectl.kubernetes.io/last-applied-configuration: \"{}\"\n";
+    let r = run_stdin(
+        &["fix", "--stdin-filename", "d.yaml", "-"],
+        format!("{head}{server}{tail}").as_bytes(),
+    );
+    assert_eq!(r.stdout, format!("{head}{tail}"), "{}", r.stderr);
+    let mine = format!("{server}    team: web\n");
+    let r = run_stdin(
+        &["fix", "--stdin-filename", "d.yaml", "-"],
+        format!("{head}{mine}{tail}").as_bytes(),
+    );
+    assert_eq!(
+        r.stdout,
+        format!("{head}  annotations:\n    team: web\n{tail}"),
+        "{}",
+        r.stderr
+    );
+}

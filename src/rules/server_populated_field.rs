@@ -81,6 +81,33 @@ fn check_metadata(
         }
     }
     let annotations = doc.get(meta, "annotations");
+    // when every annotation is written by the server, the fix removes `annotations` whole
+    // rather than leave `annotations: {}` behind
+    let all_written = prefix.is_empty()
+        && annotations.is_some_and(|a| {
+            let entries = doc.raw_entries(a);
+            !entries.is_empty()
+                && entries.iter().all(|&(k, _)| {
+                    doc.str(k).is_some_and(|n| {
+                        n == LAST_APPLIED || CONTROLLER_ANNOTATIONS.iter().any(|(c, _)| *c == n)
+                    })
+                })
+        });
+    let whole = || {
+        let (k, _) = doc.get_entry(meta, "annotations")?;
+        cx.removal(
+            k,
+            Applicability::Safe,
+            "remove `metadata.annotations` (every annotation in it is written by the server)",
+        )
+    };
+    let annotation_fix = |k: NodeId, message: String| {
+        if all_written {
+            whole()
+        } else {
+            cx.removal(k, Applicability::Safe, message)
+        }
+    };
     if prefix.is_empty()
         && let Some(a) = annotations
     {
@@ -92,7 +119,7 @@ fn check_metadata(
             out.push(
                 cx.diag(&META, doc.field_span(k, v), format!("annotation `{name}` is written by {writer}"))
                     .help("remove it: the controller keeps it up to date on the live object, and the copy in git goes stale")
-                    .fix(cx.removal(k, Applicability::Safe, format!("remove the `{name}` annotation"))),
+                    .fix(annotation_fix(k, format!("remove the `{name}` annotation"))),
             );
         }
     }
@@ -100,7 +127,7 @@ fn check_metadata(
         out.push(
             cx.diag(&META, doc.field_span(k, v), format!("annotation `{LAST_APPLIED}` is written by `kubectl apply`"))
                 .help("remove it: kubectl writes it on every apply, and it counts against the 256 KiB annotation limit")
-                .fix(cx.removal(k, Applicability::Safe, format!("remove the `{LAST_APPLIED}` annotation"))),
+                .fix(annotation_fix(k, format!("remove the `{LAST_APPLIED}` annotation"))),
         );
     }
 }
