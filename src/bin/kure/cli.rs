@@ -111,15 +111,8 @@ pub struct InputArgs {
     /// Not these rules (comma-separated ids)
     #[arg(long, value_delimiter = ',', value_name = "ID,..")]
     pub ignore: Vec<String>,
-    /// Skip files matching this glob while walking directories; repeatable
-    #[arg(long, value_name = "GLOB")]
-    pub exclude: Vec<String>,
-    /// Do not honour .gitignore, .ignore and other ignore files
-    #[arg(long)]
-    pub no_ignore: bool,
-    /// The name standard input is reported under
-    #[arg(long, value_name = "NAME")]
-    pub stdin_filename: Option<String>,
+    #[command(flatten)]
+    pub walk: WalkArgs,
 }
 
 #[derive(Args, Debug)]
@@ -157,6 +150,13 @@ pub struct LabelArgs {
     /// Write nothing; exit 1 when a file would change
     #[arg(long)]
     pub check: bool,
+    #[command(flatten)]
+    pub walk: WalkArgs,
+}
+
+/// How directories are walked and standard input is named.
+#[derive(Args, Debug)]
+pub struct WalkArgs {
     /// Skip files matching this glob while walking directories; repeatable
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

@@ -73,9 +73,9 @@ fn rules_listing(format: RulesFormat) -> String {
 fn options(input: InputArgs, fix: Option<kure::FixOptions>) -> LintOptions {
     LintOptions {
         paths: input.paths,
-        stdin_filename: input.stdin_filename,
-        exclude: input.exclude,
-        no_ignore: input.no_ignore,
+        stdin_filename: input.walk.stdin_filename,
+        exclude: input.walk.exclude,
+        no_ignore: input.walk.no_ignore,
         select: input.select,
         ignore: input.ignore,
         severities: Vec::new(),
@@ -143,25 +143,12 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
         .collect();
     let changed = !result.changes.is_empty();
     let verb = if args.diff || args.check {
-        let mut out = String::new();
-        for c in &result.changes {
-            if args.diff {
-                out.push_str(
-                    &similar::TextDiff::from_lines(&c.original, &c.fixed)
-                        .unified_diff()
-                        .context_radius(3)
-                        .header(&c.path, &c.path)
-                        .to_string(),
-                );
-            } else {
-                out.push_str(&format!(
-                    "would fix {}: {}\n",
-                    c.path,
-                    report::plural(c.rules.len(), "finding", "findings")
-                ));
-            }
-        }
-        write_stdout(&out)?;
+        write_stdout(&preview(
+            &result.changes,
+            args.diff,
+            "would fix",
+            ("finding", "findings"),
+        ))?;
         "to apply"
     } else {
         "applied"
@@ -176,6 +163,30 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
     } else {
         0
     })
+}
+
+/// What `--diff` (a unified diff per file, ready for `patch`) or `--check` (a line per file)
+/// prints of the files a command would change.
+fn preview(changes: &[kure::Change], diff: bool, would: &str, what: (&str, &str)) -> String {
+    let mut out = String::new();
+    for c in changes {
+        if diff {
+            out.push_str(
+                &similar::TextDiff::from_lines(&c.original, &c.fixed)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&c.path, &c.path)
+                    .to_string(),
+            );
+        } else {
+            out.push_str(&format!(
+                "{would} {}: {}\n",
+                c.path,
+                report::plural(c.rules.len(), what.0, what.1)
+            ));
+        }
+    }
+    out
 }
 
 /// The findings to list, one line each, and the summary line of `kure fix`, on stderr.
@@ -327,9 +338,9 @@ fn label(args: LabelArgs) -> Result<u8, Error> {
     }
     let opts = kure::LabelOptions {
         paths: args.files,
-        stdin_filename: args.stdin_filename,
-        exclude: args.exclude,
-        no_ignore: args.no_ignore,
+        stdin_filename: args.walk.stdin_filename,
+        exclude: args.walk.exclude,
+        no_ignore: args.walk.no_ignore,
         changes: label_changes(&args.args)?,
         selector: args.selector,
         kind: args.kind,
@@ -356,25 +367,12 @@ fn label(args: LabelArgs) -> Result<u8, Error> {
             write_stdout(text)?;
         }
     } else if args.diff || args.check {
-        let mut out = String::new();
-        for c in &outcome.changes {
-            if args.diff {
-                out.push_str(
-                    &similar::TextDiff::from_lines(&c.original, &c.fixed)
-                        .unified_diff()
-                        .context_radius(3)
-                        .header(&c.path, &c.path)
-                        .to_string(),
-                );
-            } else {
-                out.push_str(&format!(
-                    "would label {}: {}\n",
-                    c.path,
-                    report::plural(c.rules.len(), "object", "objects")
-                ));
-            }
-        }
-        write_stdout(&out)?;
+        write_stdout(&preview(
+            &outcome.changes,
+            args.diff,
+            "would label",
+            ("object", "objects"),
+        ))?;
     }
     let verb = if args.diff || args.check {
         "to label"
