@@ -40,6 +40,18 @@ spec:
     - port: 80
 ";
 
+/// The seed's command: label the pods and the Service selector together.
+const SEED_LABEL: [&str; 8] = [
+    "label",
+    "-f",
+    ".",
+    "-l",
+    "app=rng",
+    "--pod-templates",
+    "--service-selectors",
+    "active=yes",
+];
+
 fn seed() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "rng.yaml", RNG);
@@ -81,19 +93,7 @@ fn the_seed_labels_pods_first_then_the_service() {
     assert_eq!(read(dir.path(), "svc.yaml"), SVC);
 
     // pods and Service in one command: accepted, comments and quoting of other lines kept
-    let r = run(
-        &[
-            "label",
-            "-f",
-            ".",
-            "-l",
-            "app=rng",
-            "--pod-templates",
-            "--service-selectors",
-            "active=yes",
-        ],
-        Some(dir.path()),
-    );
+    let r = run(&SEED_LABEL, Some(dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr
@@ -129,35 +129,10 @@ fn the_seed_labels_pods_first_then_the_service() {
 
     // the same command again changes nothing
     let before = (read(dir.path(), "rng.yaml"), read(dir.path(), "svc.yaml"));
-    let r = run(
-        &[
-            "label",
-            "-f",
-            ".",
-            "-l",
-            "app=rng",
-            "--pod-templates",
-            "--service-selectors",
-            "active=yes",
-            "--check",
-        ],
-        Some(dir.path()),
-    );
+    let r = run(&[&SEED_LABEL[..], &["--check"]].concat(), Some(dir.path()));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert_eq!(r.stdout, "");
-    let r = run(
-        &[
-            "label",
-            "-f",
-            ".",
-            "-l",
-            "app=rng",
-            "--pod-templates",
-            "--service-selectors",
-            "active=yes",
-        ],
-        Some(dir.path()),
-    );
+    let r = run(&SEED_LABEL, Some(dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         (read(dir.path(), "rng.yaml"), read(dir.path(), "svc.yaml")),
