@@ -307,6 +307,12 @@ fn label_maps_of_every_shape() {
             &["--overwrite", "a=z"],
             "  labels:\n    a: z  # keep\n",
         ),
+        // an empty value (a template tool's placeholder) gets the value after its colon
+        (
+            "  labels:\n    a: # placeholder\n",
+            &["--overwrite", "a=z"],
+            "  labels:\n    a: z # placeholder\n",
+        ),
         // removing a missing label is not an error, and changes nothing
         ("  labels:\n    a: x\n", &["zzz-"], "  labels:\n    a: x\n"),
     ];

@@ -694,7 +694,7 @@ impl Plan<'_> {
                     }
                     touched_keys.push(kn);
                     out.edits
-                        .push(Edit::replace(doc.span(vn), written_value(v)));
+                        .push(value_edit(text, doc, kn, vn, &written_value(v))?);
                 }
                 None => missing.push((k, v)),
             }
@@ -775,6 +775,27 @@ fn is_string(doc: &Document, n: NodeId) -> bool {
         Some((v, style, tag)) => matches!(resolve(v, style == Style::Plain, tag), Resolved::Str),
         None => true,
     }
+}
+
+/// The edit that makes `value` the value of the entry `key: old`: the old scalar replaced,
+/// or, for an empty one (`app:` or `app: # comment`), the new value written after the colon.
+fn value_edit(
+    text: &str,
+    doc: &Document,
+    key: NodeId,
+    old: NodeId,
+    value: &str,
+) -> Result<Edit, String> {
+    let span = doc.span(old);
+    if !span.is_empty() {
+        return Ok(Edit::replace(span, value));
+    }
+    let from = doc.span(key).end;
+    let colon = text[from..]
+        .find(':')
+        .map(|i| from + i)
+        .ok_or_else(|| "its label has no `:`".to_string())?;
+    Ok(Edit::insert(colon + 1, format!(" {value}")))
 }
 
 /// A label key or value as written: plain where YAML 1.1 reads it as that string, quoted
@@ -933,7 +954,7 @@ impl Facts {
                 && !own.matches(&t.after)
             {
                 out.push(format!(
-                    "{}: its pod template would no longer match its own spec.selector `{own}`, which cannot be changed (apps/v1 selectors are immutable); re-create {} to change it",
+                    "{}: its pod template would no longer match its own spec.selector `{own}`; kure never edits a workload's selector (in apps/v1 it is immutable): re-create {} with the new labels",
                     t.who, t.who
                 ));
             }
