@@ -6,7 +6,7 @@ use crate::check::{Checked, FileChecker};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::error::{Error, FileErrorKind};
 use crate::fix::{Applicability, Fix};
-use crate::load::{Loaded, Shape, read_input};
+use crate::load::{Loaded, Shape};
 use crate::model::inventory::Inventory;
 use crate::model::kustomize::Kustomize;
 use crate::rules;
@@ -15,7 +15,6 @@ use crate::source::{Base, Span};
 use crate::summary::{FileError, Skipped, Summary};
 use crate::walk::{self, Input};
 use crate::yaml;
-use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -106,21 +105,13 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     let (inputs, walk_errors) = walk::discover(&paths, &walk_opts);
     let kz = Kustomize::for_inputs(&inputs, &|p| crate::load::read_text(p).ok());
 
-    let stdin: Option<(String, Result<Vec<u8>, FileErrorKind>)> =
-        inputs.iter().find_map(|i| match i {
-            Input::Stdin(name) => Some((name.clone(), read_input(i))),
-            Input::File(_) => None,
-        });
-    let mut results: Vec<FileResult> = inputs
-        .par_iter()
-        .map(|input| {
-            let bytes = match (input, &stdin) {
-                (Input::Stdin(_), Some((_, b))) => b.clone(),
-                _ => read_input(input),
-            };
-            lint_input(input, bytes, &kz, &settings, opts.fix.as_ref())
-        })
-        .collect();
+    let (mut results, stdin) = crate::load::read_each(&inputs, |input, bytes| {
+        lint_input(input, bytes, &kz, &settings, opts.fix.as_ref())
+    });
+    let stdin_name = inputs.iter().find_map(|i| match i {
+        Input::Stdin(name) => Some(name.clone()),
+        Input::File(_) => None,
+    });
 
     let mut summary = Summary::default();
     // as for the facts below: one allocation, or a move when one file has findings
@@ -203,7 +194,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     settings.check_inventory(&inventory, &mut diagnostics);
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     summary.fixes.available = diagnostics.iter().filter(|d| d.fix.is_some()).count();
-    let stdin = stdin.and_then(|(name, bytes)| {
+    let stdin = stdin.zip(stdin_name).and_then(|(bytes, name)| {
         let original = crate::load::decode(bytes.ok()?).ok()?;
         // snippets of a fixed standard input are shown on the fixed text
         let shown = changes
@@ -228,11 +219,8 @@ fn lint_input(
     fix: Option<&FixOptions>,
 ) -> FileResult {
     let path: Arc<str> = input.display().into();
-    let (fs_path, write_to) = match input {
-        Input::File(p) => (p.clone(), Some(p.clone())),
-        Input::Stdin(n) => (PathBuf::from(n), None),
-    };
-    let mut result = FileResult::new(path.clone(), write_to);
+    let fs_path = input.path();
+    let mut result = FileResult::new(path.clone(), input.file().map(PathBuf::from));
     let text = match crate::load::load(&fs_path, bytes) {
         Loaded::Text(t) => t,
         Loaded::Skipped(reason) => {
@@ -289,9 +277,7 @@ fn fix_file(checker: &FileChecker<'_>, text: String, opts: &FixOptions, result: 
         return;
     }
     let stream = yaml::parse(&text, yaml::Limits::default());
-    let mut shape = Shape::default();
-    stream.documents.iter().for_each(|d| shape.add(d));
-    if let Some(reason) = shape.skip_reason(&text, !stream.errors.is_empty()) {
+    if let Some(reason) = Shape::of(&stream).skip_reason(&text, !stream.errors.is_empty()) {
         result.checked.skipped = Some(reason);
         return;
     }

@@ -72,6 +72,30 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, FileErrorKind> {
     }
 }
 
+/// Reads every input in parallel and hands each, with its bytes, to `f`; standard input is
+/// read once, first, and its bytes are returned too (for showing its text afterwards).
+pub fn read_each<T: Send>(
+    inputs: &[Input],
+    f: impl Fn(&Input, Result<Vec<u8>, FileErrorKind>) -> T + Sync,
+) -> (Vec<T>, Option<Result<Vec<u8>, FileErrorKind>>) {
+    use rayon::prelude::*;
+    let stdin = inputs
+        .iter()
+        .find(|i| matches!(i, Input::Stdin(_)))
+        .map(read_input);
+    let out = inputs
+        .par_iter()
+        .map(|input| {
+            let bytes = match (input, &stdin) {
+                (Input::Stdin(_), Some(b)) => b.clone(),
+                _ => read_input(input),
+            };
+            f(input, bytes)
+        })
+        .collect();
+    (out, stdin)
+}
+
 /// Decodes a file's bytes, or says why it cannot be linted.
 pub fn decode(bytes: Vec<u8>) -> Result<String, FileErrorKind> {
     if bytes.len() > MAX_FILE_BYTES {
@@ -107,6 +131,13 @@ impl Default for Shape {
 }
 
 impl Shape {
+    /// The shape of a whole parsed text.
+    pub fn of(stream: &crate::yaml::Stream) -> Shape {
+        let mut shape = Shape::default();
+        stream.documents.iter().for_each(|d| shape.add(d));
+        shape
+    }
+
     pub fn add(&mut self, doc: &crate::yaml::Document) {
         self.has_object |= crate::model::object::is_object_document(doc);
         self.empty &= doc.root.is_none_or(|r| doc.is_null(r));

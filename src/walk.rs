@@ -19,6 +19,23 @@ impl Input {
             Input::Stdin(name) => name.clone(),
         }
     }
+
+    /// The path the input is known by: its file, or the name standard input goes by (which
+    /// decides, for instance, the kustomization that includes it).
+    pub fn path(&self) -> PathBuf {
+        match self {
+            Input::File(p) => p.clone(),
+            Input::Stdin(name) => PathBuf::from(name),
+        }
+    }
+
+    /// The file a change is written back to; `None` for standard input.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Input::File(p) => Some(p),
+            Input::Stdin(_) => None,
+        }
+    }
 }
 
 pub struct WalkOptions<'a> {

@@ -62,6 +62,8 @@ pub struct Inventory {
     by_key: HashMap<String, Vec<usize>>,
     /// whole Services with a selector
     services: Vec<usize>,
+    /// pod sources by index, with the Services that select all their pods
+    served: HashMap<usize, Vec<usize>>,
 }
 
 /// Whether two objects can be in the same namespace.
@@ -160,6 +162,28 @@ impl Inventory {
                 }
             }
         }
+        // which Services already select each pod source: all its pods, not one group of
+        // them (a Service selecting on a label the pods carry as one of several values, such
+        // as an Argo Rollout's preview pods, leaves the rest to other Services)
+        let mut served: HashMap<usize, Vec<usize>> = HashMap::new();
+        for &si in &self.services {
+            let s = &self.objects[si];
+            let Some(f) = &s.service else { continue };
+            let sel = Selector::of_map(&f.selector);
+            for oi in self.matching_ids(&s.namespaces, &sel) {
+                let Some(pods) = &self.objects[oi].pods else {
+                    continue;
+                };
+                let grouped = f
+                    .selector
+                    .iter()
+                    .any(|(k, _)| matches!(pods.labels.get(k), Some(PodLabel::OneOf(_))));
+                if !grouped {
+                    served.entry(oi).or_default().push(si);
+                }
+            }
+        }
+        self.served = served;
     }
 
     fn candidates(&self, key: &str, value: &str) -> Vec<usize> {
@@ -175,22 +199,24 @@ impl Inventory {
         c
     }
 
+    /// The whole pod sources among `ids` that can share a namespace with `namespaces`.
     fn sources<'a>(
         &'a self,
         ids: Vec<usize>,
         namespaces: &'a [Option<String>],
-    ) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
-        ids.into_iter().map(|i| &self.objects[i]).filter(move |o| {
+    ) -> impl Iterator<Item = usize> + 'a {
+        ids.into_iter().filter(move |&i| {
+            let o = &self.objects[i];
             !o.partial && o.pods.is_some() && namespaces_meet(&o.namespaces, namespaces)
         })
     }
 
-    /// Whole objects in `namespaces` whose pods carry at least one of `keys`.
-    pub fn pod_sources_with_keys<'a>(
+    /// Whole objects in `namespaces` whose pods carry at least one of `keys`, by index.
+    fn pod_source_ids_with_keys<'a>(
         &'a self,
         namespaces: &'a [Option<String>],
         keys: &[&str],
-    ) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
+    ) -> impl Iterator<Item = usize> + 'a {
         let mut ids: Vec<usize> = keys
             .iter()
             .filter_map(|k| self.by_key.get(*k))
@@ -202,20 +228,34 @@ impl Inventory {
         self.sources(ids, namespaces)
     }
 
-    /// Whole objects in `namespaces` whose pods a map selector (equality pairs) selects.
-    pub fn matching<'a>(
+    /// Whole objects in `namespaces` whose pods a map selector (equality pairs) selects, by
+    /// index.
+    fn matching_ids<'a>(
         &'a self,
         namespaces: &'a [Option<String>],
         sel: &'a Selector,
-    ) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
+    ) -> impl Iterator<Item = usize> + 'a {
         let ids = sel
             .requirements
             .iter()
             .filter_map(|r| Some(self.candidates(&r.key, r.values.first()?)))
             .min_by_key(Vec::len)
             .unwrap_or_default();
-        self.sources(ids, namespaces)
-            .filter(move |o| o.pods.as_ref().is_some_and(|p| sel.matches(&p.labels)))
+        self.sources(ids, namespaces).filter(move |&i| {
+            self.objects[i]
+                .pods
+                .as_ref()
+                .is_some_and(|p| sel.matches(&p.labels))
+        })
+    }
+
+    /// Whole objects in `namespaces` whose pods a map selector (equality pairs) selects.
+    pub fn matching<'a>(
+        &'a self,
+        namespaces: &'a [Option<String>],
+        sel: &'a Selector,
+    ) -> impl Iterator<Item = &'a ObjectFacts> + 'a {
+        self.matching_ids(namespaces, sel).map(|i| &self.objects[i])
     }
 }
 
@@ -234,13 +274,15 @@ impl Inventory {
             .iter()
             .map(|r| r.key.as_str())
             .collect();
-        let sources: Vec<&ObjectFacts> =
-            self.pod_sources_with_keys(&svc.namespaces, &keys).collect();
-        let same_group: Vec<&ObjectFacts> = sources
+        let sources: Vec<usize> = self
+            .pod_source_ids_with_keys(&svc.namespaces, &keys)
+            .collect();
+        let same_group: Vec<usize> = sources
             .iter()
             .copied()
-            .filter(|o| {
-                o.groups
+            .filter(|&i| {
+                self.objects[i]
+                    .groups
                     .iter()
                     .any(|(g, _)| svc.groups.iter().any(|(h, _)| g == h))
             })
@@ -250,10 +292,10 @@ impl Inventory {
         } else {
             same_group
         };
-        let ranked: Vec<(Rank, &ObjectFacts)> = pool
+        let ranked: Vec<(Rank, usize)> = pool
             .into_iter()
-            .filter_map(|o| {
-                let pods = o.pods.as_ref()?;
+            .filter_map(|i| {
+                let pods = self.objects[i].pods.as_ref()?;
                 let satisfied = selector
                     .requirements
                     .iter()
@@ -269,47 +311,40 @@ impl Inventory {
                         }
                     }
                 }
-                (keys > 0).then_some(((satisfied, keys, (closeness * 1000.0) as u64), o))
+                (keys > 0).then_some(((satisfied, keys, (closeness * 1000.0) as u64), i))
             })
             .collect();
-        let best = |pool: &mut dyn Iterator<Item = &(Rank, &'a ObjectFacts)>| {
-            pool.max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.at.path.cmp(&a.1.at.path)))
-                .map(|(_, o)| *o)
+        let best = |pool: &mut dyn Iterator<Item = &(Rank, usize)>| {
+            pool.max_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| self.objects[b.1].at.path.cmp(&self.objects[a.1].at.path))
+            })
+            .map(|&(_, i)| i)
         };
         // a workload another Service already selects is that Service's, not a likely target
         let unserved = best(
             &mut ranked
                 .iter()
-                .filter(|(_, o)| self.served_by(o, svc).is_none()),
+                .filter(|(_, i)| self.served_by(*i, svc).is_none()),
         );
         match unserved {
-            Some(o) => NearestMiss::Unserved(o),
+            Some(i) => NearestMiss::Unserved(&self.objects[i]),
             None => match best(&mut ranked.iter()) {
-                Some(o) => self
-                    .served_by(o, svc)
-                    .map_or(NearestMiss::None, |by| NearestMiss::Served(o, by)),
+                Some(i) => self.served_by(i, svc).map_or(NearestMiss::None, |by| {
+                    NearestMiss::Served(&self.objects[i], by)
+                }),
                 None => NearestMiss::None,
             },
         }
     }
 
-    /// A Service other than `except` whose selector selects all the pods of `o`. A Service
-    /// that selects on a label some of the pods carry and others do not (an Argo Rollout's
-    /// preview pods) selects a group of them, and leaves the rest to other Services.
-    pub fn served_by(&self, o: &ObjectFacts, except: &ObjectFacts) -> Option<&ObjectFacts> {
-        let pods = o.pods.as_ref()?;
-        let grouped = |k: &str| matches!(pods.labels.get(k), Some(PodLabel::OneOf(_)));
-        self.services.iter().map(|&i| &self.objects[i]).find(|s| {
-            !std::ptr::eq(*s, except)
-                && namespaces_meet(&s.namespaces, &o.namespaces)
-                && s.service.as_ref().is_some_and(|f| {
-                    !f.selector.iter().any(|(k, _)| grouped(k))
-                        && Selector::from_pairs(
-                            f.selector.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                        )
-                        .matches(&pods.labels)
-                })
-        })
+    /// A Service other than `except` that selects all the pods of pod source `i`.
+    fn served_by(&self, i: usize, except: &ObjectFacts) -> Option<&ObjectFacts> {
+        self.served
+            .get(&i)?
+            .iter()
+            .map(|&s| &self.objects[s])
+            .find(|s| !std::ptr::eq(*s, except))
     }
 }
 

@@ -87,18 +87,14 @@ impl Kustomize {
         read: &dyn Fn(&Path) -> Option<String>,
     ) -> Kustomize {
         use crate::walk::Input;
-        let as_path = |i: &Input| match i {
-            Input::File(p) => p.clone(),
-            Input::Stdin(name) => PathBuf::from(name),
-        };
         let mut paths: std::collections::BTreeSet<PathBuf> = inputs
             .iter()
-            .map(as_path)
+            .map(Input::path)
             .filter(|p| is_kustomization(p))
             .collect();
         let mut dirs: Vec<PathBuf> = inputs
             .iter()
-            .filter_map(|i| as_path(i).parent().map(Path::to_path_buf))
+            .filter_map(|i| i.path().parent().map(Path::to_path_buf))
             .collect();
         dirs.sort();
         dirs.dedup();

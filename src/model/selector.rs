@@ -211,6 +211,11 @@ impl Selector {
         Ok(Selector { requirements })
     }
 
+    /// A map selector from the pairs as `string_pairs` reads them.
+    pub fn of_map(pairs: &[(String, String)]) -> Selector {
+        Selector::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
     /// A map selector (Service, ReplicationController): equality on every pair.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Selector {
         Selector {

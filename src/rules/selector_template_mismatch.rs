@@ -79,7 +79,7 @@ impl Rule for SelectorTemplateMismatch {
                 if pairs.is_empty() {
                     return;
                 }
-                Selector::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                Selector::of_map(&pairs)
             }
             (SelectorKind::Generated, entry) => {
                 let manual = doc

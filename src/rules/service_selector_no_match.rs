@@ -34,8 +34,7 @@ impl Rule for ServiceSelectorNoMatch {
                 continue;
             }
             let Some(facts) = &svc.service else { continue };
-            let selector =
-                Selector::from_pairs(facts.selector.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let selector = Selector::of_map(&facts.selector);
             if inv.matching(&svc.namespaces, &selector).next().is_some() {
                 continue;
             }

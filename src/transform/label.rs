@@ -8,7 +8,7 @@
 use crate::apply::{self, Change};
 use crate::error::{Error, FileErrorKind};
 use crate::fix::{Applicability, Edit, Expect, Fix, line_end, line_start, newline_at, quoted};
-use crate::load::{Loaded, Shape, read_input};
+use crate::load::{Loaded, Shape};
 use crate::model::kustomize::{FileRole, Kustomize};
 use crate::model::labels::{label_key_errors, label_value_errors};
 use crate::model::selector::{PodLabel, PodLabels, Selector, label_selector, string_pairs};
@@ -19,7 +19,6 @@ use crate::summary::FileError;
 use crate::walk::{self, Input};
 use crate::yaml::resolve::{Reader, Resolved, resolve};
 use crate::yaml::{self, Document, NodeId, NodeKind, Style};
-use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// What to label, and how.
@@ -198,21 +197,9 @@ pub fn label(opts: &LabelOptions) -> Result<LabelOutcome, Error> {
         changes: &changes,
         selector: selector.as_ref(),
     };
-    // stdin is read once, before the files are labelled in parallel
-    let stdin: Option<Result<Vec<u8>, FileErrorKind>> = inputs
-        .iter()
-        .find(|i| matches!(i, Input::Stdin(_)))
-        .map(read_input);
-    let files: Vec<FileLabel> = inputs
-        .par_iter()
-        .map(|input| {
-            let bytes = match (input, &stdin) {
-                (Input::Stdin(_), Some(b)) => b.clone(),
-                _ => read_input(input),
-            };
-            label_file(&plan, &kz, &changes, input, bytes)
-        })
-        .collect();
+    let (files, _) = crate::load::read_each(&inputs, |input, bytes| {
+        label_file(&plan, &kz, &changes, input, bytes)
+    });
     let mut facts = Facts::default();
     let mut written: Vec<(Option<PathBuf>, Change)> = Vec::new();
     for f in files {
@@ -278,10 +265,7 @@ fn label_file(
 ) -> FileLabel {
     let mut out = FileLabel::default();
     let path = input.display();
-    let fs_path = match input {
-        Input::File(p) => p.clone(),
-        Input::Stdin(n) => PathBuf::from(n),
-    };
+    let fs_path = input.path();
     let text = match crate::load::load(&fs_path, bytes) {
         Loaded::Text(t) => t,
         Loaded::Skipped(_) => return out,
@@ -292,9 +276,7 @@ fn label_file(
     };
     let reader = FileRole::reader_of(kz.role(&fs_path));
     let stream = yaml::parse(&text, yaml::Limits::default());
-    let mut shape = Shape::default();
-    stream.documents.iter().for_each(|d| shape.add(d));
-    if shape
+    if Shape::of(&stream)
         .skip_reason(&text, !stream.errors.is_empty())
         .is_some()
     {
@@ -323,7 +305,9 @@ fn label_file(
     }
     let mut phases = phases.into_iter();
     let mut first = true;
-    let mut parts: Vec<((usize, usize), String, Vec<&'static str>)> = Vec::new();
+    // what each object had labelled, by (document, object): both passes add to it
+    let mut parts: std::collections::BTreeMap<(usize, usize), (String, Vec<&'static str>)> =
+        std::collections::BTreeMap::new();
     let result = apply::to_fixed_point(text.clone(), stream, reader, |now, stream| {
         for phase in phases.by_ref() {
             let mut fixes: Vec<((Phase, usize, usize), Fix)> = Vec::new();
@@ -334,16 +318,11 @@ fn label_file(
                     match plan.object(now, reader, doc_index, obj, phase, facts) {
                         Ok(None) => {}
                         Ok(Some((fix, labelled))) => {
-                            let at = (doc_index, i);
-                            match parts.iter_mut().find(|(a, _, _)| *a == at) {
-                                Some((_, _, p)) => {
-                                    for part in labelled {
-                                        if !p.contains(&part) {
-                                            p.push(part);
-                                        }
-                                    }
+                            let (_, p) = parts.entry((doc_index, i)).or_insert((who, Vec::new()));
+                            for part in labelled {
+                                if !p.contains(&part) {
+                                    p.push(part);
                                 }
-                                None => parts.push((at, who, labelled)),
                             }
                             fixes.push(((phase, doc_index, i), fix));
                         }
@@ -361,18 +340,14 @@ fn label_file(
     for (_, reason) in &result.refused {
         out.refused.push(format!("{path}: not labelled: {reason}"));
     }
-    parts.sort_by_key(|(at, _, _)| *at);
-    for (_, object, parts) in parts {
+    for (object, parts) in parts.into_values() {
         out.labelled.push(Labelled {
             path: path.clone(),
             object,
             parts,
         });
     }
-    let write_to = match input {
-        Input::File(p) => Some(p.clone()),
-        Input::Stdin(_) => None,
-    };
+    let write_to = input.file().map(PathBuf::from);
     if write_to.is_none() {
         out.stdin = Some((path.clone(), result.text.clone()));
     }
@@ -446,8 +421,9 @@ impl Plan<'_> {
     }
 
     /// The fix that labels one object (and what it labels), `None` when the object is not
-    /// selected or already labelled so, or why it cannot be labelled. Keeps the object's
-    /// pod template or Service selector for the narrowing rule either way.
+    /// selected or already labelled so, or why it cannot be labelled. With `facts` (the first
+    /// pass, on the text as read), keeps the object's pod template or Service selector, before
+    /// and after, for the narrowing rule, whether or not the object is selected.
     fn object(
         &self,
         text: &str,
@@ -457,8 +433,7 @@ impl Plan<'_> {
         phase: Phase,
         facts: Option<&mut Facts>,
     ) -> Result<Option<(Fix, Vec<&'static str>)>, String> {
-        let mut scratch = Facts::default();
-        let facts = facts.unwrap_or(&mut scratch);
+        let mut facts = facts;
         let src = Source {
             text,
             doc: obj.doc,
@@ -494,14 +469,13 @@ impl Plan<'_> {
             );
         }
         // pod templates (not a Pod's, which is its metadata)
+        let labels_templates = selected && self.opts.pod_templates;
         if let Some(w) = workload::lookup(obj).filter(|w| !w.template.is_empty()) {
-            let template = w.pod_template(obj);
-            let before = w.pod_labels(obj);
-            let mut after = before.clone();
-            if selected && self.opts.pod_templates {
+            if labels_templates {
+                let template = w.pod_template(obj).template;
                 let holder = match w.labels_at {
-                    LabelsAt::Direct => template.template,
-                    LabelsAt::Metadata => template.template.and_then(|t| doc.get(t, "metadata")),
+                    LabelsAt::Direct => template,
+                    LabelsAt::Metadata => template.and_then(|t| doc.get(t, "metadata")),
                 };
                 let holder = holder.ok_or_else(|| {
                     "its pod template has no `metadata`; add it by hand".to_string()
@@ -510,57 +484,62 @@ impl Plan<'_> {
                     "pod template",
                     self.map_change(src, holder, "labels", phase, self.opts.overwrite)?,
                 );
-                for (k, v) in &self.changes.set {
-                    after.set(k, PodLabel::Exact(v.clone()));
-                }
-                after.0.retain(|(k, _)| !self.changes.remove.contains(k));
             }
-            let spec = obj.spec();
-            let own = match w.selector {
-                SelectorKind::Label { .. } | SelectorKind::Generated => spec
-                    .and_then(|s| doc.get(s, "selector"))
-                    .map(|s| label_selector(doc, s)),
-                SelectorKind::Map => spec.and_then(|s| doc.get(s, "selector")).map(|s| {
-                    Selector::from_pairs(
-                        string_pairs(doc, s)
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), v.as_str())),
-                    )
-                }),
-                _ => None,
-            };
-            facts.templates.push(TemplateFacts {
-                who: who.clone(),
-                namespace: namespace.clone(),
-                before,
-                after,
-                own,
-            });
+            if let Some(facts) = facts.as_deref_mut() {
+                let before = w.pod_labels(obj);
+                let mut after = before.clone();
+                if labels_templates {
+                    for (k, v) in &self.changes.set {
+                        after.set(k, PodLabel::Exact(v.clone()));
+                    }
+                    after.0.retain(|(k, _)| !self.changes.remove.contains(k));
+                }
+                let selector = obj.spec().and_then(|s| doc.get(s, "selector"));
+                let own = match w.selector {
+                    SelectorKind::Label { .. } | SelectorKind::Generated => {
+                        selector.map(|s| label_selector(doc, s))
+                    }
+                    SelectorKind::Map => selector.map(|s| Selector::of_map(&string_pairs(doc, s))),
+                    _ => None,
+                };
+                facts.templates.push(TemplateFacts {
+                    who: who.clone(),
+                    namespace: namespace.clone(),
+                    before,
+                    after,
+                    own,
+                });
+            }
         }
         if obj.is("", "Service")
             && let Some(spec) = obj.spec()
             && doc.path_str(spec, &["type"]) != Some("ExternalName")
         {
-            let before = doc
-                .get(spec, "selector")
-                .map(|s| string_pairs(doc, s))
-                .unwrap_or_default();
-            let mut after = before.clone();
-            if selected && self.opts.service_selectors {
+            let labels_selector = selected && self.opts.service_selectors;
+            if labels_selector {
                 // a Service selector is the Service's to change: no --overwrite needed
                 add(
                     "selector",
                     self.map_change(src, spec, "selector", phase, true)?,
                 );
-                for (k, v) in &self.changes.set {
-                    match after.iter_mut().find(|(x, _)| x == k) {
-                        Some(slot) => slot.1.clone_from(v),
-                        None => after.push((k.clone(), v.clone())),
-                    }
-                }
-                after.retain(|(k, _)| !self.changes.remove.contains(k));
             }
-            if !before.is_empty() {
+            let before = doc
+                .get(spec, "selector")
+                .map(|s| string_pairs(doc, s))
+                .unwrap_or_default();
+            if let Some(facts) = facts
+                && !before.is_empty()
+            {
+                let mut after = before.clone();
+                if labels_selector {
+                    for (k, v) in &self.changes.set {
+                        match after.iter_mut().find(|(x, _)| x == k) {
+                            Some(slot) => slot.1.clone_from(v),
+                            None => after.push((k.clone(), v.clone())),
+                        }
+                    }
+                    after.retain(|(k, _)| !self.changes.remove.contains(k));
+                }
                 facts.services.push(ServiceFacts {
                     who: who.clone(),
                     namespace,
@@ -963,9 +942,8 @@ impl Facts {
             return out;
         }
         for s in &self.services {
-            let before =
-                Selector::from_pairs(s.before.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            let after = Selector::from_pairs(s.after.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let before = Selector::of_map(&s.before);
+            let after = Selector::of_map(&s.after);
             let lost: Vec<&TemplateFacts> = self
                 .templates
                 .iter()

@@ -101,7 +101,13 @@ fn remaining(diags: &[Diagnostic]) -> usize {
 /// Writes to standard output; a reader that went away (`| head`) is not an error.
 fn write_stdout(text: &str) -> Result<(), Error> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    stdout_result(out.write_all(text.as_bytes()).and_then(|_| out.flush()))
+}
+
+/// The outcome of writing to standard output: a reader that went away (`| head`) is not an
+/// error.
+fn stdout_result(r: std::io::Result<()>) -> Result<(), Error> {
+    match r {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Output(e)),
         _ => Ok(()),
     }
@@ -261,13 +267,9 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
                     path: path.clone(),
                     source,
                 })?,
-            None => match write(&mut std::io::BufWriter::new(std::io::stdout().lock())) {
-                // a reader that went away (`| head`) is not an error
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-                    return Err(Error::Output(e));
-                }
-                _ => {}
-            },
+            None => stdout_result(write(&mut std::io::BufWriter::new(
+                std::io::stdout().lock(),
+            )))?,
         }
     }
     if wants_summary {
