@@ -78,6 +78,8 @@ pub struct Fix {
     pub doc: usize,
     pub(crate) targets: Vec<Path>,
     pub(crate) expect: Vec<(Path, Expect)>,
+    /// The edits also delete a comment that is not the changed entry's own.
+    pub drops_comment: bool,
 }
 
 impl Fix {
@@ -96,6 +98,7 @@ impl Fix {
             doc,
             targets,
             expect: Vec::new(),
+            drops_comment: false,
         }
     }
 
@@ -362,6 +365,41 @@ pub fn remove_entry(text: &str, doc: &Document, map: NodeId, key: NodeId) -> Opt
         edits: vec![Edit::delete(Span::new(ks, nks))],
         drops_comment: text[end..nls].contains('#'),
     })
+}
+
+/// A fix that removes the entry of `key` (with its comments) from the mapping holding it, in
+/// document `doc_index`, promising the path is then absent. A removal that also deletes
+/// another comment is unsafe, and says so.
+pub fn removal(
+    text: &str,
+    doc: &Document,
+    doc_index: usize,
+    key: NodeId,
+    reader: crate::yaml::resolve::Reader,
+    applicability: Applicability,
+    message: impl Into<String>,
+) -> Option<Fix> {
+    let map = doc.map_of_key(key)?;
+    let removal = remove_entry(text, doc, map, key)?;
+    let path = doc.path_to(key, reader)?;
+    let (applicability, message) = if removal.drops_comment {
+        (
+            Applicability::Unsafe,
+            format!("{} (and a comment next to it)", message.into()),
+        )
+    } else {
+        (applicability, message.into())
+    };
+    let mut fix = Fix::new(
+        applicability,
+        message,
+        removal.edits,
+        doc_index,
+        vec![path.clone()],
+    )
+    .expecting(path, Expect::Absent);
+    fix.drops_comment = removal.drops_comment;
+    Some(fix)
 }
 
 /// Rename a key where it is written, keeping its quoting.

@@ -1,6 +1,7 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::fix::{Applicability, Fix, remove_entry, rename_key};
+use super::strategy;
+use crate::fix::{Applicability, Fix};
 use crate::model::workload::{equivalent_field, kinds_with_field, spec_fields};
 use crate::yaml::NodeId;
 
@@ -61,7 +62,9 @@ impl Rule for FieldNotForKind {
                 ("DaemonSet", "replicas" | "progressDeadlineSeconds" | "paused") => {
                     cx.removal(k, Applicability::Safe, format!("remove `spec.{name}`"))
                 }
-                ("DaemonSet", "strategy") => strategy_fix(cx, spec, k, v),
+                ("DaemonSet" | "StatefulSet", "strategy") | ("Deployment", "updateStrategy") => {
+                    strategy_fix(cx, spec, k, v)
+                }
                 _ => None,
             };
             let d = cx
@@ -81,88 +84,25 @@ impl Rule for FieldNotForKind {
     }
 }
 
-/// Whether an IntOrString value is zero (`0` or `0%`).
-fn is_zero(doc: &crate::yaml::Document, n: NodeId) -> bool {
-    matches!(doc.scalar(n), Some("0" | "0%"))
-}
-
-/// A Deployment's `strategy` on a DaemonSet (k8s-facts.md 4.2 and 4.4): the Deployment
-/// default is removed, so the DaemonSet default applies; a RollingUpdate becomes
-/// `updateStrategy`, keeping `maxUnavailable` and dropping a `maxSurge` that a DaemonSet would
-/// reject next to it. `Recreate` has no DaemonSet equivalent and gets no fix.
+/// A strategy written for another kind: translated by `strategy::translate`, unless the
+/// spec already has the key the kind uses (merging the two is the author's call).
 fn strategy_fix(cx: &ObjectContext<'_>, spec: NodeId, key: NodeId, value: NodeId) -> Option<Fix> {
     let doc = cx.obj.doc;
-    if doc.get(spec, "updateStrategy").is_some() {
+    let to = cx.obj.kind;
+    if doc.get(spec, strategy::key_of(to)).is_some() {
         return None;
     }
-    let kind = doc.path_str(value, &["type"]);
-    if doc.is_null(value) || doc.raw_entries(value).is_empty() && doc.is_map(value) {
-        return cx.removal(
-            key,
-            Applicability::Unsafe,
-            "remove the empty `spec.strategy`",
-        );
-    }
-    if !doc.is_map(value) || !matches!(kind, None | Some("RollingUpdate")) {
-        return None;
-    }
-    let rolling = doc.get(value, "rollingUpdate").filter(|r| doc.is_map(*r));
-    let surge = rolling.and_then(|r| doc.get_entry(r, "maxSurge"));
-    let unavailable = rolling.and_then(|r| doc.get(r, "maxUnavailable"));
-    let pct = |n: Option<NodeId>| n.and_then(|n| doc.str(n));
-    let known = doc.raw_entries(value).len()
-        == 1 + usize::from(doc.get(value, "rollingUpdate").is_some())
-        && kind.is_some();
-    let default = known
-        && rolling.is_some_and(|r| doc.raw_entries(r).len() == 2)
-        && pct(surge.map(|s| s.1)) == Some("25%")
-        && pct(unavailable) == Some("25%");
-    let type_only = known && doc.raw_entries(value).len() == 1;
-    if default || type_only {
-        return cx.removal(
-            key,
-            Applicability::Unsafe,
-            "remove `spec.strategy`, the Deployment default, so the DaemonSet default (RollingUpdate, maxUnavailable 1) applies",
-        );
-    }
-    let text = cx.file.text();
-    let mut edits = vec![rename_key(text, doc, key, "updateStrategy")?];
-    let mut message = "rename `spec.strategy` to `spec.updateStrategy`".to_string();
-    // a DaemonSet defaults maxUnavailable to 1 and maxSurge to 0, and needs exactly one of
-    // them non-zero: a Deployment's `maxUnavailable: 0` (surging by its default 25 %) has no
-    // faithful translation without inventing a maxSurge, so it gets no fix
-    let unavailable_zero = unavailable.is_some_and(|u| is_zero(doc, u));
-    let surge_zero = surge.is_none_or(|(_, v)| is_zero(doc, v));
-    if unavailable_zero && surge_zero {
-        return None;
-    }
-    if let (Some(r), Some((sk, sv))) = (rolling, surge)
-        && !is_zero(doc, sv)
-        && !unavailable_zero
-    {
-        let removal = remove_entry(text, doc, doc.deref(r), sk)?;
-        if removal.drops_comment {
-            return None;
-        }
-        edits.extend(removal.edits);
-        message.push_str(&format!(
-            ", dropping `maxSurge: {}` (a DaemonSet rejects `maxSurge` and `maxUnavailable` both non-zero)",
-            doc.scalar(sv).unwrap_or_default()
-        ));
-    }
-    let from = doc.path_to(key, cx.file.reader)?;
-    let mut to = from.clone();
-    to.pop();
-    to.push("updateStrategy".to_string());
-    Some(
-        Fix::new(
-            Applicability::Unsafe,
-            message,
-            edits,
-            cx.doc_index,
-            vec![from.clone(), to.clone()],
-        )
-        .expecting(from, crate::fix::Expect::Absent)
-        .expecting(to, crate::fix::Expect::Present),
-    )
+    let from = match doc.str(key)? {
+        "strategy" => "Deployment",
+        _ => strategy::update_strategy_source(doc, value),
+    };
+    let entry = strategy::Entry {
+        text: cx.file.text(),
+        doc,
+        doc_index: cx.doc_index,
+        reader: cx.file.reader,
+        key,
+        value,
+    };
+    strategy::translate(&entry, from, to, strategy::Mode::Lint).map(|t| t.fix)
 }

@@ -21,6 +21,7 @@ mod selector_template_mismatch;
 mod server_populated_field;
 mod service_selector_no_match;
 mod settings;
+pub mod strategy;
 
 pub use fix_refused::FIX_REFUSED;
 pub use parse_error::PARSE_ERROR;
@@ -66,26 +67,14 @@ impl FileContext<'_> {
         applicability: Applicability,
         message: impl Into<String>,
     ) -> Option<Fix> {
-        let map = doc.map_of_key(key)?;
-        let removal = crate::fix::remove_entry(self.text(), doc, map, key)?;
-        let path = doc.path_to(key, self.reader)?;
-        let (applicability, message) = if removal.drops_comment {
-            (
-                Applicability::Unsafe,
-                format!("{} (and a comment next to it)", message.into()),
-            )
-        } else {
-            (applicability, message.into())
-        };
-        Some(
-            Fix::new(
-                applicability,
-                message,
-                removal.edits,
-                doc_index,
-                vec![path.clone()],
-            )
-            .expecting(path, crate::fix::Expect::Absent),
+        crate::fix::removal(
+            self.text(),
+            doc,
+            doc_index,
+            key,
+            self.reader,
+            applicability,
+            message,
         )
     }
 
