@@ -31,6 +31,7 @@ pub use load::{MAX_FILE_BYTES, decode};
 pub use rules::{FIX_REFUSED, FixAvailability, RuleMeta, Scope};
 pub use source::{Located, Location, Position, Span};
 pub use summary::{FileError, FixSummary, Skipped, Summary};
+pub use transform::convert::{ConvertOptions, ConvertOutcome, Converted, convert};
 pub use transform::label::{
     LabelChanges, LabelOptions, LabelOutcome, Labelled, label, parse_changes as parse_label_changes,
 };

@@ -1,5 +1,6 @@
-//! Transforms: one-off changes a user asks for (relabel objects; later, convert kinds and
+//! Transforms: one-off changes a user asks for (relabel objects, convert kinds; later,
 //! migrate apiVersions). Each plans byte-range edits on the parsed text and hands them to
 //! `apply`, which verifies and writes them as it does fixes.
 
+pub mod convert;
 pub mod label;

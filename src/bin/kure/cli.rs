@@ -23,6 +23,9 @@ pub enum Command {
     /// Set or remove labels as `kubectl label --local` would, in place; with
     /// --pod-templates and --service-selectors, in the order that keeps traffic flowing
     Label(LabelArgs),
+    /// Convert Deployments, DaemonSets and StatefulSets into one another in place, removing
+    /// what a `kubectl get -o yaml` dump left; --neat-only does only the latter
+    Convert(ConvertArgs),
     /// List the rules
     Rules {
         #[arg(long, value_enum, default_value = "human")]
@@ -144,6 +147,50 @@ pub struct LabelArgs {
     /// Allow a Service to select fewer pod templates than before
     #[arg(long)]
     pub allow_narrowing: bool,
+    /// Print a unified diff and write nothing (exit 1 when there is one)
+    #[arg(long, conflicts_with = "check")]
+    pub diff: bool,
+    /// Write nothing; exit 1 when a file would change
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub walk: WalkArgs,
+}
+
+/// A kind `kure convert` converts to.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+#[value(rename_all = "lowercase")]
+pub enum ConvertTarget {
+    Deployment,
+    DaemonSet,
+    StatefulSet,
+}
+
+#[derive(Args, Debug)]
+pub struct ConvertArgs {
+    /// Files and directories (`-` reads standard input and prints the result)
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The kind to convert to
+    #[arg(long, value_enum, ignore_case = true, required_unless_present = "neat_only")]
+    pub to: Option<ConvertTarget>,
+    /// Only remove what a `kubectl get -o yaml` dump left: status, server-written metadata
+    /// and annotations, and fields equal to the server's defaults
+    #[arg(long, conflicts_with_all = ["to", "replicas", "service_name"])]
+    pub neat_only: bool,
+    /// Only objects of this kind (deployment, daemonset, statefulset, or their short names)
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only objects of this name
+    #[arg(long)]
+    pub name: Option<String>,
+    /// spec.replicas of a DaemonSet turned into a Deployment or StatefulSet [default: 1]
+    #[arg(long, value_name = "N")]
+    pub replicas: Option<u32>,
+    /// spec.serviceName of a new StatefulSet [default: a headless Service among the inputs
+    /// that selects its pods]
+    #[arg(long, value_name = "NAME")]
+    pub service_name: Option<String>,
     /// Print a unified diff and write nothing (exit 1 when there is one)
     #[arg(long, conflicts_with = "check")]
     pub diff: bool,

@@ -2,7 +2,8 @@
 //! (0 clean, 1 findings or changes to make, 2 usage or I/O errors).
 
 use crate::cli::{
-    ColorChoice, Command, FailOn, FixArgs, InputArgs, LabelArgs, LintArgs, RulesFormat,
+    ColorChoice, Command, ConvertArgs, ConvertTarget, FailOn, FixArgs, InputArgs, LabelArgs,
+    LintArgs, RulesFormat,
 };
 use kure::report::{self, Format};
 use kure::{Diagnostic, Error, FixAvailability, LintOptions, Severity, Summary};
@@ -14,6 +15,7 @@ pub fn run(command: Command) -> Result<u8, Error> {
         Command::Lint(args) => lint(args),
         Command::Fix(args) => fix(args),
         Command::Label(args) => label(args),
+        Command::Convert(args) => convert(args),
         Command::Rules { format } => {
             write_stdout(&rules_listing(format))?;
             Ok(0)
@@ -392,6 +394,97 @@ fn label(args: LabelArgs) -> Result<u8, Error> {
     Ok(if !outcome.errors.is_empty() {
         2
     } else if (args.diff || args.check) && !outcome.changes.is_empty() {
+        1
+    } else {
+        0
+    })
+}
+
+fn convert(args: ConvertArgs) -> Result<u8, Error> {
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.paths.len() > 1 {
+        return Err(Error::Usage(
+            "`kure convert -` reads standard input only; name no other files".to_string(),
+        ));
+    }
+    let to = args.to.map(|t| match t {
+        ConvertTarget::Deployment => "deployment",
+        ConvertTarget::DaemonSet => "daemonset",
+        ConvertTarget::StatefulSet => "statefulset",
+    });
+    let opts = kure::ConvertOptions {
+        paths: args.paths,
+        stdin_filename: args.walk.stdin_filename,
+        exclude: args.walk.exclude,
+        no_ignore: args.walk.no_ignore,
+        to: to.map(str::to_string),
+        kind: args.kind,
+        name: args.name,
+        replicas: args.replicas,
+        service_name: args.service_name,
+        write: !stdin && !args.diff && !args.check,
+    };
+    let outcome = kure::convert(&opts)?;
+    for e in &outcome.errors {
+        eprintln!("{}: error: {}", e.path, e.kind);
+    }
+    for r in &outcome.refused {
+        eprintln!("error: {r}");
+    }
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    if !outcome.refused.is_empty() {
+        eprintln!("refused: no file changed");
+        return Ok(if outcome.errors.is_empty() { 1 } else { 2 });
+    }
+    let preview_only = args.diff || args.check;
+    if stdin {
+        if let Some((_, text)) = &outcome.stdin {
+            write_stdout(text)?;
+        }
+    } else if preview_only {
+        let would = if args.neat_only {
+            "would neaten"
+        } else {
+            "would convert"
+        };
+        write_stdout(&preview(
+            &outcome.changes,
+            args.diff,
+            would,
+            ("object", "objects"),
+        ))?;
+    }
+    let verb = match (args.neat_only, preview_only) {
+        (true, true) => "to neaten",
+        (true, false) => "neatened",
+        (false, true) => "to convert",
+        (false, false) => "converted",
+    };
+    for c in &outcome.converted {
+        match c.to {
+            Some(to) => eprintln!("{}: {} {verb} to {to}", c.path, c.object),
+            None => eprintln!("{}: {} {verb}", c.path, c.object),
+        }
+        for step in &c.steps {
+            eprintln!("  {step}");
+        }
+        if c.neatened > 0 {
+            eprintln!(
+                "  removed {} a dump leaves (status, server-written metadata, defaults)",
+                report::plural(c.neatened, "field", "fields")
+            );
+        }
+    }
+    eprintln!(
+        "{} {verb} in {}",
+        report::plural(outcome.converted.len(), "object", "objects"),
+        report::plural(outcome.changes.len(), "file", "files")
+    );
+    Ok(if !outcome.errors.is_empty() {
+        2
+    } else if preview_only && !outcome.changes.is_empty() {
         1
     } else {
         0
