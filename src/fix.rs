@@ -199,6 +199,13 @@ fn rest_is_trailer(rest: &str) -> bool {
 /// The end of a block entry: past its value's last line, its trailing comment, and comment
 /// lines indented deeper than its key (they sit inside its block).
 fn block_entry_end(text: &str, ve: usize, key_col: usize) -> Option<usize> {
+    // a block scalar (`|`, `>`) ends after the indentation of the line that follows it
+    let ls = line_start(text, ve);
+    let ve = if ls > 0 && ls < ve && text[ls..ve].bytes().all(|b| b == b' ') {
+        ls
+    } else {
+        ve
+    };
     let mut end = if ve > 0 && text.as_bytes()[ve - 1] == b'\n' {
         ve
     } else {
@@ -436,6 +443,18 @@ mod tests {
             out.replace_range(e.span.start..e.span.end, &e.content);
         }
         Some(out)
+    }
+
+    #[test]
+    fn a_block_scalar_goes_with_its_lines() {
+        assert_eq!(
+            remove("a:\n  k: |\n    {\"x\": 1}\n  name: x\n", "k").as_deref(),
+            Some("a:\n  name: x\n")
+        );
+        assert_eq!(
+            remove("a:\n  name: x\n  k: >-\n    folded\n    text\nb: 1\n", "k").as_deref(),
+            Some("a:\n  name: x\nb: 1\n")
+        );
     }
 
     #[test]

@@ -20,6 +20,15 @@ impl Input {
         }
     }
 
+    /// The path as a person reads it: without a leading `./` (what walking `.` adds).
+    pub fn shown(&self) -> String {
+        let d = self.display();
+        match d.strip_prefix("./") {
+            Some(rest) if !rest.is_empty() => rest.to_string(),
+            _ => d,
+        }
+    }
+
     /// The path the input is known by: its file, or the name standard input goes by (which
     /// decides, for instance, the kustomization that includes it).
     pub fn path(&self) -> PathBuf {

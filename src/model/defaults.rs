@@ -51,10 +51,7 @@ macro_rules! struct_map {
 static CONTAINER_PORT: Default = map![("protocol", Value(Str("TCP")))];
 
 static CONTAINER: Default = map![
-    (
-        "terminationMessagePath",
-        Value(Str("/dev/termination-log")),
-    ),
+    ("terminationMessagePath", Value(Str("/dev/termination-log")),),
     ("terminationMessagePolicy", Value(Str("File"))),
     ("imagePullPolicy", Default::PullPolicy),
     ("ports", Each(&CONTAINER_PORT)),
@@ -174,10 +171,7 @@ static SPECS: &[(&str, Default)] = &[
                 "updateStrategy",
                 struct_map![
                     ("type", Value(Str("RollingUpdate"))),
-                    (
-                        "rollingUpdate",
-                        struct_map![("partition", Value(Int(0)))],
-                    ),
+                    ("rollingUpdate", struct_map![("partition", Value(Int(0)))],),
                 ],
             ),
             (

@@ -1,6 +1,6 @@
+use super::strategy;
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use super::strategy;
 use crate::fix::{Applicability, Fix};
 use crate::model::workload::{equivalent_field, kinds_with_field, spec_fields};
 use crate::yaml::NodeId;

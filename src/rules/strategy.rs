@@ -201,6 +201,7 @@ pub fn translate(e: &Entry<'_>, from: &str, to: &str, mode: Mode) -> Option<Tran
     let mut drop: Vec<&str> = Vec::new();
     let mut warnings = Vec::new();
     let mut note = None;
+    let mut edits_before: Vec<Edit> = Vec::new();
     match (from, to) {
         ("Deployment", "DaemonSet") => {
             // a DaemonSet needs exactly one of them non-zero; `maxUnavailable` wins
@@ -209,7 +210,21 @@ pub fn translate(e: &Entry<'_>, from: &str, to: &str, mode: Mode) -> Option<Tran
             let unavailable_zero = unavailable.is_some_and(|u| is_zero(doc, u));
             let surge_zero = surge.is_none_or(|s| is_zero(doc, s));
             if unavailable_zero && surge_zero {
-                return None;
+                // the Deployment surged by its default, 25 %; a DaemonSet defaults `maxSurge`
+                // to 0 and rejects both zero, so a conversion writes the surge it had
+                if mode == Mode::Lint || surge.is_some() {
+                    return None;
+                }
+                let (uk, uv) = params
+                    .iter()
+                    .find(|p| p.2 == "maxUnavailable")
+                    .map(|p| (p.0, p.1))?;
+                edits_before.push(insert_after(e.text, doc, uk, uv, "maxSurge: 25%")?);
+                note =
+                    Some(", adding `maxSurge: 25%` (the Deployment's default surge)".to_string());
+                warnings.push(
+                    "`maxUnavailable: 0` surged by the Deployment default (25%): written as `maxSurge: 25%`, so each node starts its new pod before the old one stops".to_string(),
+                );
             }
             if let Some(s) = surge
                 && !is_zero(doc, s)
@@ -274,7 +289,7 @@ pub fn translate(e: &Entry<'_>, from: &str, to: &str, mode: Mode) -> Option<Tran
         }
         _ => return None,
     }
-    let mut edits = Vec::new();
+    let mut edits = edits_before;
     if let Some(r) = rolling
         && !drop.is_empty()
     {
@@ -348,4 +363,31 @@ fn rename(
         fix = fix.expecting(path.to_vec(), Expect::Absent);
     }
     Some(Translation { fix, warnings })
+}
+
+/// A `line` (`key: value`) added after the entry `key: value` of a block mapping, at its
+/// indentation; `None` where the entry does not start its own line or spans several.
+fn insert_after(
+    text: &str,
+    doc: &Document,
+    key: NodeId,
+    value: NodeId,
+    line: &str,
+) -> Option<Edit> {
+    let ks = doc.span(key).start;
+    let ls = fix::line_start(text, ks);
+    let indent = text.get(ls..ks)?;
+    if !indent.bytes().all(|b| b == b' ') {
+        return None;
+    }
+    let ve = doc.span(value).end;
+    if text.get(ks..ve)?.contains('\n') {
+        return None;
+    }
+    let at = fix::line_end(text, ve);
+    let nl = fix::newline_at(text, ve);
+    if at == text.len() && !text.ends_with('\n') {
+        return Some(Edit::insert(at, format!("{nl}{indent}{line}")));
+    }
+    Some(Edit::insert(at, format!("{indent}{line}{nl}")))
 }

@@ -21,15 +21,14 @@ use crate::model::kustomize::{self, FileRole, Kustomize};
 use crate::model::selector::{PodLabels, Selector, string_pairs};
 use crate::model::workload::{self, kinds_with_field, spec_fields};
 use crate::model::{Object, objects};
-use crate::rules::strategy::{self, Mode};
 use crate::rules::Settings;
+use crate::rules::strategy::{self, Mode};
 use crate::source::Base;
 use crate::summary::FileError;
 use crate::walk::{self, Input};
 use crate::yaml::resolve::Reader;
 use crate::yaml::value::{self, Path, Value};
 use crate::yaml::{self, Document, NodeId};
-use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -81,6 +80,8 @@ pub struct Converted {
     pub path: String,
     /// `Kind/name` as it was.
     pub object: String,
+    /// Its namespace, when it names one.
+    pub namespace: Option<String>,
     /// The kind it became (`None` for `--neat-only`).
     pub to: Option<&'static str>,
     /// What was changed, one line per change, beside removing what a dump left.
@@ -115,8 +116,6 @@ struct Headless {
 /// What the inputs define that a conversion may leave pointing at the old kind.
 #[derive(Default)]
 struct Facts {
-    /// `(kind, namespace, name, path)` of every object.
-    objects: Vec<(String, Option<String>, String, String)>,
     /// `(namespace, name, target kind, target name, path)` of every HPA.
     hpas: Vec<(Option<String>, String, String, String, String)>,
     /// `(namespace, name, selector, path)` of every PodDisruptionBudget.
@@ -200,9 +199,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome, Error> {
             &[],
         )?,
     };
-    let (files, _) = crate::load::read_each(&inputs, |input, bytes| {
-        run.file(&kz, input, bytes)
-    });
+    let (files, _) = crate::load::read_each(&inputs, |input, bytes| run.file(&kz, input, bytes));
     let mut facts = Facts::default();
     let mut done = Vec::new();
     let mut written: Vec<(Option<PathBuf>, Change)> = Vec::new();
@@ -211,7 +208,6 @@ pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome, Error> {
         outcome.refused.extend(f.refused);
         outcome.warnings.extend(f.warnings);
         outcome.converted.extend(f.converted);
-        facts.objects.extend(f.facts.objects);
         facts.hpas.extend(f.facts.hpas);
         facts.pdbs.extend(f.facts.pdbs);
         done.extend(f.done);
@@ -273,9 +269,7 @@ struct Chosen {
     prefix: Path,
     from: &'static str,
     who: String,
-    /// It carries a live object's traces (`uid`, `resourceVersion`, a `status`): the
-    /// server's allocations (`clusterIP`) are removed only then.
-    dumped: bool,
+    traces: Traces,
     namespace: Option<String>,
     /// Its pod template's labels as read.
     labels: PodLabels,
@@ -294,7 +288,7 @@ impl Run<'_> {
         bytes: Result<Vec<u8>, FileErrorKind>,
     ) -> FileConvert {
         let mut out = FileConvert::default();
-        let path = input.display();
+        let path = input.shown();
         let fs_path = input.path();
         let text = match crate::load::load(&fs_path, bytes) {
             Loaded::Text(t) => t,
@@ -371,7 +365,7 @@ impl Run<'_> {
                     prefix: &c.prefix,
                 };
                 let mut warnings = Vec::new();
-                let planned = self.plan(&cx, &obj, c.from, c.dumped, &mut warnings);
+                let planned = self.plan(&cx, &obj, c.from, c.traces, &mut warnings);
                 if first {
                     for w in warnings {
                         if !c.warnings.contains(&w) {
@@ -396,7 +390,10 @@ impl Run<'_> {
             if proposals.is_empty() && self.to.is_some() {
                 // the final text: what the converted objects must lint without
                 lints.clear();
-                for d in final_checker.check(now, stream, Base::default()).diagnostics {
+                for d in final_checker
+                    .check(now, stream, Base::default())
+                    .diagnostics
+                {
                     let at = d.at.span.start;
                     if let Some(ci) = chosen.iter().position(|c| c.contains(stream, at)) {
                         lints.push((ci, format!("{} ({})", d.message, d.rule)));
@@ -452,8 +449,7 @@ impl Run<'_> {
             for w in &c.warnings {
                 out.warnings.push(format!("{path}: {}: {w}", c.who));
             }
-            if let (Some(name), true) = (c.who.split_once('/').map(|(_, n)| n), self.to.is_some())
-            {
+            if let (Some(name), true) = (c.who.split_once('/').map(|(_, n)| n), self.to.is_some()) {
                 out.done.push(Done {
                     path: path.clone(),
                     from: c.from,
@@ -467,6 +463,7 @@ impl Run<'_> {
                 out.converted.push(Converted {
                     path: path.clone(),
                     object: c.who.clone(),
+                    namespace: c.namespace.clone(),
                     to: self.to,
                     steps: c.steps,
                     neatened: c.neatened,
@@ -534,11 +531,7 @@ impl Run<'_> {
             return None;
         }
         let doc_ = obj.doc;
-        let dumped = obj.metadata().is_some_and(|m| {
-            doc_.get(m, "uid").is_some() || doc_.get(m, "resourceVersion").is_some()
-        }) || doc_
-            .get(obj.root, "status")
-            .is_some_and(|s| doc_.is_map(s) && !doc_.raw_entries(s).is_empty());
+        let traces = Traces::of(obj);
         let mut c = Chosen {
             doc,
             index,
@@ -553,7 +546,7 @@ impl Run<'_> {
                 from
             },
             who,
-            dumped,
+            traces,
             namespace: obj.namespace().map(str::to_string),
             labels: workload::lookup(obj)
                 .map(|w| w.pod_template(obj).labels)
@@ -578,13 +571,10 @@ impl Run<'_> {
         };
         let field = |name: &str| doc.get(spec, name);
         let scalar = |name: &str| field(name).and_then(|n| doc.scalar(n)).unwrap_or_default();
-        if from == "DaemonSet" && field("replicas").is_none() {
-            match self.opts.replicas {
-                None => out.push(format!(
-                    "a DaemonSet runs one pod on every node; the {to} runs 1 replica (set the count with --replicas)"
-                )),
-                Some(_) => {}
-            }
+        if from == "DaemonSet" && field("replicas").is_none() && self.opts.replicas.is_none() {
+            out.push(format!(
+                "a DaemonSet runs one pod on every node; the {to} runs 1 replica (set the count with --replicas)"
+            ));
         }
         if from == "StatefulSet" {
             if field("volumeClaimTemplates").is_some() {
@@ -611,7 +601,8 @@ impl Run<'_> {
         if from == "Deployment" && scalar("paused") == "true" {
             out.push("the Deployment is paused; the new object is not".to_string());
         }
-        if to == "StatefulSet" && field("serviceName").is_none() && self.opts.service_name.is_none() {
+        if to == "StatefulSet" && field("serviceName").is_none() && self.opts.service_name.is_none()
+        {
             match self.service_for(obj) {
                 Some(_) => {}
                 None => out.push(
@@ -652,7 +643,7 @@ impl Run<'_> {
         cx: &Cx<'_>,
         obj: &Object<'_>,
         from: &'static str,
-        dumped: bool,
+        traces: Traces,
         warnings: &mut Vec<String>,
     ) -> Result<Vec<(String, Fix)>, String> {
         let mut out: Vec<(String, Fix)> = Vec::new();
@@ -660,9 +651,7 @@ impl Run<'_> {
         if let Some(to) = self.to {
             // the kind
             if obj.kind != to {
-                let (k, v) = doc
-                    .get_entry(obj.root, "kind")
-                    .ok_or("it has no `kind`")?;
+                let (k, v) = doc.get_entry(obj.root, "kind").ok_or("it has no `kind`")?;
                 let _ = k;
                 let span = doc.span(v);
                 let written = &cx.text[span.start..span.end];
@@ -694,6 +683,11 @@ impl Run<'_> {
                 return Err("its `spec` is not a mapping".to_string());
             }
             let own = spec_fields(to).unwrap_or_default();
+            if let Some(claim) = mounted_claim(obj, spec) {
+                return Err(format!(
+                    "its containers mount `{claim}`, which only its `volumeClaimTemplates` provide; give them a volume (a PersistentVolumeClaim) first"
+                ));
+            }
             for &(k, v) in doc.raw_entries(spec) {
                 let Some(name) = doc.str(k) else { continue };
                 if name == strategy::key_of(from) {
@@ -806,9 +800,12 @@ impl Run<'_> {
                 }
             }
         }
-        // what the server filled in
+        // what the server filled in: in a dump, or when asked (`--neat-only`); a default
+        // an author wrote on purpose is theirs
         let kind = self.to.unwrap_or(obj.kind);
-        if let Some(spec) = obj.spec()
+        let dumped = traces.live;
+        if (traces.any || self.to.is_none())
+            && let Some(spec) = obj.spec()
             && let Some(d) = defaults::spec(obj.group(), kind)
         {
             let mut keys = Vec::new();
@@ -850,8 +847,7 @@ impl Chosen {
     /// Whether a rule's fix is inside this object.
     fn owns(&self, f: &Fix) -> bool {
         f.doc == self.doc
-            && f
-                .targets
+            && f.targets
                 .iter()
                 .all(|t| t.len() >= self.prefix.len() && t[..self.prefix.len()] == self.prefix[..])
     }
@@ -865,6 +861,69 @@ impl Chosen {
             let s = doc.span(o.root);
             s.start <= at && at <= s.end
         })
+    }
+}
+
+/// A claim template's name that a container mounts and no volume of the pod provides: what
+/// leaving StatefulSet would break.
+fn mounted_claim(obj: &Object<'_>, spec: NodeId) -> Option<String> {
+    let doc = obj.doc;
+    let claims = doc.get(spec, "volumeClaimTemplates")?;
+    let pod = doc.path(spec, &["template", "spec"])?;
+    let volumes: Vec<&str> = doc
+        .get(pod, "volumes")
+        .map(|v| {
+            doc.items(v)
+                .iter()
+                .filter_map(|&i| doc.path_str(i, &["name"]))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mounts: Vec<&str> = ["containers", "initContainers"]
+        .iter()
+        .filter_map(|k| doc.get(pod, k))
+        .flat_map(|cs| doc.items(cs).iter().copied())
+        .filter_map(|c| doc.get(c, "volumeMounts"))
+        .flat_map(|ms| doc.items(ms).iter().copied())
+        .filter_map(|m| doc.path_str(m, &["name"]))
+        .collect();
+    doc.items(claims)
+        .iter()
+        .filter_map(|&c| doc.path_str(c, &["metadata", "name"]))
+        .find(|name| mounts.contains(name) && !volumes.contains(name))
+        .map(str::to_string)
+}
+
+/// What shows that an object was written out by kubectl rather than by hand.
+#[derive(Clone, Copy, Debug, Default)]
+struct Traces {
+    /// Any trace: server-written metadata, `status`, or the `creationTimestamp: null` and
+    /// `status: {}` of `kubectl create --dry-run -o yaml`.
+    any: bool,
+    /// A live object's (`uid`, `resourceVersion`, a non-empty `status`): the server's
+    /// allocations (`clusterIP`) are removed only then.
+    live: bool,
+}
+
+impl Traces {
+    fn of(obj: &Object<'_>) -> Traces {
+        let doc = obj.doc;
+        let meta = |k: &str| obj.metadata().and_then(|m| doc.get(m, k));
+        let status = doc.get(obj.root, "status");
+        let live = meta("uid").is_some()
+            || meta("resourceVersion").is_some()
+            || status.is_some_and(|s| doc.is_map(s) && !doc.raw_entries(s).is_empty());
+        let any = live
+            || status.is_some()
+            || [
+                "creationTimestamp",
+                "generation",
+                "managedFields",
+                "selfLink",
+            ]
+            .iter()
+            .any(|k| meta(k).is_some());
+        Traces { any, live }
     }
 }
 
@@ -971,14 +1030,19 @@ fn is_default(
             }
         }
         Default::SameAsPort => {
-            let port = doc.get(parent, "port").map(|p| value::value(doc, p, reader));
+            let port = doc
+                .get(parent, "port")
+                .map(|p| value::value(doc, p, reader));
             port.is_some() && port == Some(value::value(doc, node, reader))
         }
         Default::Allocated => {
             dumped
                 && match doc.scalar(node) {
                     Some(s) => s != "None" && !s.is_empty(),
-                    None => doc.items(node).iter().all(|&i| doc.scalar(i) != Some("None")),
+                    None => doc
+                        .items(node)
+                        .iter()
+                        .all(|&i| doc.scalar(i) != Some("None")),
                 }
         }
     }
@@ -1031,8 +1095,6 @@ impl Facts {
         let doc = obj.doc;
         let ns = obj.namespace().map(str::to_string);
         let name = obj.name().unwrap_or_default().to_string();
-        self.objects
-            .push((obj.kind.to_string(), ns.clone(), name.clone(), path.to_string()));
         if obj.kind == "HorizontalPodAutoscaler" {
             let t = |k: &str| {
                 doc.path_str(obj.root, &["spec", "scaleTargetRef", k])
@@ -1111,7 +1173,7 @@ fn kustomize_refs(inputs: &[Input]) -> Vec<(String, String, String, String)> {
             for &item in doc.items(r) {
                 if let Some(n) = doc.path_str(item, &["name"]) {
                     out.push((
-                        input.display(),
+                        input.shown(),
                         String::new(),
                         n.to_string(),
                         "a `replicas:` entry".to_string(),
@@ -1127,7 +1189,7 @@ fn kustomize_refs(inputs: &[Input]) -> Vec<(String, String, String, String)> {
                 let kind = doc.path_str(item, &["target", "kind"]).unwrap_or_default();
                 if let Some(n) = doc.path_str(item, &["target", "name"]) {
                     out.push((
-                        input.display(),
+                        input.shown(),
                         kind.to_string(),
                         n.to_string(),
                         format!("a `{list}` target"),
@@ -1146,32 +1208,9 @@ fn references(
     kz: &[(String, String, String, String)],
 ) -> Vec<String> {
     let mut out = Vec::new();
-    let mut by_key: BTreeMap<(&str, Option<&str>, &str), Vec<&str>> = BTreeMap::new();
-    for (kind, ns, name, path) in &facts.objects {
-        by_key
-            .entry((kind.as_str(), ns.as_deref(), name.as_str()))
-            .or_default()
-            .push(path.as_str());
-    }
-    let converted: HashMap<(&str, &str), ()> = done
-        .iter()
-        .map(|d| (d.path.as_str(), d.name.as_str()))
-        .map(|k| (k, ()))
-        .collect();
     for d in done {
         let Some(to) = d.to else { continue };
         let who = format!("{}/{}", d.from, d.name);
-        // the old kind still defined elsewhere: both would run
-        if let Some(paths) = by_key.get(&(d.from, d.namespace.as_deref(), d.name.as_str())) {
-            for p in paths {
-                if *p != d.path && !converted.contains_key(&(*p, d.name.as_str())) {
-                    out.push(format!(
-                        "{}: {who}: {p} still defines {who}: applying both runs the {} and the {to} side by side",
-                        d.path, d.from
-                    ));
-                }
-            }
-        }
         for (ns, name, kind, target, path) in &facts.hpas {
             if kind == d.from && target == &d.name && ns == &d.namespace {
                 let why = if to == "DaemonSet" {

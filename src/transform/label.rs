@@ -264,7 +264,7 @@ fn label_file(
     bytes: Result<Vec<u8>, FileErrorKind>,
 ) -> FileLabel {
     let mut out = FileLabel::default();
-    let path = input.display();
+    let path = input.shown();
     let fs_path = input.path();
     let text = match crate::load::load(&fs_path, bytes) {
         Loaded::Text(t) => t,

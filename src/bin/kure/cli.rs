@@ -172,7 +172,12 @@ pub struct ConvertArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// The kind to convert to
-    #[arg(long, value_enum, ignore_case = true, required_unless_present = "neat_only")]
+    #[arg(
+        long,
+        value_enum,
+        ignore_case = true,
+        required_unless_present = "neat_only"
+    )]
     pub to: Option<ConvertTarget>,
     /// Only remove what a `kubectl get -o yaml` dump left: status, server-written metadata
     /// and annotations, and fields equal to the server's defaults

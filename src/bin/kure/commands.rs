@@ -482,6 +482,26 @@ fn convert(args: ConvertArgs) -> Result<u8, Error> {
         report::plural(outcome.converted.len(), "object", "objects"),
         report::plural(outcome.changes.len(), "file", "files")
     );
+    let kinds_changed: Vec<&kure::Converted> = outcome
+        .converted
+        .iter()
+        .filter(|c| c.to.is_some())
+        .collect();
+    if !kinds_changed.is_empty() {
+        // the seed's lesson: applying a DaemonSet named rng leaves deploy/rng running
+        eprintln!(
+            "note: applying the new objects does not remove the old ones from a cluster; both run side by side until you delete the old ones (or your GitOps tool prunes them):"
+        );
+        for c in kinds_changed {
+            let (kind, name) = c.object.split_once('/').unwrap_or((&c.object, ""));
+            let ns = c
+                .namespace
+                .as_deref()
+                .map(|n| format!(" -n {n}"))
+                .unwrap_or_default();
+            eprintln!("  kubectl delete {} {name}{ns}", kind.to_ascii_lowercase());
+        }
+    }
     Ok(if !outcome.errors.is_empty() {
         2
     } else if preview_only && !outcome.changes.is_empty() {
