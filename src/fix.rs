@@ -409,6 +409,102 @@ pub fn removal(
     Some(fix)
 }
 
+/// A string as written in a manifest: plain where YAML 1.1 reads it back as that string,
+/// quoted otherwise (`"yes"`, `"1.0"`, `""`).
+pub fn plain_or_quoted(v: &str) -> String {
+    use crate::yaml::resolve::{Resolved, resolve};
+    let plain_ok = !v.is_empty()
+        && matches!(resolve(v, true, None), Resolved::Str)
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && !v.starts_with(['-', '.']);
+    if plain_ok { v.to_string() } else { quoted(v) }
+}
+
+/// The indentation one level deeper than a block mapping's entries use: the step between
+/// its parent's key and its first key, or two spaces.
+fn step_of(text: &str, doc: &Document, map: NodeId, col: usize) -> usize {
+    let parent = doc
+        .entry_of_value(map)
+        .map(|(_, k, _)| doc.span(k).start)
+        .map(|ks| ks - line_start(text, ks));
+    match parent {
+        Some(p) if col > p => col - p,
+        _ => 2,
+    }
+}
+
+/// Lines added above the first entry of the block mapping `map` (and above the comments
+/// that lead it), at its indentation: each line is `(depth, text)`, depth counting the
+/// mapping's own indentation steps. `None` for a flow or empty mapping, or one whose first
+/// key does not start its line.
+pub fn insert_first(
+    text: &str,
+    doc: &Document,
+    map: NodeId,
+    lines: &[(usize, String)],
+) -> Option<Edit> {
+    let &(first, _) = doc.raw_entries(map).first()?;
+    if !matches!(doc.node(map).kind, NodeKind::Map { flow: false, .. }) {
+        return None;
+    }
+    let ks = doc.span(first).start;
+    let ls = line_start(text, ks);
+    let indent = text.get(ls..ks)?;
+    if !indent.bytes().all(|b| b == b' ') {
+        return None;
+    }
+    let col = indent.len();
+    let step = step_of(text, doc, map, col);
+    // above the comment lines (at the same indentation) that lead the first entry
+    let mut at = ls;
+    while at > 0 {
+        let prev = line_start(text, at - 1);
+        let line = &text[prev..at];
+        let trimmed = line.trim_start_matches(' ');
+        if trimmed.starts_with('#') && line.len() - trimmed.len() == col {
+            at = prev;
+        } else {
+            break;
+        }
+    }
+    let nl = newline_at(text, ks);
+    let body: String = lines
+        .iter()
+        .map(|(depth, l)| format!("{}{l}{nl}", " ".repeat(col + depth * step)))
+        .collect();
+    Some(Edit::insert(at, body))
+}
+
+/// A line (`key: value`) added after the entry `key: value` of a block mapping, at the
+/// entry's column (the dashes of a sequence item count as indentation). `None` where the
+/// entry spans several lines.
+pub fn insert_after(
+    text: &str,
+    doc: &Document,
+    key: NodeId,
+    value: NodeId,
+    line: &str,
+) -> Option<Edit> {
+    let ks = doc.span(key).start;
+    let ls = line_start(text, ks);
+    let prefix = text.get(ls..ks)?;
+    if !prefix.bytes().all(|b| b == b' ' || b == b'-') {
+        return None;
+    }
+    let indent = " ".repeat(prefix.chars().count());
+    let ve = doc.span(value).end.max(doc.span(key).end);
+    if text.get(ks..ve)?.contains('\n') {
+        return None;
+    }
+    let at = line_end(text, ve);
+    let nl = newline_at(text, ve);
+    if at == text.len() && !text.ends_with('\n') {
+        return Some(Edit::insert(at, format!("{nl}{indent}{line}")));
+    }
+    Some(Edit::insert(at, format!("{indent}{line}{nl}")))
+}
+
 /// Rename a key where it is written, keeping its quoting.
 pub fn rename_key(text: &str, doc: &Document, key: NodeId, to: &str) -> Option<Edit> {
     let (value, style, tag) = doc.scalar_parts(key)?;

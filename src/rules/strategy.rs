@@ -219,7 +219,7 @@ pub fn translate(e: &Entry<'_>, from: &str, to: &str, mode: Mode) -> Option<Tran
                     .iter()
                     .find(|p| p.2 == "maxUnavailable")
                     .map(|p| (p.0, p.1))?;
-                edits_before.push(insert_after(e.text, doc, uk, uv, "maxSurge: 25%")?);
+                edits_before.push(fix::insert_after(e.text, doc, uk, uv, "maxSurge: 25%")?);
                 note =
                     Some(", adding `maxSurge: 25%` (the Deployment's default surge)".to_string());
                 warnings.push(
@@ -365,29 +365,3 @@ fn rename(
     Some(Translation { fix, warnings })
 }
 
-/// A `line` (`key: value`) added after the entry `key: value` of a block mapping, at its
-/// indentation; `None` where the entry does not start its own line or spans several.
-fn insert_after(
-    text: &str,
-    doc: &Document,
-    key: NodeId,
-    value: NodeId,
-    line: &str,
-) -> Option<Edit> {
-    let ks = doc.span(key).start;
-    let ls = fix::line_start(text, ks);
-    let indent = text.get(ls..ks)?;
-    if !indent.bytes().all(|b| b == b' ') {
-        return None;
-    }
-    let ve = doc.span(value).end;
-    if text.get(ks..ve)?.contains('\n') {
-        return None;
-    }
-    let at = fix::line_end(text, ve);
-    let nl = fix::newline_at(text, ve);
-    if at == text.len() && !text.ends_with('\n') {
-        return Some(Edit::insert(at, format!("{nl}{indent}{line}")));
-    }
-    Some(Edit::insert(at, format!("{indent}{line}{nl}")))
-}

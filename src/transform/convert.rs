@@ -14,7 +14,7 @@
 use crate::apply::{self, Change};
 use crate::check::FileChecker;
 use crate::error::{Error, FileErrorKind};
-use crate::fix::{Applicability, Edit, Expect, Fix, line_start, newline_at};
+use crate::fix::{Applicability, Edit, Expect, Fix, plain_or_quoted};
 use crate::load::{Loaded, Shape};
 use crate::model::defaults::{self, Default, Typed};
 use crate::model::kustomize::{self, FileRole, Kustomize};
@@ -772,22 +772,7 @@ impl Run<'_> {
                     .clone()
                     .or_else(|| self.service_for(obj));
                 if let Some(name) = name {
-                    let written = crate::fix::quoted(&name);
-                    let written = if name
-                        .chars()
-                        .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
-                        && !name.starts_with('-')
-                        && !name.is_empty()
-                        && name.parse::<f64>().is_err()
-                        && !matches!(
-                            crate::yaml::resolve::resolve(&name, true, None),
-                            crate::yaml::resolve::Resolved::Bool(_)
-                                | crate::yaml::resolve::Resolved::Null
-                        ) {
-                        name.clone()
-                    } else {
-                        written
-                    };
+                    let written = plain_or_quoted(&name);
                     out.push(cx.insert_field(
                         spec,
                         "serviceName",
@@ -952,35 +937,15 @@ impl Cx<'_> {
         value: &str,
         expect: Expect,
     ) -> Result<(String, Fix), String> {
-        let doc = self.doc;
-        let cannot = || format!("`spec.{key}` cannot be added to this `spec`; add it by hand");
-        let &(first, _) = doc.raw_entries(map).first().ok_or_else(cannot)?;
-        let ks = doc.span(first).start;
-        let ls = line_start(self.text, ks);
-        let indent = &self.text[ls..ks];
-        if !indent.bytes().all(|b| b == b' ') || indent.is_empty() {
-            return Err(cannot());
-        }
-        // above the comment lines (at the same indentation) that lead the first entry
-        let mut at = ls;
-        while at > 0 {
-            let prev = line_start(self.text, at - 1);
-            let line = &self.text[prev..at];
-            let trimmed = line.trim_start_matches(' ');
-            if trimmed.starts_with('#') && line.len() - trimmed.len() == indent.len() {
-                at = prev;
-            } else {
-                break;
-            }
-        }
-        let nl = newline_at(self.text, ks);
+        let edit = crate::fix::insert_first(self.text, self.doc, map, &[(0, format!("{key}: {value}"))])
+            .ok_or_else(|| format!("`spec.{key}` cannot be added to this `spec`; add it by hand"))?;
         let p = self.path(&["spec", key]);
         Ok((
             format!("add `spec.{key}: {value}`"),
             Fix::new(
                 Applicability::Unsafe,
                 "convert",
-                vec![Edit::insert(at, format!("{indent}{key}: {value}{nl}"))],
+                vec![edit],
                 self.doc_index,
                 vec![p.clone()],
             )

@@ -7,7 +7,9 @@
 
 use crate::apply::{self, Change};
 use crate::error::{Error, FileErrorKind};
-use crate::fix::{Applicability, Edit, Expect, Fix, line_end, line_start, newline_at, quoted};
+use crate::fix::{
+    Applicability, Edit, Expect, Fix, line_end, line_start, newline_at, plain_or_quoted,
+};
 use crate::load::{Loaded, Shape};
 use crate::model::kustomize::{FileRole, Kustomize};
 use crate::model::labels::{label_key_errors, label_value_errors};
@@ -579,7 +581,7 @@ impl Plan<'_> {
             .changes
             .set
             .iter()
-            .map(|(k, v)| format!("{}: {}", written_value(k), written_value(v)))
+            .map(|(k, v)| format!("{}: {}", plain_or_quoted(k), plain_or_quoted(v)))
             .collect();
         let (&(first, _), &(last_k, last_v)) = entries
             .first()
@@ -673,7 +675,7 @@ impl Plan<'_> {
                     }
                     touched_keys.push(kn);
                     out.edits
-                        .push(value_edit(text, doc, kn, vn, &written_value(v))?);
+                        .push(value_edit(text, doc, kn, vn, &plain_or_quoted(v))?);
                 }
                 None => missing.push((k, v)),
             }
@@ -777,16 +779,6 @@ fn value_edit(
     Ok(Edit::insert(colon + 1, format!(" {value}")))
 }
 
-/// A label key or value as written: plain where YAML 1.1 reads it as that string, quoted
-/// otherwise (`"yes"`, `"1.0"`, `""`).
-fn written_value(v: &str) -> String {
-    let plain_ok = !v.is_empty()
-        && matches!(resolve(v, true, None), Resolved::Str)
-        && v.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
-        && !v.starts_with(['-', '.']);
-    if plain_ok { v.to_string() } else { quoted(v) }
-}
 
 /// The edit that adds the `missing` pairs: into the map when it is there (block or flow),
 /// as a map in place of a null value, or as a new `key:` entry of `holder`.
@@ -801,7 +793,7 @@ fn insertion(
 ) -> Result<Edit, String> {
     let pairs: Vec<String> = missing
         .iter()
-        .map(|(k, v)| format!("{}: {}", written_value(k), written_value(v)))
+        .map(|(k, v)| format!("{}: {}", plain_or_quoted(k), plain_or_quoted(v)))
         .collect();
     let flow_pairs = format!("{{{}}}", pairs.join(", "));
     match (entry, map) {
