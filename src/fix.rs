@@ -423,7 +423,7 @@ pub fn plain_or_quoted(v: &str) -> String {
 
 /// The indentation one level deeper than a block mapping's entries use: the step between
 /// its parent's key and its first key, or two spaces.
-fn step_of(text: &str, doc: &Document, map: NodeId, col: usize) -> usize {
+pub fn step_of(text: &str, doc: &Document, map: NodeId, col: usize) -> usize {
     let parent = doc
         .entry_of_value(map)
         .map(|(_, k, _)| doc.span(k).start)

@@ -28,6 +28,7 @@ pub use error::{Error, FileErrorKind};
 pub use fix::{Applicability, Edit, Fix};
 pub use lint::{FixOptions, LintOptions, LintResult, lint};
 pub use load::{MAX_FILE_BYTES, decode};
+pub use model::api_versions::parse_version as parse_kubernetes_version;
 pub use rules::{FIX_REFUSED, FixAvailability, RuleMeta, Scope};
 pub use source::{Located, Location, Position, Span};
 pub use summary::{FileError, FixSummary, Skipped, Summary};

@@ -31,6 +31,12 @@ pub struct LintOptions {
     pub severities: Vec<(String, Severity)>,
     /// Apply fixes (in memory; the caller writes, diffs or prints the results).
     pub fix: Option<FixOptions>,
+    /// The Kubernetes minor version the manifests are for (`--kubernetes-version 1.NN`);
+    /// `None` assumes the newest kure knows, and makes the apiVersion fixes unsafe.
+    pub kubernetes_version: Option<u32>,
+    /// apiVersion migrations adopt the new version's defaults instead of writing the old
+    /// ones out (`kure migrate --new-defaults`).
+    pub new_defaults: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -88,7 +94,9 @@ impl FileResult {
 }
 
 pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
-    let mut settings = Settings::new(opts.select.as_deref(), &opts.ignore)?;
+    let mut settings = Settings::new(opts.select.as_deref(), &opts.ignore)?
+        .with_kubernetes(opts.kubernetes_version)
+        .with_new_defaults(opts.new_defaults);
     for (id, severity) in &opts.severities {
         settings = settings.with_severity(id, *severity)?;
     }

@@ -11,6 +11,18 @@ struct Doc {
     blocks: Vec<(String, String)>,
 }
 
+impl Doc {
+    /// Arguments every example runs with (front matter `args:`, such as the Kubernetes
+    /// version a rule needs to fire).
+    fn args(&self) -> Vec<&str> {
+        self.front
+            .lines()
+            .find_map(|l| l.strip_prefix("args:"))
+            .map(|a| a.split_whitespace().collect())
+            .unwrap_or_default()
+    }
+}
+
 fn read_docs() -> Vec<Doc> {
     let mut out = Vec::new();
     let dir = repo_root().join("rules");
@@ -103,7 +115,9 @@ fn fired(doc: &Doc, code: &str, args: &[&str]) -> Vec<String> {
     {
         write(dir.path(), &format!("context-{i}.yaml"), ctx);
     }
-    let (_, v) = lint_json(&["."], args, Some(dir.path()));
+    let mut all = doc.args();
+    all.extend_from_slice(args);
+    let (_, v) = lint_json(&["."], &all, Some(dir.path()));
     v["diagnostics"]
         .as_array()
         .unwrap()
@@ -193,18 +207,17 @@ fn fixed_examples_are_what_the_fix_writes() {
         );
         for (bad, fixed) in pairs {
             fixable += 1;
-            let r = run_stdin(
-                &[
-                    "fix",
-                    "--unsafe-fixes",
-                    "--select",
-                    &doc.id,
-                    "--stdin-filename",
-                    "example.yaml",
-                    "-",
-                ],
-                bad.as_bytes(),
-            );
+            let mut argv = vec![
+                "fix",
+                "--unsafe-fixes",
+                "--select",
+                &doc.id,
+                "--stdin-filename",
+                "example.yaml",
+            ];
+            argv.extend(doc.args());
+            argv.push("-");
+            let r = run_stdin(&argv, bad.as_bytes());
             assert_eq!(r.code, 0, "{}: {}", doc.id, r.stderr);
             assert_eq!(r.stdout, fixed, "{}: fix(bad) != fixed", doc.id);
             let left = fired(&doc, &fixed, &[]);

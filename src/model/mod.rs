@@ -1,5 +1,6 @@
 //! Kubernetes meaning, read from the node tree.
 
+pub mod api_versions;
 pub mod defaults;
 pub mod inventory;
 pub mod kustomize;

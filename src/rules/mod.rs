@@ -10,13 +10,16 @@ use crate::yaml::Document;
 use crate::yaml::resolve::Reader;
 use std::sync::Arc;
 
+mod deprecated_api_version;
 mod duplicate_key;
 mod duplicate_object;
 mod field_not_for_kind;
 mod fix_refused;
 mod invalid_label;
 mod non_string_value;
+pub mod migration;
 mod parse_error;
+mod removed_api_version;
 mod selector_template_mismatch;
 mod server_populated_field;
 mod service_selector_no_match;
@@ -184,6 +187,8 @@ pub static RULES: &[&dyn Rule] = &[
     &field_not_for_kind::FieldNotForKind,
     &server_populated_field::ServerPopulatedField,
     &invalid_label::InvalidLabel,
+    &removed_api_version::RemovedApiVersion,
+    &deprecated_api_version::DeprecatedApiVersion,
     &duplicate_key::DuplicateKey,
     &duplicate_object::DuplicateObject,
     &parse_error::ParseErrorRule,

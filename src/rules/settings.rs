@@ -16,6 +16,10 @@ pub struct Settings {
     pub(crate) parse_errors: bool,
     fix_refused: bool,
     severities: HashMap<&'static str, Severity>,
+    /// The Kubernetes minor version the manifests are for, and whether the user chose it.
+    kubernetes: (u32, bool),
+    /// Migrations adopt the replacement's defaults instead of writing the old ones out.
+    new_defaults: bool,
 }
 
 impl Settings {
@@ -35,7 +39,38 @@ impl Settings {
             parse_errors: on(PARSE_ERROR.id),
             fix_refused: on(FIX_REFUSED.id),
             severities: HashMap::new(),
+            kubernetes: (crate::model::api_versions::DEFAULT, false),
+            new_defaults: false,
         })
+    }
+
+    /// The Kubernetes version (its minor number) the manifests are for; `None` keeps the
+    /// default, which the rules treat as a guess (their version fixes are then unsafe).
+    pub fn with_kubernetes(mut self, minor: Option<u32>) -> Settings {
+        if let Some(m) = minor {
+            self.kubernetes = (m, true);
+        }
+        self
+    }
+
+    /// Migrations adopt the replacement version's defaults (`kure migrate --new-defaults`).
+    pub fn with_new_defaults(mut self, yes: bool) -> Settings {
+        self.new_defaults = yes;
+        self
+    }
+
+    /// The target Kubernetes minor version.
+    pub fn kubernetes(&self) -> u32 {
+        self.kubernetes.0
+    }
+
+    /// Whether the user chose the target version.
+    pub fn kubernetes_chosen(&self) -> bool {
+        self.kubernetes.1
+    }
+
+    pub fn new_defaults(&self) -> bool {
+        self.new_defaults
     }
 
     /// Reports rule `id` at `severity` instead of its default.

@@ -26,6 +26,9 @@ pub enum Command {
     /// Convert Deployments, DaemonSets and StatefulSets into one another in place, removing
     /// what a `kubectl get -o yaml` dump left; --neat-only does only the latter
     Convert(ConvertArgs),
+    /// Move objects off the apiVersions a Kubernetes version no longer serves (or has
+    /// deprecated), in place
+    Migrate(MigrateArgs),
     /// List the rules
     Rules {
         #[arg(long, value_enum, default_value = "human")]
@@ -114,6 +117,9 @@ pub struct InputArgs {
     /// Not these rules (comma-separated ids)
     #[arg(long, value_delimiter = ',', value_name = "ID,..")]
     pub ignore: Vec<String>,
+    /// The Kubernetes version the manifests are for (1.25 to 1.37) [default: 1.37]
+    #[arg(long, value_name = "1.NN")]
+    pub kubernetes_version: Option<String>,
     #[command(flatten)]
     pub walk: WalkArgs,
 }
@@ -147,6 +153,29 @@ pub struct LabelArgs {
     /// Allow a Service to select fewer pod templates than before
     #[arg(long)]
     pub allow_narrowing: bool,
+    /// Print a unified diff and write nothing (exit 1 when there is one)
+    #[arg(long, conflicts_with = "check")]
+    pub diff: bool,
+    /// Write nothing; exit 1 when a file would change
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub walk: WalkArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// Files and directories (`-` reads standard input and prints the result) [default: .]
+    pub paths: Vec<PathBuf>,
+    /// The Kubernetes version to migrate for (1.25 to 1.37)
+    #[arg(long, value_name = "1.NN", required = true)]
+    pub to_version: String,
+    /// Also move objects off apiVersions that version still serves but has deprecated
+    #[arg(long)]
+    pub deprecated: bool,
+    /// Adopt the new apiVersion's defaults instead of writing the old ones out
+    #[arg(long)]
+    pub new_defaults: bool,
     /// Print a unified diff and write nothing (exit 1 when there is one)
     #[arg(long, conflicts_with = "check")]
     pub diff: bool,

@@ -3,7 +3,7 @@
 
 use crate::cli::{
     ColorChoice, Command, ConvertArgs, ConvertTarget, FailOn, FixArgs, InputArgs, LabelArgs,
-    LintArgs, RulesFormat,
+    LintArgs, MigrateArgs, RulesFormat,
 };
 use kure::report::{self, Format};
 use kure::{Diagnostic, Error, FixAvailability, LintOptions, Severity, Summary};
@@ -16,6 +16,7 @@ pub fn run(command: Command) -> Result<u8, Error> {
         Command::Fix(args) => fix(args),
         Command::Label(args) => label(args),
         Command::Convert(args) => convert(args),
+        Command::Migrate(args) => migrate(args),
         Command::Rules { format } => {
             write_stdout(&rules_listing(format))?;
             Ok(0)
@@ -72,8 +73,14 @@ fn rules_listing(format: RulesFormat) -> String {
     }
 }
 
-fn options(input: InputArgs, fix: Option<kure::FixOptions>) -> LintOptions {
-    LintOptions {
+fn options(input: InputArgs, fix: Option<kure::FixOptions>) -> Result<LintOptions, Error> {
+    let kubernetes_version = input
+        .kubernetes_version
+        .as_deref()
+        .map(kure::parse_kubernetes_version)
+        .transpose()
+        .map_err(Error::Usage)?;
+    Ok(LintOptions {
         paths: input.paths,
         stdin_filename: input.walk.stdin_filename,
         exclude: input.walk.exclude,
@@ -82,7 +89,9 @@ fn options(input: InputArgs, fix: Option<kure::FixOptions>) -> LintOptions {
         ignore: input.ignore,
         severities: Vec::new(),
         fix,
-    }
+        kubernetes_version,
+        new_defaults: false,
+    })
 }
 
 /// Read and write errors, one line each on stderr.
@@ -129,7 +138,7 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
             unsafe_fixes,
             write: !stdin && !args.diff && !args.check,
         }),
-    );
+    )?;
     let result = kure::lint(&opts)?;
     if stdin {
         // editor on-save: the text (fixed or not) on stdout, what is left on stderr
@@ -231,7 +240,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
                 .to_string(),
         ));
     }
-    let opts = options(args.input, fix);
+    let opts = options(args.input, fix)?;
     let result = kure::lint(&opts)?;
     let mut sources = report::Sources::new(result.stdin.clone());
     let rules: Vec<&'static kure::RuleMeta> = kure::rules().collect();
@@ -505,6 +514,84 @@ fn convert(args: ConvertArgs) -> Result<u8, Error> {
     Ok(if !outcome.errors.is_empty() {
         2
     } else if preview_only && !outcome.changes.is_empty() {
+        1
+    } else {
+        0
+    })
+}
+
+fn migrate(args: MigrateArgs) -> Result<u8, Error> {
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.paths.len() > 1 {
+        return Err(Error::Usage(
+            "`kure migrate -` reads standard input only; name no other paths".to_string(),
+        ));
+    }
+    let version = kure::parse_kubernetes_version(&args.to_version).map_err(Error::Usage)?;
+    let mut select = vec!["removed-api-version".to_string()];
+    if args.deprecated {
+        select.push("deprecated-api-version".to_string());
+    }
+    let preview_only = args.diff || args.check;
+    let opts = LintOptions {
+        paths: args.paths,
+        stdin_filename: args.walk.stdin_filename,
+        exclude: args.walk.exclude,
+        no_ignore: args.walk.no_ignore,
+        select: Some(select),
+        ignore: Vec::new(),
+        severities: Vec::new(),
+        fix: Some(kure::FixOptions {
+            unsafe_fixes: true,
+            write: !stdin && !preview_only,
+        }),
+        kubernetes_version: Some(version),
+        new_defaults: args.new_defaults,
+    };
+    let result = kure::lint(&opts)?;
+    print_errors(&result.summary);
+    if stdin {
+        if let Some((_, text)) = &result.stdin {
+            write_stdout(text)?;
+        }
+    } else if preview_only {
+        write_stdout(&preview(
+            &result.changes,
+            args.diff,
+            "would migrate",
+            ("object", "objects"),
+        ))?;
+    }
+    // what is left: objects kure does not rewrite (the table says what to do), and
+    // migrations the verifier refused
+    let left: Vec<Diagnostic> = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.rule != kure::FIX_REFUSED.id || d.message.contains("api-version"))
+        .cloned()
+        .collect();
+    for d in &left {
+        let help = d.help.as_deref().map(|h| format!(": {h}")).unwrap_or_default();
+        eprintln!(
+            "{}:{}:{}: {}{help}",
+            d.at.path.strip_prefix("./").unwrap_or(&d.at.path),
+            d.at.location.start.line,
+            d.at.location.start.column,
+            d.message
+        );
+    }
+    let moved: usize = result.changes.iter().map(|c| c.rules.len()).sum();
+    let verb = if preview_only { "to migrate" } else { "migrated" };
+    eprintln!(
+        "{} {verb} in {}; {} left as {} (Kubernetes 1.{version})",
+        report::plural(moved, "object", "objects"),
+        report::plural(result.changes.len(), "file", "files"),
+        left.len(),
+        if left.len() == 1 { "it is" } else { "they are" },
+    );
+    Ok(if !result.summary.errors.is_empty() {
+        2
+    } else if !left.is_empty() || (preview_only && !result.changes.is_empty()) {
         1
     } else {
         0
