@@ -14,13 +14,19 @@ pub fn parse_version(text: &str) -> Result<u32, String> {
     let t = text.strip_prefix('v').unwrap_or(text);
     let mut parts = t.split('.');
     let (Some("1"), Some(minor)) = (parts.next(), parts.next()) else {
-        return Err(format!("invalid Kubernetes version `{text}`: write it as 1.NN; {range}"));
+        return Err(format!(
+            "invalid Kubernetes version `{text}`: write it as 1.NN; {range}"
+        ));
     };
     let patch_ok = parts.next().is_none_or(|p| p.parse::<u32>().is_ok()) && parts.next().is_none();
     match minor.parse::<u32>() {
         Ok(m) if patch_ok && (OLDEST..=NEWEST).contains(&m) => Ok(m),
-        Ok(_) if patch_ok => Err(format!("Kubernetes version {text} is out of range: {range}")),
-        _ => Err(format!("invalid Kubernetes version `{text}`: write it as 1.NN; {range}")),
+        Ok(_) if patch_ok => Err(format!(
+            "Kubernetes version {text} is out of range: {range}"
+        )),
+        _ => Err(format!(
+            "invalid Kubernetes version `{text}`: write it as 1.NN; {range}"
+        )),
     }
 }
 
@@ -378,7 +384,11 @@ mod tests {
         assert_eq!(parse_version("1.33"), Ok(33));
         assert_eq!(parse_version("v1.37"), Ok(37));
         assert_eq!(parse_version("1.30.2"), Ok(30));
-        assert!(parse_version("1.24").unwrap_err().contains("kure knows Kubernetes 1.25 to 1.37"));
+        assert!(
+            parse_version("1.24")
+                .unwrap_err()
+                .contains("kure knows Kubernetes 1.25 to 1.37")
+        );
         assert!(parse_version("1.38").unwrap_err().contains("out of range"));
         assert!(parse_version("2.1").unwrap_err().contains("invalid"));
         assert!(parse_version("1.x").unwrap_err().contains("invalid"));
@@ -388,7 +398,10 @@ mod tests {
     fn rows_by_version_and_kind() {
         let r = lookup("extensions/v1beta1", "Ingress").unwrap();
         assert_eq!(r.status_at(25), Some(Status::Removed));
-        assert_eq!(lookup("extensions/v1beta1", "Deployment").unwrap().how, How::Workload);
+        assert_eq!(
+            lookup("extensions/v1beta1", "Deployment").unwrap().how,
+            How::Workload
+        );
         assert!(lookup("extensions/v1beta1", "Foo").is_none());
         assert!(lookup("rbac.authorization.k8s.io/v1beta1", "Role").is_some());
         let hpa = lookup("autoscaling/v2beta2", "HorizontalPodAutoscaler").unwrap();

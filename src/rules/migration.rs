@@ -85,7 +85,8 @@ pub fn migrate(
     let (_, v) = doc
         .get_entry(obj.root, "apiVersion")
         .ok_or("it has no `apiVersion`")?;
-    plan.edits.push(replace_scalar(src.text, doc, v, replacement)?);
+    plan.edits
+        .push(replace_scalar(src.text, doc, v, replacement)?);
     let p = plan.path(&["apiVersion"]);
     plan.target(
         p,
@@ -113,9 +114,8 @@ pub fn migrate(
     }
     if !plan.spec_lines.is_empty() {
         let spec = obj.spec().ok_or("it has no `spec`")?;
-        let edit = insert_first(src.text, doc, spec, &plan.spec_lines).ok_or(
-            "its `spec` is not a block mapping kure can add lines to; migrate it by hand",
-        )?;
+        let edit = insert_first(src.text, doc, spec, &plan.spec_lines)
+            .ok_or("its `spec` is not a block mapping kure can add lines to; migrate it by hand")?;
         plan.edits.push(edit);
     }
     let mut fix = Fix::new(
@@ -172,8 +172,10 @@ fn workload(
         plan.spec_lines.push((0, "selector:".to_string()));
         plan.spec_lines.push((1, "matchLabels:".to_string()));
         for (k, v) in labels {
-            plan.spec_lines
-                .push((2, format!("{}: {}", plain_or_quoted(&k), plain_or_quoted(&v))));
+            plan.spec_lines.push((
+                2,
+                format!("{}: {}", plain_or_quoted(&k), plain_or_quoted(&v)),
+            ));
         }
         let p = plan.path(&["spec", "selector"]);
         plan.target(p, Expect::Present);
@@ -207,13 +209,13 @@ fn workload(
             old_rolling_update(plan, spec)?;
         }
         ("apps/v1beta1", "Deployment") => add(plan, "revisionHistoryLimit", "2"),
-        ("extensions/v1beta1", "DaemonSet") | ("apps/v1beta1", "StatefulSet") => {
-            if !has("updateStrategy") {
-                plan.spec_lines.push((0, "updateStrategy:".to_string()));
-                plan.spec_lines.push((1, "type: OnDelete".to_string()));
-                let p = plan.path(&["spec", "updateStrategy"]);
-                plan.target(p, Expect::Present);
-            }
+        ("extensions/v1beta1", "DaemonSet") | ("apps/v1beta1", "StatefulSet")
+            if !has("updateStrategy") =>
+        {
+            plan.spec_lines.push((0, "updateStrategy:".to_string()));
+            plan.spec_lines.push((1, "type: OnDelete".to_string()));
+            let p = plan.path(&["spec", "updateStrategy"]);
+            plan.target(p, Expect::Present);
         }
         _ => {}
     }
@@ -237,7 +239,10 @@ fn old_rolling_update(plan: &mut Plan<'_>, spec: NodeId) -> Result<(), String> {
         plan.target(p, Expect::Present);
         return Ok(());
     };
-    if !matches!(doc.path_str(strategy, &["type"]), None | Some("RollingUpdate")) {
+    if !matches!(
+        doc.path_str(strategy, &["type"]),
+        None | Some("RollingUpdate")
+    ) {
         return Ok(());
     }
     let p = plan.path(&["spec", "strategy", "rollingUpdate"]);
@@ -299,7 +304,10 @@ fn ingress(plan: &mut Plan<'_>, obj: &Object<'_>) -> Result<(), String> {
         plan.expect.push((from, Expect::Absent));
         plan.target(to, Expect::Present);
     }
-    let rules = doc.get(spec, "rules").map(|r| doc.items(r).to_vec()).unwrap_or_default();
+    let rules = doc
+        .get(spec, "rules")
+        .map(|r| doc.items(r).to_vec())
+        .unwrap_or_default();
     for rule in rules {
         let Some(paths) = doc.path(rule, &["http", "paths"]) else {
             continue;
@@ -427,10 +435,8 @@ fn backend(plan: &mut Plan<'_>, b: NodeId) -> Result<(), String> {
     if text.get(ks..end).is_none_or(|s| s.contains('\n')) {
         return Err("a backend's service spans lines; migrate it by hand".to_string());
     }
-    plan.edits.push(Edit::replace(
-        crate::source::Span::new(ks, end),
-        written,
-    ));
+    plan.edits
+        .push(Edit::replace(crate::source::Span::new(ks, end), written));
     let removal = remove_entry(text, doc, b, drop_k)
         .filter(|r| !r.drops_comment)
         .ok_or("a backend's service cannot be rewritten without losing a comment beside it")?;
@@ -466,7 +472,9 @@ fn hpa(plan: &mut Plan<'_>, obj: &Object<'_>) -> Result<(), String> {
             return Err(format!("a `{kind}` metric's `{key}` is empty"));
         };
         if !matches!(doc.node(inner).kind, NodeKind::Map { flow: false, .. }) {
-            return Err(format!("a `{kind}` metric's `{key}` is in flow style; migrate it by hand"));
+            return Err(format!(
+                "a `{kind}` metric's `{key}` is in flow style; migrate it by hand"
+            ));
         }
         let ks = doc.span(first).start;
         let col = ks - line_start(text, ks);
@@ -493,12 +501,25 @@ fn hpa(plan: &mut Plan<'_>, obj: &Object<'_>) -> Result<(), String> {
                     "targetAverageValue",
                 ],
                 "Pods" => &["metricName", "selector", "targetAverageValue"],
-                "Object" => &["target", "metricName", "selector", "targetValue", "averageValue"],
-                _ => &["metricName", "metricSelector", "targetValue", "targetAverageValue"],
+                "Object" => &[
+                    "target",
+                    "metricName",
+                    "selector",
+                    "targetValue",
+                    "averageValue",
+                ],
+                _ => &[
+                    "metricName",
+                    "metricSelector",
+                    "targetValue",
+                    "targetAverageValue",
+                ],
             };
             let name = doc.str(k).unwrap_or_default();
             if !known.contains(&name) {
-                return Err(format!("a `{kind}` metric has `{name}`, which kure does not know"));
+                return Err(format!(
+                    "a `{kind}` metric has `{name}`, which kure does not know"
+                ));
             }
         }
         let copy = |n: NodeId, depth: usize| copy_value(text, doc, n, col + depth * step);
@@ -530,7 +551,8 @@ fn hpa(plan: &mut Plan<'_>, obj: &Object<'_>) -> Result<(), String> {
                 if let Some(n) = get("target") {
                     entry(&mut lines, 0, "describedObject", n);
                 }
-                let name = get("metricName").ok_or_else(|| format!("a `{kind}` metric has no `metricName`"))?;
+                let name = get("metricName")
+                    .ok_or_else(|| format!("a `{kind}` metric has no `metricName`"))?;
                 lines.push("metric:".to_string());
                 entry(&mut lines, 1, "name", name);
                 if let Some(n) = get("selector").or_else(|| get("metricSelector")) {
@@ -547,7 +569,13 @@ fn hpa(plan: &mut Plan<'_>, obj: &Object<'_>) -> Result<(), String> {
         let body = lines
             .iter()
             .enumerate()
-            .map(|(i, l)| if i == 0 { l.clone() } else { format!("{indent}{l}") })
+            .map(|(i, l)| {
+                if i == 0 {
+                    l.clone()
+                } else {
+                    format!("{indent}{l}")
+                }
+            })
             .collect::<Vec<_>>()
             .join(nl);
         plan.edits
@@ -569,9 +597,7 @@ fn copy_value(text: &str, doc: &Document, n: NodeId, col: usize) -> String {
         .trim_end();
     let block = match &doc.node(n).kind {
         NodeKind::Map { flow, entries } => !flow && !entries.is_empty(),
-        NodeKind::Seq { items } => {
-            !items.is_empty() && !written.starts_with('[')
-        }
+        NodeKind::Seq { items } => !items.is_empty() && !written.starts_with('['),
         _ => false,
     };
     if !block {

@@ -364,4 +364,3 @@ fn rename(
     }
     Some(Translation { fix, warnings })
 }
-

@@ -937,8 +937,11 @@ impl Cx<'_> {
         value: &str,
         expect: Expect,
     ) -> Result<(String, Fix), String> {
-        let edit = crate::fix::insert_first(self.text, self.doc, map, &[(0, format!("{key}: {value}"))])
-            .ok_or_else(|| format!("`spec.{key}` cannot be added to this `spec`; add it by hand"))?;
+        let edit =
+            crate::fix::insert_first(self.text, self.doc, map, &[(0, format!("{key}: {value}"))])
+                .ok_or_else(|| {
+                format!("`spec.{key}` cannot be added to this `spec`; add it by hand")
+            })?;
         let p = self.path(&["spec", key]);
         Ok((
             format!("add `spec.{key}: {value}`"),

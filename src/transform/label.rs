@@ -779,7 +779,6 @@ fn value_edit(
     Ok(Edit::insert(colon + 1, format!(" {value}")))
 }
 
-
 /// The edit that adds the `missing` pairs: into the map when it is there (block or flow),
 /// as a map in place of a null value, or as a new `key:` entry of `holder`.
 fn insertion(

@@ -571,7 +571,11 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
         .cloned()
         .collect();
     for d in &left {
-        let help = d.help.as_deref().map(|h| format!(": {h}")).unwrap_or_default();
+        let help = d
+            .help
+            .as_deref()
+            .map(|h| format!(": {h}"))
+            .unwrap_or_default();
         eprintln!(
             "{}:{}:{}: {}{help}",
             d.at.path.strip_prefix("./").unwrap_or(&d.at.path),
@@ -581,7 +585,11 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
         );
     }
     let moved: usize = result.changes.iter().map(|c| c.rules.len()).sum();
-    let verb = if preview_only { "to migrate" } else { "migrated" };
+    let verb = if preview_only {
+        "to migrate"
+    } else {
+        "migrated"
+    };
     eprintln!(
         "{} {verb} in {}; {} left as {} (Kubernetes 1.{version})",
         report::plural(moved, "object", "objects"),
