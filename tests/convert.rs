@@ -595,3 +595,30 @@ fn failures(kv: &Path, dir: &Path, names: &[String], kind: &str) -> Vec<(String,
     }
     out
 }
+
+#[test]
+fn neat_removes_what_the_cluster_set_and_keeps_what_an_author_wrote() {
+    // a live Pod's dump: owners, node, the Pod-only default
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  uid: 7f1c\n  ownerReferences:\n  - apiVersion: apps/v1\n    kind: ReplicaSet\n    name: web-5d8\n    uid: 9a2b\nspec:\n  nodeName: node-1\n  containers:\n  - name: c\n    image: c:1\n    imagePullPolicy: IfNotPresent\n  enableServiceLinks: true\n";
+    let r = run_stdin(&["convert", "--neat-only", "-"], pod.as_bytes());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: c:1\n"
+    );
+    // a hand-written Deployment converted: its explicit defaults are the author's
+    let hand = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  revisionHistoryLimit: 10\n  selector:\n    matchLabels:\n      app: a\n  template:\n    metadata:\n      labels:\n        app: a\n    spec:\n      containers:\n      - name: c\n        image: c:1\n        imagePullPolicy: IfNotPresent\n";
+    let r = run_stdin(&["convert", "--to", "daemonset", "-"], hand.as_bytes());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        hand.replace("kind: Deployment", "kind: DaemonSet")
+    );
+    // with --neat-only, they go
+    let r = run_stdin(&["convert", "--neat-only", "-"], hand.as_bytes());
+    assert!(
+        !r.stdout.contains("revisionHistoryLimit") && !r.stdout.contains("imagePullPolicy"),
+        "{}",
+        r.stdout
+    );
+}

@@ -103,6 +103,20 @@ const POD_SPEC: Default = map![
     ("volumes", Each(&VOLUME)),
 ];
 
+/// A Pod's own spec: a template's defaults, and `enableServiceLinks`, which the server sets
+/// on Pods only (`SetDefaults_Pod`).
+const POD: Default = map![
+    ("dnsPolicy", Value(Str("ClusterFirst"))),
+    ("restartPolicy", Value(Str("Always"))),
+    ("securityContext", struct_map![]),
+    ("terminationGracePeriodSeconds", Value(Int(30))),
+    ("schedulerName", Value(Str("default-scheduler"))),
+    ("containers", Each(&CONTAINER)),
+    ("initContainers", Each(&CONTAINER)),
+    ("volumes", Each(&VOLUME)),
+    ("enableServiceLinks", Value(Bool(true))),
+];
+
 const TEMPLATE: Default = map![("spec", POD_SPEC)];
 
 const JOB_SPEC: Default = map![
@@ -199,7 +213,7 @@ static SPECS: &[(&str, Default)] = &[
             ("jobTemplate", map![("spec", JOB_SPEC)]),
         ],
     ),
-    ("Pod", POD_SPEC),
+    ("Pod", POD),
     (
         "Service",
         map![

@@ -785,6 +785,34 @@ impl Run<'_> {
                 }
             }
         }
+        // what the server or a controller set on a live object: its owners (a dumped Pod
+        // would be adopted by the ReplicaSet that made it) and a Pod's node
+        if traces.live {
+            let owners = obj
+                .metadata()
+                .and_then(|m| doc.get_entry(m, "ownerReferences"));
+            let node = (obj.kind == "Pod")
+                .then(|| obj.spec().and_then(|s| doc.get_entry(s, "nodeName")))
+                .flatten();
+            for (k, what) in [
+                (owners, "metadata.ownerReferences"),
+                (node, "spec.nodeName"),
+            ] {
+                let Some((k, _)) = k else { continue };
+                if let Some(f) = crate::fix::removal(
+                    cx.text,
+                    doc,
+                    cx.doc_index,
+                    k,
+                    cx.reader,
+                    Applicability::Unsafe,
+                    format!("remove `{what}`, set by the cluster"),
+                ) && !f.drops_comment
+                {
+                    out.push((format!("~{}", f.message), f));
+                }
+            }
+        }
         // what the server filled in: in a dump, or when asked (`--neat-only`); a default
         // an author wrote on purpose is theirs
         let kind = self.to.unwrap_or(obj.kind);
