@@ -744,7 +744,7 @@ fn rules_listing() {
             .unwrap()
             .starts_with("service-selector-no-match")
     );
-    assert_eq!(r.stdout.lines().count(), 10);
+    assert_eq!(r.stdout.lines().count(), 12);
     // `*` marks the rules that can fix what they find
     let line = |id: &str| {
         r.stdout
@@ -755,6 +755,7 @@ fn rules_listing() {
     };
     assert!(line("non-string-value ").contains(" error    * "));
     assert!(line("service-selector-no-match ").contains(" error      "));
+    assert!(line("deprecated-api-version ").contains(" warning  * "));
 }
 
 #[test]
