@@ -137,7 +137,31 @@ fn node_at(
 ) -> Option<NodeId> {
     let mut cur = doc.deref(doc.root?);
     for seg in path {
-        cur = if doc.is_map(cur) {
+        let plain_map = doc.is_map(cur)
+            && !doc
+                .raw_entries(cur)
+                .iter()
+                .any(|&(k, _)| doc.is_merge_key(k));
+        cur = if plain_map {
+            // without merge keys the last entry of that name wins: a name is computed only
+            // for a key written as the segment, or one the reader types as other than a
+            // string (`yes`, `1`), so most keys cost a comparison
+            let (_, v) = doc.raw_entries(cur).iter().rev().find(|&&(k, _)| {
+                let might = match doc.scalar_parts(k) {
+                    Some((text, style, None)) => {
+                        text == seg.as_str()
+                            || (style == Style::Plain
+                                && !matches!(
+                                    crate::yaml::resolve::resolve_with(reader, text, true, None),
+                                    crate::yaml::resolve::Resolved::Str
+                                ))
+                    }
+                    _ => true,
+                };
+                might && value::key_name(doc, k, reader) == *seg
+            })?;
+            doc.deref(*v)
+        } else if doc.is_map(cur) {
             let map = names.entry(cur).or_insert_with(|| {
                 doc.entries_as(cur, reader)
                     .into_iter()
@@ -209,14 +233,38 @@ fn same_outside(
                     style: s2,
                 },
             ) => {
-                if v1 != v2 || plain(*s1) != plain(*s2) {
+                if bd.text_of(*v1) != ad.text_of(*v2) || plain(*s1) != plain(*s2) {
                     return false;
                 }
             }
             (NodeKind::Map { entries: e1, .. }, NodeKind::Map { entries: e2, .. }) => {
-                if e1.len() != e2.len() {
-                    return false;
-                }
+                // entries that are targets may come or go (a `labels:` added to `metadata`):
+                // the others must be the same, in the same order
+                let keep =
+                    |d: &Document, es: &[(NodeId, NodeId)]| -> Option<Vec<(NodeId, NodeId)>> {
+                        let Some(p) = &path else {
+                            return Some(es.to_vec());
+                        };
+                        let mut out = Vec::with_capacity(es.len());
+                        for &(k, v) in es {
+                            let mut q = p.clone();
+                            q.push(value::key_name(d, k, reader));
+                            if !targets.contains(q.as_slice()) {
+                                out.push((k, v));
+                            }
+                        }
+                        Some(out)
+                    };
+                let filtered;
+                let (e1, e2): (&[(NodeId, NodeId)], &[(NodeId, NodeId)]) = if e1.len() == e2.len() {
+                    (e1, e2)
+                } else {
+                    filtered = match (keep(bd, e1), keep(ad, e2)) {
+                        (Some(x), Some(y)) if x.len() == y.len() => (x, y),
+                        _ => return false,
+                    };
+                    (&filtered.0, &filtered.1)
+                };
                 for (&(bk, bv), &(ak, av)) in e1.iter().zip(e2) {
                     let (bkn, akn) = (bd.node(bk), ad.node(ak));
                     let (
@@ -232,10 +280,11 @@ fn same_outside(
                     else {
                         return false;
                     };
-                    if k1 != k2 || plain(*s1) != plain(*s2) || bkn.tag != akn.tag {
+                    let k1 = bd.text_of(*k1);
+                    if k1 != ad.text_of(*k2) || plain(*s1) != plain(*s2) || bkn.tag != akn.tag {
                         return false;
                     }
-                    if &**k1 == "<<" && plain(*s1) {
+                    if k1 == "<<" && plain(*s1) {
                         return false;
                     }
                     match child(&path, &|| value::key_name(bd, bk, reader)) {
@@ -673,6 +722,29 @@ mod tests {
             0,
             Vec::new(),
         )
+    }
+
+    #[test]
+    fn a_target_entry_added_to_a_mapping_leaves_the_rest_comparable() {
+        let same = |before: &str, after: &str, target: &[&str]| {
+            let (b, a) = (
+                yaml::parse(before, yaml::Limits::default()),
+                yaml::parse(after, yaml::Limits::default()),
+            );
+            let t: Vec<String> = target.iter().map(|s| s.to_string()).collect();
+            let targets: HashSet<&[String]> = [t.as_slice()].into_iter().collect();
+            same_outside(&b.documents[0], &a.documents[0], &targets, Reader::Kubernetes)
+        };
+        let before = "metadata:\n  name: x\nspec: 1\n";
+        let after = "metadata:\n  name: x\n  labels:\n    a: b\nspec: 1\n";
+        assert!(same(before, after, &["metadata", "labels"]));
+        // another entry added: not alike
+        assert!(!same(before, after, &["metadata", "annotations"]));
+        // the target added, and another entry changed: not alike
+        let changed = "metadata:\n  name: y\n  labels:\n    a: b\nspec: 1\n";
+        assert!(!same(before, changed, &["metadata", "labels"]));
+        // removed
+        assert!(same(after, before, &["metadata", "labels"]));
     }
 
     #[test]

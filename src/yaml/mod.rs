@@ -8,7 +8,7 @@ pub mod node;
 pub mod resolve;
 pub mod value;
 
-pub use node::{Document, Node, NodeId, NodeKind, Style};
+pub use node::{Document, Node, NodeId, NodeKind, StrRef, Style};
 
 use crate::source::Span;
 use granit_parser::{Event, Options, Parser, ScalarStyle};
@@ -59,6 +59,7 @@ enum Open {
 
 struct Builder {
     nodes: Vec<Node>,
+    strings: String,
     /// expanded size of each node (aliases counted as their target's size)
     sizes: Vec<u64>,
     stack: Vec<Open>,
@@ -72,6 +73,7 @@ impl Builder {
     fn new(start: usize) -> Builder {
         Builder {
             nodes: Vec::new(),
+            strings: String::new(),
             sizes: Vec::new(),
             stack: Vec::new(),
             anchors: HashMap::new(),
@@ -79,6 +81,24 @@ impl Builder {
             start,
             error: None,
         }
+    }
+
+    /// Keeps a scalar's value in the document's buffer. A document whose values pass 4 GiB
+    /// is refused (no file kure reads comes near).
+    fn keep(&mut self, value: &str) -> StrRef {
+        let (Ok(start), Ok(len)) = (
+            u32::try_from(self.strings.len()),
+            u32::try_from(value.len()),
+        ) else {
+            self.error = Some("document too large".into());
+            return StrRef { start: 0, len: 0 };
+        };
+        if start.checked_add(len).is_none() {
+            self.error = Some("document too large".into());
+            return StrRef { start: 0, len: 0 };
+        }
+        self.strings.push_str(value);
+        StrRef { start, len }
     }
 
     fn push(&mut self, node: Node, size: u64) -> NodeId {
@@ -138,7 +158,7 @@ impl Builder {
                     let empty = self.push(
                         Node {
                             kind: NodeKind::Scalar {
-                                value: "".into(),
+                                value: StrRef { start: 0, len: 0 },
                                 style: Style::Plain,
                             },
                             span: Span::new(last_end, last_end),
@@ -162,6 +182,7 @@ impl Builder {
     fn finish(self, end: usize) -> Document {
         Document {
             nodes: self.nodes,
+            strings: self.strings,
             root: self.root,
             span: Span::new(self.start, end),
             parents: std::sync::OnceLock::new(),
@@ -270,10 +291,11 @@ pub fn parse_each(
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let Some(b) = doc.as_mut() else { continue };
+                let value = b.keep(&value);
                 let id = b.push(
                     Node {
                         kind: NodeKind::Scalar {
-                            value: value.as_ref().into(),
+                            value,
                             style: style_of(style),
                         },
                         span: sp,

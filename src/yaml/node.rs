@@ -13,10 +13,18 @@ pub enum Style {
     Folded,
 }
 
+/// Where a scalar's value is kept: a range of its document's `strings`, so a document's
+/// scalars cost one growing buffer rather than an allocation each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StrRef {
+    pub start: u32,
+    pub len: u32,
+}
+
 #[derive(Clone, Debug)]
 pub enum NodeKind {
     Scalar {
-        value: Box<str>,
+        value: StrRef,
         style: Style,
     },
     Map {
@@ -42,6 +50,8 @@ pub struct Node {
 /// One YAML document.
 pub struct Document {
     pub nodes: Vec<Node>,
+    /// Every scalar's value, end to end (see `StrRef`).
+    pub strings: String,
     pub root: Option<NodeId>,
     pub span: Span,
     /// Each node's container, built on first use (fixes need it; linting does not).
@@ -72,10 +82,18 @@ impl Document {
         self.node(id).span
     }
 
+    /// The text a `StrRef` of this document points to.
+    pub fn text_of(&self, r: StrRef) -> &str {
+        let start = r.start as usize;
+        self.strings
+            .get(start..start + r.len as usize)
+            .unwrap_or_default()
+    }
+
     /// The scalar text of a node (through aliases), or `None` for collections.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
         match &self.node(self.deref(id)).kind {
-            NodeKind::Scalar { value, .. } => Some(value),
+            NodeKind::Scalar { value, .. } => Some(self.text_of(*value)),
             _ => None,
         }
     }
@@ -84,7 +102,9 @@ impl Document {
     pub fn scalar_parts(&self, id: NodeId) -> Option<(&str, Style, Option<&str>)> {
         let n = self.node(self.deref(id));
         match &n.kind {
-            NodeKind::Scalar { value, style } => Some((value, *style, n.tag.as_deref())),
+            NodeKind::Scalar { value, style } => {
+                Some((self.text_of(*value), *style, n.tag.as_deref()))
+            }
             _ => None,
         }
     }
@@ -127,7 +147,7 @@ impl Document {
         }
     }
 
-    fn is_merge_key(&self, key: NodeId) -> bool {
+    pub(crate) fn is_merge_key(&self, key: NodeId) -> bool {
         matches!(
             self.scalar_parts(key),
             Some(("<<", Style::Plain, None)) | Some((_, _, Some("!!merge")))

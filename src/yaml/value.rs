@@ -52,7 +52,7 @@ fn collection_text(doc: &Document, key: NodeId) -> String {
         };
         match &doc.node(n).kind {
             NodeKind::Scalar { value, .. } => {
-                out.push_str(value);
+                out.push_str(doc.text_of(*value));
                 out.push(' ');
             }
             NodeKind::Map { entries, .. } => {
@@ -93,6 +93,7 @@ fn value_at(doc: &Document, node: NodeId, reader: Reader, depth: usize) -> Value
     let n = doc.node(node);
     match &n.kind {
         NodeKind::Scalar { value, style } => {
+            let value = doc.text_of(*value);
             match resolve_with(reader, value, *style == Style::Plain, n.tag.as_deref()) {
                 Resolved::Str => Value::Str(value.to_string()),
                 Resolved::Bool(b) => Value::Bool(b),
