@@ -182,6 +182,9 @@ fn typed(doc: &Document, reader: Reader) -> Value {
         .map_or(Value::Null, |r| value::value(doc, r, reader))
 }
 
+/// A mapping entry: key and value.
+type Pair = (NodeId, NodeId);
+
 /// Whether two documents are written the same (scalars, their plain or quoted style, tags,
 /// keys in order) everywhere outside `targets`: then they read the same there. `false` also
 /// where the answer needs typing: aliases, merge keys, collection keys.
@@ -256,7 +259,7 @@ fn same_outside(
                         Some(out)
                     };
                 let filtered;
-                let (e1, e2): (&[(NodeId, NodeId)], &[(NodeId, NodeId)]) = if e1.len() == e2.len() {
+                let (e1, e2): (&[Pair], &[Pair]) = if e1.len() == e2.len() {
                     (e1, e2)
                 } else {
                     filtered = match (keep(bd, e1), keep(ad, e2)) {
@@ -733,7 +736,12 @@ mod tests {
             );
             let t: Vec<String> = target.iter().map(|s| s.to_string()).collect();
             let targets: HashSet<&[String]> = [t.as_slice()].into_iter().collect();
-            same_outside(&b.documents[0], &a.documents[0], &targets, Reader::Kubernetes)
+            same_outside(
+                &b.documents[0],
+                &a.documents[0],
+                &targets,
+                Reader::Kubernetes,
+            )
         };
         let before = "metadata:\n  name: x\nspec: 1\n";
         let after = "metadata:\n  name: x\n  labels:\n    a: b\nspec: 1\n";
