@@ -8,6 +8,7 @@
 
 mod apply;
 mod check;
+mod context;
 mod diagnostic;
 mod error;
 mod fix;

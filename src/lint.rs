@@ -37,6 +37,8 @@ pub struct LintOptions {
     /// apiVersion migrations adopt the new version's defaults instead of writing the old
     /// ones out (`kure migrate --new-defaults`).
     pub new_defaults: bool,
+    /// Lint the files given alone, without the repository around them as context.
+    pub isolated: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -111,10 +113,25 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         opts.paths.clone()
     };
     let (inputs, walk_errors) = walk::discover(&paths, &walk_opts);
-    let kz = Kustomize::for_inputs(&inputs, &|p| crate::load::read_text(p).ok());
+    // single files inside a repository: the rest of it, for the model only
+    let context = if opts.isolated {
+        Vec::new()
+    } else {
+        crate::context::files(&paths, opts.stdin_filename.as_deref()).1
+    };
+    let kz = if context.is_empty() {
+        Kustomize::for_inputs(&inputs, &|p| crate::load::read_text(p).ok())
+    } else {
+        let all: Vec<Input> = inputs.iter().chain(&context).cloned().collect();
+        Kustomize::for_inputs(&all, &|p| crate::load::read_text(p).ok())
+    };
 
     let (mut results, stdin) = crate::load::read_each(&inputs, |input, bytes| {
         lint_input(input, bytes, &kz, &settings, opts.fix.as_ref())
+    });
+    let facts_only = Settings::new(Some(&[]), &[])?;
+    let (context_results, _) = crate::load::read_each(&context, |input, bytes| {
+        lint_input(input, bytes, &kz, &facts_only, None)
     });
     let stdin_name = inputs.iter().find_map(|i| match i {
         Input::Stdin(name) => Some(name.clone()),
@@ -198,8 +215,23 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         }
     }
     drop(results);
+    summary.context_files = context_results.len();
+    for mut r in context_results {
+        inventory.objects.append(&mut r.checked.facts);
+    }
     inventory.finish();
+    let from = diagnostics.len();
     settings.check_inventory(&inventory, &mut diagnostics);
+    if !context.is_empty() {
+        let context: std::collections::HashSet<String> =
+            context.iter().map(Input::display).collect();
+        let cross = diagnostics.split_off(from);
+        diagnostics.extend(
+            cross
+                .into_iter()
+                .filter_map(|d| in_given_files(d, &context)),
+        );
+    }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     summary.fixes.available = diagnostics.iter().filter(|d| d.fix.is_some()).count();
     let stdin = stdin.zip(stdin_name).and_then(|(bytes, name)| {
@@ -217,6 +249,37 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         stdin,
         changes,
     })
+}
+
+/// A cross-file finding as the files given see it: as it is when it is in one of them; at
+/// its first place in one of them when it is in a context file (a Service elsewhere that a
+/// given Deployment no longer serves), the context file then named as related; dropped
+/// when it touches none of them.
+fn in_given_files(
+    mut d: Diagnostic,
+    context: &std::collections::HashSet<String>,
+) -> Option<Diagnostic> {
+    if !context.contains(&*d.at.path) {
+        return Some(d);
+    }
+    let i = d
+        .related
+        .iter()
+        .position(|r| !context.contains(&*r.at.path))?;
+    let here = d.related.remove(i);
+    let there = std::mem::replace(&mut d.at, here.at);
+    let p = &there.location.start;
+    d.message = format!("in {}:{}:{}: {}", there.path, p.line, p.column, d.message);
+    d.related.insert(
+        0,
+        crate::diagnostic::Related {
+            at: there,
+            message: "the finding is about this object".to_string(),
+        },
+    );
+    // no fix reaches across files
+    d.fix = None;
+    Some(d)
 }
 
 fn lint_input(

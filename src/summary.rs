@@ -43,6 +43,9 @@ pub struct Summary {
     pub objects: usize,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<FileError>,
+    /// Files of the surrounding repository read for the model only (their findings are
+    /// not reported), when single files were given.
+    pub context_files: usize,
     /// Every file linted, in path order (SARIF and JUnit list them; JSON does not).
     #[serde(skip)]
     pub linted_paths: Vec<String>,

@@ -121,6 +121,8 @@ fn concise_format_and_summary_line() {
             "lint",
             "--format",
             "concise",
+            // the files alone, not with the rest of kure's own repository as context
+            "--isolated",
             "testdata/example/dockercoins/rng-service.yaml",
             "testdata/example/dockercoins/rng.yaml",
         ],

@@ -134,8 +134,16 @@ pub fn summary_line(summary: &Summary, diags: &[Diagnostic], fixing: bool) -> St
         let parts: Vec<String> = reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
         format!("{} skipped ({})", summary.skipped.len(), parts.join(", "))
     };
+    let context = if summary.context_files > 0 {
+        format!(
+            " (with {} of context)",
+            plural(summary.context_files, "file", "files")
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{}: {} linted, {}, {} unreadable; {}; {}, {}, {}{}",
+        "{}: {} linted{context}, {}, {} unreadable; {}; {}, {}, {}{}",
         plural(summary.files, "file", "files"),
         summary.linted,
         skipped,

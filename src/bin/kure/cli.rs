@@ -120,6 +120,9 @@ pub struct InputArgs {
     /// The Kubernetes version the manifests are for (1.25 to 1.37) [default: 1.37]
     #[arg(long, value_name = "1.NN")]
     pub kubernetes_version: Option<String>,
+    /// Lint the files given alone: do not read the repository around them as context
+    #[arg(long)]
+    pub isolated: bool,
     #[command(flatten)]
     pub walk: WalkArgs,
 }

@@ -91,6 +91,7 @@ fn options(input: InputArgs, fix: Option<kure::FixOptions>) -> Result<LintOption
         fix,
         kubernetes_version,
         new_defaults: false,
+        isolated: input.isolated,
     })
 }
 
@@ -547,6 +548,8 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
         }),
         kubernetes_version: Some(version),
         new_defaults: args.new_defaults,
+        // a migration looks at each object alone
+        isolated: true,
     };
     let result = kure::lint(&opts)?;
     print_errors(&result.summary);

@@ -1,0 +1,178 @@
+//! The rest of the repository, read for the model only when kure is given single files (a
+//! pre-commit hook's staged files, an editor's buffer): the Service in `app/service.yaml`
+//! then finds its Deployment in `app/deployment.yaml`, and findings are still reported for
+//! the files given only.
+//!
+//! The repository is the git work tree around the first file given, and its files are the
+//! ones git tracks (an untracked Deployment must not make a staged Service look served).
+//! Outside git, it is the nearest directory above holding a `.kure.yaml`, walked as `kure
+//! lint` walks a directory. Outside both, a file is linted alone.
+
+use crate::walk::{self, Input};
+use std::path::{Component, Path, PathBuf};
+
+/// Where the context comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The files git tracks in this work tree.
+    Git(PathBuf),
+    /// The directory holding the nearest `.kure.yaml`.
+    Config(PathBuf),
+}
+
+/// The context files for the inputs, without the inputs themselves (a buffer on standard
+/// input named after a file replaces that file). Empty when a directory was given, when no
+/// repository is found, or when git cannot list the files.
+pub fn files(paths: &[PathBuf], stdin_filename: Option<&str>) -> (Option<Source>, Vec<Input>) {
+    let mut given: Vec<PathBuf> = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            match stdin_filename {
+                Some(name) => given.push(PathBuf::from(name)),
+                None => return (None, Vec::new()),
+            }
+        } else if p.is_file() {
+            given.push(p.clone());
+        } else {
+            // a directory is its own scope
+            return (None, Vec::new());
+        }
+    }
+    let Some(first) = given.first() else {
+        return (None, Vec::new());
+    };
+    let Ok(cwd) = std::env::current_dir() else {
+        return (None, Vec::new());
+    };
+    let start = absolute(&cwd, first);
+    let Some(source) = find(start.parent().unwrap_or(&start)) else {
+        return (None, Vec::new());
+    };
+    let listed = match &source {
+        Source::Git(root) => tracked(root),
+        Source::Config(root) => Some(walked(root)),
+    };
+    let Some(listed) = listed else {
+        return (None, Vec::new());
+    };
+    let mine: Vec<PathBuf> = given.iter().map(|g| normal(&absolute(&cwd, g))).collect();
+    let mut out = Vec::new();
+    for abs in listed {
+        if !walk::is_manifest_name(&abs) || mine.contains(&normal(&abs)) {
+            continue;
+        }
+        out.push(Input::File(relative(&cwd, &abs)));
+    }
+    out.sort();
+    (Some(source), out)
+}
+
+fn absolute(cwd: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        cwd.join(p)
+    }
+}
+
+/// A path with `.` and `..` resolved textually (the files need not exist).
+fn normal(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `p` relative to `cwd` when it lies below it or below one of its ancestors (`../x`),
+/// so findings name context files as the user would.
+fn relative(cwd: &Path, p: &Path) -> PathBuf {
+    let (cwd, p) = (normal(cwd), normal(p));
+    let mut up = PathBuf::new();
+    for anc in cwd.ancestors() {
+        if let Ok(rest) = p.strip_prefix(anc) {
+            return up.join(rest);
+        }
+        up.push("..");
+    }
+    p
+}
+
+/// The repository around `dir`: a git work tree, else the nearest `.kure.yaml`.
+fn find(dir: &Path) -> Option<Source> {
+    let dir = normal(dir);
+    for anc in dir.ancestors() {
+        if anc.join(".git").exists() {
+            return Some(Source::Git(anc.to_path_buf()));
+        }
+    }
+    for anc in dir.ancestors() {
+        if anc.join(".kure.yaml").is_file() {
+            return Some(Source::Config(anc.to_path_buf()));
+        }
+    }
+    None
+}
+
+/// The files git tracks under `root`, as absolute paths; `None` when git cannot say.
+fn tracked(root: &Path) -> Option<Vec<PathBuf>> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["ls-files", "-z", "--cached", "--full-name"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(
+        out.stdout
+            .split(|&b| b == 0)
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| std::str::from_utf8(s).ok())
+            .map(|s| root.join(s))
+            .filter(|p| p.is_file())
+            .collect(),
+    )
+}
+
+/// The manifests below `root`, walked as `kure lint` walks a directory.
+fn walked(root: &Path) -> Vec<PathBuf> {
+    let opts = walk::WalkOptions {
+        exclude: &[],
+        no_ignore: false,
+        stdin_filename: None,
+    };
+    walk::discover(&[root.to_path_buf()], &opts)
+        .0
+        .into_iter()
+        .filter_map(|i| i.file().map(Path::to_path_buf))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_from_the_working_directory() {
+        let cwd = Path::new("/repo/app");
+        assert_eq!(
+            relative(cwd, Path::new("/repo/app/svc.yaml")),
+            PathBuf::from("svc.yaml")
+        );
+        assert_eq!(
+            relative(cwd, Path::new("/repo/db/x.yaml")),
+            PathBuf::from("../db/x.yaml")
+        );
+        assert_eq!(normal(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+    }
+}
