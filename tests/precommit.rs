@@ -1,0 +1,92 @@
+//! `.pre-commit-hooks.yaml`, run for real: `pre-commit try-repo` builds kure from this
+//! repository (cargo, inside pre-commit's environment) and runs the `kure` hook on a bad and a
+//! good staged file, and `kure-fix` on the bad one. The build takes a minute or two, so the
+//! test runs under `CI=true` (where `.ci/run` has installed pre-commit) or with
+//! `KURE_TEST_PRECOMMIT=1`, and says so otherwise.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.email=kure@example.com", "-c", "user.name=kure"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `pre-commit try-repo <kure> HOOK --files FILE` in `dir`: exit code and output.
+fn try_repo(pre_commit: &Path, home: &Path, dir: &Path, hook: &str, file: &str) -> (i32, String) {
+    let out = Command::new(pre_commit)
+        .arg("try-repo")
+        .arg(repo_root())
+        .args([hook, "--files", file])
+        .env("PRE_COMMIT_HOME", home)
+        .env("NO_COLOR", "1")
+        .current_dir(dir)
+        .output()
+        .expect("pre-commit runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    eprintln!("$ pre-commit try-repo <kure> {hook} --files {file}\n{text}");
+    (out.status.code().unwrap_or(-1), text)
+}
+
+const BAD: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n    active: yes\n  ports:\n  - port: 80\n";
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n        active: \"yes\"\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n";
+
+#[test]
+fn the_hooks_run_under_pre_commit() {
+    if !in_ci() && std::env::var_os("KURE_TEST_PRECOMMIT").is_none() {
+        skip(
+            "the pre-commit test builds kure inside pre-commit (a minute or two): set KURE_TEST_PRECOMMIT=1, or run it under CI=true",
+        );
+        return;
+    }
+    let Some(pre_commit) = require_peer("pre-commit") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    git(d, &["init", "-q"]);
+    write(d, "k8s/deployment.yaml", DEPLOYMENT);
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-qm", "the Deployment"]);
+    // a bad staged file: `active: yes` is a boolean, so the selector is refused
+    write(d, "k8s/service.yaml", BAD);
+    git(d, &["add", "k8s/service.yaml"]);
+    let (code, out) = try_repo(&pre_commit, home.path(), d, "kure", "k8s/service.yaml");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("kure lint"), "{out}");
+    assert!(out.contains("Failed"), "{out}");
+    assert!(
+        out.contains(
+            "k8s/service.yaml:8:13: `yes` is read as boolean true; selectors need a string"
+        ),
+        "{out}"
+    );
+    // the Deployment it selects is in the repository: no dangling-selector finding
+    assert!(!out.contains("service-selector-no-match"), "{out}");
+    // kure-fix quotes it, and pre-commit reports the file as modified
+    let (code, out) = try_repo(&pre_commit, home.path(), d, "kure-fix", "k8s/service.yaml");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("files were modified by this hook"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(d.join("k8s/service.yaml")).unwrap(),
+        BAD.replace("active: yes", "active: \"yes\"")
+    );
+    // the good file passes
+    git(d, &["add", "k8s/service.yaml"]);
+    let (code, out) = try_repo(&pre_commit, home.path(), d, "kure", "k8s/service.yaml");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Passed"), "{out}");
+}
