@@ -30,6 +30,12 @@ fn try_repo(pre_commit: &Path, home: &Path, dir: &Path, hook: &str, file: &str) 
         .arg(repo_root())
         .args([hook, "--files", file])
         .env("PRE_COMMIT_HOME", home)
+        // each try-repo builds kure afresh; one target directory (not the one `cargo test`
+        // holds) lets the later builds reuse the first's work
+        .env(
+            "CARGO_TARGET_DIR",
+            repo_root().join("target/pre-commit-build"),
+        )
         .env("NO_COLOR", "1")
         .current_dir(dir)
         .output()
