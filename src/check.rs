@@ -156,6 +156,7 @@ impl<'a> FileChecker<'a> {
             doc,
             doc_index,
         };
+        let from = out.diagnostics.len();
         for rule in self.settings.scope(rules::Scope::Document) {
             rule.check_document(&dcx, &mut out.diagnostics);
         }
@@ -172,5 +173,7 @@ impl<'a> FileChecker<'a> {
             }
             out.facts.push(facts.of(&file.locator(), &obj));
         }
+        // the config's per-file and per-object levels, before any fix is taken
+        self.settings.apply_overrides(&mut out.diagnostics, from);
     }
 }

@@ -11,6 +11,9 @@ pub enum Error {
     /// Options that do not go together.
     #[error("{0}")]
     Usage(String),
+    /// A `.kure.yaml` that cannot be read or is wrong: its path, line and column.
+    #[error("{0}")]
+    Config(String),
     #[error("cannot write {path}: {source}")]
     WriteReport {
         path: String,

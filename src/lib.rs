@@ -8,6 +8,7 @@
 
 mod apply;
 mod check;
+mod config;
 mod context;
 mod diagnostic;
 mod error;
@@ -24,6 +25,7 @@ pub mod walk;
 pub mod yaml;
 
 pub use apply::Change;
+pub use config::{Config, Level, Override, suggest_rule};
 pub use diagnostic::{Diagnostic, ObjectInfo, Related, Severity};
 pub use error::{Error, FileErrorKind};
 pub use fix::{Applicability, Edit, Fix};

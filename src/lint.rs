@@ -39,6 +39,10 @@ pub struct LintOptions {
     pub new_defaults: bool,
     /// Lint the files given alone, without the repository around them as context.
     pub isolated: bool,
+    /// A config's rule levels for some files or objects, and the directory their file
+    /// globs are relative to.
+    pub overrides: Vec<crate::config::Override>,
+    pub overrides_base: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -98,7 +102,8 @@ impl FileResult {
 pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     let mut settings = Settings::new(opts.select.as_deref(), &opts.ignore)?
         .with_kubernetes(opts.kubernetes_version)
-        .with_new_defaults(opts.new_defaults);
+        .with_new_defaults(opts.new_defaults)
+        .with_overrides(opts.overrides.clone(), opts.overrides_base.clone());
     for (id, severity) in &opts.severities {
         settings = settings.with_severity(id, *severity)?;
     }
@@ -222,6 +227,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     inventory.finish();
     let from = diagnostics.len();
     settings.check_inventory(&inventory, &mut diagnostics);
+    settings.apply_overrides(&mut diagnostics, from);
     if !context.is_empty() {
         let context: std::collections::HashSet<String> =
             context.iter().map(Input::display).collect();

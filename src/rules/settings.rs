@@ -8,6 +8,21 @@ use crate::error::Error;
 use crate::model::inventory::Inventory;
 use std::collections::HashMap;
 
+/// A path with `.` and `..` resolved textually.
+fn normal(p: &std::path::Path) -> std::path::PathBuf {
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// What the run asks of the rules: which run, and at which severity. Every finding is built
 /// through `Settings::diag`, the one place a severity is decided (and, with repository
 /// settings, where a finding is suppressed).
@@ -20,6 +35,10 @@ pub struct Settings {
     kubernetes: (u32, bool),
     /// Migrations adopt the replacement's defaults instead of writing the old ones out.
     new_defaults: bool,
+    /// A config's levels for some files or objects (`overrides:`), with the directory
+    /// their globs are relative to.
+    overrides: Vec<crate::config::Override>,
+    base: std::path::PathBuf,
 }
 
 impl Settings {
@@ -41,6 +60,8 @@ impl Settings {
             severities: HashMap::new(),
             kubernetes: (crate::model::api_versions::DEFAULT, false),
             new_defaults: false,
+            overrides: Vec::new(),
+            base: std::path::PathBuf::new(),
         })
     }
 
@@ -57,6 +78,67 @@ impl Settings {
     pub fn with_new_defaults(mut self, yes: bool) -> Settings {
         self.new_defaults = yes;
         self
+    }
+
+    /// A config's per-file and per-object levels.
+    pub fn with_overrides(
+        mut self,
+        overrides: Vec<crate::config::Override>,
+        base: std::path::PathBuf,
+    ) -> Settings {
+        self.overrides = overrides;
+        self.base = base;
+        self
+    }
+
+    /// Applies the config's overrides to the findings from `from` on: a finding turned off
+    /// goes (its fix with it, so it is never applied), another gets its level. The last
+    /// matching override wins.
+    pub fn apply_overrides(&self, diags: &mut Vec<Diagnostic>, from: usize) {
+        if self.overrides.is_empty() || from >= diags.len() {
+            return;
+        }
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let base = if self.base.is_absolute() {
+            self.base.clone()
+        } else {
+            cwd.join(&self.base)
+        };
+        let mut keep = vec![true; diags.len() - from];
+        for (i, d) in diags[from..].iter_mut().enumerate() {
+            let p = std::path::Path::new(&*d.at.path);
+            let abs = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                cwd.join(p)
+            };
+            let rel = normal(&abs);
+            let rel = rel.strip_prefix(normal(&base)).unwrap_or(&rel);
+            let object = d
+                .object
+                .as_ref()
+                .map(|o| (&*o.kind, o.namespace.as_deref(), o.name.as_deref()));
+            for o in &self.overrides {
+                if !o.applies(rel, object) {
+                    continue;
+                }
+                if let Some((_, level)) = o.rules.iter().find(|(id, _)| id == d.rule) {
+                    match level.severity() {
+                        None => keep[i] = false,
+                        Some(s) => {
+                            keep[i] = true;
+                            d.severity = s;
+                        }
+                    }
+                }
+            }
+        }
+        let mut i = 0;
+        diags.retain(|_| {
+            let k = i < from || keep[i - from];
+            i += 1;
+            k
+        });
     }
 
     /// The target Kubernetes minor version.

@@ -61,8 +61,9 @@ pub struct LintArgs {
     #[arg(long, requires = "fix")]
     pub unsafe_fixes: bool,
     /// The lowest severity that makes the exit code 1
-    #[arg(long, value_enum, default_value = "error", value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    /// [default: error, or the config's `fail-on`]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
     /// Exit 0 whatever the findings (2 still means a file could not be read)
     #[arg(long)]
     pub exit_zero: bool,
@@ -120,9 +121,6 @@ pub struct InputArgs {
     /// The Kubernetes version the manifests are for (1.25 to 1.37) [default: 1.37]
     #[arg(long, value_name = "1.NN")]
     pub kubernetes_version: Option<String>,
-    /// Lint the files given alone: do not read the repository around them as context
-    #[arg(long)]
-    pub isolated: bool,
     #[command(flatten)]
     pub walk: WalkArgs,
 }
@@ -250,4 +248,10 @@ pub struct WalkArgs {
     /// The name standard input is reported under
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// Read this config file instead of the nearest `.kure.yaml`
+    #[arg(long, value_name = "FILE", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Read no `.kure.yaml`, and lint single files alone, without the repository around them
+    #[arg(long)]
+    pub isolated: bool,
 }

@@ -3,7 +3,7 @@
 
 use crate::cli::{
     ColorChoice, Command, ConvertArgs, ConvertTarget, FailOn, FixArgs, InputArgs, LabelArgs,
-    LintArgs, MigrateArgs, RulesFormat,
+    LintArgs, MigrateArgs, RulesFormat, WalkArgs,
 };
 use kure::report::{self, Format};
 use kure::{Diagnostic, Error, FixAvailability, LintOptions, Severity, Summary};
@@ -73,25 +73,66 @@ fn rules_listing(format: RulesFormat) -> String {
     }
 }
 
-fn options(input: InputArgs, fix: Option<kure::FixOptions>) -> Result<LintOptions, Error> {
+/// The `.kure.yaml` for a run: `--config`, else the nearest one, never with `--isolated`.
+fn config(walk: &WalkArgs, paths: &[std::path::PathBuf]) -> Result<Option<kure::Config>, Error> {
+    if walk.isolated {
+        return Ok(None);
+    }
+    kure::Config::find(paths, walk.config.as_deref())
+}
+
+/// The walk's exclusions: the flags', or the config's.
+fn excludes(walk: &WalkArgs, config: Option<&kure::Config>) -> Vec<String> {
+    match config {
+        Some(c) if walk.exclude.is_empty() => c.exclude.clone(),
+        _ => walk.exclude.clone(),
+    }
+}
+
+/// A lint run's options: the flags, over the config.
+fn options(
+    input: InputArgs,
+    fix: Option<kure::FixOptions>,
+    config: Option<&kure::Config>,
+) -> Result<LintOptions, Error> {
     let kubernetes_version = input
         .kubernetes_version
         .as_deref()
         .map(kure::parse_kubernetes_version)
         .transpose()
-        .map_err(Error::Usage)?;
+        .map_err(Error::Usage)?
+        .or(config.and_then(|c| c.kubernetes_version));
+    let select = input
+        .select
+        .or_else(|| config.and_then(|c| c.select.clone()));
+    let mut ignore = if input.ignore.is_empty() {
+        config.and_then(|c| c.ignore.clone()).unwrap_or_default()
+    } else {
+        input.ignore
+    };
+    let mut severities = Vec::new();
+    for (id, level) in config.map(|c| c.rules.as_slice()).unwrap_or_default() {
+        match level.severity() {
+            Some(s) => severities.push((id.clone(), s)),
+            // off, unless the command line selects it by name
+            None if !select.as_ref().is_some_and(|s| s.contains(id)) => ignore.push(id.clone()),
+            None => {}
+        }
+    }
     Ok(LintOptions {
+        exclude: excludes(&input.walk, config),
         paths: input.paths,
         stdin_filename: input.walk.stdin_filename,
-        exclude: input.walk.exclude,
         no_ignore: input.walk.no_ignore,
-        select: input.select,
-        ignore: input.ignore,
-        severities: Vec::new(),
+        select,
+        ignore,
+        severities,
         fix,
         kubernetes_version,
         new_defaults: false,
-        isolated: input.isolated,
+        isolated: input.walk.isolated,
+        overrides: config.map(|c| c.overrides.clone()).unwrap_or_default(),
+        overrides_base: config.map(|c| c.dir.clone()).unwrap_or_default(),
     })
 }
 
@@ -133,12 +174,14 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
         ));
     }
     let unsafe_fixes = args.unsafe_fixes;
+    let config = config(&args.input.walk, &args.input.paths)?;
     let opts = options(
         args.input,
         Some(kure::FixOptions {
             unsafe_fixes,
             write: !stdin && !args.diff && !args.check,
         }),
+        config.as_ref(),
     )?;
     let result = kure::lint(&opts)?;
     if stdin {
@@ -241,7 +284,17 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
                 .to_string(),
         ));
     }
-    let opts = options(args.input, fix)?;
+    let config = config(&args.input.walk, &args.input.paths)?;
+    let fail_on = args
+        .fail_on
+        .map(|f| match f {
+            FailOn::Error => Severity::Error,
+            FailOn::Warning => Severity::Warning,
+            FailOn::Info => Severity::Info,
+        })
+        .or(config.as_ref().and_then(|c| c.fail_on))
+        .unwrap_or(Severity::Error);
+    let opts = options(args.input, fix, config.as_ref())?;
     let result = kure::lint(&opts)?;
     let mut sources = report::Sources::new(result.stdin.clone());
     let rules: Vec<&'static kure::RuleMeta> = kure::rules().collect();
@@ -296,11 +349,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     if !result.summary.errors.is_empty() {
         return Ok(2);
     }
-    let threshold = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
+    let threshold = fail_on;
     let failing = result.diagnostics.iter().any(|d| d.severity >= threshold);
     Ok(u8::from(failing && !args.exit_zero))
 }
@@ -350,10 +399,11 @@ fn label(args: LabelArgs) -> Result<u8, Error> {
             "`kure label -f -` reads standard input only; name no other files".to_string(),
         ));
     }
+    let config = config(&args.walk, &args.files)?;
     let opts = kure::LabelOptions {
+        exclude: excludes(&args.walk, config.as_ref()),
         paths: args.files,
         stdin_filename: args.walk.stdin_filename,
-        exclude: args.walk.exclude,
         no_ignore: args.walk.no_ignore,
         changes: label_changes(&args.args)?,
         selector: args.selector,
@@ -422,10 +472,11 @@ fn convert(args: ConvertArgs) -> Result<u8, Error> {
         ConvertTarget::DaemonSet => "daemonset",
         ConvertTarget::StatefulSet => "statefulset",
     });
+    let config = config(&args.walk, &args.paths)?;
     let opts = kure::ConvertOptions {
+        exclude: excludes(&args.walk, config.as_ref()),
         paths: args.paths,
         stdin_filename: args.walk.stdin_filename,
-        exclude: args.walk.exclude,
         no_ignore: args.walk.no_ignore,
         to: to.map(str::to_string),
         kind: args.kind,
@@ -534,13 +585,23 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
         select.push("deprecated-api-version".to_string());
     }
     let preview_only = args.diff || args.check;
+    let config = config(&args.walk, &args.paths)?;
+    let config = config.as_ref();
+    // the config's rules set to off, and its per-file and per-object levels, hold here too
+    let ignore: Vec<String> = config
+        .map(|c| c.rules.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|(_, l)| l.severity().is_none())
+        .map(|(id, _)| id.clone())
+        .collect();
     let opts = LintOptions {
+        exclude: excludes(&args.walk, config),
         paths: args.paths,
         stdin_filename: args.walk.stdin_filename,
-        exclude: args.walk.exclude,
         no_ignore: args.walk.no_ignore,
         select: Some(select),
-        ignore: Vec::new(),
+        ignore,
         severities: Vec::new(),
         fix: Some(kure::FixOptions {
             unsafe_fixes: true,
@@ -550,6 +611,8 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
         new_defaults: args.new_defaults,
         // a migration looks at each object alone
         isolated: true,
+        overrides: config.map(|c| c.overrides.clone()).unwrap_or_default(),
+        overrides_base: config.map(|c| c.dir.clone()).unwrap_or_default(),
     };
     let result = kure::lint(&opts)?;
     print_errors(&result.summary);

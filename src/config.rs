@@ -1,0 +1,375 @@
+//! `.kure.yaml`: a repository's settings. Found by walking up from the first path given to
+//! the repository root (the directory holding `.git`); the nearest file wins whole, with no
+//! merging with a parent's (ruff without `extend`). `--config FILE` names one instead;
+//! `--isolated` reads none. Command-line flags override what it says.
+//!
+//! Read with serde-saphyr, unknown keys refused: a mistake is a usage error naming the
+//! file, line and column, with a did-you-mean for keys and rule ids.
+
+use crate::diagnostic::Severity;
+use crate::error::Error;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = ".kure.yaml";
+
+/// A rule's level in a config: off, or a severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            Level::Off => None,
+            Level::Info => Some(Severity::Info),
+            Level::Warning => Some(Severity::Warning),
+            Level::Error => Some(Severity::Error),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct Raw {
+    #[serde(default)]
+    rules: BTreeMap<String, Level>,
+    select: Option<Vec<String>>,
+    ignore: Option<Vec<String>>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    fail_on: Option<Level>,
+    kubernetes_version: Option<String>,
+    #[serde(default)]
+    overrides: Vec<RawOverride>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawOverride {
+    #[serde(default)]
+    files: Vec<String>,
+    kind: Option<String>,
+    namespace: Option<String>,
+    name: Option<String>,
+    #[serde(default)]
+    rules: BTreeMap<String, Level>,
+}
+
+/// Rules at another level for some files, or some objects (by kind, namespace and name,
+/// each a glob): third-party manifests that cannot take a suppression annotation.
+#[derive(Clone, Debug)]
+pub struct Override {
+    files: Option<globset::GlobSet>,
+    kind: Option<globset::GlobMatcher>,
+    namespace: Option<globset::GlobMatcher>,
+    name: Option<globset::GlobMatcher>,
+    pub rules: Vec<(String, Level)>,
+}
+
+/// A repository's settings, read from a `.kure.yaml`.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// The file read.
+    pub path: PathBuf,
+    /// Its directory: the base of `exclude` and `files` globs.
+    pub dir: PathBuf,
+    pub rules: Vec<(String, Level)>,
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    pub exclude: Vec<String>,
+    pub fail_on: Option<Severity>,
+    /// An explicit target: the apiVersion fixes become safe.
+    pub kubernetes_version: Option<u32>,
+    pub overrides: Vec<Override>,
+}
+
+/// The key names a config may have, for did-you-mean.
+const KEYS: &[&str] = &[
+    "rules",
+    "select",
+    "ignore",
+    "exclude",
+    "fail-on",
+    "kubernetes-version",
+    "overrides",
+    "files",
+    "kind",
+    "namespace",
+    "name",
+];
+
+fn nearest<'a>(word: &str, among: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    among
+        .map(|c| (strsim::levenshtein(word, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 4))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// A did-you-mean for an unknown rule id.
+pub fn suggest_rule(id: &str) -> String {
+    match nearest(id, crate::rules::all().map(|m| m.id)) {
+        Some(s) => format!(" (did you mean `{s}`?)"),
+        None => String::new(),
+    }
+}
+
+impl Config {
+    /// The config for a run over `paths`: `explicit` when given, else the nearest
+    /// `.kure.yaml` above the first path, up to the repository root.
+    pub fn find(paths: &[PathBuf], explicit: Option<&Path>) -> Result<Option<Config>, Error> {
+        if let Some(p) = explicit {
+            return Config::read(p).map(Some);
+        }
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let first = paths
+            .iter()
+            .find(|p| p.as_os_str() != "-")
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from("."));
+        let start = if first.is_absolute() {
+            first
+        } else {
+            cwd.join(first)
+        };
+        let start = if start.is_dir() {
+            start
+        } else {
+            start.parent().map(Path::to_path_buf).unwrap_or(start)
+        };
+        for dir in start.ancestors() {
+            let candidate = dir.join(FILE_NAME);
+            if candidate.is_file() {
+                return Config::read(&candidate).map(Some);
+            }
+            if dir.join(".git").exists() {
+                break;
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads and checks one config file.
+    pub fn read(path: &Path) -> Result<Config, Error> {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let shown = path
+            .strip_prefix(&cwd)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("{shown}: cannot read it: {e}")))?;
+        let mut config = Config::parse(&text, Path::new(&shown))?;
+        config.path = path.to_path_buf();
+        config.dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(config)
+    }
+
+    /// Parses a config's text; `path` names it in errors and anchors its globs.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
+        let shown = path.display().to_string();
+        let raw: Raw = if text.trim().is_empty() {
+            Raw::default()
+        } else {
+            serde_saphyr::from_str(text).map_err(|e| {
+                let at = e
+                    .location()
+                    .map(|l| format!(":{}:{}", l.line(), l.column()))
+                    .unwrap_or_default();
+                let message = plain_message(&e.to_string());
+                let hint = unknown_key(&message)
+                    .and_then(|k| nearest(&k, KEYS.iter().copied()))
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                Error::Config(format!("{shown}{at}: {message}{hint}"))
+            })?
+        };
+        let check_rules = |rules: &BTreeMap<String, Level>| -> Result<Vec<(String, Level)>, Error> {
+            rules
+                .iter()
+                .map(|(id, level)| {
+                    if crate::rules::meta_by_id(id).is_none() {
+                        return Err(Error::Config(format!(
+                            "{shown}: unknown rule `{id}`{}",
+                            suggest_rule(id)
+                        )));
+                    }
+                    Ok((id.clone(), *level))
+                })
+                .collect()
+        };
+        let check_ids = |ids: &Option<Vec<String>>| -> Result<(), Error> {
+            for id in ids.iter().flatten() {
+                if id != "ALL" && crate::rules::meta_by_id(id).is_none() {
+                    return Err(Error::Config(format!(
+                        "{shown}: unknown rule `{id}`{}",
+                        suggest_rule(id)
+                    )));
+                }
+            }
+            Ok(())
+        };
+        check_ids(&raw.select)?;
+        check_ids(&raw.ignore)?;
+        let kubernetes_version = raw
+            .kubernetes_version
+            .as_deref()
+            .map(crate::model::api_versions::parse_version)
+            .transpose()
+            .map_err(|e| Error::Config(format!("{shown}: kubernetes-version: {e}")))?;
+        let glob = |g: &str| {
+            globset::Glob::new(g)
+                .map_err(|e| Error::Config(format!("{shown}: bad glob `{g}`: {e}")))
+        };
+        let mut overrides = Vec::new();
+        for o in &raw.overrides {
+            let files = if o.files.is_empty() {
+                None
+            } else {
+                let mut b = globset::GlobSetBuilder::new();
+                for f in &o.files {
+                    b.add(glob(f)?);
+                }
+                Some(
+                    b.build()
+                        .map_err(|e| Error::Config(format!("{shown}: bad glob: {e}")))?,
+                )
+            };
+            let matcher = |g: &Option<String>| -> Result<Option<globset::GlobMatcher>, Error> {
+                g.as_deref()
+                    .map(|g| glob(g).map(|g| g.compile_matcher()))
+                    .transpose()
+            };
+            if files.is_none() && o.kind.is_none() && o.namespace.is_none() && o.name.is_none() {
+                return Err(Error::Config(format!(
+                    "{shown}: an override needs `files`, or an object's `kind`, `namespace` or `name`"
+                )));
+            }
+            overrides.push(Override {
+                files,
+                kind: matcher(&o.kind)?,
+                namespace: matcher(&o.namespace)?,
+                name: matcher(&o.name)?,
+                rules: check_rules(&o.rules)?,
+            });
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            dir: path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
+            rules: check_rules(&raw.rules)?,
+            select: raw.select,
+            ignore: raw.ignore,
+            exclude: raw.exclude,
+            fail_on: raw.fail_on.and_then(Level::severity),
+            kubernetes_version,
+            overrides,
+        })
+    }
+}
+
+/// serde-saphyr's message without its snippet and its own `line N column M:` (kure puts
+/// the place in front, as for every other error).
+fn plain_message(rendered: &str) -> String {
+    let first = rendered
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty() && !l.starts_with("-->") && !l.starts_with('|'))
+        .unwrap_or(rendered)
+        .trim_start_matches("error: ");
+    match first.strip_prefix("line ").and_then(|r| r.split_once(": ")) {
+        Some((place, rest)) if place.contains("column") => rest.to_string(),
+        _ => first.to_string(),
+    }
+}
+
+/// The key an "unknown field" error names.
+fn unknown_key(message: &str) -> Option<String> {
+    let rest = message.split("unknown field `").nth(1)?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+impl Override {
+    /// Whether it applies to a finding in file `rel` (relative to the config's directory)
+    /// on the object `(kind, namespace, name)`.
+    pub fn applies(&self, rel: &Path, object: Option<(&str, Option<&str>, Option<&str>)>) -> bool {
+        if let Some(f) = &self.files
+            && !f.is_match(rel)
+        {
+            return false;
+        }
+        let wants_object = self.kind.is_some() || self.namespace.is_some() || self.name.is_some();
+        if !wants_object {
+            return true;
+        }
+        let Some((kind, ns, name)) = object else {
+            return false;
+        };
+        let ok = |m: &Option<globset::GlobMatcher>, v: Option<&str>| {
+            m.as_ref().is_none_or(|m| v.is_some_and(|v| m.is_match(v)))
+        };
+        ok(&self.kind, Some(kind)) && ok(&self.namespace, ns) && ok(&self.name, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("repo/.kure.yaml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn keys_and_levels() {
+        let c = parse(
+            "rules:\n  duplicate-object: off\n  invalid-label: warning\nexclude: [charts/**]\nfail-on: warning\nkubernetes-version: \"1.33\"\noverrides:\n- files: [legacy/**]\n  rules: {removed-api-version: off}\n- kind: ConfigMap\n  namespace: kube-*\n  rules: {non-string-value: info}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.rules,
+            vec![
+                ("duplicate-object".to_string(), Level::Off),
+                ("invalid-label".to_string(), Level::Warning)
+            ]
+        );
+        assert_eq!(c.fail_on, Some(Severity::Warning));
+        assert_eq!(c.kubernetes_version, Some(33));
+        assert!(c.overrides[0].applies(Path::new("legacy/a.yaml"), None));
+        assert!(!c.overrides[0].applies(Path::new("app/a.yaml"), None));
+        assert!(c.overrides[1].applies(
+            Path::new("x.yaml"),
+            Some(("ConfigMap", Some("kube-system"), Some("a")))
+        ));
+        assert!(!c.overrides[1].applies(Path::new("x.yaml"), Some(("ConfigMap", None, None))));
+        assert_eq!(parse("").unwrap().rules, vec![]);
+    }
+
+    #[test]
+    fn mistakes_name_the_place_and_the_fix() {
+        let e = parse("rules:\n  duplicate-object: off\nexlude: [x]\n").unwrap_err();
+        assert!(e.contains("repo/.kure.yaml:3:1"), "{e}");
+        assert!(e.contains("did you mean `exclude`?"), "{e}");
+        let e = parse("rules:\n  duplicate-objects: off\n").unwrap_err();
+        assert!(
+            e.contains("unknown rule `duplicate-objects` (did you mean `duplicate-object`?)"),
+            "{e}"
+        );
+        let e = parse("rules:\n  invalid-label: loud\n").unwrap_err();
+        assert!(e.contains("repo/.kure.yaml:2:"), "{e}");
+        let e = parse("kubernetes-version: \"1.12\"\n").unwrap_err();
+        assert!(e.contains("kure knows Kubernetes 1.25 to 1.37"), "{e}");
+    }
+}

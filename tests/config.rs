@@ -1,0 +1,267 @@
+//! `.kure.yaml`: discovery (the nearest wins whole), each key, precedence of the command
+//! line, per-file and per-object overrides, and mistakes reported with file, line and
+//! column.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// A Service selector with `active: yes` (non-string-value, fixable) and an invalid label.
+const SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n    team: -ops\nspec:\n  selector:\n    app: web\n    active: yes\n  ports:\n  - port: 80\n";
+
+fn rules_of(v: &serde_json::Value) -> Vec<(String, String)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn setup(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".kure.yaml", config);
+    write(dir.path(), "app/service.yaml", SERVICE);
+    dir
+}
+
+fn lint(dir: &Path, args: &[&str]) -> (i32, serde_json::Value) {
+    let mut a = vec!["--select", "non-string-value,invalid-label"];
+    a.extend_from_slice(args);
+    lint_json(&["app"], &a, Some(dir))
+}
+
+#[test]
+fn rules_turned_off_or_reclassed() {
+    let dir = setup("rules:\n  non-string-value: off\n  invalid-label: warning\n");
+    let (code, v) = lint_json(&["app"], &[], Some(dir.path()));
+    let rules = rules_of(&v);
+    assert!(
+        !rules.iter().any(|(r, _)| r == "non-string-value"),
+        "{rules:?}"
+    );
+    assert!(
+        rules.contains(&("invalid-label".to_string(), "warning".to_string())),
+        "{rules:?}"
+    );
+    // only a warning (and the dangling Service) left
+    assert_eq!(code, 1);
+    // a rule turned off never fixes
+    let r = run(&["fix", "app"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app/service.yaml")).unwrap(),
+        SERVICE
+    );
+    // the command line names it: it runs
+    let (_, v) = lint_json(
+        &["app"],
+        &["--select", "non-string-value"],
+        Some(dir.path()),
+    );
+    assert_eq!(
+        rules_of(&v),
+        vec![("non-string-value".to_string(), "error".to_string())]
+    );
+    // --isolated reads no config
+    let (_, v) = lint(dir.path(), &["--isolated"]);
+    assert!(rules_of(&v).contains(&("invalid-label".to_string(), "error".to_string())));
+}
+
+#[test]
+fn the_nearest_config_wins_whole_and_config_replaces_it() {
+    let dir = setup("rules:\n  non-string-value: off\n");
+    // a nearer config, empty: the parent's `off` does not apply
+    write(dir.path(), "app/.kure.yaml", "exclude: []\n");
+    let (_, v) = lint(dir.path(), &[]);
+    assert!(
+        rules_of(&v).iter().any(|(r, _)| r == "non-string-value"),
+        "{v}"
+    );
+    // --config names another
+    write(dir.path(), "strict.yaml", "rules:\n  invalid-label: info\n");
+    let (_, v) = lint(dir.path(), &["--config", "strict.yaml"]);
+    assert!(
+        rules_of(&v).contains(&("invalid-label".to_string(), "info".to_string())),
+        "{v}"
+    );
+}
+
+#[test]
+fn overrides_by_file_and_by_object() {
+    let dir = setup(
+        "overrides:\n- files: [\"app/legacy/**\"]\n  rules: {non-string-value: off}\n- kind: Service\n  name: vendor-*\n  rules: {invalid-label: off}\n",
+    );
+    write(dir.path(), "app/legacy/service.yaml", SERVICE);
+    write(
+        dir.path(),
+        "app/vendor.yaml",
+        &SERVICE.replace("name: web", "name: vendor-web"),
+    );
+    let (_, v) = lint_json(
+        &["app"],
+        &["--select", "non-string-value,invalid-label"],
+        Some(dir.path()),
+    );
+    let by_file: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let has = |p: &str, r: &str| by_file.contains(&(p.to_string(), r.to_string()));
+    assert!(
+        has("app/service.yaml", "non-string-value") && has("app/service.yaml", "invalid-label"),
+        "{by_file:?}"
+    );
+    assert!(
+        !has("app/legacy/service.yaml", "non-string-value"),
+        "{by_file:?}"
+    );
+    assert!(
+        has("app/legacy/service.yaml", "invalid-label"),
+        "{by_file:?}"
+    );
+    assert!(!has("app/vendor.yaml", "invalid-label"), "{by_file:?}");
+    assert!(has("app/vendor.yaml", "non-string-value"), "{by_file:?}");
+    // the legacy file's fix is not applied; the others are
+    let r = run(&["fix", "app"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app/legacy/service.yaml")).unwrap(),
+        SERVICE
+    );
+    assert!(
+        std::fs::read_to_string(dir.path().join("app/service.yaml"))
+            .unwrap()
+            .contains("active: \"yes\"")
+    );
+}
+
+#[test]
+fn exclude_fail_on_and_kubernetes_version() {
+    let dir = setup("exclude: [\"vendor/**\"]\nfail-on: warning\nkubernetes-version: \"1.33\"\n");
+    write(dir.path(), "vendor/bad.yaml", SERVICE);
+    write(
+        dir.path(),
+        "app/cronjob.yaml",
+        "apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: backup\nspec:\n  schedule: \"0 3 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n          containers:\n          - name: backup\n            image: backup:1.4\n",
+    );
+    let (_, v) = lint_json(
+        &["."],
+        &["--select", "non-string-value,removed-api-version"],
+        Some(dir.path()),
+    );
+    assert!(
+        !v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["path"].as_str().unwrap().contains("vendor")),
+        "{v}"
+    );
+    // the config chose the version: the migration is a safe fix
+    let d = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "removed-api-version")
+        .unwrap();
+    assert_eq!(d["fix"]["applicability"], "safe");
+    assert!(d["message"].as_str().unwrap().contains("(target 1.33)"));
+    // fail-on: warning makes a warning fail the run
+    write(
+        dir.path(),
+        "app/service.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  uid: 1\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n",
+    );
+    let r = run(
+        &[
+            "lint",
+            "--select",
+            "server-populated-field",
+            "app/service.yaml",
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let r = run(
+        &[
+            "lint",
+            "--select",
+            "server-populated-field",
+            "--fail-on",
+            "error",
+            "app/service.yaml",
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // convert and label walk with the same exclusions
+    write(
+        dir.path(),
+        "vendor/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: v\nspec:\n  selector:\n    matchLabels:\n      app: v\n  template:\n    metadata:\n      labels:\n        app: v\n    spec:\n      containers:\n      - name: v\n        image: v:1\n",
+    );
+    let r = run(
+        &["convert", "--to", "daemonset", "--check", "."],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&["label", "-f", ".", "--check", "team=x"], Some(dir.path()));
+    assert!(!r.stdout.contains("vendor"), "{}", r.stdout);
+}
+
+#[test]
+fn mistakes_are_usage_errors_with_a_place() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "rules:\n  non-string-value: off\nexlude: [x]\n",
+            ".kure.yaml:3:1: unknown field `exlude`, expected one of rules, select, ignore, exclude, fail-on, kubernetes-version, overrides (did you mean `exclude`?)",
+        ),
+        (
+            "rules:\n  non-string-valu: off\n",
+            ".kure.yaml: unknown rule `non-string-valu` (did you mean `non-string-value`?)",
+        ),
+        (
+            "rules:\n  invalid-label: loud\n",
+            ".kure.yaml:2:18: unknown variant `loud`, expected one of off, info, warning, error",
+        ),
+        (
+            "kubernetes-version: \"1.20\"\n",
+            ".kure.yaml: kubernetes-version: Kubernetes version 1.20 is out of range: kure knows Kubernetes 1.25 to 1.37",
+        ),
+        (
+            "overrides:\n- rules: {invalid-label: off}\n",
+            ".kure.yaml: an override needs `files`, or an object's `kind`, `namespace` or `name`",
+        ),
+    ];
+    for (config, error) in cases {
+        let dir = setup(config);
+        let r = run(&["lint", "app"], Some(dir.path()));
+        assert_eq!(r.code, 2, "{config}: {}", r.stderr);
+        assert_eq!(r.stderr.trim(), format!("kure: error: {error}"), "{config}");
+    }
+    let dir = setup("{}\n");
+    let r = run(
+        &["lint", "--select", "invalid-labels", "app"],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("unknown rule `invalid-labels` (did you mean `invalid-label`?)"),
+        "{}",
+        r.stderr
+    );
+}
