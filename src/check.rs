@@ -22,6 +22,9 @@ pub struct Checked {
     /// Each object's facts, for the cross-file pass.
     pub facts: Vec<ObjectFacts>,
     pub objects: usize,
+    /// Suppressions that only the cross-file pass can judge (they name a cross-file rule,
+    /// or every rule), with where each is written.
+    pub suppressions: Vec<(crate::suppress::Suppression, crate::source::Located)>,
 }
 
 /// What stays the same for a file while it is checked (and, when fixing, re-checked after
@@ -82,13 +85,14 @@ impl<'a> FileChecker<'a> {
         let mut errors = Vec::new();
         let mut shape = Shape::default();
         let mut doc_index = 0;
+        let mut sup = crate::suppress::comments(text);
         yaml::parse_each(
             text,
             yaml::Limits::default(),
             |doc| {
                 shape.add(&doc);
                 let from = out.diagnostics.len();
-                self.check_doc(&file, doc_index, &doc, &mut facts, &mut out);
+                self.check_doc(&file, doc_index, &doc, &mut facts, &mut out, &mut sup);
                 for d in &mut out.diagnostics[from..] {
                     if let Some(f) = &mut d.fix {
                         f.reported();
@@ -105,6 +109,7 @@ impl<'a> FileChecker<'a> {
             };
         }
         self.parse_errors(&file, &errors, &mut out);
+        self.judge(&file, text, sup, &mut out);
         out.facts.shrink_to_fit();
         out.diagnostics.shrink_to_fit();
         out
@@ -117,11 +122,53 @@ impl<'a> FileChecker<'a> {
         let file = self.file_context(&index);
         let mut facts = self.facts.borrow_mut();
         let mut out = Checked::default();
+        let mut sup = crate::suppress::comments(text);
         for (doc_index, doc) in stream.documents.iter().enumerate() {
-            self.check_doc(&file, doc_index, doc, &mut facts, &mut out);
+            self.check_doc(&file, doc_index, doc, &mut facts, &mut out, &mut sup);
         }
         self.parse_errors(&file, &stream.errors, &mut out);
+        self.judge(&file, text, sup, &mut out);
         out
+    }
+
+    /// The file's suppressions once its own rules have run: those with no reason are
+    /// reported; those that only name this file's rules and suppressed nothing are
+    /// reported with a fix that removes the comment; the rest wait for the cross-file pass.
+    fn judge(
+        &self,
+        file: &FileContext<'_>,
+        text: &str,
+        sup: Vec<crate::suppress::Suppression>,
+        out: &mut Checked,
+    ) {
+        let settings = self.settings;
+        for s in sup {
+            if s.reason.is_none() && settings.is_on(rules::SUPPRESSION_WITHOUT_REASON.id) {
+                out.diagnostics.push(
+                    file.diag(
+                        &rules::SUPPRESSION_WITHOUT_REASON,
+                        s.at,
+                        "the suppression does not say why",
+                    )
+                    .help("add the reason after the rule ids (`# kure: ignore[rule-id] why`), or a `kure.dev/ignore-reason` annotation"),
+                );
+            }
+            let cross_file = s.rules.is_empty()
+                || s.rules.iter().any(|id| {
+                    rules::meta_by_id(id).is_some_and(|m| m.scope == rules::Scope::Inventory)
+                });
+            if s.used {
+                continue;
+            }
+            if cross_file {
+                let at = file.at(s.at);
+                out.suppressions.push((s, at));
+                continue;
+            }
+            if let Some(d) = unused(file, text, &s, settings) {
+                out.diagnostics.push(d);
+            }
+        }
     }
 
     fn parse_errors(&self, file: &FileContext<'_>, errors: &[yaml::ParseError], out: &mut Checked) {
@@ -150,6 +197,7 @@ impl<'a> FileChecker<'a> {
         doc: &yaml::Document,
         facts: &mut FactsBuilder<'_>,
         out: &mut Checked,
+        sup: &mut Vec<crate::suppress::Suppression>,
     ) {
         let dcx = DocContext {
             file,
@@ -171,9 +219,104 @@ impl<'a> FileChecker<'a> {
             for rule in self.settings.scope(rules::Scope::Object) {
                 rule.check_object(&ocx, &mut out.diagnostics);
             }
+            if let Some(s) = crate::suppress::annotation(&obj) {
+                sup.push(s);
+            }
             out.facts.push(facts.of(&file.locator(), &obj));
         }
-        // the config's per-file and per-object levels, before any fix is taken
+        // the config's per-file and per-object levels, and the suppressions, before any
+        // fix is taken
         self.settings.apply_overrides(&mut out.diagnostics, from);
+        suppress(&mut out.diagnostics, from, sup);
     }
+}
+
+/// Drops the findings from `from` on that a suppression covers, marking it used.
+pub fn suppress(
+    diags: &mut Vec<crate::diagnostic::Diagnostic>,
+    from: usize,
+    sup: &mut [crate::suppress::Suppression],
+) {
+    if sup.is_empty() || from >= diags.len() {
+        return;
+    }
+    let mut i = 0;
+    diags.retain_mut(|d| {
+        let keep = i < from || !sup.iter_mut().fold(false, |hit, s| s.take(d) | hit);
+        i += 1;
+        keep
+    });
+}
+
+/// The `unused-suppression` finding for a suppression written at `at`, without a fix.
+pub fn unused_finding(
+    settings: &Settings,
+    at: crate::source::Located,
+    s: &crate::suppress::Suppression,
+) -> Option<crate::diagnostic::Diagnostic> {
+    if !settings.is_on(rules::UNUSED_SUPPRESSION.id) {
+        return None;
+    }
+    // a suppression of rules that did not run cannot be judged
+    if !s.rules.is_empty() && !s.rules.iter().any(|id| settings.is_on(id)) {
+        let unknown = s.rules.iter().any(|id| rules::meta_by_id(id).is_none());
+        if !unknown {
+            return None;
+        }
+    }
+    let what = if s.rules.is_empty() {
+        "any finding".to_string()
+    } else {
+        s.rules
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let help = match s.rules.iter().find(|id| rules::meta_by_id(id).is_none()) {
+        Some(id) => format!("`{id}` is not a rule{}", crate::config::suggest_rule(id)),
+        None => "remove it: the finding it was written for is gone, or it sits on another line than the finding".to_string(),
+    };
+    Some(
+        settings
+            .diag(
+                &rules::UNUSED_SUPPRESSION,
+                at,
+                format!("this suppression of {what} suppresses nothing"),
+            )
+            .help(help),
+    )
+}
+
+/// The `unused-suppression` finding for a suppression of this file's rules, with a fix that
+/// removes a comment (its line, when it is alone on it).
+fn unused(
+    file: &FileContext<'_>,
+    text: &str,
+    s: &crate::suppress::Suppression,
+    settings: &Settings,
+) -> Option<crate::diagnostic::Diagnostic> {
+    let d = unused_finding(settings, file.at(s.at), s)?;
+    if s.annotation {
+        return Some(d);
+    }
+    let start = if s.whole_line {
+        crate::fix::line_start(text, s.at.start)
+    } else {
+        text[..s.at.start].trim_end_matches([' ', '\t']).len()
+    };
+    let end = if s.whole_line {
+        crate::fix::line_end(text, s.at.end)
+    } else {
+        s.at.end
+    };
+    let fix = crate::fix::Fix::new(
+        crate::fix::Applicability::Safe,
+        "remove the unused suppression",
+        vec![crate::fix::Edit::delete(Span::new(start, end))],
+        0,
+        Vec::new(),
+    )
+    .changing_nothing();
+    Some(d.fix(Some(fix)))
 }

@@ -20,6 +20,7 @@ pub mod report;
 mod rules;
 mod source;
 mod summary;
+mod suppress;
 mod transform;
 pub mod walk;
 pub mod yaml;

@@ -219,6 +219,10 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
             });
         }
     }
+    let mut pending: Vec<(crate::suppress::Suppression, crate::source::Located)> = results
+        .iter_mut()
+        .flat_map(|r| std::mem::take(&mut r.checked.suppressions))
+        .collect();
     drop(results);
     summary.context_files = context_results.len();
     for mut r in context_results {
@@ -228,6 +232,22 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     let from = diagnostics.len();
     settings.check_inventory(&inventory, &mut diagnostics);
     settings.apply_overrides(&mut diagnostics, from);
+    // suppressions of cross-file rules, judged now that every finding is known
+    if !pending.is_empty() {
+        // (the findings of the files' own rules were met by these already)
+        diagnostics.retain(|d| {
+            !pending.iter_mut().fold(false, |hit, (s, at)| {
+                (*at.path == *d.at.path && s.take(d)) | hit
+            })
+        });
+        for (s, at) in pending {
+            if !s.used
+                && let Some(d) = crate::check::unused_finding(&settings, at, &s)
+            {
+                diagnostics.push(d);
+            }
+        }
+    }
     if !context.is_empty() {
         let context: std::collections::HashSet<String> =
             context.iter().map(Input::display).collect();

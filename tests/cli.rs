@@ -746,7 +746,7 @@ fn rules_listing() {
             .unwrap()
             .starts_with("service-selector-no-match")
     );
-    assert_eq!(r.stdout.lines().count(), 12);
+    assert_eq!(r.stdout.lines().count(), 14);
     // `*` marks the rules that can fix what they find
     let line = |id: &str| {
         r.stdout

@@ -25,10 +25,12 @@ mod server_populated_field;
 mod service_selector_no_match;
 mod settings;
 pub mod strategy;
+mod suppressions;
 
 pub use fix_refused::FIX_REFUSED;
 pub use parse_error::PARSE_ERROR;
 pub use settings::Settings;
+pub use suppressions::{SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION};
 
 /// What per-file rules see of the file.
 pub struct FileContext<'a> {
@@ -193,6 +195,8 @@ pub static RULES: &[&dyn Rule] = &[
     &duplicate_object::DuplicateObject,
     &parse_error::ParseErrorRule,
     &fix_refused::FixRefusedRule,
+    &suppressions::UnusedSuppression,
+    &suppressions::SuppressionWithoutReason,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {

@@ -192,6 +192,11 @@ impl Settings {
         Diagnostic::new(meta.id, self.severity(meta).min(cap), at, message)
     }
 
+    /// Whether a rule runs.
+    pub fn is_on(&self, id: &str) -> bool {
+        self.enabled.iter().any(|r| r.meta().id == id)
+    }
+
     /// Whether refused fixes are reported (`fix-refused` is selected).
     pub fn reports_refusals(&self) -> bool {
         self.fix_refused

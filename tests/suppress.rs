@@ -1,0 +1,98 @@
+//! Suppressions: each form (comment on the line, on the line before, file-wide, object
+//! annotation), used and unused, with and without a reason; a suppressed finding's fix is
+//! never applied.
+
+mod common;
+use common::*;
+
+fn found(v: &serde_json::Value) -> Vec<(String, u64)> {
+    findings(v).into_iter().map(|(r, l, _)| (r, l)).collect()
+}
+
+#[test]
+fn each_form_suppresses_what_it_covers() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "# kure: ignore-file[invalid-label] labels from the old naming scheme\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  labels:\n    team: -ops\nspec:\n  # kure: ignore[service-selector-no-match] the pods come from an operator\n  selector:\n    app: web\n    active: yes # kure: ignore[non-string-value] read as a string by our tooling\n  ports:\n  - port: 80\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\n  annotations:\n    kure.dev/ignore: non-string-value\n    kure.dev/ignore-reason: read by a YAML 1.2 tool\ndata:\n  flag: true\n";
+    write(dir.path(), "a.yaml", text);
+    let (code, v) = lint_json(&["a.yaml"], &[], Some(dir.path()));
+    assert_eq!(found(&v), vec![], "{v}");
+    assert_eq!(code, 0);
+    // without the suppressions, each finding is there
+    let bare: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("# kure"))
+        .map(|l| format!("{}\n", l.split(" # kure").next().unwrap()))
+        .collect::<String>()
+        .replace("    kure.dev/ignore: non-string-value\n    kure.dev/ignore-reason: read by a YAML 1.2 tool\n", "");
+    write(dir.path(), "a.yaml", &bare);
+    let (_, v) = lint_json(&["a.yaml"], &[], Some(dir.path()));
+    let rules: Vec<String> = found(&v).into_iter().map(|(r, _)| r).collect();
+    for r in [
+        "invalid-label",
+        "service-selector-no-match",
+        "non-string-value",
+    ] {
+        assert!(rules.iter().any(|x| x == r), "{r} not in {rules:?}");
+    }
+    assert_eq!(
+        rules.iter().filter(|r| *r == "non-string-value").count(),
+        2,
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn a_suppressed_finding_is_not_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  a: true # kure: ignore[non-string-value] our reader wants a boolean\n  b: true\n";
+    write(dir.path(), "cm.yaml", text);
+    let r = run(&["fix", "cm.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("cm.yaml")).unwrap(),
+        text.replace("  b: true", "  b: \"true\"")
+    );
+}
+
+#[test]
+fn unused_and_unexplained_suppressions_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a # kure: ignore[non-string-value] was a boolean once\n  # kure: ignore[non-string-valu] misspelled\n  namespace: x\ndata:\n  b: \"true\" # kure: ignore[non-string-value]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  annotations:\n    kure.dev/ignore: invalid-label\nspec:\n  # kure: ignore[service-selector-no-match] an operator makes the pods\n  selector:\n    app: s\n  ports:\n  - port: 80\n",
+    );
+    let (code, v) = lint_json(&["app.yaml"], &[], Some(dir.path()));
+    assert_eq!(
+        found(&v),
+        vec![
+            ("unused-suppression".to_string(), 4),
+            ("unused-suppression".to_string(), 5),
+            ("suppression-without-reason".to_string(), 8),
+            ("unused-suppression".to_string(), 8),
+            ("suppression-without-reason".to_string(), 15),
+            ("unused-suppression".to_string(), 15),
+        ],
+        "{v}"
+    );
+    assert_eq!(code, 0, "warnings and infos only");
+    let ds = v["diagnostics"].as_array().unwrap();
+    let misspelled = ds.iter().find(|d| d["span"]["start"]["line"] == 5).unwrap();
+    assert!(
+        misspelled["help"]
+            .as_str()
+            .unwrap()
+            .contains("`non-string-valu` is not a rule (did you mean `non-string-value`?)"),
+        "{misspelled}"
+    );
+    // an annotation gets no fix; the comments of the file's own rules have one
+    let annotation = ds
+        .iter()
+        .find(|d| d["span"]["start"]["line"] == 15 && d["rule"] == "unused-suppression")
+        .unwrap();
+    assert!(annotation["fix"].is_null());
+    let r = run(&["fix", "app.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let fixed = std::fs::read_to_string(dir.path().join("app.yaml")).unwrap();
+    assert!(fixed.starts_with("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: x\ndata:\n  b: \"true\"\n---\n"), "{fixed}");
+}
