@@ -36,6 +36,7 @@ pub use model::api_versions::parse_version as parse_kubernetes_version;
 pub use rules::{FIX_REFUSED, FixAvailability, RuleMeta, Scope};
 pub use source::{Located, Location, Position, Span};
 pub use summary::{FileError, FixSummary, Skipped, Summary};
+pub use transform::add_suppressions::{AddedSuppressions, add_suppressions};
 pub use transform::convert::{ConvertOptions, ConvertOutcome, Converted, convert};
 pub use transform::label::{
     LabelChanges, LabelOptions, LabelOutcome, Labelled, label, parse_changes as parse_label_changes,

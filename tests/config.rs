@@ -265,3 +265,21 @@ fn mistakes_are_usage_errors_with_a_place() {
         r.stderr
     );
 }
+
+/// The example in the README is a config kure accepts.
+#[test]
+fn the_readme_example_is_a_valid_config() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let at = readme
+        .find("### Configuration: `.kure.yaml`")
+        .expect("README section");
+    let start = readme[at..].find("```yaml\n").unwrap() + at + "```yaml\n".len();
+    let end = readme[start..].find("```").unwrap() + start;
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), ".kure.yaml", &readme[start..end]);
+    write(dir.path(), "app/service.yaml", SERVICE);
+    let r = run(&["lint", "app"], Some(dir.path()));
+    assert_ne!(r.code, 2, "{}", r.stderr);
+    // its `fail-on: warning` and severities took effect
+    assert!(r.stderr.contains("1 file: 1 linted"), "{}", r.stderr);
+}

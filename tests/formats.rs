@@ -203,3 +203,20 @@ fn human_output_reads_cleanly() {
         r.stdout
     );
 }
+
+/// `help_uri` comes from Cargo.toml's `repository`: this build names none, so the JSON
+/// output carries no such field rather than a made-up address.
+#[test]
+fn json_help_uri_follows_the_repository_key() {
+    let manifest = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let has_repo = manifest
+        .lines()
+        .any(|l| l.trim_start().starts_with("repository"));
+    let (_, v) = lint_json(
+        &["testdata/example/dockercoins/rng-service.yaml"],
+        &["--isolated"],
+        Some(&repo_root()),
+    );
+    let d = &v["diagnostics"][0];
+    assert_eq!(d.get("help_uri").is_some(), has_repo, "{d}");
+}

@@ -96,3 +96,54 @@ fn unused_and_unexplained_suppressions_are_reported() {
     let fixed = std::fs::read_to_string(dir.path().join("app.yaml")).unwrap();
     assert!(fixed.starts_with("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: x\ndata:\n  b: \"true\"\n---\n"), "{fixed}");
 }
+
+#[test]
+fn add_suppressions_writes_one_comment_per_line_and_leaves_the_repo_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  selector:\n    app: nope\n    on: yes # already commented\n  ports:\n  - port: 80\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  script: |\n    a: yes\n  f: on\n";
+    write(dir.path(), "s.yaml", text);
+    let r = run(
+        &["lint", "--add-suppressions", "adopting kure", "s.yaml"],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("3 suppressions added in 1 file"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("s.yaml")).unwrap(),
+        text.replace(
+            "  selector:\n",
+            "  selector: # kure: ignore[service-selector-no-match] adopting kure\n"
+        )
+        .replace(
+            "    on: yes # already commented\n",
+            "    # kure: ignore[non-string-value] adopting kure\n    on: yes # already commented\n"
+        )
+        .replace(
+            "  f: on\n",
+            "  f: on # kure: ignore[non-string-value] adopting kure\n"
+        )
+    );
+    let (code, v) = lint_json(&["s.yaml"], &[], Some(dir.path()));
+    assert_eq!(findings(&v), vec![], "{v}");
+    assert_eq!(code, 0);
+    // nothing left to add
+    let r = run(
+        &["lint", "--add-suppressions", "adopting kure", "s.yaml"],
+        Some(dir.path()),
+    );
+    assert!(
+        r.stderr.contains("0 suppressions added in 0 files"),
+        "{}",
+        r.stderr
+    );
+    // a reason is required
+    let r = run(
+        &["lint", "--add-suppressions", " ", "s.yaml"],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 2);
+}

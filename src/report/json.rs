@@ -21,6 +21,9 @@ struct Json<'a> {
     object: Option<&'a ObjectInfo>,
     related: Vec<Related<'a>>,
     help: Option<&'a str>,
+    /// The rule's documentation, where kure was built from a repository it knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     fix: Option<JsonFix<'a>>,
 }
 
@@ -86,6 +89,7 @@ pub fn write(
                     })
                     .collect(),
                 help: d.help.as_deref(),
+                help_uri: super::help_uri(d.rule),
                 fix: d.fix.as_ref().map(|f| JsonFix {
                     applicability: f.applicability.as_str(),
                     message: &f.message,

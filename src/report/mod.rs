@@ -117,6 +117,13 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Where a rule's documentation is read online: `rules/<id>.md` in the repository of
+/// Cargo.toml's `repository` key; `None` when the build names no repository.
+pub fn help_uri(rule: &str) -> Option<String> {
+    let repo = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    (!repo.is_empty()).then(|| format!("{repo}/blob/main/rules/{rule}.md"))
+}
+
 /// The one summary line that ends every human and concise run.
 pub fn summary_line(summary: &Summary, diags: &[Diagnostic], fixing: bool) -> String {
     let c = counts(diags);

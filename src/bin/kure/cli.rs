@@ -64,6 +64,9 @@ pub struct LintArgs {
     /// [default: error, or the config's `fail-on`]
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
+    /// Write `# kure: ignore[rule-id] REASON` for every current finding, and report nothing
+    #[arg(long, value_name = "REASON", conflicts_with_all = ["fix", "statistics"])]
+    pub add_suppressions: Option<String>,
     /// Exit 0 whatever the findings (2 still means a file could not be read)
     #[arg(long)]
     pub exit_zero: bool,

@@ -295,6 +295,25 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         .or(config.as_ref().and_then(|c| c.fail_on))
         .unwrap_or(Severity::Error);
     let opts = options(args.input, fix, config.as_ref())?;
+    if let Some(reason) = &args.add_suppressions {
+        let added = kure::add_suppressions(&opts, reason, true)?;
+        for e in &added.errors {
+            eprintln!("{}: error: {}", e.path, e.kind);
+        }
+        for l in &added.left {
+            eprintln!("warning: {l}");
+        }
+        eprintln!(
+            "{} added in {}",
+            report::plural(added.added, "suppression", "suppressions"),
+            report::plural(added.changes.len(), "file", "files")
+        );
+        return Ok(if !added.errors.is_empty() {
+            2
+        } else {
+            u8::from(!added.left.is_empty())
+        });
+    }
     let result = kure::lint(&opts)?;
     let mut sources = report::Sources::new(result.stdin.clone());
     let rules: Vec<&'static kure::RuleMeta> = kure::rules().collect();
