@@ -727,22 +727,24 @@ mod tests {
         )
     }
 
+    /// Whether two texts' first documents are written alike outside one target path.
+    fn same(before: &str, after: &str, target: &[&str]) -> bool {
+        let (b, a) = (
+            yaml::parse(before, yaml::Limits::default()),
+            yaml::parse(after, yaml::Limits::default()),
+        );
+        let t: Vec<String> = target.iter().map(|s| s.to_string()).collect();
+        let targets: HashSet<&[String]> = [t.as_slice()].into_iter().collect();
+        same_outside(
+            &b.documents[0],
+            &a.documents[0],
+            &targets,
+            Reader::Kubernetes,
+        )
+    }
+
     #[test]
     fn a_target_entry_added_to_a_mapping_leaves_the_rest_comparable() {
-        let same = |before: &str, after: &str, target: &[&str]| {
-            let (b, a) = (
-                yaml::parse(before, yaml::Limits::default()),
-                yaml::parse(after, yaml::Limits::default()),
-            );
-            let t: Vec<String> = target.iter().map(|s| s.to_string()).collect();
-            let targets: HashSet<&[String]> = [t.as_slice()].into_iter().collect();
-            same_outside(
-                &b.documents[0],
-                &a.documents[0],
-                &targets,
-                Reader::Kubernetes,
-            )
-        };
         let before = "metadata:\n  name: x\nspec: 1\n";
         let after = "metadata:\n  name: x\n  labels:\n    a: b\nspec: 1\n";
         assert!(same(before, after, &["metadata", "labels"]));
@@ -757,20 +759,6 @@ mod tests {
 
     #[test]
     fn documents_written_alike_outside_the_targets_read_alike_there() {
-        let same = |before: &str, after: &str, target: &[&str]| {
-            let (b, a) = (
-                yaml::parse(before, yaml::Limits::default()),
-                yaml::parse(after, yaml::Limits::default()),
-            );
-            let t: Vec<String> = target.iter().map(|s| s.to_string()).collect();
-            let targets: HashSet<&[String]> = [t.as_slice()].into_iter().collect();
-            same_outside(
-                &b.documents[0],
-                &a.documents[0],
-                &targets,
-                Reader::Kubernetes,
-            )
-        };
         let before = "metadata:\n  name: x\n  labels:\n    a: b\nspec:\n  x: [1, 2]\n";
         // a change inside the target, with lines moved: alike outside
         let after = "metadata:\n  name: x\n  labels:\n    a: b\n    c: \"d\"\nspec:\n  x: [1, 2]\n";

@@ -9,7 +9,7 @@
 //! lint` walks a directory. Outside both, a file is linted alone.
 
 use crate::walk::{self, Input};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Where the context comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub fn files(paths: &[PathBuf], stdin_filename: Option<&str>) -> (Option<Source>
     let Ok(cwd) = std::env::current_dir() else {
         return (None, Vec::new());
     };
-    let start = absolute(&cwd, first);
+    let start = walk::normalize(first);
     let Some(source) = find(start.parent().unwrap_or(&start)) else {
         return (None, Vec::new());
     };
@@ -55,10 +55,10 @@ pub fn files(paths: &[PathBuf], stdin_filename: Option<&str>) -> (Option<Source>
     let Some(listed) = listed else {
         return (None, Vec::new());
     };
-    let mine: Vec<PathBuf> = given.iter().map(|g| normal(&absolute(&cwd, g))).collect();
+    let mine: Vec<PathBuf> = given.iter().map(|g| walk::normalize(g)).collect();
     let mut out = Vec::new();
     for abs in listed {
-        if !walk::is_manifest_name(&abs) || mine.contains(&normal(&abs)) {
+        if !walk::is_manifest_name(&abs) || mine.contains(&walk::normalize(&abs)) {
             continue;
         }
         out.push(Input::File(relative(&cwd, &abs)));
@@ -67,33 +67,10 @@ pub fn files(paths: &[PathBuf], stdin_filename: Option<&str>) -> (Option<Source>
     (Some(source), out)
 }
 
-fn absolute(cwd: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        cwd.join(p)
-    }
-}
-
-/// A path with `.` and `..` resolved textually (the files need not exist).
-fn normal(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 /// `p` relative to `cwd` when it lies below it or below one of its ancestors (`../x`),
 /// so findings name context files as the user would.
 fn relative(cwd: &Path, p: &Path) -> PathBuf {
-    let (cwd, p) = (normal(cwd), normal(p));
+    let (cwd, p) = (walk::normalize(cwd), walk::normalize(p));
     let mut up = PathBuf::new();
     for anc in cwd.ancestors() {
         if let Ok(rest) = p.strip_prefix(anc) {
@@ -106,7 +83,7 @@ fn relative(cwd: &Path, p: &Path) -> PathBuf {
 
 /// The repository around `dir`: a git work tree, else the nearest `.kure.yaml`.
 fn find(dir: &Path) -> Option<Source> {
-    let dir = normal(dir);
+    let dir = walk::normalize(dir);
     for anc in dir.ancestors() {
         if anc.join(".git").exists() {
             return Some(Source::Git(anc.to_path_buf()));
@@ -173,6 +150,5 @@ mod tests {
             relative(cwd, Path::new("/repo/db/x.yaml")),
             PathBuf::from("../db/x.yaml")
         );
-        assert_eq!(normal(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
     }
 }

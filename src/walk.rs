@@ -53,6 +53,26 @@ pub struct WalkOptions<'a> {
     pub stdin_filename: Option<&'a str>,
 }
 
+/// A path made absolute and free of `.` and `..`, without touching the file system.
+pub fn normalize(path: &Path) -> PathBuf {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 pub fn is_manifest_name(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),

@@ -9,20 +9,6 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.email=kure@example.com", "-c", "user.name=kure"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// `pre-commit try-repo <kure> HOOK --files FILE` in `dir`: exit code and output.
 fn try_repo(pre_commit: &Path, home: &Path, dir: &Path, hook: &str, file: &str) -> (i32, String) {
     let out = Command::new(pre_commit)

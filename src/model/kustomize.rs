@@ -4,7 +4,7 @@
 
 use crate::yaml;
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 pub const FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -14,25 +14,7 @@ pub fn is_kustomization(path: &Path) -> bool {
         .is_some_and(|n| FILE_NAMES.contains(&n))
 }
 
-/// A path made absolute and free of `.` and `..`, without touching the file system.
-pub fn normalize(path: &Path) -> PathBuf {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
+pub use crate::walk::normalize;
 
 #[derive(Default, Debug)]
 struct Kustomization {

@@ -6,22 +6,8 @@ use super::{FIX_REFUSED, InventoryContext, PARSE_ERROR, RULES, Rule, RuleMeta, S
 use crate::diagnostic::{Diagnostic, Located, Severity};
 use crate::error::Error;
 use crate::model::inventory::Inventory;
+use crate::model::kustomize::normalize;
 use std::collections::HashMap;
-
-/// A path with `.` and `..` resolved textually.
-fn normal(p: &std::path::Path) -> std::path::PathBuf {
-    let mut out = std::path::PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
-}
 
 /// What the run asks of the rules: which run, and at which severity. Every finding is built
 /// through `Settings::diag`, the one place a severity is decided (and, with repository
@@ -98,22 +84,11 @@ impl Settings {
         if self.overrides.is_empty() || from >= diags.len() {
             return;
         }
-        let cwd = std::env::current_dir().unwrap_or_default();
-        let base = if self.base.is_absolute() {
-            self.base.clone()
-        } else {
-            cwd.join(&self.base)
-        };
+        let base = normalize(&self.base);
         let mut keep = vec![true; diags.len() - from];
         for (i, d) in diags[from..].iter_mut().enumerate() {
-            let p = std::path::Path::new(&*d.at.path);
-            let abs = if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                cwd.join(p)
-            };
-            let rel = normal(&abs);
-            let rel = rel.strip_prefix(normal(&base)).unwrap_or(&rel);
+            let abs = normalize(std::path::Path::new(&*d.at.path));
+            let rel = abs.strip_prefix(&base).unwrap_or(&abs);
             let object = d
                 .object
                 .as_ref()

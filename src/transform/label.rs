@@ -218,30 +218,19 @@ pub fn label(opts: &LabelOptions) -> Result<LabelOutcome, Error> {
     outcome
         .refused
         .extend(facts.narrowing(opts.allow_narrowing));
-    if !outcome.refused.is_empty() {
+    let refused = !outcome.refused.is_empty();
+    if refused {
         // a refusal changes no file
         outcome.labelled.clear();
-        if let Some((_, text)) = &mut outcome.stdin
-            && let Some((_, c)) = written.iter().find(|(to, _)| to.is_none())
-        {
-            text.clone_from(&c.original);
-        }
-        return Ok(outcome);
     }
-    for (to, change) in written {
-        if opts.write
-            && let Some(p) = &to
-            && let Err(kind) =
-                apply::write_atomic(p, change.original.as_bytes(), change.fixed.as_bytes())
-        {
-            outcome.errors.push(FileError {
-                path: change.path.clone(),
-                kind,
-            });
-            continue;
-        }
-        outcome.changes.push(change);
-    }
+    super::finish(
+        written,
+        refused,
+        opts.write,
+        &mut outcome.stdin,
+        &mut outcome.changes,
+        &mut outcome.errors,
+    );
     Ok(outcome)
 }
 

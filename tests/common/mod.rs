@@ -279,3 +279,18 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `git ARGS` in `dir`, with an identity for commits; panics with git's words on failure.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.email=kure@example.com", "-c", "user.name=kure"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
