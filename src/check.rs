@@ -153,10 +153,11 @@ impl<'a> FileChecker<'a> {
                     .help("add the reason after the rule ids (`# kure: ignore[rule-id] why`), or a `kure.dev/ignore-reason` annotation"),
                 );
             }
-            let cross_file = s.rules.is_empty()
-                || s.rules.iter().any(|id| {
-                    rules::meta_by_id(id).is_some_and(|m| m.scope == rules::Scope::Inventory)
-                });
+            let cross_file = !s.misplaced
+                && (s.rules.is_empty()
+                    || s.rules.iter().any(|id| {
+                        rules::meta_by_id(id).is_some_and(|m| m.scope == rules::Scope::Inventory)
+                    }));
             if s.used {
                 continue;
             }
@@ -274,6 +275,7 @@ pub fn unused_finding(
             .join(", ")
     };
     let help = match s.rules.iter().find(|id| rules::meta_by_id(id).is_none()) {
+        _ if s.misplaced => "`ignore-file` works only among the file's leading comments, before its first line of YAML: move it there".to_string(),
         Some(id) => format!("`{id}` is not a rule{}", crate::config::suggest_rule(id)),
         None => "remove it: the finding it was written for is gone, or it sits on another line than the finding".to_string(),
     };
@@ -297,7 +299,8 @@ fn unused(
     settings: &Settings,
 ) -> Option<crate::diagnostic::Diagnostic> {
     let d = unused_finding(settings, file.at(s.at), s)?;
-    if s.annotation {
+    // an annotation is not removed by a fix, nor a misplaced `ignore-file` (it is to move)
+    if s.annotation || s.misplaced {
         return Some(d);
     }
     let start = if s.whole_line {

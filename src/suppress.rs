@@ -36,6 +36,9 @@ pub struct Suppression {
     pub whole_line: bool,
     /// An annotation, not a comment.
     pub annotation: bool,
+    /// An `ignore-file` comment after the leading comments: it suppresses nothing, and is
+    /// reported as unused with the reason.
+    pub misplaced: bool,
     pub used: bool,
 }
 
@@ -53,6 +56,9 @@ impl Suppression {
 
     /// Marks and reports whether it covers the finding.
     pub fn take(&mut self, d: &Diagnostic) -> bool {
+        if self.misplaced {
+            return false;
+        }
         let hit = self.covers(d.rule, d.at.location.start.line, d.at.span.start);
         self.used |= hit;
         hit
@@ -81,8 +87,9 @@ pub fn comments(text: &str) -> Vec<Suppression> {
             leading = false;
         }
         if let Some(hash) = comment_start(line)
-            && let Some(s) = parse(&line[hash..], leading && is_comment)
+            && let Some(s) = parse(&line[hash..])
         {
+            let misplaced = matches!(s.0, Kind::File) && !(leading && is_comment);
             let whole_line = line[..hash].trim().is_empty();
             let reach = match s.0 {
                 Kind::File => Reach::File,
@@ -98,6 +105,7 @@ pub fn comments(text: &str) -> Vec<Suppression> {
                 at: Span::new(start + hash, comment_end),
                 whole_line,
                 annotation: false,
+                misplaced,
                 used: false,
             });
         }
@@ -130,13 +138,10 @@ enum Kind {
 }
 
 /// `# kure: ignore[a, b] reason` → (kind, ids, reason).
-fn parse(comment: &str, may_be_file: bool) -> Option<(Kind, Vec<String>, Option<String>)> {
+fn parse(comment: &str) -> Option<(Kind, Vec<String>, Option<String>)> {
     let body = comment.trim_start_matches('#').trim_start();
     let rest = body.strip_prefix("kure:")?.trim_start();
     let (kind, rest) = if let Some(r) = rest.strip_prefix("ignore-file") {
-        if !may_be_file {
-            return None;
-        }
         (Kind::File, r)
     } else {
         (Kind::Line, rest.strip_prefix("ignore")?)
@@ -183,6 +188,7 @@ pub fn annotation(obj: &Object<'_>) -> Option<Suppression> {
         at: doc.field_span(k, v),
         whole_line: false,
         annotation: true,
+        misplaced: false,
         used: false,
     })
 }
@@ -195,7 +201,8 @@ mod tests {
     fn comments_are_read_where_they_apply() {
         let text = "# kure: ignore-file[duplicate-object] two renders\napiVersion: v1\nkind: Service\n# kure: ignore[invalid-label]\nmetadata:\n  name: a # kure: ignore reason here\n  note: \"# kure: ignore[x] in a string\"\n# kure: ignore-file[y] too late\n";
         let s = comments(text);
-        assert_eq!(s.len(), 3, "{s:?}");
+        assert_eq!(s.len(), 4, "{s:?}");
+        assert!(s[3].misplaced && !s[0].misplaced);
         assert_eq!(s[0].reach, Reach::File);
         assert_eq!(s[0].rules, vec!["duplicate-object".to_string()]);
         assert_eq!(s[0].reason.as_deref(), Some("two renders"));

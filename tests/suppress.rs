@@ -147,3 +147,24 @@ fn add_suppressions_writes_one_comment_per_line_and_leaves_the_repo_clean() {
     );
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn an_ignore_file_comment_below_the_yaml_is_reported_not_obeyed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n# kure: ignore-file[non-string-value] too late to count\ndata:\n  a: true\n",
+    );
+    let (_, v) = lint_json(&["cm.yaml"], &[], Some(dir.path()));
+    let ds = v["diagnostics"].as_array().unwrap();
+    let rules: Vec<&str> = ds.iter().map(|d| d["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, vec!["unused-suppression", "non-string-value"], "{v}");
+    assert!(
+        ds[0]["help"]
+            .as_str()
+            .unwrap()
+            .contains("works only among the file's leading comments")
+    );
+    assert!(ds[0]["fix"].is_null());
+}
