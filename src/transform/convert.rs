@@ -788,18 +788,7 @@ impl Run<'_> {
                 (node, "spec.nodeName"),
             ] {
                 let Some((k, _)) = k else { continue };
-                if let Some(f) = crate::fix::removal(
-                    cx.text,
-                    doc,
-                    cx.doc_index,
-                    k,
-                    cx.reader,
-                    Applicability::Unsafe,
-                    format!("remove `{what}`, set by the cluster"),
-                ) && !f.drops_comment
-                {
-                    out.push((format!("~{}", f.message), f));
-                }
+                out.extend(cx.neat_removal(k, format!("remove `{what}`, set by the cluster")));
             }
         }
         // what the server filled in: in a dump, or when asked (`--neat-only`); a default
@@ -827,18 +816,7 @@ impl Run<'_> {
                 } else {
                     format!("remove `{shown}`, the default")
                 };
-                if let Some(f) = crate::fix::removal(
-                    cx.text,
-                    doc,
-                    cx.doc_index,
-                    k,
-                    cx.reader,
-                    Applicability::Unsafe,
-                    message,
-                ) && !f.drops_comment
-                {
-                    out.push((format!("~{}", f.message), f));
-                }
+                out.extend(cx.neat_removal(k, message));
             }
         }
         Ok(out)
@@ -943,6 +921,23 @@ impl Cx<'_> {
         let mut p = self.prefix.clone();
         p.extend(rest.iter().map(|s| s.to_string()));
         p
+    }
+
+    /// The removal of a trace a dump left, keyed with `~` (counted as neatening, not listed
+    /// as a conversion step); none where it would also delete a comment not its own (the
+    /// field is then kept: neatening is never worth a comment).
+    fn neat_removal(&self, key: NodeId, message: String) -> Option<(String, Fix)> {
+        let f = crate::fix::removal(
+            self.text,
+            self.doc,
+            self.doc_index,
+            key,
+            self.reader,
+            Applicability::Unsafe,
+            message,
+        )
+        .filter(|f| !f.drops_comment)?;
+        Some((format!("~{}", f.message), f))
     }
 
     /// A new `key: value` line at the top of the block mapping `map` (`spec`), above the
