@@ -1,7 +1,7 @@
-//! `.kure.yaml`: a repository's settings. Found by walking up from the first path given to
-//! the repository root (the directory holding `.git`); the nearest file wins whole, with no
-//! merging with a parent's (ruff without `extend`). `--config FILE` names one instead;
-//! `--isolated` reads none. Command-line flags override what it says.
+//! `.kure.yaml`: a repository's settings. Each file linted is governed by the nearest one
+//! above it, up to the repository root (the directory holding `.git`); the nearest wins
+//! whole, with no merging with a parent's (ruff without `extend`). `--config FILE` names one
+//! for every file instead; `--isolated` reads none. Command-line flags override what it says.
 //!
 //! Read with serde-saphyr, unknown keys refused: a mistake is a usage error naming the
 //! file, line and column, with a did-you-mean for keys and rule ids.
@@ -9,7 +9,7 @@
 use crate::diagnostic::Severity;
 use crate::error::Error;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = ".kure.yaml";
@@ -128,32 +128,21 @@ impl Config {
         if let Some(p) = explicit {
             return Config::read(p).map(Some);
         }
-        let cwd = std::env::current_dir().unwrap_or_default();
         let first = paths
             .iter()
             .find(|p| p.as_os_str() != "-")
             .cloned()
             .unwrap_or_else(|| PathBuf::from("."));
-        let start = if first.is_absolute() {
-            first
-        } else {
-            cwd.join(first)
-        };
+        let start = crate::walk::normalize(&first);
         let start = if start.is_dir() {
             start
         } else {
             start.parent().map(Path::to_path_buf).unwrap_or(start)
         };
-        for dir in start.ancestors() {
-            let candidate = dir.join(FILE_NAME);
-            if candidate.is_file() {
-                return Config::read(&candidate).map(Some);
-            }
-            if dir.join(".git").exists() {
-                break;
-            }
+        match Nearest::default().above_dir(&start) {
+            Some(p) => Config::read(&p).map(Some),
+            None => Ok(None),
         }
-        Ok(None)
     }
 
     /// Reads and checks one config file.
@@ -299,6 +288,119 @@ fn plain_message(rendered: &str) -> String {
 fn unknown_key(message: &str) -> Option<String> {
     let rest = message.split("unknown field `").nth(1)?;
     Some(rest.split('`').next()?.to_string())
+}
+
+/// Finds the `.kure.yaml` governing each file: the nearest above it, up to the repository
+/// root. One look per directory, however many files it holds.
+#[derive(Default)]
+pub struct Nearest {
+    dirs: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Nearest {
+    /// The config governing `file` (absolute, normalized paths), if any.
+    pub fn of_file(&mut self, file: &Path) -> Option<PathBuf> {
+        self.above_dir(file.parent()?)
+    }
+
+    /// The config nearest above directory `dir` (itself included).
+    pub fn above_dir(&mut self, dir: &Path) -> Option<PathBuf> {
+        let mut seen = Vec::new();
+        let mut found = None;
+        for d in dir.ancestors() {
+            if let Some(known) = self.dirs.get(d) {
+                found = known.clone();
+                break;
+            }
+            seen.push(d.to_path_buf());
+            let candidate = d.join(FILE_NAME);
+            if candidate.is_file() {
+                found = Some(candidate);
+                break;
+            }
+            if d.join(".git").exists() {
+                break;
+            }
+        }
+        for d in seen {
+            self.dirs.insert(d, found.clone());
+        }
+        found
+    }
+}
+
+/// What the command line chose: it wins over any config.
+#[derive(Clone, Debug, Default)]
+pub struct Flags {
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    pub exclude: Vec<String>,
+    pub kubernetes_version: Option<u32>,
+    /// `select` is the command's own choice of rules (`kure migrate`): the config's rules
+    /// set to off still hold, its `select` and `ignore` do not.
+    pub command_select: bool,
+}
+
+/// A run's rule settings for the files one config governs: the flags over the config.
+#[derive(Clone, Debug, Default)]
+pub struct Merged {
+    pub select: Option<Vec<String>>,
+    pub ignore: Vec<String>,
+    /// Rules reported at another severity than their own.
+    pub severities: Vec<(String, Severity)>,
+    /// The Kubernetes minor version the manifests are for; `None` assumes the newest kure
+    /// knows, and makes the apiVersion fixes unsafe.
+    pub kubernetes_version: Option<u32>,
+    pub exclude: Vec<String>,
+    /// The config's levels for some files or objects, and the directory their file globs
+    /// are relative to.
+    pub overrides: Vec<Override>,
+    pub base: PathBuf,
+    /// The config file, if any.
+    pub config: Option<PathBuf>,
+}
+
+/// The flags over a config (or over the defaults, without one).
+pub fn merge(flags: &Flags, config: Option<&Config>) -> Merged {
+    let from_config = !flags.command_select;
+    let select = flags.select.clone().or_else(|| {
+        config
+            .filter(|_| from_config)
+            .and_then(|c| c.select.clone())
+    });
+    let mut ignore = if flags.ignore.is_empty() && from_config {
+        config.and_then(|c| c.ignore.clone()).unwrap_or_default()
+    } else {
+        flags.ignore.clone()
+    };
+    let mut severities = Vec::new();
+    for (id, level) in config.map(|c| c.rules.as_slice()).unwrap_or_default() {
+        match level.severity() {
+            Some(s) => severities.push((id.clone(), s)),
+            // off, unless the command line selects it by name
+            None if flags.command_select
+                || !flags.select.as_ref().is_some_and(|s| s.contains(id)) =>
+            {
+                ignore.push(id.clone())
+            }
+            None => {}
+        }
+    }
+    Merged {
+        select,
+        ignore,
+        severities,
+        kubernetes_version: flags
+            .kubernetes_version
+            .or(config.and_then(|c| c.kubernetes_version)),
+        exclude: match config {
+            Some(c) if flags.exclude.is_empty() => c.exclude.clone(),
+            _ => flags.exclude.clone(),
+        },
+        overrides: config.map(|c| c.overrides.clone()).unwrap_or_default(),
+        base: config.map(|c| c.dir.clone()).unwrap_or_default(),
+        config: config.map(|c| c.path.clone()),
+    }
 }
 
 impl Override {

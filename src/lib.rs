@@ -26,7 +26,7 @@ pub mod walk;
 pub mod yaml;
 
 pub use apply::Change;
-pub use config::{Config, Level, Override, suggest_rule};
+pub use config::{Config, Flags, Level, Merged, Override, merge as merge_config, suggest_rule};
 pub use diagnostic::{Diagnostic, ObjectInfo, Related, Severity};
 pub use error::{Error, FileErrorKind};
 pub use fix::{Applicability, Edit, Fix};

@@ -3,7 +3,7 @@
 
 use crate::apply::{self, Change};
 use crate::check::{Checked, FileChecker};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::error::{Error, FileErrorKind};
 use crate::fix::{Applicability, Fix};
 use crate::load::{Loaded, Shape};
@@ -23,26 +23,20 @@ use std::sync::Arc;
 pub struct LintOptions {
     pub paths: Vec<PathBuf>,
     pub stdin_filename: Option<String>,
-    pub exclude: Vec<String>,
     pub no_ignore: bool,
-    pub select: Option<Vec<String>>,
-    pub ignore: Vec<String>,
-    /// Rules reported at another severity than their own (a repository's settings).
-    pub severities: Vec<(String, Severity)>,
+    /// The rules, their severities, the target version and the exclusions: the flags over
+    /// the config found for the first path (or named by `--config`).
+    pub rules: crate::config::Merged,
+    /// Each file governed by its own nearest `.kure.yaml`: the flags, to merge over it.
+    /// `None` (`--config`, `--isolated`, or no config wanted) governs every file by `rules`.
+    pub per_file_configs: Option<crate::config::Flags>,
     /// Apply fixes (in memory; the caller writes, diffs or prints the results).
     pub fix: Option<FixOptions>,
-    /// The Kubernetes minor version the manifests are for (`--kubernetes-version 1.NN`);
-    /// `None` assumes the newest kure knows, and makes the apiVersion fixes unsafe.
-    pub kubernetes_version: Option<u32>,
     /// apiVersion migrations adopt the new version's defaults instead of writing the old
     /// ones out (`kure migrate --new-defaults`).
     pub new_defaults: bool,
     /// Lint the files given alone, without the repository around them as context.
     pub isolated: bool,
-    /// A config's rule levels for some files or objects, and the directory their file
-    /// globs are relative to.
-    pub overrides: Vec<crate::config::Override>,
-    pub overrides_base: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -100,15 +94,9 @@ impl FileResult {
 }
 
 pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
-    let mut settings = Settings::new(opts.select.as_deref(), &opts.ignore)?
-        .with_kubernetes(opts.kubernetes_version)
-        .with_new_defaults(opts.new_defaults)
-        .with_overrides(opts.overrides.clone(), opts.overrides_base.clone());
-    for (id, severity) in &opts.severities {
-        settings = settings.with_severity(id, *severity)?;
-    }
+    let settings = Settings::from_merged(&opts.rules, opts.new_defaults)?;
     let walk_opts = walk::WalkOptions {
-        exclude: &opts.exclude,
+        exclude: &opts.rules.exclude,
         no_ignore: opts.no_ignore,
         stdin_filename: opts.stdin_filename.as_deref(),
     };
@@ -117,7 +105,11 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     } else {
         opts.paths.clone()
     };
-    let (inputs, walk_errors) = walk::discover(&paths, &walk_opts);
+    let (mut inputs, walk_errors) = walk::discover(&paths, &walk_opts);
+    let scopes = match &opts.per_file_configs {
+        Some(flags) => Scopes::find(&mut inputs, &paths, flags, &opts.rules, opts.new_defaults)?,
+        None => None,
+    };
     // single files inside a repository: the rest of it, for the model only
     let context = if opts.isolated {
         Vec::new()
@@ -132,7 +124,10 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     };
 
     let (mut results, stdin) = crate::load::read_each(&inputs, |input, bytes| {
-        lint_input(input, bytes, &kz, &settings, opts.fix.as_ref())
+        let settings = scopes
+            .as_ref()
+            .map_or(&settings, |s| s.of(input, &settings));
+        lint_input(input, bytes, &kz, settings, opts.fix.as_ref())
     });
     let facts_only = Settings::new(Some(&[]), &[])?;
     let (context_results, _) = crate::load::read_each(&context, |input, bytes| {
@@ -230,8 +225,21 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     }
     inventory.finish();
     let from = diagnostics.len();
-    settings.check_inventory(&inventory, &mut diagnostics);
-    settings.apply_overrides(&mut diagnostics, from);
+    match &scopes {
+        None => {
+            settings.check_inventory(&inventory, &mut diagnostics);
+            settings.apply_overrides(&mut diagnostics, from);
+        }
+        Some(scopes) => {
+            // every rule some config runs, each finding then judged by its file's config
+            let mut all = vec![&settings];
+            all.extend(&scopes.settings);
+            Settings::union(&all).check_inventory(&inventory, &mut diagnostics);
+            let mut cross = diagnostics.split_off(from);
+            cross.retain_mut(|d| scopes.of_path(&d.at.path, &settings).keeps(d));
+            diagnostics.append(&mut cross);
+        }
+    }
     // suppressions of cross-file rules, judged now that every finding is known
     if !pending.is_empty() {
         // (the findings of the files' own rules were met by these already)
@@ -241,8 +249,11 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
             })
         });
         for (s, at) in pending {
+            let settings = scopes
+                .as_ref()
+                .map_or(&settings, |sc| sc.of_path(&at.path, &settings));
             if !s.used
-                && let Some(d) = crate::check::unused_finding(&settings, at, &s)
+                && let Some(d) = crate::check::unused_finding(settings, at, &s)
             {
                 diagnostics.push(d);
             }
@@ -275,6 +286,112 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         stdin,
         changes,
     })
+}
+
+/// The configs of a run whose files are not all governed by the one found for its first
+/// path: each file's nearest `.kure.yaml`, the flags over it.
+struct Scopes {
+    settings: Vec<Settings>,
+    /// The settings of each file not governed by the first path's config.
+    files: HashMap<String, usize>,
+}
+
+impl Scopes {
+    /// Each input's nearest config. Files a config excludes are dropped from `inputs`.
+    /// `None` when the first path's config governs every file.
+    fn find(
+        inputs: &mut Vec<Input>,
+        paths: &[PathBuf],
+        flags: &crate::config::Flags,
+        first: &crate::config::Merged,
+        new_defaults: bool,
+    ) -> Result<Option<Scopes>, Error> {
+        let mut nearest = crate::config::Nearest::default();
+        let root = first.config.as_deref().map(walk::normalize);
+        // a file named explicitly is read whatever its config excludes, as by the walk
+        let named: Vec<PathBuf> = paths.iter().map(|p| walk::normalize(p)).collect();
+        let mut configs: Vec<(
+            PathBuf,
+            crate::config::Merged,
+            Option<ignore::gitignore::Gitignore>,
+        )> = Vec::new();
+        let mut files = HashMap::new();
+        let mut drop = Vec::new();
+        for (k, input) in inputs.iter().enumerate() {
+            let abs = walk::normalize(&input.path());
+            let config = nearest.of_file(&abs).map(|c| walk::normalize(&c));
+            if config == root {
+                continue;
+            }
+            let key = config.clone().unwrap_or_default();
+            let i = match configs.iter().position(|(p, _, _)| *p == key) {
+                Some(i) => i,
+                None => {
+                    let read = config
+                        .as_deref()
+                        .map(crate::config::Config::read)
+                        .transpose()?;
+                    let merged = crate::config::merge(flags, read.as_ref());
+                    let excluded = exclusions(&merged, read.as_ref())?;
+                    configs.push((key, merged, excluded));
+                    configs.len() - 1
+                }
+            };
+            if let Some(ex) = &configs[i].2
+                && ex.matched_path_or_any_parents(&abs, false).is_ignore()
+                && matches!(input, Input::File(_))
+                && !named.contains(&abs)
+            {
+                drop.push(k);
+                continue;
+            }
+            files.insert(input.display(), i);
+        }
+        if configs.is_empty() {
+            return Ok(None);
+        }
+        let mut k = 0;
+        inputs.retain(|_| {
+            let keep = !drop.contains(&k);
+            k += 1;
+            keep
+        });
+        let settings = configs
+            .iter()
+            .map(|(_, m, _)| Settings::from_merged(m, new_defaults))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(Scopes { settings, files }))
+    }
+
+    fn of<'a>(&'a self, input: &Input, root: &'a Settings) -> &'a Settings {
+        self.of_path(&input.display(), root)
+    }
+
+    fn of_path<'a>(&'a self, path: &str, root: &'a Settings) -> &'a Settings {
+        self.files.get(path).map_or(root, |&i| &self.settings[i])
+    }
+}
+
+/// A config's `exclude` globs, relative to its directory, as gitignore lines.
+fn exclusions(
+    merged: &crate::config::Merged,
+    config: Option<&crate::config::Config>,
+) -> Result<Option<ignore::gitignore::Gitignore>, Error> {
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    if merged.exclude.is_empty() {
+        return Ok(None);
+    }
+    let mut b = ignore::gitignore::GitignoreBuilder::new(walk::normalize(&config.dir));
+    for g in &merged.exclude {
+        b.add_line(None, g).map_err(|e| {
+            Error::Config(format!("{}: bad glob `{g}`: {e}", config.path.display()))
+        })?;
+    }
+    b.build()
+        .map(Some)
+        .map_err(|e| Error::Config(format!("{}: {e}", config.path.display())))
 }
 
 /// A cross-file finding as the files given see it: as it is when it is in one of them; at

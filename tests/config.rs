@@ -92,6 +92,74 @@ fn the_nearest_config_wins_whole_and_config_replaces_it() {
     );
 }
 
+/// `(path, rule, severity)` of every diagnostic.
+fn by_file(v: &serde_json::Value) -> Vec<(String, String, String)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("./")
+                    .to_string(),
+                d["rule"].as_str().unwrap().to_string(),
+                d["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn each_file_is_governed_by_its_own_nearest_config() {
+    // one run over a monorepo: the root's config for `app/`, the team's for `team/`
+    let dir = setup("rules:\n  non-string-value: off\n  invalid-label: warning\n");
+    write(dir.path(), ".git/HEAD", "ref: refs/heads/main\n");
+    write(
+        dir.path(),
+        "team/.kure.yaml",
+        "rules:\n  service-selector-no-match: info\nexclude: [legacy/**]\n",
+    );
+    write(dir.path(), "team/service.yaml", SERVICE);
+    write(dir.path(), "team/legacy/old.yaml", SERVICE);
+    let (code, v) = lint_json(&["."], &[], Some(dir.path()));
+    let mut got = by_file(&v);
+    got.sort();
+    let s = |p: &str, r: &str, l: &str| (p.to_string(), r.to_string(), l.to_string());
+    assert_eq!(
+        got,
+        vec![
+            s("app/service.yaml", "invalid-label", "warning"),
+            s("app/service.yaml", "service-selector-no-match", "error"),
+            // the team's config wins whole: the root's `off` and `warning` do not reach here
+            s("team/service.yaml", "invalid-label", "error"),
+            s("team/service.yaml", "non-string-value", "error"),
+            // a cross-file finding judged by its own file's config
+            s("team/service.yaml", "service-selector-no-match", "info"),
+        ],
+        "{v}"
+    );
+    assert_eq!(code, 1);
+    // the team's `exclude`, relative to its directory, holds in a run from the root
+    assert_eq!(v["summary"]["linted"], 2, "{v}");
+    // a fix follows each file's config: the root's file keeps its `active: yes`
+    let r = run(&["fix", "."], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("app/service.yaml")).unwrap(),
+        SERVICE
+    );
+    let team = std::fs::read_to_string(dir.path().join("team/service.yaml")).unwrap();
+    assert!(team.contains("active: \"yes\""), "{team}");
+    // a mistake in the nested config is a usage error naming it
+    write(dir.path(), "team/.kure.yaml", "rulez: {}\n");
+    let r = run(&["lint", "."], Some(dir.path()));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("team/.kure.yaml:1:1"), "{}", r.stderr);
+}
+
 #[test]
 fn overrides_by_file_and_by_object() {
     let dir = setup(

@@ -27,7 +27,10 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> PathBuf {
 fn options(paths: Vec<PathBuf>) -> LintOptions {
     LintOptions {
         paths,
-        select: Some(vec!["non-string-value".to_string()]),
+        rules: kure::Merged {
+            select: Some(vec!["non-string-value".to_string()]),
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -56,7 +59,7 @@ fn a_severity_override_applies_to_every_finding_of_the_rule() {
     let dir = tempfile::tempdir().unwrap();
     let svc = write(dir.path(), "svc.yaml", SERVICE);
     let mut opts = options(vec![svc]);
-    opts.severities = vec![("non-string-value".to_string(), Severity::Info)];
+    opts.rules.severities = vec![("non-string-value".to_string(), Severity::Info)];
     let r = kure::lint(&opts).unwrap();
     let severities: Vec<Severity> = r.diagnostics.iter().map(|d| d.severity).collect();
     assert_eq!(severities, [Severity::Info]);
@@ -74,11 +77,11 @@ fn an_override_never_raises_a_finding_the_rule_ranks_lower() {
     );
     let svc = write(dir.path(), "svc.yaml", SERVICE);
     let mut opts = options(vec![svc]);
-    opts.severities = vec![("non-string-value".to_string(), Severity::Error)];
+    opts.rules.severities = vec![("non-string-value".to_string(), Severity::Error)];
     let r = kure::lint(&opts).unwrap();
     let severities: Vec<Severity> = r.diagnostics.iter().map(|d| d.severity).collect();
     assert_eq!(severities, [Severity::Warning]);
-    opts.severities = vec![("non-string-value".to_string(), Severity::Info)];
+    opts.rules.severities = vec![("non-string-value".to_string(), Severity::Info)];
     let r = kure::lint(&opts).unwrap();
     let severities: Vec<Severity> = r.diagnostics.iter().map(|d| d.severity).collect();
     assert_eq!(severities, [Severity::Info]);
@@ -87,10 +90,10 @@ fn an_override_never_raises_a_finding_the_rule_ranks_lower() {
 #[test]
 fn errors_are_typed_values() {
     let mut opts = options(Vec::new());
-    opts.select = Some(vec!["no-such-rule".to_string()]);
+    opts.rules.select = Some(vec!["no-such-rule".to_string()]);
     assert!(matches!(kure::lint(&opts), Err(Error::UnknownRule(id)) if id == "no-such-rule"));
     let mut opts = options(Vec::new());
-    opts.severities = vec![("nope".to_string(), Severity::Info)];
+    opts.rules.severities = vec![("nope".to_string(), Severity::Info)];
     assert!(matches!(kure::lint(&opts), Err(Error::UnknownRule(id)) if id == "nope"));
 
     // a file that cannot be linted is an error of the run, with its kind, not a failure

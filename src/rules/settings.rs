@@ -51,6 +51,70 @@ impl Settings {
         })
     }
 
+    /// The settings for the files one config governs (the flags over it).
+    pub fn from_merged(m: &crate::config::Merged, new_defaults: bool) -> Result<Settings, Error> {
+        let mut s = Settings::new(m.select.as_deref(), &m.ignore)?
+            .with_kubernetes(m.kubernetes_version)
+            .with_new_defaults(new_defaults)
+            .with_overrides(m.overrides.clone(), m.base.clone());
+        for (id, severity) in &m.severities {
+            s = s.with_severity(id, *severity)?;
+        }
+        Ok(s)
+    }
+
+    /// Settings running every rule any of `all` runs (the cross-file pass of a run whose
+    /// files several configs govern; `keeps` then judges each finding by its file's).
+    pub fn union(all: &[&Settings]) -> Settings {
+        let mut enabled: Vec<&'static dyn Rule> = Vec::new();
+        for r in RULES.iter().copied() {
+            if all.iter().any(|s| s.is_on(r.meta().id)) {
+                enabled.push(r);
+            }
+        }
+        Settings {
+            enabled,
+            parse_errors: all.iter().any(|s| s.parse_errors),
+            fix_refused: all.iter().any(|s| s.fix_refused),
+            severities: HashMap::new(),
+            kubernetes: all
+                .first()
+                .map_or((crate::model::api_versions::DEFAULT, false), |s| {
+                    s.kubernetes
+                }),
+            new_defaults: all.first().is_some_and(|s| s.new_defaults),
+            overrides: Vec::new(),
+            base: std::path::PathBuf::new(),
+        }
+    }
+
+    /// Judges a finding made under other settings (`union`) by these: `false` when its rule
+    /// is off here or an override turns it off, else it gets the severity these give it.
+    pub fn keeps(&self, d: &mut Diagnostic) -> bool {
+        let Some(meta) = super::meta_by_id(d.rule) else {
+            return true;
+        };
+        if !(self.is_on(d.rule)
+            || (d.rule == PARSE_ERROR.id && self.parse_errors)
+            || (d.rule == FIX_REFUSED.id && self.fix_refused))
+        {
+            return false;
+        }
+        d.severity = self.severity(meta);
+        let mut one = vec![std::mem::replace(
+            d,
+            Diagnostic::new(d.rule, d.severity, d.at.clone(), String::new()),
+        )];
+        self.apply_overrides(&mut one, 0);
+        match one.pop() {
+            Some(kept) => {
+                *d = kept;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The Kubernetes version (its minor number) the manifests are for; `None` keeps the
     /// default, which the rules treat as a guess (their version fixes are then unsafe).
     pub fn with_kubernetes(mut self, minor: Option<u32>) -> Settings {

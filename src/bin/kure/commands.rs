@@ -89,51 +89,40 @@ fn excludes(walk: &WalkArgs, config: Option<&kure::Config>) -> Vec<String> {
     }
 }
 
-/// A lint run's options: the flags, over the config.
+/// A lint run's options: the flags, over the config (each file's nearest, unless
+/// `--config` names one or `--isolated` reads none).
 fn options(
     input: InputArgs,
     fix: Option<kure::FixOptions>,
     config: Option<&kure::Config>,
 ) -> Result<LintOptions, Error> {
-    let kubernetes_version = input
-        .kubernetes_version
-        .as_deref()
-        .map(kure::parse_kubernetes_version)
-        .transpose()
-        .map_err(Error::Usage)?
-        .or(config.and_then(|c| c.kubernetes_version));
-    let select = input
-        .select
-        .or_else(|| config.and_then(|c| c.select.clone()));
-    let mut ignore = if input.ignore.is_empty() {
-        config.and_then(|c| c.ignore.clone()).unwrap_or_default()
-    } else {
-        input.ignore
+    let flags = kure::Flags {
+        kubernetes_version: input
+            .kubernetes_version
+            .as_deref()
+            .map(kure::parse_kubernetes_version)
+            .transpose()
+            .map_err(Error::Usage)?,
+        select: input.select,
+        ignore: input.ignore,
+        exclude: input.walk.exclude.clone(),
+        command_select: false,
     };
-    let mut severities = Vec::new();
-    for (id, level) in config.map(|c| c.rules.as_slice()).unwrap_or_default() {
-        match level.severity() {
-            Some(s) => severities.push((id.clone(), s)),
-            // off, unless the command line selects it by name
-            None if !select.as_ref().is_some_and(|s| s.contains(id)) => ignore.push(id.clone()),
-            None => {}
-        }
-    }
     Ok(LintOptions {
-        exclude: excludes(&input.walk, config),
+        rules: kure::merge_config(&flags, config),
+        per_file_configs: discovers(&input.walk).then_some(flags),
         paths: input.paths,
         stdin_filename: input.walk.stdin_filename,
         no_ignore: input.walk.no_ignore,
-        select,
-        ignore,
-        severities,
         fix,
-        kubernetes_version,
         new_defaults: false,
         isolated: input.walk.isolated,
-        overrides: config.map(|c| c.overrides.clone()).unwrap_or_default(),
-        overrides_base: config.map(|c| c.dir.clone()).unwrap_or_default(),
     })
+}
+
+/// Whether each file's nearest config governs it (neither `--config` nor `--isolated`).
+fn discovers(walk: &WalkArgs) -> bool {
+    !walk.isolated && walk.config.is_none()
 }
 
 /// Read and write errors, one line each on stderr.
@@ -605,33 +594,27 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
     }
     let preview_only = args.diff || args.check;
     let config = config(&args.walk, &args.paths)?;
-    let config = config.as_ref();
     // the config's rules set to off, and its per-file and per-object levels, hold here too
-    let ignore: Vec<String> = config
-        .map(|c| c.rules.as_slice())
-        .unwrap_or_default()
-        .iter()
-        .filter(|(_, l)| l.severity().is_none())
-        .map(|(id, _)| id.clone())
-        .collect();
+    let flags = kure::Flags {
+        select: Some(select),
+        exclude: args.walk.exclude.clone(),
+        kubernetes_version: Some(version),
+        command_select: true,
+        ..Default::default()
+    };
     let opts = LintOptions {
-        exclude: excludes(&args.walk, config),
+        rules: kure::merge_config(&flags, config.as_ref()),
+        per_file_configs: discovers(&args.walk).then_some(flags),
         paths: args.paths,
         stdin_filename: args.walk.stdin_filename,
         no_ignore: args.walk.no_ignore,
-        select: Some(select),
-        ignore,
-        severities: Vec::new(),
         fix: Some(kure::FixOptions {
             unsafe_fixes: true,
             write: !stdin && !preview_only,
         }),
-        kubernetes_version: Some(version),
         new_defaults: args.new_defaults,
         // a migration looks at each object alone
         isolated: true,
-        overrides: config.map(|c| c.overrides.clone()).unwrap_or_default(),
-        overrides_base: config.map(|c| c.dir.clone()).unwrap_or_default(),
     };
     let result = kure::lint(&opts)?;
     print_errors(&result.summary);
