@@ -622,3 +622,40 @@ fn neat_removes_what_the_cluster_set_and_keeps_what_an_author_wrote() {
         r.stdout
     );
 }
+
+#[test]
+fn a_removal_whose_rule_is_off_or_suppressed_is_not_made() {
+    let dump = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  uid: 7f1c\n  resourceVersion: \"42\" # kure: ignore[server-populated-field] kept for the audit\nspec:\n  selector:\n    app: a\n  ports:\n  - port: 80\nstatus:\n  loadBalancer: {}\n";
+    let r = run_stdin(&["convert", "--neat-only", "-"], dump.as_bytes());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // the suppressed line stays; the rest of the dump goes
+    assert_eq!(
+        r.stdout,
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  resourceVersion: \"42\" # kure: ignore[server-populated-field] kept for the audit\nspec:\n  selector:\n    app: a\n  ports:\n  - port: 80\n"
+    );
+    // the rule off in the repository's config: convert leaves the server's fields alone
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".kure.yaml",
+        "rules:\n  server-populated-field: off\n",
+    );
+    write(dir.path(), "svc.yaml", dump);
+    let r = run(&["convert", "--neat-only", "svc.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("svc.yaml")).unwrap(),
+        dump
+    );
+    // --isolated reads no config
+    let r = run(
+        &["convert", "--neat-only", "--isolated", "svc.yaml"],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        !std::fs::read_to_string(dir.path().join("svc.yaml"))
+            .unwrap()
+            .contains("uid"),
+    );
+}

@@ -41,8 +41,11 @@ pub struct ConvertOptions {
     /// Files and directories (`-` reads standard input).
     pub paths: Vec<PathBuf>,
     pub stdin_filename: Option<String>,
-    pub exclude: Vec<String>,
     pub no_ignore: bool,
+    /// The config's exclusions, its rules set to off and its per-file and per-object levels
+    /// (with the command line's `--exclude`): a removal whose rule is off or suppressed is
+    /// not made, and a converted object is not refused for it.
+    pub rules: crate::config::Merged,
     /// The kind to convert to (`deployment`, `daemonset`, `statefulset`, any case); `None`
     /// only removes what a dump left (`--neat-only`).
     pub to: Option<String>,
@@ -140,6 +143,15 @@ struct Run<'a> {
     final_settings: Settings,
 }
 
+/// Settings running `rules`, as far as the config leaves them on.
+fn only(config: &crate::config::Merged, rules: &[&str]) -> Result<Settings, Error> {
+    let merged = crate::config::Merged {
+        select: Some(rules.iter().map(|r| r.to_string()).collect()),
+        ..config.clone()
+    };
+    Settings::from_merged(&merged, false)
+}
+
 /// Converts the objects the options select, in memory; writes the files only when nothing
 /// was refused and `write` is set.
 pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome, Error> {
@@ -170,7 +182,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome, Error> {
         )));
     }
     let walk_opts = walk::WalkOptions {
-        exclude: &opts.exclude,
+        exclude: &opts.rules.exclude,
         no_ignore: opts.no_ignore,
         stdin_filename: opts.stdin_filename.as_deref(),
     };
@@ -189,14 +201,14 @@ pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome, Error> {
         opts,
         to,
         headless,
-        settings: Settings::new(Some(&["server-populated-field".to_string()]), &[])?,
-        final_settings: Settings::new(
-            Some(&[
-                "field-not-for-kind".to_string(),
-                "server-populated-field".to_string(),
-                "selector-template-mismatch".to_string(),
-            ]),
-            &[],
+        settings: only(&opts.rules, &["server-populated-field"])?,
+        final_settings: only(
+            &opts.rules,
+            &[
+                "field-not-for-kind",
+                "server-populated-field",
+                "selector-template-mismatch",
+            ],
         )?,
     };
     let (files, _) = crate::load::read_each(&inputs, |input, bytes| run.file(&kz, input, bytes));

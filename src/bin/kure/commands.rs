@@ -481,8 +481,13 @@ fn convert(args: ConvertArgs) -> Result<u8, Error> {
         ConvertTarget::StatefulSet => "statefulset",
     });
     let config = config(&args.walk, &args.paths)?;
+    let flags = kure::Flags {
+        exclude: args.walk.exclude.clone(),
+        command_select: true,
+        ..Default::default()
+    };
     let opts = kure::ConvertOptions {
-        exclude: excludes(&args.walk, config.as_ref()),
+        rules: kure::merge_config(&flags, config.as_ref()),
         paths: args.paths,
         stdin_filename: args.walk.stdin_filename,
         no_ignore: args.walk.no_ignore,
