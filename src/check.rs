@@ -56,7 +56,11 @@ impl<'a> FileChecker<'a> {
             path,
             role,
             settings,
-            facts: std::cell::RefCell::new(FactsBuilder::new(role, dir_group)),
+            facts: std::cell::RefCell::new(FactsBuilder::new(
+                role,
+                dir_group,
+                settings.workloads(),
+            )),
         }
     }
 

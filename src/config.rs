@@ -48,6 +48,84 @@ struct Raw {
     kubernetes_version: Option<String>,
     #[serde(default)]
     overrides: Vec<RawOverride>,
+    #[serde(default)]
+    workloads: Vec<RawWorkload>,
+    #[serde(default)]
+    string_fields: Vec<RawStringField>,
+}
+
+/// A custom resource that makes pods: one more row of the workload table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawWorkload {
+    /// `group/version` or the group alone; the core group is `v1` or `""`.
+    api_version: String,
+    kind: String,
+    /// Dotted path to the pod template (default `spec.template`).
+    template: Option<String>,
+    /// How it selects its pods: `label` (a label selector at `spec.selector`, the
+    /// default), `map` (a plain map there) or `none`.
+    selector: Option<RawSelector>,
+    /// Labels its controller adds to every pod.
+    #[serde(default)]
+    pod_labels: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RawSelector {
+    Label,
+    Map,
+    None,
+}
+
+/// Fields of a kind that must hold strings, for `non-string-value`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawStringField {
+    kind: String,
+    api_version: Option<String>,
+    paths: Vec<String>,
+}
+
+/// Fields of a kind that must hold strings (`string-fields:`): `non-string-value` checks
+/// them as it checks labels. A path is dotted; `name[]` steps into each item of a list,
+/// `*` into each value of a map.
+#[derive(Clone, Debug)]
+pub struct StringFields {
+    pub group: Option<String>,
+    pub kind: String,
+    pub paths: Vec<(String, Vec<String>)>,
+}
+
+/// The group of an `apiVersion` (`apps/v1` → `apps`, `v1` → the core group `""`).
+fn group_of(api_version: &str) -> &str {
+    match api_version.split_once('/') {
+        Some((g, _)) => g,
+        None if api_version.starts_with('v')
+            && api_version[1..].starts_with(|c: char| c.is_ascii_digit()) =>
+        {
+            ""
+        }
+        None => api_version,
+    }
+}
+
+/// A dotted path as steps: `spec.env[].value` → `spec`, `env`, `[]`, `value`.
+fn steps(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        match part.strip_suffix("[]") {
+            Some(name) => {
+                if !name.is_empty() {
+                    out.push(name.to_string());
+                }
+                out.push("[]".to_string());
+            }
+            None => out.push(part.to_string()),
+        }
+    }
+    out
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +166,9 @@ pub struct Config {
     /// An explicit target: the apiVersion fixes become safe.
     pub kubernetes_version: Option<u32>,
     pub overrides: Vec<Override>,
+    /// Custom resources that make pods: rows of the workload table.
+    pub workloads: Vec<crate::model::workload::WorkloadKind>,
+    pub string_fields: Vec<StringFields>,
 }
 
 /// The key names a config may have, for did-you-mean.
@@ -99,6 +180,13 @@ const KEYS: &[&str] = &[
     "fail-on",
     "kubernetes-version",
     "overrides",
+    "workloads",
+    "string-fields",
+    "api-version",
+    "template",
+    "selector",
+    "pod-labels",
+    "paths",
     "files",
     "kind",
     "namespace",
@@ -252,7 +340,54 @@ impl Config {
                 rules: check_rules(&o.rules)?,
             });
         }
+        let mut workloads = Vec::new();
+        for w in &raw.workloads {
+            let group = group_of(&w.api_version);
+            if crate::model::workload::TABLE
+                .iter()
+                .any(|t| t.kind == w.kind && t.groups.contains(&group))
+            {
+                return Err(Error::Config(format!(
+                    "{shown}: workloads: kure knows `{}` already",
+                    w.kind
+                )));
+            }
+            let template = steps(w.template.as_deref().unwrap_or("spec.template"));
+            if template
+                .iter()
+                .any(|s| s.is_empty() || s == "[]" || s == "*")
+            {
+                return Err(Error::Config(format!(
+                    "{shown}: workloads: `{}`: a template path is field names joined by dots",
+                    w.kind
+                )));
+            }
+            use crate::model::workload::SelectorKind;
+            let selector = match w.selector.unwrap_or(RawSelector::Label) {
+                RawSelector::Label => SelectorKind::Label { required: false },
+                RawSelector::Map => SelectorKind::Map,
+                RawSelector::None => SelectorKind::None,
+            };
+            workloads.push(crate::model::workload::custom(
+                group,
+                &w.kind,
+                &template,
+                selector,
+                &w.pod_labels,
+            ));
+        }
+        let string_fields = raw
+            .string_fields
+            .iter()
+            .map(|f| StringFields {
+                group: f.api_version.as_deref().map(|v| group_of(v).to_string()),
+                kind: f.kind.clone(),
+                paths: f.paths.iter().map(|p| (p.clone(), steps(p))).collect(),
+            })
+            .collect();
         Ok(Config {
+            workloads,
+            string_fields,
             path: path.to_path_buf(),
             dir: path
                 .parent()
@@ -358,6 +493,9 @@ pub struct Merged {
     pub base: PathBuf,
     /// The config file, if any.
     pub config: Option<PathBuf>,
+    /// The config's own workload rows and string fields.
+    pub workloads: Vec<crate::model::workload::WorkloadKind>,
+    pub string_fields: Vec<StringFields>,
 }
 
 /// The flags over a config (or over the defaults, without one).
@@ -400,6 +538,8 @@ pub fn merge(flags: &Flags, config: Option<&Config>) -> Merged {
         overrides: config.map(|c| c.overrides.clone()).unwrap_or_default(),
         base: config.map(|c| c.dir.clone()).unwrap_or_default(),
         config: config.map(|c| c.path.clone()),
+        workloads: config.map(|c| c.workloads.clone()).unwrap_or_default(),
+        string_fields: config.map(|c| c.string_fields.clone()).unwrap_or_default(),
     }
 }
 

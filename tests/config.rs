@@ -295,7 +295,7 @@ fn mistakes_are_usage_errors_with_a_place() {
     let cases: &[(&str, &str)] = &[
         (
             "rules:\n  non-string-value: off\nexlude: [x]\n",
-            ".kure.yaml:3:1: unknown field `exlude`, expected one of rules, select, ignore, exclude, fail-on, kubernetes-version, overrides (did you mean `exclude`?)",
+            ".kure.yaml:3:1: unknown field `exlude`, expected one of rules, select, ignore, exclude, fail-on, kubernetes-version, overrides, workloads, string-fields (did you mean `exclude`?)",
         ),
         (
             "rules:\n  non-string-valu: off\n",
@@ -350,4 +350,64 @@ fn the_readme_example_is_a_valid_config() {
     assert_ne!(r.code, 2, "{}", r.stderr);
     // its `fail-on: warning` and severities took effect
     assert!(r.stderr.contains("1 file: 1 linted"), "{}", r.stderr);
+}
+
+/// An OpenKruise CloneSet serving a Service, its selector off its template, and a custom
+/// resource with a string field holding `on`.
+const CUSTOM: &str = "apiVersion: apps.kruise.io/v1alpha1\nkind: CloneSet\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n      tier: front\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: web:1\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n---\napiVersion: example.com/v1\nkind: Feature\nmetadata:\n  name: f\nspec:\n  flags:\n    beta: on\n  owners:\n  - name: no\n";
+
+#[test]
+fn a_repository_adds_workload_kinds_and_string_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/all.yaml", CUSTOM);
+    // without the config: the CloneSet is unknown, the Service serves nothing
+    let (_, v) = lint_json(&["app"], &[], Some(dir.path()));
+    let rules: Vec<_> = findings(&v).into_iter().map(|f| f.0).collect();
+    assert_eq!(rules, vec!["service-selector-no-match"], "{v}");
+    write(
+        dir.path(),
+        ".kure.yaml",
+        "workloads:\n- api-version: apps.kruise.io/v1alpha1\n  kind: CloneSet\n  pod-labels: [controller-revision-hash]\nstring-fields:\n- api-version: example.com/v1\n  kind: Feature\n  paths: [spec.flags.*, \"spec.owners[].name\"]\n",
+    );
+    let (code, v) = lint_json(&["app"], &[], Some(dir.path()));
+    let got = findings(&v);
+    assert_eq!(
+        got,
+        vec![
+            // the CloneSet's selector is checked against its own template
+            ("selector-template-mismatch".to_string(), 7, 3),
+            // the Service finds the CloneSet's pods: no dangling-selector finding
+            ("non-string-value".to_string(), 36, 11),
+            ("non-string-value".to_string(), 38, 11),
+        ],
+        "{v}"
+    );
+    assert_eq!(code, 1);
+    // `kure label` labels the CloneSet's pod template too
+    let r = run(
+        &[
+            "label",
+            "--pod-templates",
+            "-f",
+            "app/all.yaml",
+            "team=web",
+            "--diff",
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("+        team: web"), "{}", r.stdout);
+    // a kind kure knows cannot be redefined
+    write(
+        dir.path(),
+        ".kure.yaml",
+        "workloads:\n- api-version: apps/v1\n  kind: Deployment\n",
+    );
+    let r = run(&["lint", "app"], Some(dir.path()));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("kure knows `Deployment` already"),
+        "{}",
+        r.stderr
+    );
 }

@@ -379,6 +379,8 @@ impl FileLocator<'_> {
 /// to depend only on its file and its own namespace, so objects that share both share them.
 pub struct FactsBuilder<'a> {
     role: Option<&'a FileRole>,
+    /// The repository's own workload rows.
+    workloads: &'a [super::workload::WorkloadKind],
     dir_group: GroupKey,
     shared: HashMap<Option<String>, Membership>,
     /// `apiVersion` and `kind` strings, one of each per file.
@@ -392,9 +394,14 @@ type Membership = (Arc<[(GroupKey, Option<String>)]>, Namespaces);
 
 impl<'a> FactsBuilder<'a> {
     /// For a file with this kustomize role (or none) in this directory's apply group.
-    pub fn new(role: Option<&'a FileRole>, dir_group: GroupKey) -> FactsBuilder<'a> {
+    pub fn new(
+        role: Option<&'a FileRole>,
+        dir_group: GroupKey,
+        workloads: &'a [super::workload::WorkloadKind],
+    ) -> FactsBuilder<'a> {
         FactsBuilder {
             role,
+            workloads,
             dir_group,
             shared: HashMap::new(),
             names: std::collections::HashSet::new(),
@@ -446,7 +453,7 @@ impl<'a> FactsBuilder<'a> {
             .map(|(k, v)| doc.field_span(k, v))
             .unwrap_or_else(|| doc.span(obj.root));
         let at = file.at(at_span);
-        let pods = super::workload::lookup(obj).map(|w| {
+        let pods = super::workload::lookup_in(obj, self.workloads).map(|w| {
             let template = w.pod_template(obj);
             let mut labels = w.pod_labels(obj);
             if let Some(r) = role {

@@ -30,7 +30,8 @@ pub enum LabelsAt {
 }
 
 /// One row of the workload table: everything kure knows of a kind that makes pods. A kind
-/// that a repository adds (a CRD workload) is one more row.
+/// that a repository adds (a CRD workload, `workloads:` in `.kure.yaml`) is one more row.
+#[derive(Clone, Debug)]
 pub struct WorkloadKind {
     pub groups: &'static [&'static str],
     pub kind: &'static str,
@@ -49,6 +50,8 @@ pub struct WorkloadKind {
     /// Further `metadata` blocks the object writes labels into (a CronJob's job template,
     /// a StatefulSet's claim templates); `[]` steps into each item of a list.
     pub nested_metadata: &'static [&'static [&'static str]],
+    /// Labels the controller adds to each pod, with any value (a repository's own rows).
+    pub added_keys: &'static [&'static str],
 }
 
 fn none(_: &Object<'_>) -> Vec<(String, PodLabel)> {
@@ -220,6 +223,7 @@ const POD_TEMPLATE: WorkloadKind = WorkloadKind {
     variants: no_variants,
     spec_fields: None,
     nested_metadata: &[],
+    added_keys: &[],
 };
 
 /// An operator's pods, labelled from `spec.podMetadata`.
@@ -406,6 +410,46 @@ pub fn lookup(obj: &Object<'_>) -> Option<&'static WorkloadKind> {
         .find(|w| w.kind == obj.kind && w.groups.contains(&obj.group()))
 }
 
+/// The row for an object in kure's table, else among a repository's own rows.
+pub fn lookup_in<'a>(obj: &Object<'_>, extra: &'a [WorkloadKind]) -> Option<&'a WorkloadKind> {
+    lookup(obj).or_else(|| {
+        extra
+            .iter()
+            .find(|w| w.kind == obj.kind && w.groups.contains(&obj.group()))
+    })
+}
+
+/// A repository's own row (`workloads:` in `.kure.yaml`): a custom resource that makes
+/// pods from a pod template at `template`, selecting them as `selector` says. Its strings
+/// live as long as the run (a config is read once).
+pub fn custom(
+    group: &str,
+    kind: &str,
+    template: &[String],
+    selector: SelectorKind,
+    added: &[String],
+) -> WorkloadKind {
+    fn keep(s: &str) -> &'static str {
+        Box::leak(s.to_string().into_boxed_str())
+    }
+    fn keep_all(v: &[String]) -> &'static [&'static str] {
+        Box::leak(
+            v.iter()
+                .map(|s| keep(s))
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        )
+    }
+    WorkloadKind {
+        groups: keep_all(&[group.to_string()]),
+        kind: keep(kind),
+        selector,
+        template: keep_all(template),
+        added_keys: keep_all(added),
+        ..POD_TEMPLATE
+    }
+}
+
 /// Where a workload keeps its pod template's labels.
 pub struct PodTemplate {
     /// The node holding `metadata` (the template, or the Pod itself, or `podMetadata`).
@@ -472,6 +516,9 @@ impl WorkloadKind {
         let mut labels = self.pod_template(obj).labels;
         for (k, v) in (self.added)(obj) {
             labels.add_missing(&k, v);
+        }
+        for k in self.added_keys {
+            labels.add_missing(k, PodLabel::Any);
         }
         for (k, v) in (self.variants)(obj) {
             labels.add_alternative(&k, &v);

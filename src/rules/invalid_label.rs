@@ -154,7 +154,7 @@ impl Rule for InvalidLabel {
         if obj.is("", "Service") {
             ck.labels(spec.and_then(|s| doc.get(s, "selector")), "spec.selector");
         }
-        let Some(w) = workload::lookup(&obj) else {
+        let Some(w) = cx.file.settings.workload(&obj) else {
             return;
         };
         if w.template.last() == Some(&"template") {

@@ -43,6 +43,9 @@ const ARGS: Field = Field {
 const DATA: Field = Field {
     what: "`data` needs",
 };
+const CONFIGURED: Field = Field {
+    what: "this field (a string field in `.kure.yaml`) needs",
+};
 
 struct Checker<'a, 'b> {
     cx: &'a ObjectContext<'b>,
@@ -242,7 +245,7 @@ impl Rule for NonStringValue {
             ("", "Pod") => ck.pod_spec(spec),
             _ => {}
         }
-        if let Some(w) = workload::lookup(&obj) {
+        if let Some(w) = cx.file.settings.workload(&obj) {
             if w.labels_at == workload::LabelsAt::Metadata && !w.template.is_empty() {
                 ck.template(doc.path(obj.root, w.template));
             }
@@ -256,6 +259,27 @@ impl Rule for NonStringValue {
             }
             for m in w.nested_metadata(&obj) {
                 ck.metadata(Some(m));
+            }
+        }
+        for f in cx.file.settings.string_fields() {
+            if f.kind != obj.kind || f.group.as_deref().is_some_and(|g| g != obj.group()) {
+                continue;
+            }
+            for (_, steps) in &f.paths {
+                let mut at = vec![obj.root];
+                for step in steps {
+                    at = match step.as_str() {
+                        "[]" => at.iter().flat_map(|&n| doc.items(n).to_vec()).collect(),
+                        "*" => at
+                            .iter()
+                            .flat_map(|&n| doc.raw_entries(n).iter().map(|&(_, v)| v))
+                            .collect(),
+                        name => at.iter().filter_map(|&n| doc.get(n, name)).collect(),
+                    };
+                }
+                for n in at {
+                    ck.scalar(n, CONFIGURED, false);
+                }
             }
         }
     }

@@ -2,7 +2,7 @@ use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::{Applicability, Edit, Fix, line_start, newline_at};
 use crate::model::selector::{Selector, label_selector, string_pairs};
-use crate::model::workload::{self, SelectorKind};
+use crate::model::workload::SelectorKind;
 use crate::yaml::{NodeId, NodeKind, Style};
 
 static META: RuleMeta = RuleMeta {
@@ -29,7 +29,7 @@ impl Rule for SelectorTemplateMismatch {
         }
         let obj = cx.obj;
         let doc = obj.doc;
-        let Some(w) = workload::lookup(&obj) else {
+        let Some(w) = cx.file.settings.workload(&obj) else {
             return;
         };
         let Some((spec_key, spec)) = doc.get_entry(obj.root, "spec") else {

@@ -1,7 +1,6 @@
 use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::fix::Applicability;
-use crate::model::workload;
 use crate::yaml::NodeId;
 
 static META: RuleMeta = RuleMeta {
@@ -156,7 +155,7 @@ impl Rule for ServerPopulatedField {
             );
         }
         check_metadata(cx, obj.metadata(), "", out);
-        if let Some(w) = workload::lookup(&obj)
+        if let Some(w) = cx.file.settings.workload(&obj)
             && w.template.last() == Some(&"template")
         {
             let t = doc.path(obj.root, w.template);

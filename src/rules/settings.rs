@@ -25,6 +25,9 @@ pub struct Settings {
     /// their globs are relative to.
     overrides: Vec<crate::config::Override>,
     base: std::path::PathBuf,
+    /// A repository's own workload rows, and fields that must hold strings.
+    workloads: Vec<crate::model::workload::WorkloadKind>,
+    string_fields: Vec<crate::config::StringFields>,
 }
 
 impl Settings {
@@ -48,6 +51,8 @@ impl Settings {
             new_defaults: false,
             overrides: Vec::new(),
             base: std::path::PathBuf::new(),
+            workloads: Vec::new(),
+            string_fields: Vec::new(),
         })
     }
 
@@ -60,7 +65,27 @@ impl Settings {
         for (id, severity) in &m.severities {
             s = s.with_severity(id, *severity)?;
         }
+        s.workloads = m.workloads.clone();
+        s.string_fields = m.string_fields.clone();
         Ok(s)
+    }
+
+    /// The workload table row for an object: kure's, or the repository's own.
+    pub fn workload(
+        &self,
+        obj: &crate::model::Object<'_>,
+    ) -> Option<&crate::model::workload::WorkloadKind> {
+        crate::model::workload::lookup_in(obj, &self.workloads)
+    }
+
+    /// The repository's own workload rows.
+    pub fn workloads(&self) -> &[crate::model::workload::WorkloadKind] {
+        &self.workloads
+    }
+
+    /// The fields the repository says must hold strings.
+    pub fn string_fields(&self) -> &[crate::config::StringFields] {
+        &self.string_fields
     }
 
     /// Settings running every rule any of `all` runs (the cross-file pass of a run whose
@@ -85,6 +110,11 @@ impl Settings {
             new_defaults: all.first().is_some_and(|s| s.new_defaults),
             overrides: Vec::new(),
             base: std::path::PathBuf::new(),
+            workloads: all
+                .iter()
+                .flat_map(|s| s.workloads.iter().cloned())
+                .collect(),
+            string_fields: Vec::new(),
         }
     }
 

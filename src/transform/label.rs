@@ -31,6 +31,9 @@ pub struct LabelOptions {
     pub stdin_filename: Option<String>,
     pub exclude: Vec<String>,
     pub no_ignore: bool,
+    /// The repository's own workload rows (`workloads:` in `.kure.yaml`), whose pod
+    /// templates are labelled as a Deployment's are.
+    pub workloads: Vec<workload::WorkloadKind>,
     /// The changes as kubectl takes them: `KEY=VALUE` and `KEY-`.
     pub changes: Vec<String>,
     /// Only objects whose `metadata.labels` this kubectl selector matches.
@@ -461,7 +464,9 @@ impl Plan<'_> {
         }
         // pod templates (not a Pod's, which is its metadata)
         let labels_templates = selected && self.opts.pod_templates;
-        if let Some(w) = workload::lookup(obj).filter(|w| !w.template.is_empty()) {
+        if let Some(w) =
+            workload::lookup_in(obj, &self.opts.workloads).filter(|w| !w.template.is_empty())
+        {
             if labels_templates {
                 let template = w.pod_template(obj).template;
                 let holder = match w.labels_at {

@@ -410,6 +410,10 @@ fn label(args: LabelArgs) -> Result<u8, Error> {
     let config = config(&args.walk, &args.files)?;
     let opts = kure::LabelOptions {
         exclude: excludes(&args.walk, config.as_ref()),
+        workloads: config
+            .as_ref()
+            .map(|c| c.workloads.clone())
+            .unwrap_or_default(),
         paths: args.files,
         stdin_filename: args.walk.stdin_filename,
         no_ignore: args.walk.no_ignore,
