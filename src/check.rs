@@ -220,6 +220,7 @@ impl<'a> FileChecker<'a> {
                 obj,
                 doc_index,
                 info: std::cell::OnceCell::new(),
+                schema: std::cell::OnceCell::new(),
             };
             for rule in self.settings.scope(rules::Scope::Object) {
                 rule.check_object(&ocx, &mut out.diagnostics);

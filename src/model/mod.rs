@@ -1,12 +1,15 @@
 //! Kubernetes meaning, read from the node tree.
 
+pub mod api_rules;
 pub mod api_versions;
+pub mod crd;
 pub mod defaults;
 pub mod inventory;
 pub mod kustomize;
 pub mod labels;
 pub mod object;
 pub mod pod;
+pub mod schema;
 pub mod selector;
 pub mod workload;
 

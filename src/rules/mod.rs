@@ -15,8 +15,11 @@ mod duplicate_key;
 mod duplicate_object;
 mod field_not_for_kind;
 mod fix_refused;
+mod invalid_enum_value;
 mod invalid_label;
+mod missing_required_field;
 pub mod migration;
+pub mod schema;
 mod non_string_value;
 mod parse_error;
 mod removed_api_version;
@@ -26,6 +29,8 @@ mod service_selector_no_match;
 mod settings;
 pub mod strategy;
 mod suppressions;
+mod unknown_field;
+mod wrong_type;
 
 pub use fix_refused::FIX_REFUSED;
 pub use parse_error::PARSE_ERROR;
@@ -124,6 +129,8 @@ pub struct ObjectContext<'a> {
     pub doc_index: usize,
     /// The object's identity, once a finding needs it.
     pub info: std::cell::OnceCell<Arc<ObjectInfo>>,
+    /// The object checked against its schema, once a rule needs it.
+    pub schema: std::cell::OnceCell<schema::Checked>,
 }
 
 impl ObjectContext<'_> {
@@ -191,6 +198,10 @@ pub static RULES: &[&dyn Rule] = &[
     &invalid_label::InvalidLabel,
     &removed_api_version::RemovedApiVersion,
     &deprecated_api_version::DeprecatedApiVersion,
+    &unknown_field::UnknownField,
+    &wrong_type::WrongType,
+    &missing_required_field::MissingRequiredField,
+    &invalid_enum_value::InvalidEnumValue,
     &duplicate_key::DuplicateKey,
     &duplicate_object::DuplicateObject,
     &parse_error::ParseErrorRule,

@@ -43,6 +43,9 @@ const ARGS: Field = Field {
 const DATA: Field = Field {
     what: "`data` needs",
 };
+const SCHEMA: Field = Field {
+    what: "its field needs",
+};
 const CONFIGURED: Field = Field {
     what: "this field (a string field in `.kure.yaml`) needs",
 };
@@ -259,6 +262,12 @@ impl Rule for NonStringValue {
             }
             for m in w.nested_metadata(&obj) {
                 ck.metadata(Some(m));
+            }
+        }
+        // every other string field the object's schema knows
+        for p in &super::schema::of(cx).problems {
+            if let super::schema::Problem::NotString { node } = p {
+                ck.scalar(*node, SCHEMA, false);
             }
         }
         for f in cx.file.settings.string_fields() {

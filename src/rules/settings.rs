@@ -28,6 +28,10 @@ pub struct Settings {
     /// A repository's own workload rows, and fields that must hold strings.
     workloads: Vec<crate::model::workload::WorkloadKind>,
     string_fields: Vec<crate::config::StringFields>,
+    /// The types the run's CRDs declare.
+    crds: std::sync::Arc<crate::model::crd::Crds>,
+    /// Custom resources without a schema are reported (`--require-schemas`).
+    require_schemas: bool,
 }
 
 impl Settings {
@@ -53,6 +57,8 @@ impl Settings {
             base: std::path::PathBuf::new(),
             workloads: Vec::new(),
             string_fields: Vec::new(),
+            crds: Default::default(),
+            require_schemas: false,
         })
     }
 
@@ -76,6 +82,31 @@ impl Settings {
         obj: &crate::model::Object<'_>,
     ) -> Option<&crate::model::workload::WorkloadKind> {
         crate::model::workload::lookup_in(obj, &self.workloads)
+    }
+
+    /// The run's CRD types.
+    pub fn with_crds(
+        mut self,
+        crds: std::sync::Arc<crate::model::crd::Crds>,
+        require: bool,
+    ) -> Settings {
+        self.crds = crds;
+        self.require_schemas = require;
+        self
+    }
+
+    /// The type a CRD of the run declares for a custom resource.
+    pub fn crd_type(&self, api_version: &str, kind: &str) -> Option<crate::model::schema::Ty> {
+        self.crds.get(api_version, kind)
+    }
+
+    pub fn crds(&self) -> &crate::model::crd::Crds {
+        &self.crds
+    }
+
+    /// Whether custom resources without a schema are reported.
+    pub fn requires_schemas(&self) -> bool {
+        self.require_schemas
     }
 
     /// The repository's own workload rows.
@@ -115,6 +146,8 @@ impl Settings {
                 .flat_map(|s| s.workloads.iter().cloned())
                 .collect(),
             string_fields: Vec::new(),
+            crds: all.first().map(|s| s.crds.clone()).unwrap_or_default(),
+            require_schemas: all.iter().any(|s| s.require_schemas),
         }
     }
 

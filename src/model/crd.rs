@@ -1,0 +1,291 @@
+//! The types a repository's CustomResourceDefinitions declare: each served version's
+//! `openAPIV3Schema`, read into `schema::Ty` so custom resources are checked as Kubernetes'
+//! own kinds are.
+//!
+//! Read as the API server reads a structural schema: `properties` are the known fields,
+//! `additionalProperties` types the values of the others, `x-kubernetes-preserve-unknown-fields`
+//! keeps unlisted fields, `x-kubernetes-embedded-resource` adds `apiVersion`, `kind` and
+//! `metadata`, `x-kubernetes-int-or-string` is an int-or-string, and `enum` lists the
+//! string values allowed.
+
+use super::schema::{Field, ObjectTy, Ty};
+use crate::yaml::{Document, NodeId};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Custom resource types by (apiVersion, kind).
+#[derive(Clone, Debug, Default)]
+pub struct Crds {
+    types: HashMap<(String, String), Ty>,
+    /// Where each came from, for the summary and messages.
+    pub sources: Vec<String>,
+}
+
+impl Crds {
+    pub fn get(&self, api_version: &str, kind: &str) -> Option<Ty> {
+        // a lookup without allocating: few CRDs, so a scan is cheap
+        self.types
+            .iter()
+            .find(|((a, k), _)| a == api_version && k == kind)
+            .map(|(_, t)| t.clone())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.types.len()
+    }
+
+    /// Whether some CRD defines kinds of this API group (a custom resource of an unknown
+    /// version or kind of a known group is still counted as without schema).
+    pub fn has_group(&self, group: &str) -> bool {
+        self.types
+            .keys()
+            .any(|(a, _)| a.split_once('/').is_some_and(|(g, _)| g == group))
+    }
+
+    /// Adds the served versions of a CRD object (`root` in `doc`).
+    pub fn add(&mut self, doc: &Document, root: NodeId, source: &str) {
+        let Some(spec) = doc.get(root, "spec") else {
+            return;
+        };
+        let Some(group) = doc.path_str(spec, &["group"]) else {
+            return;
+        };
+        let Some(kind) = doc.path_str(spec, &["names", "kind"]) else {
+            return;
+        };
+        // apiextensions.k8s.io/v1beta1 kept one schema for every version
+        let shared = doc.path(spec, &["validation", "openAPIV3Schema"]);
+        let mut added = false;
+        for &v in doc.items(doc.get(spec, "versions").unwrap_or(spec)) {
+            let Some(name) = doc.path_str(v, &["name"]) else {
+                continue;
+            };
+            if doc.path_str(v, &["served"]) == Some("false") {
+                continue;
+            }
+            let schema = doc.path(v, &["schema", "openAPIV3Schema"]).or(shared);
+            let Some(schema) = schema else { continue };
+            let ty = Reader { doc, depth: 0 }.ty(schema, true);
+            self.types
+                .insert((format!("{group}/{name}"), kind.to_string()), ty);
+            added = true;
+        }
+        if added {
+            self.sources.push(source.to_string());
+        }
+    }
+}
+
+struct Reader<'d> {
+    doc: &'d Document,
+    depth: usize,
+}
+
+impl Reader<'_> {
+    fn flag(&self, node: NodeId, key: &str) -> bool {
+        self.doc.path_str(node, &[key]) == Some("true")
+    }
+
+    /// The type a schema node declares; `root` is the resource itself, which always has
+    /// `apiVersion`, `kind` and `metadata`.
+    fn ty(&mut self, node: NodeId, root: bool) -> Ty {
+        let doc = self.doc;
+        let node = doc.deref(node);
+        if self.depth > 64 || !doc.is_map(node) {
+            return Ty::Any;
+        }
+        if self.flag(node, "x-kubernetes-int-or-string") {
+            return Ty::IntOrStr;
+        }
+        let preserve = self.flag(node, "x-kubernetes-preserve-unknown-fields");
+        let embedded = self.flag(node, "x-kubernetes-embedded-resource");
+        let declared = doc.path_str(node, &["type"]);
+        // a schema without a type that only combines others (anyOf, oneOf, allOf) is
+        // taken as any value: kure does not judge between alternatives
+        let combined = ["anyOf", "oneOf", "allOf", "not"]
+            .iter()
+            .any(|k| doc.get(node, k).is_some());
+        self.depth += 1;
+        let ty = match declared {
+            Some("string") => match doc.get(node, "enum") {
+                Some(e) if !combined => {
+                    let values: Vec<Box<str>> = doc
+                        .items(e)
+                        .iter()
+                        .filter_map(|&n| doc.str(n))
+                        .map(Box::from)
+                        .collect();
+                    if values.is_empty() {
+                        Ty::Str
+                    } else {
+                        Ty::Enum(values.into())
+                    }
+                }
+                _ => Ty::Str,
+            },
+            Some("integer") => Ty::Int,
+            Some("number") => Ty::Num,
+            Some("boolean") => Ty::Bool,
+            Some("array") => match doc.get(node, "items") {
+                Some(items) if !combined => Ty::List(Arc::new(self.ty(items, false))),
+                _ => Ty::List(Arc::new(Ty::Any)),
+            },
+            Some("object") | None if !combined || root => {
+                let props = doc.get(node, "properties");
+                let additional = doc.get(node, "additionalProperties");
+                match (props, additional) {
+                    (None, Some(a)) if doc.is_map(a) => Ty::Map(Arc::new(self.ty(a, false))),
+                    (None, _) if !root && !embedded => {
+                        if declared.is_none() || preserve {
+                            Ty::Any
+                        } else {
+                            // an object with no properties and no preserve flag: the API
+                            // server prunes what it holds, so nothing there is an error
+                            Ty::AnyObject
+                        }
+                    }
+                    (props, additional) => {
+                        let required: Vec<&str> = doc
+                            .get(node, "required")
+                            .map(|r| doc.items(r).iter().filter_map(|&n| doc.str(n)).collect())
+                            .unwrap_or_default();
+                        let mut fields: Vec<Field> = Vec::new();
+                        for &(k, v) in props.map(|p| doc.raw_entries(p)).unwrap_or_default() {
+                            let Some(name) = doc.str(k) else { continue };
+                            fields.push(Field {
+                                name: name.into(),
+                                ty: self.ty(v, false),
+                                required: required.contains(&name),
+                            });
+                        }
+                        if root || embedded {
+                            for (name, ty) in [
+                                ("apiVersion", Ty::Str),
+                                ("kind", Ty::Str),
+                                ("metadata", Ty::AnyObject),
+                            ] {
+                                if !fields.iter().any(|f| &*f.name == name) {
+                                    fields.push(Field {
+                                        name: name.into(),
+                                        ty,
+                                        required: false,
+                                    });
+                                }
+                            }
+                        }
+                        if root && declared.is_none() && props.is_none() {
+                            // a CRD without a schema for its version: anything goes
+                            self.depth -= 1;
+                            return Ty::Any;
+                        }
+                        fields.sort_by(|a, b| a.name.cmp(&b.name));
+                        fields.dedup_by(|a, b| a.name == b.name);
+                        let additional = additional
+                            .filter(|a| doc.is_map(*a))
+                            .map(|a| self.ty(a, false));
+                        let open = preserve
+                            || additional.is_none()
+                                && additional_allows_all(doc, node);
+                        Ty::Object(Arc::new(ObjectTy {
+                            fields,
+                            open,
+                            additional,
+                        }))
+                    }
+                }
+            }
+            _ => Ty::Any,
+        };
+        self.depth -= 1;
+        ty
+    }
+}
+
+/// `additionalProperties: true`: any further field is kept.
+fn additional_allows_all(doc: &Document, node: NodeId) -> bool {
+    doc.path_str(node, &["additionalProperties"]) == Some("true")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crds(text: &str) -> Crds {
+        let stream = crate::yaml::parse(text, crate::yaml::Limits::default());
+        let doc = &stream.documents[0];
+        let mut c = Crds::default();
+        c.add(doc, doc.root.unwrap(), "crd.yaml");
+        c
+    }
+
+    fn object(t: &Ty) -> Arc<ObjectTy> {
+        match t {
+            Ty::Object(o) => o.clone(),
+            other => panic!("not an object: {other:?}"),
+        }
+    }
+
+    const CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [size]
+            properties:
+              size: {type: integer}
+              port: {x-kubernetes-int-or-string: true}
+              mode: {type: string, enum: [fast, slow]}
+              rules:
+                type: array
+                items:
+                  type: object
+                  properties:
+                    hosts: {type: array, items: {type: string}}
+              labels: {type: object, additionalProperties: {type: string}}
+              extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+              template: {type: object, x-kubernetes-embedded-resource: true, properties: {spec: {type: object}}}
+  - name: v1alpha1
+    served: false
+    storage: false
+";
+
+    #[test]
+    fn a_crd_schema_is_read_as_the_api_server_reads_it() {
+        let c = crds(CRD);
+        assert!(c.get("example.com/v1alpha1", "Widget").is_none());
+        let root = object(&c.get("example.com/v1", "Widget").unwrap());
+        assert!(root.field("metadata").is_some() && root.field("apiVersion").is_some());
+        let spec = object(&root.field("spec").unwrap().ty);
+        assert!(spec.field("size").unwrap().required);
+        assert!(matches!(spec.field("size").unwrap().ty, Ty::Int));
+        assert!(matches!(spec.field("port").unwrap().ty, Ty::IntOrStr));
+        assert!(matches!(&spec.field("mode").unwrap().ty, Ty::Enum(v) if v.len() == 2));
+        let Ty::List(rule) = &spec.field("rules").unwrap().ty else {
+            panic!()
+        };
+        let rule = object(rule);
+        assert!(matches!(&rule.field("hosts").unwrap().ty, Ty::List(s) if matches!(**s, Ty::Str)));
+        assert!(matches!(&spec.field("labels").unwrap().ty, Ty::Map(_)));
+        assert!(matches!(&spec.field("extra").unwrap().ty, Ty::Any));
+        let template = object(&spec.field("template").unwrap().ty);
+        assert!(template.field("kind").is_some() && !template.open);
+        assert!(c.has_group("example.com"));
+    }
+}

@@ -1,0 +1,56 @@
+use super::schema::{self, Problem};
+use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::Span;
+
+static META: RuleMeta = RuleMeta {
+    id: "missing-required-field",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    scope: Scope::Object,
+    summary: "a required field is absent, such as a container without `image` or a Service port without `port`",
+    doc: include_str!("../../rules/missing-required-field.md"),
+};
+
+pub struct MissingRequiredField;
+
+impl Rule for MissingRequiredField {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let doc = cx.obj.doc;
+        for p in &schema::of(cx).problems {
+            let Problem::Missing { at, path, field } = p else {
+                continue;
+            };
+            // the mapping's first line: where the field belongs
+            let whole = doc.span(*at);
+            let span = match doc.raw_entries(*at).first() {
+                Some(&(k, v)) if *at != cx.obj.root => Span::new(whole.start, doc.field_span(k, v).end.min(line_end(cx, whole.start))),
+                _ => doc
+                    .get_entry(cx.obj.root, "kind")
+                    .map(|(k, v)| doc.field_span(k, v))
+                    .unwrap_or(whole),
+            };
+            out.push(
+                cx.diag(
+                    &META,
+                    span,
+                    format!("{path}: Required value: `{field}` is missing"),
+                )
+                .help(format!(
+                    "the API server rejects the object without `{field}`; add it here"
+                )),
+            );
+        }
+    }
+}
+
+fn line_end(cx: &ObjectContext<'_>, from: usize) -> usize {
+    let text = cx.file.text();
+    text[from.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| from + i)
+}

@@ -1,0 +1,425 @@
+//! Schema validation: one walk of an object against its type (`model::schema`), shared by
+//! `unknown-field`, `wrong-type`, `missing-required-field` and `invalid-enum-value` (and
+//! `non-string-value`, which owns a plain scalar that YAML 1.1 types as something other than
+//! the string its field needs). The walk runs once per object, when the first of these
+//! rules asks, and every problem of the object is kept, not only the first.
+//!
+//! Values are typed by the file's reader (kubectl's YAML 1.1, or kustomize's), and `null` is
+//! accepted wherever the API server's decoder accepts it: everywhere.
+
+use super::ObjectContext;
+use crate::model::schema::{self, ObjectTy, Ty};
+use crate::model::workload::{kinds_with_field, spec_fields};
+use crate::yaml::resolve::{Resolved, resolve_with};
+use crate::yaml::{Document, NodeId, NodeKind, Style};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// A key's name as the reader gives it to the API server (`"true"` for a plain `yes`).
+fn key_name<'d>(doc: &'d Document, reader: crate::yaml::resolve::Reader, key: NodeId) -> Cow<'d, str> {
+    match doc.scalar_parts(key) {
+        Some((v, Style::Plain, None)) if resolve_with(reader, v, true, None).is_str() => {
+            Cow::Borrowed(v)
+        }
+        Some((v, s, None)) if s != Style::Plain => Cow::Borrowed(v),
+        _ => Cow::Owned(
+            doc.key_name_as(key, reader)
+                .unwrap_or_else(|| "<null>".to_string()),
+        ),
+    }
+}
+
+/// One step of a field path: a key node (named when the path is printed), a field by name,
+/// or a list index.
+#[derive(Clone, Debug)]
+enum Step {
+    Key(NodeId),
+    Field(Box<str>),
+    Index(usize),
+}
+
+/// A field path as the API server prints it: `spec.containers[0].image`.
+fn render(doc: &Document, reader: crate::yaml::resolve::Reader, path: &[Step]) -> String {
+    let mut s = String::new();
+    for step in path {
+        match step {
+            Step::Key(_) | Step::Field(_) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                match step {
+                    Step::Key(k) => s.push_str(&key_name(doc, reader, *k)),
+                    Step::Field(f) => s.push_str(f),
+                    Step::Index(_) => {}
+                }
+            }
+            Step::Index(i) => {
+                s.push('[');
+                s.push_str(&i.to_string());
+                s.push(']');
+            }
+        }
+    }
+    s
+}
+
+#[derive(Debug)]
+pub enum Problem {
+    /// A key its mapping's type does not have.
+    Unknown {
+        key: NodeId,
+        path: String,
+        /// The known fields of the mapping, for a suggestion.
+        known: Arc<ObjectTy>,
+    },
+    /// A value of the wrong JSON type.
+    WrongType {
+        node: NodeId,
+        path: String,
+        want: &'static str,
+        got: &'static str,
+    },
+    /// A plain scalar typed as a boolean, number or null where a string is needed.
+    NotString { node: NodeId },
+    /// A required field absent from the mapping `at`.
+    Missing {
+        at: NodeId,
+        path: String,
+        field: Box<str>,
+    },
+    /// A string outside the values the API server accepts.
+    NotInEnum {
+        node: NodeId,
+        path: String,
+        allowed: Arc<[Box<str>]>,
+    },
+}
+
+/// What the walk found of an object, and whether it had a type to walk against.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub problems: Vec<Problem>,
+    /// The object's kind has a schema (Kubernetes' own, or a CRD's).
+    pub has_schema: bool,
+}
+
+/// The object's problems, walked once and shared by the schema rules.
+pub fn of<'c>(cx: &'c ObjectContext<'_>) -> &'c Checked {
+    cx.schema.get_or_init(|| check(cx))
+}
+
+fn check(cx: &ObjectContext<'_>) -> Checked {
+    let obj = cx.obj;
+    let minor = cx.file.settings.kubernetes();
+    let Some(root) = schema::kind(obj.api_version, obj.kind, minor)
+        .or_else(|| cx.file.settings.crd_type(obj.api_version, obj.kind))
+    else {
+        return Checked::default();
+    };
+    let mut w = Walk {
+        doc: obj.doc,
+        reader: cx.file.reader,
+        minor,
+        partial: cx.file.partial,
+        sops: obj.doc.get(obj.root, "sops").is_some(),
+        spec_skip: field_not_for_kind_owns(cx),
+        selector_owned: cx
+            .file
+            .settings
+            .workload(&obj)
+            .is_some_and(|w| {
+                matches!(
+                    w.selector,
+                    crate::model::workload::SelectorKind::Label { required: true }
+                )
+            }),
+        path: Vec::new(),
+        out: Vec::new(),
+        depth: 0,
+    };
+    w.value(obj.root, &root);
+    Checked {
+        problems: w.out,
+        has_schema: true,
+    }
+}
+
+/// The `spec` keys `field-not-for-kind` reports on this object (fields of another workload
+/// kind): not reported again as unknown.
+fn field_not_for_kind_owns(cx: &ObjectContext<'_>) -> bool {
+    let obj = cx.obj;
+    matches!(obj.group(), "apps" | "extensions" | "batch") && spec_fields(obj.kind).is_some()
+}
+
+struct Walk<'d> {
+    doc: &'d Document,
+    reader: crate::yaml::resolve::Reader,
+    minor: u32,
+    partial: bool,
+    /// A SOPS-encrypted file: its `sops` key and `ENC[…]` values are Flux's to decrypt.
+    sops: bool,
+    spec_skip: bool,
+    /// `selector-template-mismatch` reports a missing `spec.selector`.
+    selector_owned: bool,
+    path: Vec<Step>,
+    out: Vec<Problem>,
+    depth: usize,
+}
+
+/// What a scalar is, as the file's reader types it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scalar {
+    Str,
+    Int,
+    Float,
+    Bool,
+    Null,
+}
+
+impl<'d> Walk<'d> {
+    fn scalar(&self, node: NodeId) -> Option<(Scalar, &str, Style)> {
+        let (value, style, tag) = self.doc.scalar_parts(node)?;
+        let r = resolve_with(self.reader, value, style == Style::Plain, tag);
+        let s = match r {
+            Resolved::Str => Scalar::Str,
+            Resolved::Bool(_) => Scalar::Bool,
+            Resolved::Int(_) => Scalar::Int,
+            Resolved::Float(f) if f.fract() == 0.0 => Scalar::Int,
+            Resolved::Float(_) | Resolved::SpecialFloat(_) => Scalar::Float,
+            Resolved::Null => Scalar::Null,
+        };
+        Some((s, value, style))
+    }
+
+    fn rendered(&self) -> String {
+        render(self.doc, self.reader, &self.path)
+    }
+
+    fn wrong(&mut self, node: NodeId, want: &'static str, got: &'static str) {
+        self.out.push(Problem::WrongType {
+            node,
+            path: self.rendered(),
+            want,
+            got,
+        });
+    }
+
+    fn got(&self, node: NodeId) -> &'static str {
+        match &self.doc.node(node).kind {
+            NodeKind::Map { .. } => "a mapping",
+            NodeKind::Seq { .. } => "a list",
+            _ => match self.scalar(node).map(|s| s.0) {
+                Some(Scalar::Str) => "a string",
+                Some(Scalar::Int) => "an integer",
+                Some(Scalar::Float) => "a number",
+                Some(Scalar::Bool) => "a boolean",
+                _ => "null",
+            },
+        }
+    }
+
+    fn value(&mut self, node: NodeId, ty: &Ty) {
+        let node = self.doc.deref(node);
+        if self.depth > 64 {
+            return;
+        }
+        let kind = &self.doc.node(node).kind;
+        let scalar = match kind {
+            NodeKind::Scalar { .. } => self.scalar(node),
+            _ => None,
+        };
+        if let Some((Scalar::Null, _, _)) = scalar {
+            return;
+        }
+        if let Some((Scalar::Str, v, _)) = scalar
+            && self.sops
+            && v.starts_with("ENC[")
+        {
+            return;
+        }
+        let is_map = matches!(kind, NodeKind::Map { .. });
+        let is_seq = matches!(kind, NodeKind::Seq { .. });
+        match ty {
+            Ty::Any => {}
+            Ty::Def(_) => {
+                let t = schema::resolve(ty, self.minor);
+                if !matches!(t, Ty::Def(_)) {
+                    self.value(node, &t);
+                }
+            }
+            Ty::AnyObject => {
+                if !is_map {
+                    let got = self.got(node);
+                    self.wrong(node, "a mapping", got);
+                }
+            }
+            Ty::Str | Ty::Enum(_) => match scalar {
+                Some((Scalar::Str, v, _)) => {
+                    if let Ty::Enum(allowed) = ty
+                        && !allowed.iter().any(|a| **a == *v)
+                    {
+                        self.out.push(Problem::NotInEnum {
+                            node,
+                            path: self.rendered(),
+                            allowed: allowed.clone(),
+                        });
+                    }
+                }
+                Some((_, _, Style::Plain)) => self.out.push(Problem::NotString { node }),
+                _ => {
+                    let got = self.got(node);
+                    self.wrong(node, "a string", got);
+                }
+            },
+            Ty::Int => match scalar.map(|s| s.0) {
+                Some(Scalar::Int) => {}
+                _ => {
+                    let got = self.got(node);
+                    self.wrong(node, "an integer", got);
+                }
+            },
+            Ty::Num => match scalar.map(|s| s.0) {
+                Some(Scalar::Int | Scalar::Float) => {}
+                _ => {
+                    let got = self.got(node);
+                    self.wrong(node, "a number", got);
+                }
+            },
+            Ty::Bool => match scalar.map(|s| s.0) {
+                Some(Scalar::Bool) => {}
+                _ => {
+                    let got = self.got(node);
+                    self.wrong(node, "a boolean", got);
+                }
+            },
+            Ty::IntOrStr => match scalar.map(|s| s.0) {
+                Some(Scalar::Int | Scalar::Str) => {}
+                _ => {
+                    let got = self.got(node);
+                    self.wrong(node, "an integer or a string", got);
+                }
+            },
+            Ty::Quantity => match scalar.map(|s| s.0) {
+                Some(Scalar::Int | Scalar::Float | Scalar::Str) => {}
+                _ => {
+                    let got = self.got(node);
+                    self.wrong(node, "a quantity (a string or a number)", got);
+                }
+            },
+            Ty::List(item) => {
+                if !is_seq {
+                    let got = self.got(node);
+                    self.wrong(node, "a list", got);
+                    return;
+                }
+                self.depth += 1;
+                for (i, &n) in self.doc.items(node).iter().enumerate() {
+                    self.path.push(Step::Index(i));
+                    self.value(n, item);
+                    self.path.pop();
+                }
+                self.depth -= 1;
+            }
+            Ty::Map(v) => {
+                if !is_map {
+                    let got = self.got(node);
+                    self.wrong(node, "a mapping", got);
+                    return;
+                }
+                self.depth += 1;
+                for (k, val) in self.entries(node).iter().copied() {
+                    self.path.push(Step::Key(k));
+                    self.value(val, v);
+                    self.path.pop();
+                }
+                self.depth -= 1;
+            }
+            Ty::Object(o) => {
+                if !is_map {
+                    let got = self.got(node);
+                    self.wrong(node, "a mapping", got);
+                    return;
+                }
+                self.object(node, o);
+            }
+        }
+    }
+
+    fn entries(&self, map: NodeId) -> Cow<'d, [(NodeId, NodeId)]> {
+        let doc: &'d Document = self.doc;
+        let raw = doc.raw_entries(map);
+        if raw.iter().any(|(k, _)| doc.is_merge_key(*k)) {
+            Cow::Owned(
+                doc
+                    .entries_as(map, self.reader)
+                    .into_iter()
+                    .map(|e| (e.key, e.value))
+                    .collect(),
+            )
+        } else {
+            Cow::Borrowed(raw)
+        }
+    }
+
+    fn object(&mut self, node: NodeId, o: &Arc<ObjectTy>) {
+        self.depth += 1;
+        let entries = self.entries(node);
+        let at_root = self.path.is_empty();
+        let at_spec = matches!(self.path.as_slice(), [Step::Key(k)] if self.doc.scalar(*k) == Some("spec"));
+        for &(k, v) in entries.iter() {
+            let name = key_name(self.doc, self.reader, k);
+            match o.field(&name) {
+                Some(f) => {
+                    self.path.push(Step::Key(k));
+                    self.value(v, &f.ty);
+                    self.path.pop();
+                }
+                None => {
+                    if let Some(extra) = &o.additional {
+                        self.path.push(Step::Key(k));
+                        self.value(v, extra);
+                        self.path.pop();
+                        continue;
+                    }
+                    if o.open
+                        || (at_root && self.sops && name == "sops")
+                        || (at_spec && self.spec_skip && kinds_with_field(&name).next().is_some())
+                    {
+                        continue;
+                    }
+                    self.path.push(Step::Key(k));
+                    let path = self.rendered();
+                    self.path.pop();
+                    self.out.push(Problem::Unknown {
+                        key: k,
+                        path,
+                        known: o.clone(),
+                    });
+                }
+            }
+        }
+        if !self.partial {
+            for f in o.fields.iter().filter(|f| f.required) {
+                if at_spec && self.selector_owned && &*f.name == "selector" {
+                    continue;
+                }
+                let present = entries.iter().any(|&(k, _)| {
+                    self.doc
+                        .scalar_parts(k)
+                        .is_some_and(|(v, _, _)| v == &*f.name)
+                });
+                if !present {
+                    self.path.push(Step::Field(f.name.clone()));
+                    let path = self.rendered();
+                    self.path.pop();
+                    self.out.push(Problem::Missing {
+                        at: node,
+                        path,
+                        field: f.name.clone(),
+                    });
+                }
+            }
+        }
+        self.depth -= 1;
+    }
+}

@@ -1,0 +1,90 @@
+use super::schema::{self, Problem};
+use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::fix::{Applicability, Edit, Expect, Fix};
+
+static META: RuleMeta = RuleMeta {
+    id: "unknown-field",
+    severity: Severity::Error,
+    fix: FixAvailability::Sometimes,
+    scope: Scope::Object,
+    summary: "a field the object's schema does not have, which strict field validation rejects",
+    doc: include_str!("../../rules/unknown-field.md"),
+};
+
+pub struct UnknownField;
+
+/// The known field a misspelled one most likely meant: the same but for case, or within
+/// a small edit distance.
+pub fn nearest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = name.to_ascii_lowercase();
+    let mut best: Option<(usize, &str)> = None;
+    for k in known {
+        let d = if k.to_ascii_lowercase() == lower {
+            0
+        } else {
+            strsim::levenshtein(name, k)
+        };
+        let limit = if name.len() <= 4 { 1 } else { 2.max(name.len() / 5) };
+        if d <= limit && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, k));
+        }
+    }
+    best.map(|(_, k)| k)
+}
+
+impl Rule for UnknownField {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let doc = cx.obj.doc;
+        for p in &schema::of(cx).problems {
+            let Problem::Unknown { key, path, known } = p else {
+                continue;
+            };
+            let Some(name) = doc.scalar(*key) else {
+                continue;
+            };
+            let near = nearest(name, known.fields.iter().map(|f| &*f.name))
+                .filter(|n| *n != name)
+                // renaming onto a field the mapping already has would lose one of them
+                .filter(|n| doc.map_of_key(*key).is_none_or(|m| doc.get(m, n).is_none()));
+            let mut d = cx.diag(&META, doc.span(*key), format!("unknown field \"{path}\""));
+            d = match near {
+                Some(n) => {
+                    let fix = rename(cx, *key, n);
+                    d.help(format!("did you mean `{n}`?")).fix(fix)
+                }
+                None => d.help(
+                    "the API server rejects it under strict field validation (kubectl's default); remove it, or move it where it belongs",
+                ),
+            };
+            out.push(d);
+        }
+    }
+}
+
+/// Renames a key to `to` (unsafe: the value is then read as that field).
+fn rename(cx: &ObjectContext<'_>, key: crate::yaml::NodeId, to: &str) -> Option<Fix> {
+    let doc = cx.obj.doc;
+    let reader = cx.file.reader;
+    let from = doc.path_to(key, reader)?;
+    let (_, style, _) = doc.scalar_parts(key)?;
+    if style != crate::yaml::Style::Plain {
+        return None;
+    }
+    let mut target = from.clone();
+    target.pop();
+    target.push(to.to_string());
+    let mut fix = Fix::new(
+        Applicability::Unsafe,
+        format!("rename it to `{to}`"),
+        vec![Edit::replace(doc.span(key), to)],
+        cx.doc_index,
+        vec![from.clone(), target.clone()],
+    );
+    fix.expect = vec![(from, Expect::Absent), (target, Expect::Present)];
+    Some(fix)
+}
