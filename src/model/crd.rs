@@ -187,9 +187,8 @@ impl Reader<'_> {
                         let additional = additional
                             .filter(|a| doc.is_map(*a))
                             .map(|a| self.ty(a, false));
-                        let open = preserve
-                            || additional.is_none()
-                                && additional_allows_all(doc, node);
+                        let open =
+                            preserve || additional.is_none() && additional_allows_all(doc, node);
                         Ty::Object(Arc::new(ObjectTy {
                             fields,
                             open,

@@ -99,7 +99,10 @@ fn table() -> &'static Table {
                         continue;
                     };
                     let id = num(w.next());
-                    t.kinds.entry((api, kind)).or_default().push((first, last, id));
+                    t.kinds
+                        .entry((api, kind))
+                        .or_default()
+                        .push((first, last, id));
                 }
                 "D " => {
                     let mut w = rest.split(' ');

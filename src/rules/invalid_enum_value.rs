@@ -61,7 +61,12 @@ impl Rule for InvalidEnumValue {
 }
 
 /// The value written with the case the API server expects, in the same quoting.
-fn recase(cx: &ObjectContext<'_>, node: crate::yaml::NodeId, style: Style, to: &str) -> Option<Fix> {
+fn recase(
+    cx: &ObjectContext<'_>,
+    node: crate::yaml::NodeId,
+    style: Style,
+    to: &str,
+) -> Option<Fix> {
     let doc = cx.obj.doc;
     let written = match style {
         Style::Plain => to.to_string(),

@@ -22,13 +22,35 @@ impl Rule for MissingRequiredField {
     fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let doc = cx.obj.doc;
         for p in &schema::of(cx).problems {
-            let Problem::Missing { at, path, field } = p else {
+            let Problem::Missing {
+                at,
+                key,
+                path,
+                field,
+            } = p
+            else {
                 continue;
             };
+            if let Some(k) = key {
+                out.push(
+                    cx.diag(
+                        &META,
+                        doc.span(*k),
+                        format!("{path}: Required value: `{field}` is null"),
+                    )
+                    .help(format!(
+                        "the API server reads null as an empty `{field}` and rejects it; give it a value"
+                    )),
+                );
+                continue;
+            }
             // the mapping's first line: where the field belongs
             let whole = doc.span(*at);
             let span = match doc.raw_entries(*at).first() {
-                Some(&(k, v)) if *at != cx.obj.root => Span::new(whole.start, doc.field_span(k, v).end.min(line_end(cx, whole.start))),
+                Some(&(k, v)) if *at != cx.obj.root => Span::new(
+                    whole.start,
+                    doc.field_span(k, v).end.min(line_end(cx, whole.start)),
+                ),
                 _ => doc
                     .get_entry(cx.obj.root, "kind")
                     .map(|(k, v)| doc.field_span(k, v))

@@ -43,9 +43,6 @@ const ARGS: Field = Field {
 const DATA: Field = Field {
     what: "`data` needs",
 };
-const SCHEMA: Field = Field {
-    what: "its field needs",
-};
 const CONFIGURED: Field = Field {
     what: "this field (a string field in `.kure.yaml`) needs",
 };
@@ -57,7 +54,7 @@ struct Checker<'a, 'b> {
 }
 
 impl Checker<'_, '_> {
-    fn scalar(&mut self, node: NodeId, field: Field, is_key: bool) {
+    fn scalar(&mut self, node: NodeId, what: &str, is_key: bool) {
         let doc = self.cx.obj.doc;
         let node = doc.deref(node);
         let Some((value, style, tag)) = doc.scalar_parts(node) else {
@@ -93,15 +90,12 @@ impl Checker<'_, '_> {
             match v11.key_string() {
                 Some(k) => format!(
                     "key `{shown}` is read as {becomes} and becomes `\"{k}\"`; {} a string key",
-                    field.what
+                    what
                 ),
-                None => format!(
-                    "key `{shown}` is read as {becomes}; {} a string key",
-                    field.what
-                ),
+                None => format!("key `{shown}` is read as {becomes}; {} a string key", what),
             }
         } else {
-            format!("`{shown}` is read as {becomes}; {} a string", field.what)
+            format!("`{shown}` is read as {becomes}; {} a string", what)
         };
         if severity == Severity::Warning {
             message.push_str(" (kustomize reads it as a string, kubectl -f does not)");
@@ -165,8 +159,8 @@ impl Checker<'_, '_> {
             if matches!(doc.scalar_parts(k), Some(("<<", Style::Plain, None))) {
                 continue;
             }
-            self.scalar(k, field, true);
-            self.scalar(v, field, false);
+            self.scalar(k, field.what, true);
+            self.scalar(v, field.what, false);
         }
     }
 
@@ -185,7 +179,7 @@ impl Checker<'_, '_> {
             for &e in doc.items(me) {
                 if let Some(vals) = doc.get(e, "values") {
                     for &v in doc.items(vals) {
-                        self.scalar(v, SELECTOR, false);
+                        self.scalar(v, SELECTOR.what, false);
                     }
                 }
             }
@@ -198,10 +192,10 @@ impl Checker<'_, '_> {
         self.string_map(doc.get(spec, "nodeSelector"), NODE_SELECTOR);
         for c in pod::containers(doc, spec) {
             for v in pod::env_values(doc, c) {
-                self.scalar(v, ENV, false);
+                self.scalar(v, ENV.what, false);
             }
             for item in pod::command_and_args(doc, c) {
-                self.scalar(item, ARGS, false);
+                self.scalar(item, ARGS.what, false);
             }
         }
     }
@@ -266,8 +260,8 @@ impl Rule for NonStringValue {
         }
         // every other string field the object's schema knows
         for p in &super::schema::of(cx).problems {
-            if let super::schema::Problem::NotString { node } = p {
-                ck.scalar(*node, SCHEMA, false);
+            if let super::schema::Problem::NotString { node, path } = p {
+                ck.scalar(*node, &format!("`{path}` needs"), false);
             }
         }
         for f in cx.file.settings.string_fields() {
@@ -287,7 +281,7 @@ impl Rule for NonStringValue {
                     };
                 }
                 for n in at {
-                    ck.scalar(n, CONFIGURED, false);
+                    ck.scalar(n, CONFIGURED.what, false);
                 }
             }
         }

@@ -16,7 +16,11 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A key's name as the reader gives it to the API server (`"true"` for a plain `yes`).
-fn key_name<'d>(doc: &'d Document, reader: crate::yaml::resolve::Reader, key: NodeId) -> Cow<'d, str> {
+fn key_name<'d>(
+    doc: &'d Document,
+    reader: crate::yaml::resolve::Reader,
+    key: NodeId,
+) -> Cow<'d, str> {
     match doc.scalar_parts(key) {
         Some((v, Style::Plain, None)) if resolve_with(reader, v, true, None).is_str() => {
             Cow::Borrowed(v)
@@ -80,10 +84,12 @@ pub enum Problem {
         got: &'static str,
     },
     /// A plain scalar typed as a boolean, number or null where a string is needed.
-    NotString { node: NodeId },
-    /// A required field absent from the mapping `at`.
+    NotString { node: NodeId, path: String },
+    /// A required field absent from the mapping `at`, or (`key`) written with a null value,
+    /// which the API server decodes to the empty value it rejects.
     Missing {
         at: NodeId,
+        key: Option<NodeId>,
         path: String,
         field: Box<str>,
     },
@@ -118,21 +124,18 @@ fn check(cx: &ObjectContext<'_>) -> Checked {
     };
     let mut w = Walk {
         doc: obj.doc,
+        text: cx.file.text(),
         reader: cx.file.reader,
         minor,
         partial: cx.file.partial,
         sops: obj.doc.get(obj.root, "sops").is_some(),
         spec_skip: field_not_for_kind_owns(cx),
-        selector_owned: cx
-            .file
-            .settings
-            .workload(&obj)
-            .is_some_and(|w| {
-                matches!(
-                    w.selector,
-                    crate::model::workload::SelectorKind::Label { required: true }
-                )
-            }),
+        selector_owned: cx.file.settings.workload(&obj).is_some_and(|w| {
+            matches!(
+                w.selector,
+                crate::model::workload::SelectorKind::Label { required: true }
+            )
+        }),
         path: Vec::new(),
         out: Vec::new(),
         depth: 0,
@@ -153,6 +156,7 @@ fn field_not_for_kind_owns(cx: &ObjectContext<'_>) -> bool {
 
 struct Walk<'d> {
     doc: &'d Document,
+    text: &'d str,
     reader: crate::yaml::resolve::Reader,
     minor: u32,
     partial: bool,
@@ -189,6 +193,20 @@ impl<'d> Walk<'d> {
             Resolved::Null => Scalar::Null,
         };
         Some((s, value, style))
+    }
+
+    /// Whether the line of `node` carries a ytt expression (`#@`).
+    fn templated_line(&self, node: NodeId) -> bool {
+        let start = self.doc.span(node).start.min(self.text.len());
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
+        self.text[start..end].contains("#@")
+    }
+
+    fn is_null(&self, node: NodeId) -> bool {
+        let node = self.doc.deref(node);
+        matches!(self.scalar(node), Some((Scalar::Null, _, _)))
     }
 
     fn rendered(&self) -> String {
@@ -237,6 +255,9 @@ impl<'d> Walk<'d> {
         {
             return;
         }
+        if is_template(self.doc, node) {
+            return;
+        }
         let is_map = matches!(kind, NodeKind::Map { .. });
         let is_seq = matches!(kind, NodeKind::Seq { .. });
         match ty {
@@ -265,7 +286,10 @@ impl<'d> Walk<'d> {
                         });
                     }
                 }
-                Some((_, _, Style::Plain)) => self.out.push(Problem::NotString { node }),
+                Some((_, _, Style::Plain)) => {
+                    let path = self.rendered();
+                    self.out.push(Problem::NotString { node, path });
+                }
                 _ => {
                     let got = self.got(node);
                     self.wrong(node, "a string", got);
@@ -350,8 +374,7 @@ impl<'d> Walk<'d> {
         let raw = doc.raw_entries(map);
         if raw.iter().any(|(k, _)| doc.is_merge_key(*k)) {
             Cow::Owned(
-                doc
-                    .entries_as(map, self.reader)
+                doc.entries_as(map, self.reader)
                     .into_iter()
                     .map(|e| (e.key, e.value))
                     .collect(),
@@ -365,7 +388,8 @@ impl<'d> Walk<'d> {
         self.depth += 1;
         let entries = self.entries(node);
         let at_root = self.path.is_empty();
-        let at_spec = matches!(self.path.as_slice(), [Step::Key(k)] if self.doc.scalar(*k) == Some("spec"));
+        let at_spec =
+            matches!(self.path.as_slice(), [Step::Key(k)] if self.doc.scalar(*k) == Some("spec"));
         for &(k, v) in entries.iter() {
             let name = key_name(self.doc, self.reader, k);
             match o.field(&name) {
@@ -383,6 +407,8 @@ impl<'d> Walk<'d> {
                     }
                     if o.open
                         || (at_root && self.sops && name == "sops")
+                        // server-populated-field's: a dump's `status`
+                        || (at_root && name == "status")
                         || (at_spec && self.spec_skip && kinds_with_field(&name).next().is_some())
                     {
                         continue;
@@ -403,23 +429,48 @@ impl<'d> Walk<'d> {
                 if at_spec && self.selector_owned && &*f.name == "selector" {
                     continue;
                 }
-                let present = entries.iter().any(|&(k, _)| {
+                let entry = entries.iter().rev().find(|&&(k, _)| {
                     self.doc
                         .scalar_parts(k)
                         .is_some_and(|(v, _, _)| v == &*f.name)
                 });
-                if !present {
-                    self.path.push(Step::Field(f.name.clone()));
-                    let path = self.rendered();
-                    self.path.pop();
-                    self.out.push(Problem::Missing {
-                        at: node,
-                        path,
-                        field: f.name.clone(),
-                    });
-                }
+                // a null where a scalar is required reads as the empty value the API
+                // server rejects (a null object reads as an empty one, judged elsewhere);
+                // a ytt expression (`#@`) on the line fills it in before apply
+                let scalar_field = matches!(
+                    f.ty,
+                    Ty::Str | Ty::Int | Ty::Num | Ty::IntOrStr | Ty::Enum(_)
+                );
+                let key = match entry {
+                    None => None,
+                    Some(&(k, v)) if scalar_field && self.is_null(v) && !self.templated_line(k) => {
+                        Some(k)
+                    }
+                    Some(_) => continue,
+                };
+                self.path.push(Step::Field(f.name.clone()));
+                let path = self.rendered();
+                self.path.pop();
+                self.out.push(Problem::Missing {
+                    at: node,
+                    key,
+                    path,
+                    field: f.name.clone(),
+                });
             }
         }
         self.depth -= 1;
+    }
+}
+
+/// A template expression left in the file (`{{ .Values.name }}` reads as a flow mapping
+/// whose one key is another): a value filled in before apply, not judged.
+fn is_template(doc: &Document, node: NodeId) -> bool {
+    match &doc.node(node).kind {
+        NodeKind::Map {
+            entries,
+            flow: true,
+        } => entries.len() == 1 && matches!(doc.node(entries[0].0).kind, NodeKind::Map { .. }),
+        _ => false,
     }
 }

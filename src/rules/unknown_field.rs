@@ -25,7 +25,11 @@ pub fn nearest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&
         } else {
             strsim::levenshtein(name, k)
         };
-        let limit = if name.len() <= 4 { 1 } else { 2.max(name.len() / 5) };
+        let limit = if name.len() <= 4 {
+            1
+        } else {
+            2.max(name.len() / 5)
+        };
         if d <= limit && best.is_none_or(|(b, _)| d < b) {
             best = Some((d, k));
         }
