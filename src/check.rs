@@ -22,6 +22,9 @@ pub struct Checked {
     /// Each object's facts, for the cross-file pass.
     pub facts: Vec<ObjectFacts>,
     pub objects: usize,
+    /// Custom resources with no schema, and those checked against a CRD's.
+    pub without_schema: usize,
+    pub custom_checked: usize,
     /// Suppressions that only the cross-file pass can judge (they name a cross-file rule,
     /// or every rule), with where each is written.
     pub suppressions: Vec<(crate::suppress::Suppression, crate::source::Located)>,
@@ -224,6 +227,11 @@ impl<'a> FileChecker<'a> {
             };
             for rule in self.settings.scope(rules::Scope::Object) {
                 rule.check_object(&ocx, &mut out.diagnostics);
+            }
+            match rules::schema::custom_resource(&ocx) {
+                Some(false) => out.without_schema += 1,
+                Some(true) => out.custom_checked += 1,
+                None => {}
             }
             if let Some(s) = crate::suppress::annotation(&obj) {
                 sup.push(s);

@@ -52,6 +52,8 @@ struct Raw {
     workloads: Vec<RawWorkload>,
     #[serde(default)]
     string_fields: Vec<RawStringField>,
+    #[serde(default)]
+    schemas: Vec<PathBuf>,
 }
 
 /// A custom resource that makes pods: one more row of the workload table.
@@ -169,6 +171,8 @@ pub struct Config {
     /// Custom resources that make pods: rows of the workload table.
     pub workloads: Vec<crate::model::workload::WorkloadKind>,
     pub string_fields: Vec<StringFields>,
+    /// CRD files and directories, relative to the config's directory.
+    pub schemas: Vec<PathBuf>,
 }
 
 /// The key names a config may have, for did-you-mean.
@@ -182,6 +186,7 @@ const KEYS: &[&str] = &[
     "overrides",
     "workloads",
     "string-fields",
+    "schemas",
     "api-version",
     "template",
     "selector",
@@ -388,6 +393,7 @@ impl Config {
         Ok(Config {
             workloads,
             string_fields,
+            schemas: raw.schemas,
             path: path.to_path_buf(),
             dir: path
                 .parent()
@@ -474,6 +480,9 @@ pub struct Flags {
     /// `select` is the command's own choice of rules (`kure migrate`): the config's rules
     /// set to off still hold, its `select` and `ignore` do not.
     pub command_select: bool,
+    /// `--schema`: CRD files and directories (replacing the config's `schemas`).
+    pub schemas: Vec<PathBuf>,
+    pub require_schemas: bool,
 }
 
 /// A run's rule settings for the files one config governs: the flags over the config.
@@ -496,6 +505,10 @@ pub struct Merged {
     /// The config's own workload rows and string fields.
     pub workloads: Vec<crate::model::workload::WorkloadKind>,
     pub string_fields: Vec<StringFields>,
+    /// CRD files and directories from outside the linted files (`--schema`, `schemas:`).
+    pub schemas: Vec<PathBuf>,
+    /// Custom resources without a schema are reported (`--require-schemas`).
+    pub require_schemas: bool,
 }
 
 /// The flags over a config (or over the defaults, without one).
@@ -540,6 +553,14 @@ pub fn merge(flags: &Flags, config: Option<&Config>) -> Merged {
         config: config.map(|c| c.path.clone()),
         workloads: config.map(|c| c.workloads.clone()).unwrap_or_default(),
         string_fields: config.map(|c| c.string_fields.clone()).unwrap_or_default(),
+        schemas: if flags.schemas.is_empty() {
+            config
+                .map(|c| c.schemas.iter().map(|p| c.dir.join(p)).collect())
+                .unwrap_or_default()
+        } else {
+            flags.schemas.clone()
+        },
+        require_schemas: flags.require_schemas,
     }
 }
 

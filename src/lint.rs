@@ -94,7 +94,6 @@ impl FileResult {
 }
 
 pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
-    let settings = Settings::from_merged(&opts.rules, opts.new_defaults)?;
     let walk_opts = walk::WalkOptions {
         exclude: &opts.rules.exclude,
         no_ignore: opts.no_ignore,
@@ -105,16 +104,31 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     } else {
         opts.paths.clone()
     };
-    let (mut inputs, walk_errors) = walk::discover(&paths, &walk_opts);
-    let scopes = match &opts.per_file_configs {
-        Some(flags) => Scopes::find(&mut inputs, &paths, flags, &opts.rules, opts.new_defaults)?,
-        None => None,
-    };
+    let (mut inputs, mut walk_errors) = walk::discover(&paths, &walk_opts);
     // single files inside a repository: the rest of it, for the model only
     let context = if opts.isolated {
         Vec::new()
     } else {
         crate::context::files(&paths, opts.stdin_filename.as_deref()).1
+    };
+    // the CRDs among the files (and the context, and `--schema`), for their custom resources
+    let crds = Arc::new(collect_crds(
+        inputs.iter().chain(&context),
+        &opts.rules.schemas,
+        &mut walk_errors,
+    ));
+    let settings = Settings::from_merged(&opts.rules, opts.new_defaults)?
+        .with_crds(crds.clone(), opts.rules.require_schemas);
+    let scopes = match &opts.per_file_configs {
+        Some(flags) => Scopes::find(
+            &mut inputs,
+            &paths,
+            flags,
+            &opts.rules,
+            opts.new_defaults,
+            &crds,
+        )?,
+        None => None,
     };
     let kz = if context.is_empty() {
         Kustomize::for_inputs(&inputs, &|p| crate::load::read_text(p).ok())
@@ -168,6 +182,8 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     for r in &mut results {
         summary.files += 1;
         summary.objects += r.checked.objects;
+        summary.objects_without_schema += r.checked.without_schema;
+        summary.custom_resources_checked += r.checked.custom_checked;
         match (r.error.take(), r.checked.skipped) {
             (Some(kind), _) => summary.errors.push(FileError {
                 path: r.path.to_string(),
@@ -288,6 +304,54 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     })
 }
 
+/// The CRDs of a run: those among `inputs` (found by a search for their kind before any
+/// parse, so a run without CRDs pays one scan of its bytes), and those in the files and
+/// directories of `--schema`. A `--schema` path that cannot be read is an error of the run.
+fn collect_crds<'a>(
+    inputs: impl Iterator<Item = &'a Input>,
+    schemas: &[PathBuf],
+    errors: &mut Vec<(String, FileErrorKind)>,
+) -> crate::model::crd::Crds {
+    use rayon::prelude::*;
+    let mut files: Vec<Input> = inputs.filter(|i| i.file().is_some()).cloned().collect();
+    if !schemas.is_empty() {
+        let (extra, walk_errors) = walk::discover(
+            schemas,
+            &walk::WalkOptions {
+                exclude: &[],
+                no_ignore: false,
+                stdin_filename: None,
+            },
+        );
+        errors.extend(walk_errors);
+        files.extend(extra);
+    }
+    let finder = memchr::memmem::Finder::new(b"CustomResourceDefinition");
+    let found: Vec<(String, String)> = files
+        .par_iter()
+        .filter_map(|input| {
+            let bytes = crate::load::read_input(input).ok()?;
+            finder.find(&bytes)?;
+            let text = crate::load::decode(bytes).ok()?;
+            Some((input.shown(), text))
+        })
+        .collect();
+    let mut crds = crate::model::crd::Crds::default();
+    for (path, text) in &found {
+        let stream = yaml::parse(text, yaml::Limits::default());
+        for doc in &stream.documents {
+            for obj in crate::model::objects(doc) {
+                if obj.kind == "CustomResourceDefinition"
+                    && obj.api_version.starts_with("apiextensions.k8s.io/")
+                {
+                    crds.add(doc, obj.root, path);
+                }
+            }
+        }
+    }
+    crds
+}
+
 /// The configs of a run whose files are not all governed by the one found for its first
 /// path: each file's nearest `.kure.yaml`, the flags over it.
 struct Scopes {
@@ -305,6 +369,7 @@ impl Scopes {
         flags: &crate::config::Flags,
         first: &crate::config::Merged,
         new_defaults: bool,
+        crds: &Arc<crate::model::crd::Crds>,
     ) -> Result<Option<Scopes>, Error> {
         let mut nearest = crate::config::Nearest::default();
         let root = first.config.as_deref().map(walk::normalize);
@@ -358,7 +423,10 @@ impl Scopes {
         });
         let settings = configs
             .iter()
-            .map(|(_, m, _)| Settings::from_merged(m, new_defaults))
+            .map(|(_, m, _)| {
+                Settings::from_merged(m, new_defaults)
+                    .map(|s| s.with_crds(crds.clone(), m.require_schemas))
+            })
             .collect::<Result<_, _>>()?;
         Ok(Some(Scopes { settings, files }))
     }

@@ -41,6 +41,11 @@ pub struct Summary {
     pub files: usize,
     pub linted: usize,
     pub objects: usize,
+    /// Custom resources that no CRD among the files (or `--schema`) describes: not checked
+    /// against a schema.
+    pub objects_without_schema: usize,
+    /// Custom resources checked against the schema of a CRD of the run.
+    pub custom_resources_checked: usize,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<FileError>,
     /// Files of the surrounding repository read for the model only (their findings are

@@ -205,16 +205,3 @@ pub fn is_required(type_name: &str, field: &str) -> bool {
         .iter()
         .any(|(t, f, _)| *t == type_name && *f == field)
 }
-
-/// Every hand-kept entry, for the docs and the oracle's list of expected disagreements:
-/// `(type name, field, what, source)`.
-pub fn entries() -> impl Iterator<Item = (&'static str, &'static str, String, &'static str)> {
-    ENUMS
-        .iter()
-        .map(|(t, f, v, s)| (*t, *f, format!("one of {}", v.join(", ")), *s))
-        .chain(
-            REQUIRED
-                .iter()
-                .map(|(t, f, s)| (*t, *f, "required".to_string(), *s)),
-        )
-}

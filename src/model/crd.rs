@@ -13,37 +13,24 @@ use crate::yaml::{Document, NodeId};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Custom resource types by (apiVersion, kind).
+/// Custom resource types by (apiVersion, kind). Several CRDs of a run may declare the same
+/// kind (a repository vendoring two releases of an operator, or Gateway API's standard and
+/// experimental channels): an object is then judged against each, and valid if one takes it.
 #[derive(Clone, Debug, Default)]
 pub struct Crds {
-    types: HashMap<(String, String), Ty>,
-    /// Where each came from, for the summary and messages.
+    types: HashMap<String, HashMap<String, Vec<Ty>>>,
+    /// Where each came from.
     pub sources: Vec<String>,
 }
 
 impl Crds {
-    pub fn get(&self, api_version: &str, kind: &str) -> Option<Ty> {
-        // a lookup without allocating: few CRDs, so a scan is cheap
+    /// The types declared for a kind, one per CRD that declares it.
+    pub fn get(&self, api_version: &str, kind: &str) -> &[Ty] {
         self.types
-            .iter()
-            .find(|((a, k), _)| a == api_version && k == kind)
-            .map(|(_, t)| t.clone())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.types.is_empty()
-    }
-
-    pub fn len(&self) -> usize {
-        self.types.len()
-    }
-
-    /// Whether some CRD defines kinds of this API group (a custom resource of an unknown
-    /// version or kind of a known group is still counted as without schema).
-    pub fn has_group(&self, group: &str) -> bool {
-        self.types
-            .keys()
-            .any(|(a, _)| a.split_once('/').is_some_and(|(g, _)| g == group))
+            .get(api_version)
+            .and_then(|k| k.get(kind))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Adds the served versions of a CRD object (`root` in `doc`).
@@ -64,14 +51,18 @@ impl Crds {
             let Some(name) = doc.path_str(v, &["name"]) else {
                 continue;
             };
-            if doc.path_str(v, &["served"]) == Some("false") {
+            if doc.get(v, "served").and_then(|n| doc.scalar(n)) == Some("false") {
                 continue;
             }
             let schema = doc.path(v, &["schema", "openAPIV3Schema"]).or(shared);
             let Some(schema) = schema else { continue };
             let ty = Reader { doc, depth: 0 }.ty(schema, true);
             self.types
-                .insert((format!("{group}/{name}"), kind.to_string()), ty);
+                .entry(format!("{group}/{name}"))
+                .or_default()
+                .entry(kind.to_string())
+                .or_default()
+                .push(ty);
             added = true;
         }
         if added {
@@ -87,7 +78,7 @@ struct Reader<'d> {
 
 impl Reader<'_> {
     fn flag(&self, node: NodeId, key: &str) -> bool {
-        self.doc.path_str(node, &[key]) == Some("true")
+        self.doc.get(node, key).and_then(|n| self.doc.scalar(n)) == Some("true")
     }
 
     /// The type a schema node declares; `root` is the resource itself, which always has
@@ -206,7 +197,9 @@ impl Reader<'_> {
 
 /// `additionalProperties: true`: any further field is kept.
 fn additional_allows_all(doc: &Document, node: NodeId) -> bool {
-    doc.path_str(node, &["additionalProperties"]) == Some("true")
+    doc.get(node, "additionalProperties")
+        .and_then(|n| doc.scalar(n))
+        == Some("true")
 }
 
 #[cfg(test)]
@@ -268,8 +261,8 @@ spec:
     #[test]
     fn a_crd_schema_is_read_as_the_api_server_reads_it() {
         let c = crds(CRD);
-        assert!(c.get("example.com/v1alpha1", "Widget").is_none());
-        let root = object(&c.get("example.com/v1", "Widget").unwrap());
+        assert!(c.get("example.com/v1alpha1", "Widget").is_empty());
+        let root = object(&c.get("example.com/v1", "Widget")[0]);
         assert!(root.field("metadata").is_some() && root.field("apiVersion").is_some());
         let spec = object(&root.field("spec").unwrap().ty);
         assert!(spec.field("size").unwrap().required);
@@ -285,6 +278,5 @@ spec:
         assert!(matches!(&spec.field("extra").unwrap().ty, Ty::Any));
         let template = object(&spec.field("template").unwrap().ty);
         assert!(template.field("kind").is_some() && !template.open);
-        assert!(c.has_group("example.com"));
     }
 }

@@ -149,13 +149,22 @@ pub fn summary_line(summary: &Summary, diags: &[Diagnostic], fixing: bool) -> St
     } else {
         String::new()
     };
+    let objects = if summary.objects_without_schema > 0 {
+        format!(
+            "{} ({} without a schema)",
+            plural(summary.objects, "object", "objects"),
+            summary.objects_without_schema
+        )
+    } else {
+        plural(summary.objects, "object", "objects")
+    };
     format!(
         "{}: {} linted{context}, {}, {} unreadable; {}; {}, {}, {}{}",
         plural(summary.files, "file", "files"),
         summary.linted,
         skipped,
         summary.errors.len(),
-        plural(summary.objects, "object", "objects"),
+        objects,
         plural(c.error, "error", "errors"),
         plural(c.warning, "warning", "warnings"),
         plural(c.info, "info", "infos"),

@@ -19,6 +19,7 @@ mod invalid_enum_value;
 mod invalid_label;
 pub mod migration;
 mod missing_required_field;
+mod missing_schema;
 mod non_string_value;
 mod parse_error;
 mod removed_api_version;
@@ -202,6 +203,7 @@ pub static RULES: &[&dyn Rule] = &[
     &wrong_type::WrongType,
     &missing_required_field::MissingRequiredField,
     &invalid_enum_value::InvalidEnumValue,
+    &missing_schema::MissingSchema,
     &duplicate_key::DuplicateKey,
     &duplicate_object::DuplicateObject,
     &parse_error::ParseErrorRule,

@@ -72,6 +72,7 @@ pub enum Problem {
     /// A key its mapping's type does not have.
     Unknown {
         key: NodeId,
+        value: NodeId,
         path: String,
         /// The known fields of the mapping, for a suggestion.
         known: Arc<ObjectTy>,
@@ -101,12 +102,10 @@ pub enum Problem {
     },
 }
 
-/// What the walk found of an object, and whether it had a type to walk against.
+/// What the walk found of an object.
 #[derive(Debug, Default)]
 pub struct Checked {
     pub problems: Vec<Problem>,
-    /// The object's kind has a schema (Kubernetes' own, or a CRD's).
-    pub has_schema: bool,
 }
 
 /// The object's problems, walked once and shared by the schema rules.
@@ -117,11 +116,30 @@ pub fn of<'c>(cx: &'c ObjectContext<'_>) -> &'c Checked {
 fn check(cx: &ObjectContext<'_>) -> Checked {
     let obj = cx.obj;
     let minor = cx.file.settings.kubernetes();
-    let Some(root) = schema::kind(obj.api_version, obj.kind, minor)
-        .or_else(|| cx.file.settings.crd_type(obj.api_version, obj.kind))
-    else {
-        return Checked::default();
+    let own = schema::kind(obj.api_version, obj.kind, minor)
+        .or_else(|| same_schema_elsewhere(obj.api_version, obj.kind, minor));
+    let candidates: &[Ty] = match &own {
+        Some(t) => std::slice::from_ref(t),
+        None => cx.file.settings.crd_types(obj.api_version, obj.kind),
     };
+    // judged against each type declared for it; the one it fits best is its type
+    let mut best: Option<Vec<Problem>> = None;
+    for ty in candidates {
+        let problems = walk(cx, ty, minor);
+        if best.as_ref().is_none_or(|b| problems.len() < b.len()) {
+            best = Some(problems);
+        }
+        if best.as_ref().is_some_and(Vec::is_empty) {
+            break;
+        }
+    }
+    Checked {
+        problems: best.unwrap_or_default(),
+    }
+}
+
+fn walk(cx: &ObjectContext<'_>, root: &Ty, minor: u32) -> Vec<Problem> {
+    let obj = cx.obj;
     let mut w = Walk {
         doc: obj.doc,
         text: cx.file.text(),
@@ -140,11 +158,51 @@ fn check(cx: &ObjectContext<'_>) -> Checked {
         out: Vec::new(),
         depth: 0,
     };
-    w.value(obj.root, &root);
-    Checked {
-        problems: w.out,
-        has_schema: true,
+    w.value(obj.root, root);
+    w.out
+}
+
+/// API groups whose objects are read by tools, never served by an API server.
+const NOT_SERVED: &[&str] = &[
+    "kustomize.config.k8s.io",
+    "config.kubernetes.io",
+    "kpt.dev",
+    "builtin",
+];
+
+/// For a custom resource, whether a CRD of the run describes it; `None` for Kubernetes'
+/// own kinds (and what tools read without serving).
+pub fn custom_resource(cx: &ObjectContext<'_>) -> Option<bool> {
+    let obj = cx.obj;
+    let group = obj.group();
+    let custom = group.contains('.')
+        && !NOT_SERVED.contains(&group)
+        && !schema::is_known(obj.api_version, obj.kind)
+        && crate::model::api_versions::lookup(obj.api_version, obj.kind).is_none();
+    custom.then(|| {
+        !cx.file
+            .settings
+            .crd_types(obj.api_version, obj.kind)
+            .is_empty()
+    })
+}
+
+/// Whether the object is a custom resource that no CRD of the run describes (counted in
+/// the summary; `missing-schema` with `--require-schemas`).
+pub fn without_schema(cx: &ObjectContext<'_>) -> bool {
+    custom_resource(cx) == Some(false)
+}
+
+/// The type of an object on a version no longer served whose replacement has the same
+/// schema (`removed-api-version` moves it by changing `apiVersion` alone), so its other
+/// problems are known before the move.
+fn same_schema_elsewhere(api_version: &str, kind: &str, minor: u32) -> Option<Ty> {
+    use crate::model::api_versions::{How, lookup};
+    let row = lookup(api_version, kind)?;
+    if row.how != How::ApiVersion {
+        return None;
     }
+    schema::kind(row.replacement?, kind, minor)
 }
 
 /// The `spec` keys `field-not-for-kind` reports on this object (fields of another workload
@@ -392,6 +450,20 @@ impl<'d> Walk<'d> {
             matches!(self.path.as_slice(), [Step::Key(k)] if self.doc.scalar(*k) == Some("spec"));
         for &(k, v) in entries.iter() {
             let name = key_name(self.doc, self.reader, k);
+            // a dump's `status` is server-populated-field's, and the API server ignores it
+            if at_root && name == "status" {
+                continue;
+            }
+            // the server's metadata in a dump is server-populated-field's
+            if matches!(self.path.as_slice(), [Step::Key(m)] if self.doc.scalar(*m) == Some("metadata"))
+                && super::server_populated_field::SERVER_METADATA.contains(&&*name)
+            {
+                continue;
+            }
+            // a strategic merge patch's directives (`$patch: delete`, `$setElementOrder/…`)
+            if self.partial && name.starts_with('$') {
+                continue;
+            }
             match o.field(&name) {
                 Some(f) => {
                     self.path.push(Step::Key(k));
@@ -407,8 +479,6 @@ impl<'d> Walk<'d> {
                     }
                     if o.open
                         || (at_root && self.sops && name == "sops")
-                        // server-populated-field's: a dump's `status`
-                        || (at_root && name == "status")
                         || (at_spec && self.spec_skip && kinds_with_field(&name).next().is_some())
                     {
                         continue;
@@ -418,6 +488,7 @@ impl<'d> Walk<'d> {
                     self.path.pop();
                     self.out.push(Problem::Unknown {
                         key: k,
+                        value: v,
                         path,
                         known: o.clone(),
                     });
@@ -473,4 +544,24 @@ fn is_template(doc: &Document, node: NodeId) -> bool {
         } => entries.len() == 1 && matches!(doc.node(entries[0].0).kind, NodeKind::Map { .. }),
         _ => false,
     }
+}
+
+/// Whether a value could be read as a field of type `ty` (its shape: a list, a mapping or
+/// a scalar), so renaming its key to that field keeps it meaningful.
+pub fn fits(doc: &Document, value: NodeId, ty: &Ty, minor: u32) -> bool {
+    let value = doc.deref(value);
+    let ty = schema::resolve(ty, minor);
+    matches!(
+        (&doc.node(value).kind, &ty),
+        (_, Ty::Any)
+            | (NodeKind::Seq { .. }, Ty::List(_))
+            | (
+                NodeKind::Map { .. },
+                Ty::Map(_) | Ty::Object(_) | Ty::AnyObject
+            )
+            | (
+                NodeKind::Scalar { .. },
+                Ty::Str | Ty::Int | Ty::Num | Ty::Bool | Ty::IntOrStr | Ty::Quantity | Ty::Enum(_)
+            )
+    )
 }

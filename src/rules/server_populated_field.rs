@@ -14,7 +14,7 @@ static META: RuleMeta = RuleMeta {
 
 pub struct ServerPopulatedField;
 
-const SERVER_METADATA: &[&str] = &[
+pub(crate) const SERVER_METADATA: &[&str] = &[
     "uid",
     "resourceVersion",
     "generation",

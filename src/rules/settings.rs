@@ -95,13 +95,9 @@ impl Settings {
         self
     }
 
-    /// The type a CRD of the run declares for a custom resource.
-    pub fn crd_type(&self, api_version: &str, kind: &str) -> Option<crate::model::schema::Ty> {
+    /// The types the run's CRDs declare for a custom resource (one per CRD declaring it).
+    pub fn crd_types(&self, api_version: &str, kind: &str) -> &[crate::model::schema::Ty] {
         self.crds.get(api_version, kind)
-    }
-
-    pub fn crds(&self) -> &crate::model::crd::Crds {
-        &self.crds
     }
 
     /// Whether custom resources without a schema are reported.

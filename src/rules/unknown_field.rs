@@ -45,7 +45,13 @@ impl Rule for UnknownField {
     fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let doc = cx.obj.doc;
         for p in &schema::of(cx).problems {
-            let Problem::Unknown { key, path, known } = p else {
+            let Problem::Unknown {
+                key,
+                value,
+                path,
+                known,
+            } = p
+            else {
                 continue;
             };
             let Some(name) = doc.scalar(*key) else {
@@ -53,6 +59,12 @@ impl Rule for UnknownField {
             };
             let near = nearest(name, known.fields.iter().map(|f| &*f.name))
                 .filter(|n| *n != name)
+                // a suggestion whose type cannot hold the value is not what was meant
+                .filter(|n| {
+                    known.field(n).is_some_and(|f| {
+                        schema::fits(doc, *value, &f.ty, cx.file.settings.kubernetes())
+                    })
+                })
                 // renaming onto a field the mapping already has would lose one of them
                 .filter(|n| doc.map_of_key(*key).is_none_or(|m| doc.get(m, n).is_none()));
             let mut d = cx.diag(&META, doc.span(*key), format!("unknown field \"{path}\""));

@@ -124,6 +124,13 @@ pub struct InputArgs {
     /// The Kubernetes version the manifests are for (1.25 to 1.37) [default: 1.37]
     #[arg(long, value_name = "1.NN")]
     pub kubernetes_version: Option<String>,
+    /// CRDs from outside the linted files (a file or a directory of them; repeatable), so
+    /// their custom resources are checked
+    #[arg(long = "schema", value_name = "PATH")]
+    pub schemas: Vec<PathBuf>,
+    /// Report custom resources that no CRD describes (info)
+    #[arg(long)]
+    pub require_schemas: bool,
     #[command(flatten)]
     pub walk: WalkArgs,
 }

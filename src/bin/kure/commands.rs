@@ -107,6 +107,8 @@ fn options(
         ignore: input.ignore,
         exclude: input.walk.exclude.clone(),
         command_select: false,
+        schemas: input.schemas,
+        require_schemas: input.require_schemas,
     };
     Ok(LintOptions {
         rules: kure::merge_config(&flags, config),
