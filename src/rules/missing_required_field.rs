@@ -44,17 +44,23 @@ impl Rule for MissingRequiredField {
                 );
                 continue;
             }
-            // the mapping's first line: where the field belongs
+            // where the field belongs: the key holding the mapping, or a list item's first
+            // line, or the object's `kind`
             let whole = doc.span(*at);
-            let span = match doc.raw_entries(*at).first() {
-                Some(&(k, v)) if *at != cx.obj.root => Span::new(
-                    whole.start,
-                    doc.field_span(k, v).end.min(line_end(cx, whole.start)),
-                ),
-                _ => doc
-                    .get_entry(cx.obj.root, "kind")
+            let span = if *at == cx.obj.root {
+                doc.get_entry(cx.obj.root, "kind")
                     .map(|(k, v)| doc.field_span(k, v))
-                    .unwrap_or(whole),
+                    .unwrap_or(whole)
+            } else if let Some((_, k, _)) = doc.entry_of_value(*at) {
+                doc.span(k)
+            } else {
+                match doc.raw_entries(*at).first() {
+                    Some(&(k, v)) => Span::new(
+                        whole.start,
+                        doc.field_span(k, v).end.min(line_end(cx, whole.start)),
+                    ),
+                    None => whole,
+                }
             };
             out.push(
                 cx.diag(

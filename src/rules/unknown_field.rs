@@ -64,13 +64,15 @@ impl Rule for UnknownField {
                     known.field(n).is_some_and(|f| {
                         schema::fits(doc, *value, &f.ty, cx.file.settings.kubernetes())
                     })
-                })
-                // renaming onto a field the mapping already has would lose one of them
-                .filter(|n| doc.map_of_key(*key).is_none_or(|m| doc.get(m, n).is_none()));
+                });
             let mut d = cx.diag(&META, doc.span(*key), format!("unknown field \"{path}\""));
             d = match near {
                 Some(n) => {
-                    let fix = rename(cx, *key, n);
+                    // renaming onto a field the mapping already has would lose one of them
+                    let taken = doc
+                        .map_of_key(*key)
+                        .is_some_and(|m| doc.get(m, n).is_some());
+                    let fix = if taken { None } else { rename(cx, *key, n) };
                     d.help(format!("did you mean `{n}`?")).fix(fix)
                 }
                 None => d.help(
