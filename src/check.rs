@@ -25,6 +25,10 @@ pub struct Checked {
     /// Custom resources with no schema, and those checked against a CRD's.
     pub without_schema: usize,
     pub custom_checked: usize,
+    /// The CRDs the file declares, and the kinds of its custom resources that had no
+    /// schema (checked again once the run knows every CRD).
+    pub crds: Option<Box<crate::model::crd::Crds>>,
+    pub unknown_kinds: Vec<(String, String)>,
     /// Suppressions that only the cross-file pass can judge (they name a cross-file rule,
     /// or every rule), with where each is written.
     pub suppressions: Vec<(crate::suppress::Suppression, crate::source::Located)>,
@@ -229,9 +233,22 @@ impl<'a> FileChecker<'a> {
                 rule.check_object(&ocx, &mut out.diagnostics);
             }
             match rules::schema::custom_resource(&ocx) {
-                Some(false) => out.without_schema += 1,
+                Some(false) => {
+                    out.without_schema += 1;
+                    let k = (obj.api_version.to_string(), obj.kind.to_string());
+                    if !out.unknown_kinds.contains(&k) {
+                        out.unknown_kinds.push(k);
+                    }
+                }
                 Some(true) => out.custom_checked += 1,
                 None => {}
+            }
+            if obj.kind == "CustomResourceDefinition"
+                && obj.api_version.starts_with("apiextensions.k8s.io/")
+            {
+                out.crds
+                    .get_or_insert_default()
+                    .add(doc, obj.root, file.path);
             }
             if let Some(s) = crate::suppress::annotation(&obj) {
                 sup.push(s);

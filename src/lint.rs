@@ -111,12 +111,20 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     } else {
         crate::context::files(&paths, opts.stdin_filename.as_deref()).1
     };
-    // the CRDs among the files (and the context, and `--schema`), for their custom resources
-    let crds = Arc::new(collect_crds(
-        inputs.iter().chain(&context),
-        &opts.rules.schemas,
-        &mut walk_errors,
-    ));
+    // the CRDs of `--schema`, and, when fixing, those among the files and their context
+    // (a fix must know every type before it edits); linting learns the files' CRDs as it
+    // reads them, and checks again the custom resources it met before their CRD
+    let fixing = opts.fix.is_some();
+    let known = if fixing {
+        collect_crds(
+            inputs.iter().chain(&context),
+            &opts.rules.schemas,
+            &mut walk_errors,
+        )
+    } else {
+        collect_crds(std::iter::empty(), &opts.rules.schemas, &mut walk_errors)
+    };
+    let crds: crate::model::crd::Shared = Arc::new(std::sync::RwLock::new(Arc::new(known)));
     let settings = Settings::from_merged(&opts.rules, opts.new_defaults)?
         .with_crds(crds.clone(), opts.rules.require_schemas);
     let scopes = match &opts.per_file_configs {
@@ -144,9 +152,56 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         lint_input(input, bytes, &kz, settings, opts.fix.as_ref())
     });
     let facts_only = Settings::new(Some(&[]), &[])?;
-    let (context_results, _) = crate::load::read_each(&context, |input, bytes| {
+    let (mut context_results, _) = crate::load::read_each(&context, |input, bytes| {
         lint_input(input, bytes, &kz, &facts_only, None)
     });
+    if !fixing {
+        // the CRDs the files declare: the custom resources of theirs met without a schema
+        // are checked again, now with one
+        let mut found = crate::model::crd::Crds::default();
+        for r in results.iter_mut().chain(context_results.iter_mut()) {
+            if let Some(c) = r.checked.crds.take() {
+                found.extend(*c);
+            }
+        }
+        if !found.is_empty() {
+            let mut all = crds.read().map(|c| (**c).clone()).unwrap_or_default();
+            all.extend(found);
+            let all = Arc::new(all);
+            if let Ok(mut w) = crds.write() {
+                *w = all.clone();
+            }
+            let again: Vec<usize> = results
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    r.checked
+                        .unknown_kinds
+                        .iter()
+                        .any(|(a, k)| !all.get(a, k).is_empty())
+                })
+                .map(|(i, _)| i)
+                .collect();
+            use rayon::prelude::*;
+            let redone: Vec<(usize, FileResult)> = again
+                .par_iter()
+                .map(|&i| {
+                    let input = &inputs[i];
+                    let bytes = match (input, &stdin) {
+                        (Input::Stdin(_), Some(b)) => b.clone(),
+                        _ => crate::load::read_input(input),
+                    };
+                    let settings = scopes
+                        .as_ref()
+                        .map_or(&settings, |s| s.of(input, &settings));
+                    (i, lint_input(input, bytes, &kz, settings, None))
+                })
+                .collect();
+            for (i, r) in redone {
+                results[i] = r;
+            }
+        }
+    }
     let stdin_name = inputs.iter().find_map(|i| match i {
         Input::Stdin(name) => Some(name.clone()),
         Input::File(_) => None,
@@ -369,7 +424,7 @@ impl Scopes {
         flags: &crate::config::Flags,
         first: &crate::config::Merged,
         new_defaults: bool,
-        crds: &Arc<crate::model::crd::Crds>,
+        crds: &crate::model::crd::Shared,
     ) -> Result<Option<Scopes>, Error> {
         let mut nearest = crate::config::Nearest::default();
         let root = first.config.as_deref().map(walk::normalize);

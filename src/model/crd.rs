@@ -23,7 +23,26 @@ pub struct Crds {
     pub sources: Vec<String>,
 }
 
+/// The CRDs of a run, shared by its settings. Linting learns them as it reads its files:
+/// the custom resources met before their CRD are checked again once it is known.
+pub type Shared = std::sync::Arc<std::sync::RwLock<std::sync::Arc<Crds>>>;
+
 impl Crds {
+    /// Adds every type of `other`.
+    pub fn extend(&mut self, other: Crds) {
+        for (api, kinds) in other.types {
+            let mine = self.types.entry(api).or_default();
+            for (kind, mut tys) in kinds {
+                mine.entry(kind).or_default().append(&mut tys);
+            }
+        }
+        self.sources.extend(other.sources);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
     /// The types declared for a kind, one per CRD that declares it.
     pub fn get(&self, api_version: &str, kind: &str) -> &[Ty] {
         self.types

@@ -118,13 +118,13 @@ fn check(cx: &ObjectContext<'_>) -> Checked {
     let minor = cx.file.settings.kubernetes();
     let own = schema::kind(obj.api_version, obj.kind, minor)
         .or_else(|| same_schema_elsewhere(obj.api_version, obj.kind, minor));
-    let candidates: &[Ty] = match &own {
-        Some(t) => std::slice::from_ref(t),
+    let candidates: Vec<Ty> = match own {
+        Some(t) => vec![t],
         None => cx.file.settings.crd_types(obj.api_version, obj.kind),
     };
     // judged against each type declared for it; the one it fits best is its type
     let mut best: Option<Vec<Problem>> = None;
-    for ty in candidates {
+    for ty in &candidates {
         let problems = walk(cx, ty, minor);
         if best.as_ref().is_none_or(|b| problems.len() < b.len()) {
             best = Some(problems);

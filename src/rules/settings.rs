@@ -29,7 +29,7 @@ pub struct Settings {
     workloads: Vec<crate::model::workload::WorkloadKind>,
     string_fields: Vec<crate::config::StringFields>,
     /// The types the run's CRDs declare.
-    crds: std::sync::Arc<crate::model::crd::Crds>,
+    crds: crate::model::crd::Shared,
     /// Custom resources without a schema are reported (`--require-schemas`).
     require_schemas: bool,
 }
@@ -85,19 +85,18 @@ impl Settings {
     }
 
     /// The run's CRD types.
-    pub fn with_crds(
-        mut self,
-        crds: std::sync::Arc<crate::model::crd::Crds>,
-        require: bool,
-    ) -> Settings {
+    pub fn with_crds(mut self, crds: crate::model::crd::Shared, require: bool) -> Settings {
         self.crds = crds;
         self.require_schemas = require;
         self
     }
 
     /// The types the run's CRDs declare for a custom resource (one per CRD declaring it).
-    pub fn crd_types(&self, api_version: &str, kind: &str) -> &[crate::model::schema::Ty] {
-        self.crds.get(api_version, kind)
+    pub fn crd_types(&self, api_version: &str, kind: &str) -> Vec<crate::model::schema::Ty> {
+        match self.crds.read() {
+            Ok(c) => c.get(api_version, kind).to_vec(),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Whether custom resources without a schema are reported.
