@@ -426,64 +426,22 @@ impl Scopes {
         new_defaults: bool,
         crds: &crate::model::crd::Shared,
     ) -> Result<Option<Scopes>, Error> {
-        let mut nearest = crate::config::Nearest::default();
-        let root = first.config.as_deref().map(walk::normalize);
-        // a file named explicitly is read whatever its config excludes, as by the walk
-        let named: Vec<PathBuf> = paths.iter().map(|p| walk::normalize(p)).collect();
-        let mut configs: Vec<(
-            PathBuf,
-            crate::config::Merged,
-            Option<ignore::gitignore::Gitignore>,
-        )> = Vec::new();
-        let mut files = HashMap::new();
-        let mut drop = Vec::new();
-        for (k, input) in inputs.iter().enumerate() {
-            let abs = walk::normalize(&input.path());
-            let config = nearest.of_file(&abs).map(|c| walk::normalize(&c));
-            if config == root {
-                continue;
-            }
-            let key = config.clone().unwrap_or_default();
-            let i = match configs.iter().position(|(p, _, _)| *p == key) {
-                Some(i) => i,
-                None => {
-                    let read = config
-                        .as_deref()
-                        .map(crate::config::Config::read)
-                        .transpose()?;
-                    let merged = crate::config::merge(flags, read.as_ref());
-                    let excluded = exclusions(&merged, read.as_ref())?;
-                    configs.push((key, merged, excluded));
-                    configs.len() - 1
-                }
-            };
-            if let Some(ex) = &configs[i].2
-                && ex.matched_path_or_any_parents(&abs, false).is_ignore()
-                && matches!(input, Input::File(_))
-                && !named.contains(&abs)
-            {
-                drop.push(k);
-                continue;
-            }
-            files.insert(input.display(), i);
-        }
-        if configs.is_empty() {
+        let nested = nested_configs(inputs, paths, flags, first.config.as_deref())?;
+        if nested.configs.is_empty() {
             return Ok(None);
         }
-        let mut k = 0;
-        inputs.retain(|_| {
-            let keep = !drop.contains(&k);
-            k += 1;
-            keep
-        });
-        let settings = configs
+        let settings = nested
+            .configs
             .iter()
-            .map(|(_, m, _)| {
+            .map(|m| {
                 Settings::from_merged(m, new_defaults)
                     .map(|s| s.with_crds(crds.clone(), m.require_schemas))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Some(Scopes { settings, files }))
+        Ok(Some(Scopes {
+            settings,
+            files: nested.files,
+        }))
     }
 
     fn of<'a>(&'a self, input: &Input, root: &'a Settings) -> &'a Settings {
@@ -493,6 +451,70 @@ impl Scopes {
     fn of_path<'a>(&'a self, path: &str, root: &'a Settings) -> &'a Settings {
         self.files.get(path).map_or(root, |&i| &self.settings[i])
     }
+}
+
+/// The configs governing a run's files other than the first path's (`first`): each, the
+/// flags over it, and which files it governs.
+pub(crate) struct Nested {
+    pub configs: Vec<crate::config::Merged>,
+    /// Each file's config, by the path it is reported under.
+    pub files: HashMap<String, usize>,
+}
+
+/// Finds each input's nearest `.kure.yaml`, and drops from `inputs` the files their config
+/// excludes (its `exclude` globs are relative to its directory); a file named explicitly
+/// is kept whatever its config excludes, as by the walk.
+pub(crate) fn nested_configs(
+    inputs: &mut Vec<Input>,
+    paths: &[PathBuf],
+    flags: &crate::config::Flags,
+    first: Option<&std::path::Path>,
+) -> Result<Nested, Error> {
+    let mut nearest = crate::config::Nearest::default();
+    let root = first.map(walk::normalize);
+    let named: Vec<PathBuf> = paths.iter().map(|p| walk::normalize(p)).collect();
+    let mut read: Vec<(PathBuf, Option<ignore::gitignore::Gitignore>)> = Vec::new();
+    let mut out = Nested {
+        configs: Vec::new(),
+        files: HashMap::new(),
+    };
+    let mut keep = vec![true; inputs.len()];
+    for (k, input) in inputs.iter().enumerate() {
+        let abs = walk::normalize(&input.path());
+        let config = nearest.of_file(&abs).map(|c| walk::normalize(&c));
+        if config == root {
+            continue;
+        }
+        let key = config.clone().unwrap_or_default();
+        let i = match read.iter().position(|(p, _)| *p == key) {
+            Some(i) => i,
+            None => {
+                let config = config
+                    .as_deref()
+                    .map(crate::config::Config::read)
+                    .transpose()?;
+                let merged = crate::config::merge(flags, config.as_ref());
+                read.push((key, exclusions(&merged, config.as_ref())?));
+                out.configs.push(merged);
+                read.len() - 1
+            }
+        };
+        if let Some(ex) = &read[i].1
+            && ex.matched_path_or_any_parents(&abs, false).is_ignore()
+            && matches!(input, Input::File(_))
+            && !named.contains(&abs)
+        {
+            keep[k] = false;
+            continue;
+        }
+        out.files.insert(input.display(), i);
+    }
+    let mut k = 0;
+    inputs.retain(|_| {
+        k += 1;
+        keep[k - 1]
+    });
+    Ok(out)
 }
 
 /// A config's `exclude` globs, relative to its directory, as gitignore lines.

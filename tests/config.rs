@@ -144,6 +144,13 @@ fn each_file_is_governed_by_its_own_nearest_config() {
     assert_eq!(code, 1);
     // the team's `exclude`, relative to its directory, holds in a run from the root
     assert_eq!(v["summary"]["linted"], 2, "{v}");
+    // and for kure label (and convert): the excluded file is left alone
+    let r = run(
+        &["label", "-f", ".", "owner=web", "--diff"],
+        Some(dir.path()),
+    );
+    assert!(r.stdout.contains("team/service.yaml"), "{}", r.stdout);
+    assert!(!r.stdout.contains("legacy/old.yaml"), "{}", r.stdout);
     // a fix follows each file's config: the root's file keeps its `active: yes`
     let r = run(&["fix", "."], Some(dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);

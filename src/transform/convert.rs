@@ -46,6 +46,9 @@ pub struct ConvertOptions {
     /// (with the command line's `--exclude`): a removal whose rule is off or suppressed is
     /// not made, and a converted object is not refused for it.
     pub rules: crate::config::Merged,
+    /// Each file's own nearest `.kure.yaml` excludes what it says (`None` with `--config`
+    /// or `--isolated`).
+    pub per_file_configs: Option<crate::config::Flags>,
     /// The kind to convert to (`deployment`, `daemonset`, `statefulset`, any case); `None`
     /// only removes what a dump left (`--neat-only`).
     pub to: Option<String>,
@@ -186,7 +189,15 @@ pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome, Error> {
         no_ignore: opts.no_ignore,
         stdin_filename: opts.stdin_filename.as_deref(),
     };
-    let (inputs, walk_errors) = walk::discover(&opts.paths, &walk_opts);
+    let (mut inputs, walk_errors) = walk::discover(&opts.paths, &walk_opts);
+    if let Some(flags) = &opts.per_file_configs {
+        crate::lint::nested_configs(
+            &mut inputs,
+            &opts.paths,
+            flags,
+            opts.rules.config.as_deref(),
+        )?;
+    }
     let mut outcome = ConvertOutcome::default();
     for (path, kind) in walk_errors {
         outcome.errors.push(FileError { path, kind });

@@ -31,6 +31,10 @@ pub struct LabelOptions {
     pub stdin_filename: Option<String>,
     pub exclude: Vec<String>,
     pub no_ignore: bool,
+    /// The config found for the first path, and (unless `--config` or `--isolated`) the
+    /// flags to merge over each file's own nearest one, whose `exclude` then holds.
+    pub config: Option<PathBuf>,
+    pub per_file_configs: Option<crate::config::Flags>,
     /// The repository's own workload rows (`workloads:` in `.kure.yaml`), whose pod
     /// templates are labelled as a Deployment's are.
     pub workloads: Vec<workload::WorkloadKind>,
@@ -192,7 +196,10 @@ pub fn label(opts: &LabelOptions) -> Result<LabelOutcome, Error> {
         no_ignore: opts.no_ignore,
         stdin_filename: opts.stdin_filename.as_deref(),
     };
-    let (inputs, walk_errors) = walk::discover(&opts.paths, &walk_opts);
+    let (mut inputs, walk_errors) = walk::discover(&opts.paths, &walk_opts);
+    if let Some(flags) = &opts.per_file_configs {
+        crate::lint::nested_configs(&mut inputs, &opts.paths, flags, opts.config.as_deref())?;
+    }
     for (path, kind) in walk_errors {
         outcome.errors.push(FileError { path, kind });
     }

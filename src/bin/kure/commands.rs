@@ -412,6 +412,11 @@ fn label(args: LabelArgs) -> Result<u8, Error> {
     let config = config(&args.walk, &args.files)?;
     let opts = kure::LabelOptions {
         exclude: excludes(&args.walk, config.as_ref()),
+        config: config.as_ref().map(|c| c.path.clone()),
+        per_file_configs: discovers(&args.walk).then(|| kure::Flags {
+            exclude: args.walk.exclude.clone(),
+            ..Default::default()
+        }),
         workloads: config
             .as_ref()
             .map(|c| c.workloads.clone())
@@ -494,6 +499,7 @@ fn convert(args: ConvertArgs) -> Result<u8, Error> {
     };
     let opts = kure::ConvertOptions {
         rules: kure::merge_config(&flags, config.as_ref()),
+        per_file_configs: discovers(&args.walk).then_some(flags.clone()),
         paths: args.paths,
         stdin_filename: args.walk.stdin_filename,
         no_ignore: args.walk.no_ignore,
