@@ -402,6 +402,11 @@ fn custom_resources_are_checked_against_their_crds() {
         .filter(|d| d.0 != "missing-schema")
         .collect();
     assert_eq!(got, expect, "{v}");
+    // kure fix knows the CRDs before it edits: the enum's case is fixed
+    let r = run(&["fix", "app"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let fixed = std::fs::read_to_string(dir.path().join("app/widget.yaml")).unwrap();
+    assert_eq!(fixed, WIDGET.replace("mode: Fast", "mode: fast"));
     // a missing --schema path is an error of the run
     let r = run(&["lint", "--schema", "nowhere", "app"], Some(dir.path()));
     assert_eq!(r.code, 2, "{}", r.stderr);

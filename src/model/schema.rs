@@ -258,6 +258,16 @@ mod tests {
     }
 
     #[test]
+    fn the_table_holds_every_version_kure_accepts() {
+        use crate::model::api_versions::{NEWEST, OLDEST};
+        assert!(TEXT.lines().any(|l| l == format!("V {OLDEST} {NEWEST}")));
+        for minor in OLDEST..=NEWEST {
+            assert!(kind("v1", "Pod", minor).is_some(), "1.{minor}");
+        }
+        assert!(kind("v1", "Pod", OLDEST - 1).is_none());
+    }
+
+    #[test]
     fn int_or_string_quantity_maps_and_the_hand_kept_rules() {
         let svc = object(&kind("v1", "Service", 37).unwrap(), 37);
         let spec = object(&svc.field("spec").unwrap().ty, 37);
