@@ -353,6 +353,8 @@ fn the_readme_example_is_a_valid_config() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), ".kure.yaml", &readme[start..end]);
     write(dir.path(), "app/service.yaml", SERVICE);
+    // the CRDs it names (`schemas:`)
+    std::fs::create_dir_all(dir.path().join("vendor/crds")).unwrap();
     let r = run(&["lint", "app"], Some(dir.path()));
     assert_ne!(r.code, 2, "{}", r.stderr);
     // its `fail-on: warning` and severities took effect
