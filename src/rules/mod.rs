@@ -11,17 +11,20 @@ use crate::yaml::resolve::Reader;
 use std::sync::Arc;
 
 mod deprecated_api_version;
+mod duplicate_env;
 mod duplicate_key;
 mod duplicate_object;
 mod field_not_for_kind;
 mod fix_refused;
 mod invalid_enum_value;
 mod invalid_label;
+mod invalid_port;
 pub mod migration;
 mod missing_required_field;
 mod missing_schema;
 mod non_string_value;
 mod parse_error;
+mod probe_port_not_found;
 mod removed_api_version;
 pub mod schema;
 mod selector_template_mismatch;
@@ -204,6 +207,9 @@ pub static RULES: &[&dyn Rule] = &[
     &missing_required_field::MissingRequiredField,
     &invalid_enum_value::InvalidEnumValue,
     &missing_schema::MissingSchema,
+    &probe_port_not_found::ProbePortNotFound,
+    &invalid_port::InvalidPort,
+    &duplicate_env::DuplicateEnv,
     &duplicate_key::DuplicateKey,
     &duplicate_object::DuplicateObject,
     &parse_error::ParseErrorRule,

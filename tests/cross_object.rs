@@ -1,0 +1,216 @@
+//! The reference rules of round 2, so far the ones within an object: `duplicate-env`,
+//! `probe-port-not-found`, `invalid-port`, with line and column, related spans, fixes and
+//! the quiet cases.
+
+mod common;
+use common::*;
+
+/// `(rule, line, column, message)` of every diagnostic.
+fn all(v: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["span"]["start"]["line"].as_u64().unwrap(),
+                d["span"]["start"]["column"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn lint_text(text: &str, rules: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x.yaml", text);
+    lint_json(&["x.yaml"], &["--select", rules], Some(dir.path())).1
+}
+
+const DEPLOY: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      initContainers:
+      - name: init
+        image: busybox
+        restartPolicy: Always
+        startupProbe:
+          tcpSocket: {port: ready}
+      containers:
+      - name: web
+        image: nginx:1.27
+        env:
+        - name: LOG_LEVEL
+          value: debug
+        - name: MODE
+          value: a
+        - name: LOG_LEVEL
+          value: info
+        ports:
+        - name: http
+          containerPort: 80
+        - name: metrics
+          containerPort: 9090
+        livenessProbe:
+          httpGet: {path: /, port: http}
+        readinessProbe:
+          httpGet: {path: /, port: admin}
+      - name: sidecar
+        image: envoy
+        env:
+        - name: LOG_LEVEL
+          value: warn
+        ports:
+        - name: metrics
+          containerPort: 9901
+        readinessProbe:
+          httpGet: {path: /, port: 9902}
+";
+
+#[test]
+fn duplicate_env_names_the_first_and_removes_it() {
+    let v = lint_text(DEPLOY, "duplicate-env");
+    // the same name in another container is that container's own
+    assert_eq!(
+        all(&v),
+        vec![(
+            "duplicate-env".to_string(),
+            26,
+            17,
+            "env `LOG_LEVEL` is set twice in container `web` (first at line 22)".to_string()
+        )]
+    );
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["related"][0]["span"]["start"]["line"], 22);
+    assert_eq!(d["fix"]["applicability"], "unsafe");
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "x.yaml", DEPLOY);
+    let r = run(
+        &[
+            "fix",
+            "--unsafe-fixes",
+            "--select",
+            "duplicate-env",
+            "x.yaml",
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let fixed = std::fs::read_to_string(dir.path().join("x.yaml")).unwrap();
+    assert_eq!(
+        fixed,
+        DEPLOY.replace("        - name: LOG_LEVEL\n          value: debug\n", "")
+    );
+}
+
+#[test]
+fn a_probe_on_an_undeclared_name() {
+    let v = lint_text(DEPLOY, "probe-port-not-found");
+    let got: Vec<(String, u64, u64)> = all(&v).into_iter().map(|d| (d.0, d.1, d.2)).collect();
+    // the restartable init container's probe, and the readiness probe on `admin`; a
+    // declared name and a number (declared or not) are fine
+    assert_eq!(
+        got,
+        vec![
+            ("probe-port-not-found".to_string(), 17, 29),
+            ("probe-port-not-found".to_string(), 36, 36),
+        ],
+        "{v}"
+    );
+    assert_eq!(
+        v["diagnostics"][1]["message"],
+        "readinessProbe of container `web` uses port `admin`, which the container does not declare"
+    );
+    assert_eq!(
+        v["diagnostics"][1]["related"][0]["span"]["start"]["line"],
+        28
+    );
+    assert!(
+        v["diagnostics"][1]["help"]
+            .as_str()
+            .unwrap()
+            .contains("`http`, `metrics`"),
+        "{v}"
+    );
+}
+
+#[test]
+fn ports_the_api_server_rejects() {
+    // two containers may both name a port `metrics`: names are unique per container
+    let v = lint_text(DEPLOY, "invalid-port");
+    assert_eq!(all(&v), vec![], "{v}");
+    let bad = "apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  ports:
+  - port: 80
+    targetPort: \"8080\"
+  - port: 70000
+    name: \"443\"
+    targetPort: ${PORT}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+  - name: c
+    image: c
+    ports:
+    - name: admin-interface-port
+      containerPort: 8080
+    - name: http
+      containerPort: 80
+    - name: http
+      containerPort: 81
+      hostPort: 0
+";
+    let v = lint_text(bad, "invalid-port");
+    let got: Vec<(u64, u64, String)> = all(&v).into_iter().map(|d| (d.1, d.2, d.3)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                7,
+                5,
+                "spec.ports[0].name: Required value: a Service with several ports names each"
+                    .to_string()
+            ),
+            (
+                8,
+                17,
+                "spec.ports[0].targetPort: Invalid value: \"8080\": must contain at least one letter (a-z) (a quoted number is a name; write the number without quotes)".to_string()
+            ),
+            (
+                9,
+                11,
+                "spec.ports[1].port: Invalid value: 70000: must be between 1 and 65535, inclusive"
+                    .to_string()
+            ),
+            (
+                22,
+                13,
+                "spec.containers[0].ports[0].name: Invalid value: \"admin-interface-port\": must be no more than 15 characters".to_string()
+            ),
+            (
+                26,
+                13,
+                "spec.containers[0].ports[2].name: Invalid value: \"http\": Duplicate value"
+                    .to_string()
+            ),
+        ],
+        "{v}"
+    );
+}
