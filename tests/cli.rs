@@ -746,7 +746,7 @@ fn rules_listing() {
             .unwrap()
             .starts_with("service-selector-no-match")
     );
-    assert_eq!(r.stdout.lines().count(), 22);
+    assert_eq!(r.stdout.lines().count(), 23);
     assert!(r.stdout.contains("unknown-field "), "{}", r.stdout);
     // `*` marks the rules that can fix what they find
     let line = |id: &str| {

@@ -214,3 +214,113 @@ spec:
         "{v}"
     );
 }
+
+#[test]
+fn a_named_target_port_no_selected_container_declares() {
+    let svc = "apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+  - name: a
+    port: 80
+    targetPort: http
+  - name: b
+    port: 53
+    targetPort: dns
+    protocol: UDP
+  - name: c
+    port: 81
+    targetPort: admin
+  - name: d
+    port: 82
+    targetPort: 8080
+  - name: e
+    port: 83
+    targetPort: proxy
+";
+    let deploy = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      initContainers:
+      - name: proxy
+        image: envoy
+        restartPolicy: Always
+        ports:
+        - name: proxy
+          containerPort: 15001
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports:
+        - name: http
+          containerPort: 80
+        - name: dns
+          containerPort: 53
+";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "svc.yaml", svc);
+    write(dir.path(), "deploy.yaml", deploy);
+    let (_, v) = lint_json(
+        &["."],
+        &["--select", "service-target-port-not-found"],
+        Some(dir.path()),
+    );
+    // `http` is declared; `dns` only for TCP; `admin` nowhere; a number and a restartable
+    // init container's port are fine
+    let got: Vec<(u64, u64, String)> = all(&v).into_iter().map(|d| (d.1, d.2, d.3)).collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                14,
+                17,
+                "targetPort `dns` (UDP) is declared by no container of the pod template (Deployment/web) this Service selects".to_string()
+            ),
+            (
+                18,
+                17,
+                "targetPort `admin` (TCP) is declared by no container of the pod template (Deployment/web) this Service selects".to_string()
+            ),
+        ],
+        "{v}"
+    );
+    let d = &v["diagnostics"][1];
+    assert_eq!(
+        d["related"][0]["path"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("./"),
+        "deploy.yaml"
+    );
+    assert_eq!(d["related"][0]["span"]["start"]["line"], 22);
+    assert!(d["help"].as_str().unwrap().contains("`http`, `dns`"), "{d}");
+    // pods an operator makes: their ports are unknown, nothing is said
+    let operator = "apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: k8s
+spec:
+  podMetadata:
+    labels: {app: web}
+";
+    std::fs::remove_file(dir.path().join("deploy.yaml")).unwrap();
+    write(dir.path(), "prom.yaml", operator);
+    let (_, v) = lint_json(
+        &["."],
+        &["--select", "service-target-port-not-found"],
+        Some(dir.path()),
+    );
+    assert_eq!(all(&v), vec![], "{v}");
+}

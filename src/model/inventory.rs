@@ -25,12 +25,20 @@ pub struct PodFacts {
     pub labels_at: Option<Located>,
     /// Argo Rollout `workloadRef`: the Deployment whose template it uses.
     pub workload_ref: Option<String>,
+    /// The named container ports of the pods, with their protocol (containers and
+    /// restartable init containers), where the template is known; `None` where an operator
+    /// makes the pods from a spec kure does not read.
+    pub ports: Option<Vec<(String, String)>>,
+    /// The first container's `ports`, for related spans.
+    pub ports_at: Option<Located>,
 }
 
 #[derive(Clone, Debug)]
 pub struct ServiceFacts {
     pub selector: Vec<(String, String)>,
     pub selector_at: Located,
+    /// Each named `targetPort`, with its port's protocol and where it is written.
+    pub named_targets: Vec<(String, String, Located)>,
 }
 
 /// One object, as cross-file rules see it. Kept for every object of the run, so it is small:
@@ -467,12 +475,21 @@ impl<'a> FactsBuilder<'a> {
                         .map(str::to_string)
                 })
                 .flatten();
+            let (ports, ports_at) = match (w.labels_at, template.template) {
+                (super::workload::LabelsAt::Metadata, Some(t)) => {
+                    let (ports, at) = container_ports(doc, doc.get(t, "spec"));
+                    (Some(ports), at.map(|a| file.at(a)))
+                }
+                _ => (None, None),
+            };
             Box::new(PodFacts {
                 labels,
                 labels_at: template
                     .labels_entry
                     .map(|(k, v)| file.at(doc.field_span(k, v))),
                 workload_ref,
+                ports,
+                ports_at,
             })
         });
         let service = if obj.is("", "Service") {
@@ -483,9 +500,37 @@ impl<'a> FactsBuilder<'a> {
                 .and_then(|(k, v)| {
                     let selector = super::selector::string_pairs(doc, v);
                     (!selector.is_empty()).then(|| {
+                        let named_targets = spec
+                            .and_then(|s| doc.get(s, "ports"))
+                            .map(|ps| {
+                                doc.items(ps)
+                                    .iter()
+                                    .filter_map(|&p| {
+                                        let t = doc.get(p, "targetPort")?;
+                                        let (name, style, _) = doc.scalar_parts(t)?;
+                                        if style == crate::yaml::Style::Plain
+                                            && name.parse::<i64>().is_ok()
+                                        {
+                                            return None;
+                                        }
+                                        let name = doc.str(t)?;
+                                        let protocol = doc
+                                            .get(p, "protocol")
+                                            .and_then(|n| doc.str(n))
+                                            .unwrap_or("TCP");
+                                        Some((
+                                            name.to_string(),
+                                            protocol.to_string(),
+                                            file.at(doc.span(t)),
+                                        ))
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default();
                         Box::new(ServiceFacts {
                             selector,
                             selector_at: file.at(doc.field_span(k, v)),
+                            named_targets,
                         })
                     })
                 })
@@ -515,6 +560,45 @@ impl<'a> FactsBuilder<'a> {
             service,
         }
     }
+}
+
+/// The named ports of a pod spec's containers and restartable init containers, with their
+/// protocol, and the span of the first `ports` key.
+fn container_ports(
+    doc: &crate::yaml::Document,
+    spec: Option<crate::yaml::NodeId>,
+) -> (Vec<(String, String)>, Option<crate::source::Span>) {
+    let mut out = Vec::new();
+    let mut at = None;
+    let Some(spec) = spec else {
+        return (out, at);
+    };
+    for list in ["containers", "initContainers"] {
+        let Some(cs) = doc.get(spec, list) else {
+            continue;
+        };
+        for &c in doc.items(cs) {
+            if list == "initContainers"
+                && doc.get(c, "restartPolicy").and_then(|n| doc.str(n)) != Some("Always")
+            {
+                continue;
+            }
+            let Some((k, ps)) = doc.get_entry(c, "ports") else {
+                continue;
+            };
+            at.get_or_insert(doc.span(k));
+            for &p in doc.items(ps) {
+                if let Some(name) = doc.get(p, "name").and_then(|n| doc.str(n)) {
+                    let protocol = doc
+                        .get(p, "protocol")
+                        .and_then(|n| doc.str(n))
+                        .unwrap_or("TCP");
+                    out.push((name.to_string(), protocol.to_string()));
+                }
+            }
+        }
+    }
+    (out, at)
 }
 
 impl ObjectFacts {

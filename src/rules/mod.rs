@@ -30,6 +30,7 @@ pub mod schema;
 mod selector_template_mismatch;
 mod server_populated_field;
 mod service_selector_no_match;
+mod service_target_port_not_found;
 mod settings;
 pub mod strategy;
 mod suppressions;
@@ -195,6 +196,7 @@ pub trait Rule: Sync {
 /// Every rule, in `kure rules` order.
 pub static RULES: &[&dyn Rule] = &[
     &service_selector_no_match::ServiceSelectorNoMatch,
+    &service_target_port_not_found::ServiceTargetPortNotFound,
     &selector_template_mismatch::SelectorTemplateMismatch,
     &non_string_value::NonStringValue,
     &field_not_for_kind::FieldNotForKind,
