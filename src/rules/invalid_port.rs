@@ -82,7 +82,8 @@ struct Check<'a, 'b> {
 }
 
 impl Check<'_, '_> {
-    fn report(&mut self, node: NodeId, path: &str, message: String) {
+    fn report(&mut self, node: NodeId, path: &dyn Fn() -> String, message: String) {
+        let path = path();
         let doc = self.cx.obj.doc;
         self.out.push(
             self.cx
@@ -95,7 +96,7 @@ impl Check<'_, '_> {
         );
     }
 
-    fn number(&mut self, node: NodeId, path: &str, allow_zero: bool) {
+    fn number(&mut self, node: NodeId, path: &dyn Fn() -> String, allow_zero: bool) {
         let doc = self.cx.obj.doc;
         if let Some(Port::Number(n)) = port(doc, node)
             && !((1..=65535).contains(&n) || (allow_zero && n == 0))
@@ -108,7 +109,7 @@ impl Check<'_, '_> {
         }
     }
 
-    fn number_or_name(&mut self, node: NodeId, path: &str) {
+    fn number_or_name(&mut self, node: NodeId, path: &dyn Fn() -> String) {
         let doc = self.cx.obj.doc;
         match port(doc, node) {
             Some(Port::Number(_)) => self.number(node, path, false),
@@ -127,7 +128,7 @@ impl Check<'_, '_> {
     }
 
     /// A container port's name (an IANA service name), or a Service port's (a DNS label).
-    fn name(&mut self, node: NodeId, path: &str, service: bool) {
+    fn name(&mut self, node: NodeId, path: &dyn Fn() -> String, service: bool) {
         let doc = self.cx.obj.doc;
         let Some(Port::Name(name)) = port(doc, node) else {
             return;
@@ -159,21 +160,21 @@ impl Rule for InvalidPort {
             let items = doc.items(ports);
             let mut names: Vec<&str> = Vec::new();
             for (i, &p) in items.iter().enumerate() {
-                let at = format!("spec.ports[{i}]");
+                let at = || format!("spec.ports[{i}]");
                 if let Some(n) = doc.get(p, "port") {
-                    ck.number(n, &format!("{at}.port"), false);
+                    ck.number(n, &|| format!("{}.port", at()), false);
                 }
                 if let Some(t) = doc.get(p, "targetPort") {
-                    ck.number_or_name(t, &format!("{at}.targetPort"));
+                    ck.number_or_name(t, &|| format!("{}.targetPort", at()));
                 }
                 match doc.get_entry(p, "name") {
                     Some((_, v)) => {
-                        ck.name(v, &format!("{at}.name"), true);
+                        ck.name(v, &|| format!("{}.name", at()), true);
                         if let Some(name) = doc.str(v) {
                             if names.contains(&name) {
                                 ck.report(
                                     v,
-                                    &format!("{at}.name"),
+                                    &|| format!("{}.name", at()),
                                     format!("\"{name}\": Duplicate value"),
                                 );
                             }
@@ -191,7 +192,7 @@ impl Rule for InvalidPort {
                             cx.diag(
                                 &META,
                                 first,
-                                format!("{at}.name: Required value: a Service with several ports names each"),
+                                format!("{}.name: Required value: a Service with several ports names each", at()),
                             )
                             .help("give each port a `name`"),
                         );
@@ -210,25 +211,25 @@ impl Rule for InvalidPort {
                 continue;
             };
             for (ci, &c) in doc.items(cs).iter().enumerate() {
-                let at = format!("{prefix}.{list}[{ci}]");
+                let at = || format!("{prefix}.{list}[{ci}]");
                 // names are unique within a container (`validateContainerPorts`)
                 let mut names: Vec<&str> = Vec::new();
                 if let Some(ps) = doc.get(c, "ports") {
                     for (pi, &p) in doc.items(ps).iter().enumerate() {
-                        let pat = format!("{at}.ports[{pi}]");
+                        let pat = || format!("{}.ports[{pi}]", at());
                         if let Some(n) = doc.get(p, "containerPort") {
-                            ck.number(n, &format!("{pat}.containerPort"), false);
+                            ck.number(n, &|| format!("{}.containerPort", pat()), false);
                         }
                         if let Some(n) = doc.get(p, "hostPort") {
-                            ck.number(n, &format!("{pat}.hostPort"), true);
+                            ck.number(n, &|| format!("{}.hostPort", pat()), true);
                         }
                         if let Some(v) = doc.get(p, "name") {
-                            ck.name(v, &format!("{pat}.name"), false);
+                            ck.name(v, &|| format!("{}.name", pat()), false);
                             if let Some(name) = doc.str(v) {
                                 if names.contains(&name) {
                                     ck.report(
                                         v,
-                                        &format!("{pat}.name"),
+                                        &|| format!("{}.name", pat()),
                                         format!("\"{name}\": Duplicate value"),
                                     );
                                 }
@@ -240,11 +241,11 @@ impl Rule for InvalidPort {
                 for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
                     for handler in ["httpGet", "tcpSocket"] {
                         if let Some(n) = doc.path(c, &[probe, handler, "port"]) {
-                            ck.number_or_name(n, &format!("{at}.{probe}.{handler}.port"));
+                            ck.number_or_name(n, &|| format!("{}.{probe}.{handler}.port", at()));
                         }
                     }
                     if let Some(n) = doc.path(c, &[probe, "grpc", "port"]) {
-                        ck.number(n, &format!("{at}.{probe}.grpc.port"), false);
+                        ck.number(n, &|| format!("{}.{probe}.grpc.port", at()), false);
                     }
                 }
             }
