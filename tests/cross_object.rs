@@ -324,3 +324,74 @@ spec:
     );
     assert_eq!(all(&v), vec![], "{v}");
 }
+
+#[test]
+fn a_statefulset_needs_its_headless_service() {
+    let sts = |name: &str, svc: &str, ns: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n  serviceName: {svc}\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers: [{{name: c, image: c}}]\n"
+        )
+    };
+    let svc = |name: &str, headless: bool, ns: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n{}  selector: {{app: {name}}}\n  ports: [{{port: 80}}]\n",
+            if headless { "  clusterIP: None\n" } else { "" }
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.yaml", &sts("a", "a", "db"));
+    write(dir.path(), "a-svc.yaml", &svc("a", true, "db"));
+    write(dir.path(), "b.yaml", &sts("b", "b", "db"));
+    write(dir.path(), "b-svc.yaml", &svc("b", false, "db"));
+    // the right name in another namespace is not its Service
+    write(dir.path(), "c.yaml", &sts("c", "c", "db"));
+    write(dir.path(), "c-svc.yaml", &svc("c", true, "web"));
+    let (code, v) = lint_json(
+        &["."],
+        &["--select", "statefulset-service-not-found"],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 0, "warnings only");
+    let got: Vec<(String, u64, u64, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("./")
+                    .to_string(),
+                d["span"]["start"]["line"].as_u64().unwrap(),
+                d["span"]["start"]["column"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "b.yaml".to_string(),
+                7,
+                16,
+                "serviceName `b` names a Service that is not headless".to_string()
+            ),
+            (
+                "c.yaml".to_string(),
+                7,
+                16,
+                "serviceName `c` names no Service in the linted files".to_string()
+            ),
+        ],
+        "{v}"
+    );
+    assert_eq!(
+        v["diagnostics"][0]["related"][0]["path"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("./"),
+        "b-svc.yaml"
+    );
+}

@@ -57,6 +57,17 @@ pub struct ObjectFacts {
     pub at: Located,
     pub pods: Option<Box<PodFacts>>,
     pub service: Option<Box<ServiceFacts>>,
+    /// References to other objects, and what others look up in it.
+    pub refs: Option<Box<Refs>>,
+}
+
+/// What the reference rules need of an object besides its pods and selector.
+#[derive(Clone, Debug, Default)]
+pub struct Refs {
+    /// A StatefulSet's `serviceName`, and where it is written.
+    pub service_name: Option<(String, Located)>,
+    /// A Service with `clusterIP: None`.
+    pub headless: bool,
 }
 
 #[derive(Default)]
@@ -537,6 +548,26 @@ impl<'a> FactsBuilder<'a> {
         } else {
             None
         };
+        let refs = if obj.is("apps", "StatefulSet") {
+            obj.spec()
+                .and_then(|s| doc.get(s, "serviceName"))
+                .and_then(|n| doc.str(n).filter(|v| !v.is_empty()).map(|v| (n, v)))
+                .map(|(n, v)| {
+                    Box::new(Refs {
+                        service_name: Some((v.to_string(), file.at(doc.span(n)))),
+                        ..Refs::default()
+                    })
+                })
+        } else if obj.is("", "Service")
+            && obj.spec().and_then(|s| doc.path_str(s, &["clusterIP"])) == Some("None")
+        {
+            Some(Box::new(Refs {
+                headless: true,
+                ..Refs::default()
+            }))
+        } else {
+            None
+        };
         let mut intern = |s: &str| match self.names.get(s) {
             Some(a) => a.clone(),
             None => {
@@ -558,6 +589,7 @@ impl<'a> FactsBuilder<'a> {
             at,
             pods,
             service,
+            refs,
         }
     }
 }

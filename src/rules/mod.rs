@@ -32,6 +32,7 @@ mod server_populated_field;
 mod service_selector_no_match;
 mod service_target_port_not_found;
 mod settings;
+mod statefulset_service_not_found;
 pub mod strategy;
 mod suppressions;
 mod unknown_field;
@@ -197,6 +198,7 @@ pub trait Rule: Sync {
 pub static RULES: &[&dyn Rule] = &[
     &service_selector_no_match::ServiceSelectorNoMatch,
     &service_target_port_not_found::ServiceTargetPortNotFound,
+    &statefulset_service_not_found::StatefulSetServiceNotFound,
     &selector_template_mismatch::SelectorTemplateMismatch,
     &non_string_value::NonStringValue,
     &field_not_for_kind::FieldNotForKind,
