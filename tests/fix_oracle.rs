@@ -140,7 +140,28 @@ fn intended(path: &[String], before: &Value, after: &Value) -> bool {
         (after.is_number() || after.is_boolean())
             && serde_json::from_str::<Value>(b).ok().as_ref() == Some(after)
     });
-    removed_server_field || workload_field || quoted || renamed_key || recased || unquoted
+    // `duplicate-env`: the earlier of two entries of one name removed (the last kept)
+    let env_deduped = p.last() == Some(&"env")
+        && match (before.as_array(), after.as_array()) {
+            (Some(b), Some(a)) => {
+                let mut kept: Vec<&Value> = Vec::new();
+                for (i, e) in b.iter().enumerate() {
+                    let later = b[i + 1..].iter().any(|x| x.get("name") == e.get("name"));
+                    if !later {
+                        kept.push(e);
+                    }
+                }
+                kept.len() < b.len() && kept.iter().copied().eq(a.iter())
+            }
+            _ => false,
+        };
+    removed_server_field
+        || workload_field
+        || quoted
+        || renamed_key
+        || recased
+        || unquoted
+        || env_deduped
 }
 
 #[test]

@@ -151,7 +151,7 @@ fn values_are_typed_as_kubernetes_reads_them() {
     let dir = tempfile::tempdir().unwrap();
     // nulls the decoder accepts, a date that is a string to Kubernetes, an int-or-string
     // name, a number as a quantity, a YAML 1.1 boolean in a boolean field
-    let ok = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  creationTimestamp: null\nspec:\n  hostNetwork: yes\n  containers:\n  - name: c\n    image: c:1\n    env:\n    - name: SINCE\n      value: 2024-01-01\n    resources:\n      limits: {cpu: 1, memory: null}\n    readinessProbe:\n      httpGet: {port: http}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n    targetPort: null\n";
+    let ok = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  creationTimestamp: null\nspec:\n  hostNetwork: yes\n  containers:\n  - name: c\n    image: c:1\n    env:\n    - name: SINCE\n      value: 2024-01-01\n    resources:\n      limits: {cpu: 1, memory: null}\n    ports: [{name: http, containerPort: 80}]\n    readinessProbe:\n      httpGet: {port: http}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n    targetPort: null\n";
     write(dir.path(), "ok.yaml", ok);
     let (code, v) = lint_in(
         dir.path(),
