@@ -100,11 +100,7 @@ fn by_file(v: &serde_json::Value) -> Vec<(String, String, String)> {
         .iter()
         .map(|d| {
             (
-                d["path"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("./")
-                    .to_string(),
+                path_of(d),
                 d["rule"].as_str().unwrap().to_string(),
                 d["severity"].as_str().unwrap().to_string(),
             )

@@ -5,23 +5,6 @@
 mod common;
 use common::*;
 
-/// `(rule, line, column, message)` of every diagnostic.
-fn all(v: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["rule"].as_str().unwrap().to_string(),
-                d["span"]["start"]["line"].as_u64().unwrap(),
-                d["span"]["start"]["column"].as_u64().unwrap(),
-                d["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn lint_text(text: &str, rules: &str) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "x.yaml", text);
@@ -81,7 +64,7 @@ fn duplicate_env_names_the_first_and_removes_it() {
     let v = lint_text(DEPLOY, "duplicate-env");
     // the same name in another container is that container's own
     assert_eq!(
-        all(&v),
+        findings_with_messages(&v),
         vec![(
             "duplicate-env".to_string(),
             26,
@@ -115,7 +98,10 @@ fn duplicate_env_names_the_first_and_removes_it() {
 #[test]
 fn a_probe_on_an_undeclared_name() {
     let v = lint_text(DEPLOY, "probe-port-not-found");
-    let got: Vec<(String, u64, u64)> = all(&v).into_iter().map(|d| (d.0, d.1, d.2)).collect();
+    let got: Vec<(String, u64, u64)> = findings_with_messages(&v)
+        .into_iter()
+        .map(|d| (d.0, d.1, d.2))
+        .collect();
     // the restartable init container's probe, and the readiness probe on `admin`; a
     // declared name and a number (declared or not) are fine
     assert_eq!(
@@ -147,7 +133,7 @@ fn a_probe_on_an_undeclared_name() {
 fn ports_the_api_server_rejects() {
     // two containers may both name a port `metrics`: names are unique per container
     let v = lint_text(DEPLOY, "invalid-port");
-    assert_eq!(all(&v), vec![], "{v}");
+    assert_eq!(findings_with_messages(&v), vec![], "{v}");
     let bad = "apiVersion: v1
 kind: Service
 metadata:
@@ -178,7 +164,10 @@ spec:
       hostPort: 0
 ";
     let v = lint_text(bad, "invalid-port");
-    let got: Vec<(u64, u64, String)> = all(&v).into_iter().map(|d| (d.1, d.2, d.3)).collect();
+    let got: Vec<(u64, u64, String)> = findings_with_messages(&v)
+        .into_iter()
+        .map(|d| (d.1, d.2, d.3))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -279,7 +268,10 @@ spec:
     );
     // `http` is declared; `dns` only for TCP; `admin` nowhere; a number and a restartable
     // init container's port are fine
-    let got: Vec<(u64, u64, String)> = all(&v).into_iter().map(|d| (d.1, d.2, d.3)).collect();
+    let got: Vec<(u64, u64, String)> = findings_with_messages(&v)
+        .into_iter()
+        .map(|d| (d.1, d.2, d.3))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -297,13 +289,7 @@ spec:
         "{v}"
     );
     let d = &v["diagnostics"][1];
-    assert_eq!(
-        d["related"][0]["path"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("./"),
-        "deploy.yaml"
-    );
+    assert_eq!(path_of(&v["diagnostics"][0]["related"][0]), "deploy.yaml");
     assert_eq!(d["related"][0]["span"]["start"]["line"], 22);
     assert!(d["help"].as_str().unwrap().contains("`http`, `dns`"), "{d}");
     // pods an operator makes: their ports are unknown, nothing is said
@@ -322,7 +308,7 @@ spec:
         &["--select", "service-target-port-not-found"],
         Some(dir.path()),
     );
-    assert_eq!(all(&v), vec![], "{v}");
+    assert_eq!(findings_with_messages(&v), vec![], "{v}");
 }
 
 #[test]

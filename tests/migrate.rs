@@ -383,11 +383,7 @@ fn the_corpus_migrates_to_1_33() {
         .iter()
         .map(|d| {
             (
-                d["path"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("./")
-                    .to_string(),
+                path_of(d),
                 d["object"]["apiVersion"].as_str().unwrap().to_string(),
                 d["object"]["kind"].as_str().unwrap().to_string(),
             )

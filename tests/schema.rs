@@ -7,23 +7,6 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// `(rule, line, column, message)` of every diagnostic.
-fn all(v: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["rule"].as_str().unwrap().to_string(),
-                d["span"]["start"]["line"].as_u64().unwrap(),
-                d["span"]["start"]["column"].as_u64().unwrap(),
-                d["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 fn lint_in(dir: &Path, paths: &[&str], extra: &[&str]) -> (i32, serde_json::Value) {
     lint_json(paths, extra, Some(dir))
 }
@@ -54,7 +37,7 @@ fn every_error_of_an_object_with_its_place() {
     write(dir.path(), "pod.yaml", POD);
     let (code, v) = lint_in(dir.path(), &["pod.yaml"], &[]);
     assert_eq!(code, 1);
-    let got = all(&v);
+    let got = findings_with_messages(&v);
     let expect = [
         (
             "unknown-field",
@@ -129,7 +112,7 @@ fn a_misspelled_field_is_renamed_by_the_unsafe_fix() {
     let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replica: 2 # two for now\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        hostnames: [a]\n";
     write(dir.path(), "d.yaml", text);
     let (_, v) = lint_in(dir.path(), &["d.yaml"], &[]);
-    let got = all(&v);
+    let got = findings_with_messages(&v);
     assert_eq!(got[0].0, "unknown-field");
     assert_eq!((got[0].1, got[0].2), (6, 3));
     assert_eq!(v["diagnostics"][0]["help"], "did you mean `replicas`?");
@@ -161,14 +144,17 @@ fn values_are_typed_as_kubernetes_reads_them() {
             "service-selector-no-match,server-populated-field",
         ],
     );
-    assert_eq!(all(&v), vec![], "{v}");
+    assert_eq!(findings_with_messages(&v), vec![], "{v}");
     assert_eq!(code, 0);
     // a plain scalar that YAML 1.1 types as a number, in a string field: non-string-value,
     // with the field's path, and no second finding from wrong-type
     let bad = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: 1.0\n    workingDir: yes\n";
     write(dir.path(), "bad.yaml", bad);
     let (_, v) = lint_in(dir.path(), &["bad.yaml"], &[]);
-    let got: Vec<(String, u64, u64)> = all(&v).into_iter().map(|d| (d.0, d.1, d.2)).collect();
+    let got: Vec<(String, u64, u64)> = findings_with_messages(&v)
+        .into_iter()
+        .map(|d| (d.0, d.1, d.2))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -196,7 +182,10 @@ fn values_are_typed_as_kubernetes_reads_them() {
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: yes\n  containers:\n  - name: c\n    image: c:1\n",
     );
     let (_, v) = lint_in(dir.path(), &["k"], &[]);
-    let got: Vec<(String, u64, u64)> = all(&v).into_iter().map(|d| (d.0, d.1, d.2)).collect();
+    let got: Vec<(String, u64, u64)> = findings_with_messages(&v)
+        .into_iter()
+        .map(|d| (d.0, d.1, d.2))
+        .collect();
     assert_eq!(got, vec![("wrong-type".to_string(), 6, 16)], "{v}");
 }
 
@@ -281,7 +270,7 @@ fn sops_files_and_versions() {
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\nspec:\n  replicas: ENC[AES256_GCM,data:Mw==,iv:x,tag:y,type:int]\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers: [{name: a, image: a}]\nsops:\n  mac: ENC[AES256_GCM,data:x]\n  version: 3.8.1\n",
     );
     let (code, v) = lint_in(dir.path(), &["secret.enc.yaml"], &[]);
-    assert_eq!((code, all(&v)), (0, vec![]), "{v}");
+    assert_eq!((code, findings_with_messages(&v)), (0, vec![]), "{v}");
     // a field Kubernetes 1.37 has and 1.25 did not
     write(
         dir.path(),
@@ -293,7 +282,7 @@ fn sops_files_and_versions() {
     let (code, v) = lint_in(dir.path(), &["pod.yaml"], &["--kubernetes-version", "1.25"]);
     assert_eq!(code, 1);
     assert_eq!(
-        all(&v)[0].3,
+        findings_with_messages(&v)[0].3,
         "unknown field \"spec.schedulingGates\"",
         "{v}"
     );
@@ -349,10 +338,13 @@ fn custom_resources_are_checked_against_their_crds() {
     write(dir.path(), "app/widget.yaml", WIDGET);
     // no CRD: counted, not reported (unless asked)
     let (code, v) = lint_in(dir.path(), &["app"], &[]);
-    assert_eq!((code, all(&v)), (0, vec![]), "{v}");
+    assert_eq!((code, findings_with_messages(&v)), (0, vec![]), "{v}");
     assert_eq!(v["summary"]["objects_without_schema"], 1);
     let (_, v) = lint_in(dir.path(), &["app"], &["--require-schemas"]);
-    let got: Vec<(String, u64, u64)> = all(&v).into_iter().map(|d| (d.0, d.1, d.2)).collect();
+    let got: Vec<(String, u64, u64)> = findings_with_messages(&v)
+        .into_iter()
+        .map(|d| (d.0, d.1, d.2))
+        .collect();
     assert_eq!(got, vec![("missing-schema".to_string(), 2, 1)], "{v}");
     let r = run(&["lint", "app"], Some(dir.path()));
     assert!(
@@ -386,18 +378,18 @@ fn custom_resources_are_checked_against_their_crds() {
     ];
     let (code, v) = lint_in(dir.path(), &["app"], &["--schema", "crds"]);
     assert_eq!(code, 1);
-    assert_eq!(all(&v), expect, "{v}");
+    assert_eq!(findings_with_messages(&v), expect, "{v}");
     assert_eq!(v["summary"]["objects_without_schema"], 0);
     assert_eq!(v["summary"]["custom_resources_checked"], 1);
     // the same from `schemas:` in .kure.yaml
     write(dir.path(), ".kure.yaml", "schemas: [crds]\n");
     let (_, v) = lint_in(dir.path(), &["app"], &[]);
-    assert_eq!(all(&v), expect, "{v}");
+    assert_eq!(findings_with_messages(&v), expect, "{v}");
     // and from a CRD among the linted files
     std::fs::remove_file(dir.path().join(".kure.yaml")).unwrap();
     write(dir.path(), "app/crd.yaml", CRD);
     let (_, v) = lint_in(dir.path(), &["app"], &[]);
-    let got: Vec<_> = all(&v)
+    let got: Vec<_> = findings_with_messages(&v)
         .into_iter()
         .filter(|d| d.0 != "missing-schema")
         .collect();

@@ -54,6 +54,32 @@ pub fn lint_json(paths: &[&str], extra: &[&str], cwd: Option<&Path>) -> (i32, se
     (r.code, v)
 }
 
+/// `(rule, line, column, message)` of every diagnostic.
+pub fn findings_with_messages(v: &serde_json::Value) -> Vec<(String, u64, u64, String)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["span"]["start"]["line"].as_u64().unwrap(),
+                d["span"]["start"]["column"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A diagnostic's (or related span's) path as a person reads it: no leading `./`.
+pub fn path_of(d: &serde_json::Value) -> String {
+    d["path"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("./")
+        .to_string()
+}
+
 /// `(rule, line, column)` of every diagnostic.
 pub fn findings(v: &serde_json::Value) -> Vec<(String, u64, u64)> {
     v["diagnostics"]
