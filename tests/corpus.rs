@@ -169,6 +169,51 @@ fn known_defects_are_found_at_their_lines() {
             "{f}"
         );
     }
+    // defects the schema and reference rules confirmed (listed in the notes of issues 12
+    // and 13): a Rollout whose containers declare no `http` port behind Services that
+    // target it by name; StatefulSets without a headless governing Service; a list written
+    // as a mapping, and a v2beta1 field in an autoscaling/v2 HPA, checked against the
+    // repository's own CRDs and the API
+    let stpnf = "service-target-port-not-found";
+    assert_eq!(
+        at(
+            &v,
+            stpnf,
+            "argoproj__argo-rollouts/test/e2e/functional/rollout-bluegreen.yaml"
+        ),
+        vec![8]
+    );
+    assert_eq!(
+        at(
+            &v,
+            stpnf,
+            "argoproj__argo-rollouts/test/e2e/functional/rollout-canary-with-pause.yaml"
+        ),
+        vec![9, 23, 37]
+    );
+    let ssnf = "statefulset-service-not-found";
+    for (f, line) in [
+        ("consul-1.yaml", 52),
+        ("postgres.yaml", 9),
+        ("persistent-consul.yaml", 47),
+    ] {
+        assert_eq!(
+            at(&v, ssnf, &format!("jpetazzo__container.training/k8s/{f}")),
+            vec![line],
+            "{f}"
+        );
+    }
+    let rollout = "argoproj__argo-rollouts/test/kustomize/rollout/rollout.yaml";
+    assert_eq!(at(&v, "wrong-type", rollout), vec![55]);
+    assert_eq!(at(&v, "unknown-field", rollout), vec![101, 256]);
+    assert_eq!(
+        at(
+            &v,
+            "invalid-enum-value",
+            "kubernetes__examples/_archived/volumes/aws_ebs/aws-ebs-web.yaml"
+        ),
+        vec![12]
+    );
 }
 
 #[test]
