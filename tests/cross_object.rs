@@ -381,3 +381,70 @@ fn a_statefulset_needs_its_headless_service() {
         "b-svc.yaml"
     );
 }
+
+#[test]
+fn an_hpa_needs_a_scalable_target_in_scope() {
+    let hpa = |name: &str, api: &str, kind: &str| {
+        format!(
+            "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: {name}\nspec:\n  scaleTargetRef:\n    apiVersion: {api}\n    kind: {kind}\n    name: {name}\n  maxReplicas: 3\n"
+        )
+    };
+    let workload = |kind: &str, name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers: [{{name: c, image: c}}]\n"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "web.yaml", &workload("Deployment", "web"));
+    write(
+        dir.path(),
+        "web-hpa.yaml",
+        &hpa("web", "apps/v1", "Deployment"),
+    );
+    write(dir.path(), "agent.yaml", &workload("DaemonSet", "agent"));
+    write(
+        dir.path(),
+        "agent-hpa.yaml",
+        &hpa("agent", "apps/v1", "DaemonSet"),
+    );
+    write(
+        dir.path(),
+        "gone-hpa.yaml",
+        &hpa("gone", "apps/v1", "Deployment"),
+    );
+    // a custom resource may be scalable: only whether it is there is judged
+    write(
+        dir.path(),
+        "ro-hpa.yaml",
+        &hpa("ro", "argoproj.io/v1alpha1", "Rollout"),
+    );
+    let (code, v) = lint_json(
+        &["."],
+        &["--select", "hpa-target-not-found,hpa-target-not-scalable"],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 1);
+    let got: Vec<(String, String, u64, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                path_of(d),
+                d["rule"].as_str().unwrap().to_string(),
+                d["span"]["start"]["line"].as_u64().unwrap(),
+                d["span"]["start"]["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let s = |p: &str, r: &str| (p.to_string(), r.to_string(), 6, 3);
+    assert_eq!(
+        got,
+        vec![
+            s("agent-hpa.yaml", "hpa-target-not-scalable"),
+            s("gone-hpa.yaml", "hpa-target-not-found"),
+            s("ro-hpa.yaml", "hpa-target-not-found"),
+        ],
+        "{v}"
+    );
+}

@@ -68,6 +68,8 @@ pub struct Refs {
     pub service_name: Option<(String, Located)>,
     /// A Service with `clusterIP: None`.
     pub headless: bool,
+    /// A HorizontalPodAutoscaler's `scaleTargetRef`: apiVersion, kind, name, and where.
+    pub scale_target: Option<(String, String, String, Located)>,
 }
 
 #[derive(Default)]
@@ -557,6 +559,23 @@ impl<'a> FactsBuilder<'a> {
                         service_name: Some((v.to_string(), file.at(doc.span(n)))),
                         ..Refs::default()
                     })
+                })
+        } else if obj.is("autoscaling", "HorizontalPodAutoscaler") {
+            obj.spec()
+                .and_then(|s| doc.get_entry(s, "scaleTargetRef"))
+                .and_then(|(k, r)| {
+                    let kind = doc.path_str(r, &["kind"])?;
+                    let name = doc.path_str(r, &["name"])?;
+                    let api = doc.path_str(r, &["apiVersion"]).unwrap_or("");
+                    Some(Box::new(Refs {
+                        scale_target: Some((
+                            api.to_string(),
+                            kind.to_string(),
+                            name.to_string(),
+                            file.at(doc.field_span(k, r)),
+                        )),
+                        ..Refs::default()
+                    }))
                 })
         } else if obj.is("", "Service")
             && obj.spec().and_then(|s| doc.path_str(s, &["clusterIP"])) == Some("None")

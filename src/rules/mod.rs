@@ -16,6 +16,8 @@ mod duplicate_key;
 mod duplicate_object;
 mod field_not_for_kind;
 mod fix_refused;
+mod hpa_target_not_found;
+mod hpa_target_not_scalable;
 mod invalid_enum_value;
 mod invalid_label;
 mod invalid_port;
@@ -199,6 +201,8 @@ pub static RULES: &[&dyn Rule] = &[
     &service_selector_no_match::ServiceSelectorNoMatch,
     &service_target_port_not_found::ServiceTargetPortNotFound,
     &statefulset_service_not_found::StatefulSetServiceNotFound,
+    &hpa_target_not_found::HpaTargetNotFound,
+    &hpa_target_not_scalable::HpaTargetNotScalable,
     &selector_template_mismatch::SelectorTemplateMismatch,
     &non_string_value::NonStringValue,
     &field_not_for_kind::FieldNotForKind,

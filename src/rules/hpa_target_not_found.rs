@@ -1,0 +1,71 @@
+use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::inventory::{ObjectFacts, namespaces_meet};
+use std::collections::HashMap;
+
+static META: RuleMeta = RuleMeta {
+    id: "hpa-target-not-found",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    scope: Scope::Inventory,
+    summary: "a HorizontalPodAutoscaler whose `scaleTargetRef` names no object of that kind in scope",
+    doc: include_str!("../../rules/hpa-target-not-found.md"),
+};
+
+pub struct HpaTargetNotFound;
+
+/// The group of an apiVersion (`apps/v1` → `apps`, `v1` → ``).
+fn group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+impl Rule for HpaTargetNotFound {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
+        let inv = cx.inventory;
+        let mut hpas = Vec::new();
+        for o in &inv.objects {
+            if let Some(t) = o.refs.as_ref().and_then(|r| r.scale_target.as_ref()) {
+                hpas.push((o, t));
+            }
+        }
+        if hpas.is_empty() {
+            return;
+        }
+        // objects by (kind, name): one pass
+        let mut by_name: HashMap<(&str, &str), Vec<&ObjectFacts>> = HashMap::new();
+        for o in &inv.objects {
+            if let Some(name) = o.info.name.as_deref() {
+                by_name.entry((&o.info.kind, name)).or_default().push(o);
+            }
+        }
+        for (hpa, (api, kind, name, at)) in hpas {
+            if hpa.partial {
+                continue;
+            }
+            let found = by_name
+                .get(&(kind.as_str(), name.as_str()))
+                .is_some_and(|v| {
+                    v.iter().any(|o| {
+                        namespaces_meet(&o.namespaces, &hpa.namespaces)
+                            && (api.is_empty() || o.group() == group(api))
+                    })
+                });
+            if found {
+                continue;
+            }
+            out.push(
+                cx.diag(
+                    &META,
+                    at.clone(),
+                    format!("scaleTargetRef names {kind} `{name}`, which is not in the linted files"),
+                )
+                .help("check the kind and name; if the target comes from elsewhere (a Helm release, an operator), this can be ignored")
+                .object(Some(std::sync::Arc::new(hpa.info.clone()))),
+            );
+        }
+    }
+}
