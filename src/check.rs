@@ -42,6 +42,8 @@ pub struct FileChecker<'a> {
     pub settings: &'a Settings,
     /// Kept from check to check: what the file's objects share.
     facts: std::cell::RefCell<FactsBuilder<'a>>,
+    /// Keep the types of the file's CRDs (`Checked::crds`), for a run that learns them.
+    learn_crds: bool,
 }
 
 impl<'a> FileChecker<'a> {
@@ -68,10 +70,17 @@ impl<'a> FileChecker<'a> {
                 dir_group,
                 settings.workloads(),
             )),
+            learn_crds: false,
         }
     }
 
     /// How the file's YAML is typed: by kustomize when a kustomization includes it.
+    /// Keeps the types of the file's CRDs in what `check` returns.
+    pub fn learning_crds(mut self, yes: bool) -> FileChecker<'a> {
+        self.learn_crds = yes;
+        self
+    }
+
     pub fn reader(&self) -> Reader {
         FileRole::reader_of(self.role)
     }
@@ -243,9 +252,7 @@ impl<'a> FileChecker<'a> {
                 Some(true) => out.custom_checked += 1,
                 None => {}
             }
-            if obj.kind == "CustomResourceDefinition"
-                && obj.api_version.starts_with("apiextensions.k8s.io/")
-            {
+            if self.learn_crds && crate::model::crd::is_crd(&obj) {
                 out.crds
                     .get_or_insert_default()
                     .add(doc, obj.root, file.path);

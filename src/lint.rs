@@ -187,10 +187,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
                 .par_iter()
                 .map(|&i| {
                     let input = &inputs[i];
-                    let bytes = match (input, &stdin) {
-                        (Input::Stdin(_), Some(b)) => b.clone(),
-                        _ => crate::load::read_input(input),
-                    };
+                    let bytes = crate::load::read_with(input, &stdin);
                     let settings = scopes
                         .as_ref()
                         .map_or(&settings, |s| s.of(input, &settings));
@@ -396,11 +393,7 @@ fn collect_crds<'a>(
         let stream = yaml::parse(text, yaml::Limits::default());
         for doc in &stream.documents {
             for obj in crate::model::objects(doc) {
-                if obj.kind == "CustomResourceDefinition"
-                    && obj.api_version.starts_with("apiextensions.k8s.io/")
-                {
-                    crds.add(doc, obj.root, path);
-                }
+                crds.add_if_crd(&obj, path);
             }
         }
     }
@@ -591,7 +584,9 @@ fn lint_input(
             return result;
         }
     };
-    let checker = FileChecker::new(&path, &fs_path, kz.role(&fs_path), settings);
+    // linting learns the CRDs from the files; fixing read them first
+    let checker =
+        FileChecker::new(&path, &fs_path, kz.role(&fs_path), settings).learning_crds(fix.is_none());
     match fix {
         // linting holds one document's tree at a time
         None => result.checked = checker.check_streaming(&text),

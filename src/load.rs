@@ -85,15 +85,20 @@ pub fn read_each<T: Send>(
         .map(read_input);
     let out = inputs
         .par_iter()
-        .map(|input| {
-            let bytes = match (input, &stdin) {
-                (Input::Stdin(_), Some(b)) => b.clone(),
-                _ => read_input(input),
-            };
-            f(input, bytes)
-        })
+        .map(|input| f(input, read_with(input, &stdin)))
         .collect();
     (out, stdin)
+}
+
+/// An input's bytes: standard input's as read once (`stdin`), a file's read now.
+pub fn read_with(
+    input: &Input,
+    stdin: &Option<Result<Vec<u8>, FileErrorKind>>,
+) -> Result<Vec<u8>, FileErrorKind> {
+    match (input, stdin) {
+        (Input::Stdin(_), Some(b)) => b.clone(),
+        _ => read_input(input),
+    }
 }
 
 /// Decodes a file's bytes, or says why it cannot be linted.

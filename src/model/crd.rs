@@ -23,6 +23,11 @@ pub struct Crds {
     pub sources: Vec<String>,
 }
 
+/// Whether an object is a CustomResourceDefinition.
+pub fn is_crd(obj: &super::Object<'_>) -> bool {
+    obj.kind == "CustomResourceDefinition" && obj.api_version.starts_with("apiextensions.k8s.io/")
+}
+
 /// The CRDs of a run, shared by its settings. Linting learns them as it reads its files:
 /// the custom resources met before their CRD are checked again once it is known.
 pub type Shared = std::sync::Arc<std::sync::RwLock<std::sync::Arc<Crds>>>;
@@ -50,6 +55,13 @@ impl Crds {
             .and_then(|k| k.get(kind))
             .map(Vec::as_slice)
             .unwrap_or_default()
+    }
+
+    /// Adds the served versions of an object when it is a CRD.
+    pub fn add_if_crd(&mut self, obj: &super::Object<'_>, source: &str) {
+        if is_crd(obj) {
+            self.add(obj.doc, obj.root, source);
+        }
     }
 
     /// Adds the served versions of a CRD object (`root` in `doc`).

@@ -489,8 +489,8 @@ impl<'a> FactsBuilder<'a> {
                 })
                 .flatten();
             let (ports, ports_at) = match (w.labels_at, template.template) {
-                (super::workload::LabelsAt::Metadata, Some(t)) => {
-                    let (ports, at) = container_ports(doc, doc.get(t, "spec"));
+                (super::workload::LabelsAt::Metadata, Some(_)) => {
+                    let (ports, at) = container_ports(doc, w.pod_spec(obj));
                     (Some(ports), at.map(|a| file.at(a)))
                 }
                 _ => (None, None),

@@ -28,7 +28,9 @@ fn is_qualified_name_part(s: &str) -> bool {
             .all(|&c| alnum(c) || matches!(c, b'-' | b'_' | b'.'))
 }
 
-fn is_dns1123_label(s: &str) -> bool {
+/// `IsDNS1123Label`'s characters: lowercase alphanumerics and `-`, alphanumeric at both ends
+/// (the length is the caller's).
+pub fn is_dns1123_label(s: &str) -> bool {
     let b = s.as_bytes();
     let lower_alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
     !b.is_empty()

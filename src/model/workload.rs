@@ -490,6 +490,20 @@ impl WorkloadKind {
         }
     }
 
+    /// The pod spec of a workload that keeps a pod template (or of the Pod itself); `None`
+    /// for an operator's `podMetadata`, or when the object has none.
+    pub fn pod_spec(&self, obj: &Object<'_>) -> Option<NodeId> {
+        if self.labels_at != LabelsAt::Metadata {
+            return None;
+        }
+        let template = if self.template.is_empty() {
+            Some(obj.root)
+        } else {
+            obj.doc.path(obj.root, self.template)
+        }?;
+        obj.doc.get(template, "spec")
+    }
+
     /// The `metadata` blocks of `nested_metadata` present in the object.
     pub fn nested_metadata(&self, obj: &Object<'_>) -> Vec<NodeId> {
         let doc = obj.doc;

@@ -26,18 +26,7 @@ pub fn pod_spec_path(cx: &ObjectContext<'_>) -> String {
 
 /// The pod spec of an object: a Pod's, a workload template's.
 pub fn pod_spec(cx: &ObjectContext<'_>) -> Option<NodeId> {
-    let obj = cx.obj;
-    let doc = obj.doc;
-    let w = cx.file.settings.workload(&obj)?;
-    if w.labels_at != crate::model::workload::LabelsAt::Metadata {
-        return None;
-    }
-    let template = if w.template.is_empty() {
-        Some(obj.root)
-    } else {
-        doc.path(obj.root, w.template)
-    }?;
-    doc.get(template, "spec")
+    cx.file.settings.workload(&cx.obj)?.pod_spec(&cx.obj)
 }
 
 impl Rule for DuplicateEnv {

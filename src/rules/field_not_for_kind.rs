@@ -16,6 +16,14 @@ static META: RuleMeta = RuleMeta {
 
 pub struct FieldNotForKind;
 
+/// Whether `field` in the `spec` of a `group` `kind` object is this rule's to report: a
+/// field of another workload kind, not of this one.
+pub(crate) fn owns(group: &str, kind: &str, field: &str) -> bool {
+    matches!(group, "apps" | "extensions" | "batch")
+        && spec_fields(kind).is_some_and(|own| !own.contains(&field))
+        && kinds_with_field(field).next().is_some()
+}
+
 fn list(kinds: &[&str]) -> String {
     match kinds {
         [] => String::new(),
@@ -31,23 +39,14 @@ impl Rule for FieldNotForKind {
 
     fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let obj = cx.obj;
-        if !matches!(obj.group(), "apps" | "extensions" | "batch") {
-            return;
-        }
-        let Some(own) = spec_fields(obj.kind) else {
-            return;
-        };
         let Some(spec) = obj.spec() else { return };
         let doc = obj.doc;
         for &(k, v) in doc.raw_entries(spec) {
             let Some(name) = doc.str(k) else { continue };
-            if own.contains(&name) {
+            if !owns(obj.group(), obj.kind, name) {
                 continue;
             }
             let owners: Vec<&str> = kinds_with_field(name).collect();
-            if owners.is_empty() {
-                continue;
-            }
             let help = match equivalent_field(name, obj.kind) {
                 Some(eq) => format!(
                     "a {} uses `{eq}` instead; move the setting there or remove it",

@@ -42,12 +42,7 @@ fn port<'a>(doc: &'a Document, node: NodeId) -> Option<Port<'a>> {
 fn bad_label(name: &str) -> Option<&'static str> {
     if name.len() > 63 {
         Some("must be no more than 63 characters")
-    } else if !name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        || name.starts_with('-')
-        || name.ends_with('-')
-    {
+    } else if !name.is_empty() && !crate::model::labels::is_dns1123_label(name) {
         Some(
             "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
         )

@@ -9,7 +9,6 @@
 
 use super::ObjectContext;
 use crate::model::schema::{self, ObjectTy, Ty};
-use crate::model::workload::{kinds_with_field, spec_fields};
 use crate::yaml::resolve::{Resolved, resolve_with};
 use crate::yaml::{Document, NodeId, NodeKind, Style};
 use std::borrow::Cow;
@@ -147,7 +146,8 @@ fn walk(cx: &ObjectContext<'_>, root: &Ty, minor: u32) -> Vec<Problem> {
         minor,
         partial: cx.file.partial,
         sops: obj.doc.get(obj.root, "sops").is_some(),
-        spec_skip: field_not_for_kind_owns(cx),
+        group: obj.group(),
+        kind: obj.kind,
         selector_owned: cx.file.settings.workload(&obj).is_some_and(|w| {
             matches!(
                 w.selector,
@@ -205,13 +205,6 @@ fn same_schema_elsewhere(api_version: &str, kind: &str, minor: u32) -> Option<Ty
     schema::kind(row.replacement?, kind, minor)
 }
 
-/// The `spec` keys `field-not-for-kind` reports on this object (fields of another workload
-/// kind): not reported again as unknown.
-fn field_not_for_kind_owns(cx: &ObjectContext<'_>) -> bool {
-    let obj = cx.obj;
-    matches!(obj.group(), "apps" | "extensions" | "batch") && spec_fields(obj.kind).is_some()
-}
-
 struct Walk<'d> {
     doc: &'d Document,
     text: &'d str,
@@ -220,7 +213,10 @@ struct Walk<'d> {
     partial: bool,
     /// A SOPS-encrypted file: its `sops` key and `ENC[…]` values are Flux's to decrypt.
     sops: bool,
-    spec_skip: bool,
+    /// The object's group and kind: the fields of another workload kind in its `spec` are
+    /// `field-not-for-kind`'s.
+    group: &'d str,
+    kind: &'d str,
     /// `selector-template-mismatch` reports a missing `spec.selector`.
     selector_owned: bool,
     path: Vec<Step>,
@@ -479,7 +475,8 @@ impl<'d> Walk<'d> {
                     }
                     if o.open
                         || (at_root && self.sops && name == "sops")
-                        || (at_spec && self.spec_skip && kinds_with_field(&name).next().is_some())
+                        || (at_spec
+                            && super::field_not_for_kind::owns(self.group, self.kind, &name))
                     {
                         continue;
                     }

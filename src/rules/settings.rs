@@ -159,18 +159,7 @@ impl Settings {
             return false;
         }
         d.severity = self.severity(meta);
-        let mut one = vec![std::mem::replace(
-            d,
-            Diagnostic::new(d.rule, d.severity, d.at.clone(), String::new()),
-        )];
-        self.apply_overrides(&mut one, 0);
-        match one.pop() {
-            Some(kept) => {
-                *d = kept;
-                true
-            }
-            None => false,
-        }
+        self.overrides.is_empty() || self.override_one(&normalize(&self.base), d)
     }
 
     /// The Kubernetes version (its minor number) the manifests are for; `None` keeps the
@@ -207,35 +196,38 @@ impl Settings {
             return;
         }
         let base = normalize(&self.base);
-        let mut keep = vec![true; diags.len() - from];
-        for (i, d) in diags[from..].iter_mut().enumerate() {
-            let abs = normalize(std::path::Path::new(&*d.at.path));
-            let rel = abs.strip_prefix(&base).unwrap_or(&abs);
-            let object = d
-                .object
-                .as_ref()
-                .map(|o| (&*o.kind, o.namespace.as_deref(), o.name.as_deref()));
-            for o in &self.overrides {
-                if !o.applies(rel, object) {
-                    continue;
-                }
-                if let Some((_, level)) = o.rules.iter().find(|(id, _)| id == d.rule) {
-                    match level.severity() {
-                        None => keep[i] = false,
-                        Some(s) => {
-                            keep[i] = true;
-                            d.severity = s;
-                        }
+        let mut i = 0;
+        diags.retain_mut(|d| {
+            i += 1;
+            i <= from || self.override_one(&base, d)
+        });
+    }
+
+    /// Applies the overrides to one finding (`base`: their directory, normalized): `false`
+    /// when one turns it off, else it gets the level of the last one naming its rule.
+    fn override_one(&self, base: &std::path::Path, d: &mut Diagnostic) -> bool {
+        let abs = normalize(std::path::Path::new(&*d.at.path));
+        let rel = abs.strip_prefix(base).unwrap_or(&abs);
+        let object = d
+            .object
+            .as_ref()
+            .map(|o| (&*o.kind, o.namespace.as_deref(), o.name.as_deref()));
+        let mut keep = true;
+        for o in &self.overrides {
+            if !o.applies(rel, object) {
+                continue;
+            }
+            if let Some((_, level)) = o.rules.iter().find(|(id, _)| id == d.rule) {
+                match level.severity() {
+                    None => keep = false,
+                    Some(s) => {
+                        keep = true;
+                        d.severity = s;
                     }
                 }
             }
         }
-        let mut i = 0;
-        diags.retain(|_| {
-            let k = i < from || keep[i - from];
-            i += 1;
-            k
-        });
+        keep
     }
 
     /// The target Kubernetes minor version.

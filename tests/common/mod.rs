@@ -82,17 +82,9 @@ pub fn path_of(d: &serde_json::Value) -> String {
 
 /// `(rule, line, column)` of every diagnostic.
 pub fn findings(v: &serde_json::Value) -> Vec<(String, u64, u64)> {
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["rule"].as_str().unwrap().to_string(),
-                d["span"]["start"]["line"].as_u64().unwrap(),
-                d["span"]["start"]["column"].as_u64().unwrap(),
-            )
-        })
+    findings_with_messages(v)
+        .into_iter()
+        .map(|(rule, line, column, _)| (rule, line, column))
         .collect()
 }
 
