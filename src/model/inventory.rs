@@ -3,6 +3,7 @@
 
 use super::kustomize::FileRole;
 use super::object::ObjectInfo;
+pub use super::refs::Refs;
 use super::selector::{PodLabel, PodLabels, Selector};
 use crate::source::{LineIndex, Located, Span};
 use std::collections::HashMap;
@@ -31,6 +32,20 @@ pub struct PodFacts {
     pub ports: Option<Vec<(String, String)>>,
     /// The first container's `ports`, for related spans.
     pub ports_at: Option<Located>,
+    /// The workload's own selector (a pod template's, not an operator's), and where it is
+    /// written; a ReplicationController's defaults to its template labels.
+    pub selector: Option<(Selector, Located)>,
+    /// How many pods it runs, for kinds with `replicas`.
+    pub replicas: Option<Replicas>,
+}
+
+/// A workload's `replicas`.
+#[derive(Clone, Debug)]
+pub enum Replicas {
+    /// The count, and where it is written (`None`: the default, 1).
+    Count(i64, Option<Located>),
+    /// Templated, or changed by a kustomize patch or `replicas:` entry.
+    Unknown,
 }
 
 #[derive(Clone, Debug)]
@@ -61,17 +76,6 @@ pub struct ObjectFacts {
     pub refs: Option<Box<Refs>>,
 }
 
-/// What the reference rules need of an object besides its pods and selector.
-#[derive(Clone, Debug, Default)]
-pub struct Refs {
-    /// A StatefulSet's `serviceName`, and where it is written.
-    pub service_name: Option<(String, Located)>,
-    /// A Service with `clusterIP: None`.
-    pub headless: bool,
-    /// A HorizontalPodAutoscaler's `scaleTargetRef`: apiVersion, kind, name, and where.
-    pub scale_target: Option<(String, String, String, Located)>,
-}
-
 #[derive(Default)]
 pub struct Inventory {
     pub objects: Vec<ObjectFacts>,
@@ -81,6 +85,8 @@ pub struct Inventory {
     by_any_key: HashMap<String, Vec<usize>>,
     /// pod sources by key, whatever the value
     by_key: HashMap<String, Vec<usize>>,
+    /// every whole pod source
+    pod_sources: Vec<usize>,
     /// whole Services with a selector
     services: Vec<usize>,
     /// pod sources by index, with the Services that select all their pods
@@ -108,10 +114,16 @@ impl Inventory {
     fn resolve_references(&mut self) {
         // patches: labels of a partial object are added to every whole object of that name
         let mut patch_labels: HashMap<(String, String), Vec<(String, PodLabel)>> = HashMap::new();
+        // and a patch that writes `replicas` leaves the count unknown
+        let mut patch_replicas: std::collections::HashSet<(String, String)> = Default::default();
         for o in &self.objects {
             if let (true, Some(p), Some(name)) = (o.partial, &o.pods, &o.info.name) {
+                let key = (o.info.kind.to_string(), name.to_string());
+                if matches!(p.replicas, Some(Replicas::Count(_, Some(_)))) {
+                    patch_replicas.insert(key.clone());
+                }
                 patch_labels
-                    .entry((o.info.kind.to_string(), name.to_string()))
+                    .entry(key)
                     .or_default()
                     .extend(p.labels.0.iter().cloned());
             }
@@ -131,12 +143,19 @@ impl Inventory {
             let Some(pods) = o.pods.as_mut() else {
                 continue;
             };
+            let key = o
+                .info
+                .name
+                .as_ref()
+                .map(|n| (o.info.kind.to_string(), n.to_string()));
             if !o.partial
-                && let Some(extra) = o
-                    .info
-                    .name
-                    .as_ref()
-                    .and_then(|n| patch_labels.get(&(o.info.kind.to_string(), n.to_string())))
+                && pods.replicas.is_some()
+                && key.as_ref().is_some_and(|k| patch_replicas.contains(k))
+            {
+                pods.replicas = Some(Replicas::Unknown);
+            }
+            if !o.partial
+                && let Some(extra) = key.as_ref().and_then(|k| patch_labels.get(k))
             {
                 for (k, v) in extra {
                     pods.labels.add_missing(k, v.clone());
@@ -163,6 +182,7 @@ impl Inventory {
             let Some(p) = o.pods.as_ref().filter(|_| !o.partial) else {
                 continue;
             };
+            self.pod_sources.push(i);
             for (k, v) in &p.labels.0 {
                 self.by_key.entry(k.clone()).or_default().push(i);
                 match v {
@@ -249,19 +269,37 @@ impl Inventory {
         self.sources(ids, namespaces)
     }
 
-    /// Whole objects in `namespaces` whose pods a map selector (equality pairs) selects, by
-    /// index.
-    fn matching_ids<'a>(
+    /// Whole objects in `namespaces` whose pods a selector selects, by index. The pod
+    /// sources looked at are those the narrowest `In` or `Exists` requirement allows (one
+    /// index lookup), or all of them for a selector of only `NotIn` and `DoesNotExist`.
+    pub fn matching_ids<'a>(
         &'a self,
         namespaces: &'a [Option<String>],
         sel: &'a Selector,
     ) -> impl Iterator<Item = usize> + 'a {
+        use super::selector::Op;
         let ids = sel
             .requirements
             .iter()
-            .filter_map(|r| Some(self.candidates(&r.key, r.values.first()?)))
+            .filter_map(|r| match r.op {
+                Op::In => {
+                    let mut c: Vec<usize> = r
+                        .values
+                        .iter()
+                        .flat_map(|v| self.candidates(&r.key, v))
+                        .collect();
+                    if r.values.len() > 1 {
+                        c.sort_unstable();
+                        c.dedup();
+                    }
+                    Some(c)
+                }
+                Op::Exists => Some(self.by_key.get(&r.key).cloned().unwrap_or_default()),
+                Op::Invalid(_) => Some(Vec::new()),
+                Op::NotIn | Op::DoesNotExist => None,
+            })
             .min_by_key(Vec::len)
-            .unwrap_or_default();
+            .unwrap_or_else(|| self.pod_sources.clone());
         self.sources(ids, namespaces).filter(move |&i| {
             self.objects[i]
                 .pods
@@ -270,7 +308,22 @@ impl Inventory {
         })
     }
 
-    /// Whole objects in `namespaces` whose pods a map selector (equality pairs) selects.
+    /// The objects of one kind (whole and patches) by name: one pass, for rules that look
+    /// names up.
+    pub fn by_name(&self, group: &str, kind: &str) -> HashMap<&str, Vec<&ObjectFacts>> {
+        let mut out: HashMap<&str, Vec<&ObjectFacts>> = HashMap::new();
+        for o in &self.objects {
+            if &*o.info.kind == kind
+                && o.group() == group
+                && let Some(name) = o.info.name.as_deref()
+            {
+                out.entry(name).or_default().push(o);
+            }
+        }
+        out
+    }
+
+    /// Whole objects in `namespaces` whose pods a selector selects.
     pub fn matching<'a>(
         &'a self,
         namespaces: &'a [Option<String>],
@@ -495,14 +548,19 @@ impl<'a> FactsBuilder<'a> {
                 }
                 _ => (None, None),
             };
+            let labels_at = template
+                .labels_entry
+                .map(|(k, v)| file.at(doc.field_span(k, v)));
+            let selector = own_selector(file, obj, w, template.labels_entry);
+            let replicas = replicas(file, obj, role);
             Box::new(PodFacts {
                 labels,
-                labels_at: template
-                    .labels_entry
-                    .map(|(k, v)| file.at(doc.field_span(k, v))),
+                labels_at,
                 workload_ref,
                 ports,
                 ports_at,
+                selector,
+                replicas,
             })
         });
         let service = if obj.is("", "Service") {
@@ -550,43 +608,9 @@ impl<'a> FactsBuilder<'a> {
         } else {
             None
         };
-        let refs = if obj.is("apps", "StatefulSet") {
-            obj.spec()
-                .and_then(|s| doc.get(s, "serviceName"))
-                .and_then(|n| doc.str(n).filter(|v| !v.is_empty()).map(|v| (n, v)))
-                .map(|(n, v)| {
-                    Box::new(Refs {
-                        service_name: Some((v.to_string(), file.at(doc.span(n)))),
-                        ..Refs::default()
-                    })
-                })
-        } else if obj.is("autoscaling", "HorizontalPodAutoscaler") {
-            obj.spec()
-                .and_then(|s| doc.get_entry(s, "scaleTargetRef"))
-                .and_then(|(k, r)| {
-                    let kind = doc.path_str(r, &["kind"])?;
-                    let name = doc.path_str(r, &["name"])?;
-                    let api = doc.path_str(r, &["apiVersion"]).unwrap_or("");
-                    Some(Box::new(Refs {
-                        scale_target: Some((
-                            api.to_string(),
-                            kind.to_string(),
-                            name.to_string(),
-                            file.at(doc.field_span(k, r)),
-                        )),
-                        ..Refs::default()
-                    }))
-                })
-        } else if obj.is("", "Service")
-            && obj.spec().and_then(|s| doc.path_str(s, &["clusterIP"])) == Some("None")
-        {
-            Some(Box::new(Refs {
-                headless: true,
-                ..Refs::default()
-            }))
-        } else {
-            None
-        };
+        let no_labels = Vec::new();
+        let metadata_labels = role.map_or(&no_labels, |r| &r.metadata_labels);
+        let refs = super::refs::read(file, obj, metadata_labels);
         let mut intern = |s: &str| match self.names.get(s) {
             Some(a) => a.clone(),
             None => {
@@ -611,6 +635,72 @@ impl<'a> FactsBuilder<'a> {
             refs,
         }
     }
+}
+
+/// A workload's own selector: a LabelSelector, or a map (defaulted from the template's
+/// labels when absent).
+fn own_selector(
+    file: &FileLocator<'_>,
+    obj: &super::Object<'_>,
+    w: &super::workload::WorkloadKind,
+    labels_entry: Option<(crate::yaml::NodeId, crate::yaml::NodeId)>,
+) -> Option<(Selector, Located)> {
+    use super::workload::SelectorKind;
+    let doc = obj.doc;
+    let entry = obj.spec().and_then(|s| doc.get_entry(s, "selector"));
+    match (w.selector, entry) {
+        (SelectorKind::Label { .. }, Some((k, v))) => Some((
+            super::selector::label_selector(doc, v),
+            file.at(doc.field_span(k, v)),
+        )),
+        (SelectorKind::Map, Some((k, v))) => Some((
+            Selector::of_map(&super::selector::string_pairs(doc, v)),
+            file.at(doc.field_span(k, v)),
+        )),
+        (SelectorKind::Map, None) => labels_entry.map(|(k, v)| {
+            (
+                Selector::of_map(&super::selector::string_pairs(doc, v)),
+                file.at(doc.field_span(k, v)),
+            )
+        }),
+        _ => None,
+    }
+}
+
+/// The kinds whose `replicas` says how many pods they run (default 1).
+const REPLICATED: &[(&str, &str)] = &[
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("apps", "ReplicaSet"),
+    ("", "ReplicationController"),
+    ("argoproj.io", "Rollout"),
+];
+
+fn replicas(
+    file: &FileLocator<'_>,
+    obj: &super::Object<'_>,
+    role: Option<&FileRole>,
+) -> Option<Replicas> {
+    if !REPLICATED.iter().any(|(g, k)| obj.is(g, k)) {
+        return None;
+    }
+    if let (Some(r), Some(name)) = (role, obj.name())
+        && r.replicas.iter().any(|n| n == name)
+    {
+        return Some(Replicas::Unknown);
+    }
+    let doc = obj.doc;
+    Some(
+        match obj.spec().and_then(|s| doc.get_entry(s, "replicas")) {
+            None => Replicas::Count(1, None),
+            Some((k, v)) => match super::refs::IntOrStr::read(doc, v) {
+                Some(super::refs::IntOrStr::Int(n)) => {
+                    Replicas::Count(n, Some(file.at(doc.field_span(k, v))))
+                }
+                _ => Replicas::Unknown,
+            },
+        },
+    )
 }
 
 /// The named ports of a pod spec's containers and restartable init containers, with their

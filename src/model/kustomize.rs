@@ -23,6 +23,11 @@ struct Kustomization {
     resources: Vec<PathBuf>,
     patches: Vec<PathBuf>,
     template_labels: Vec<(String, String)>,
+    /// Labels it adds to every object's `metadata.labels` (`commonLabels`, every `labels`
+    /// entry).
+    metadata_labels: Vec<(String, String)>,
+    /// The workloads whose `replicas` its `replicas:` entries set.
+    replicas: Vec<String>,
 }
 
 /// What kustomize makes of one file.
@@ -38,6 +43,10 @@ pub struct FileRole {
     /// Labels kustomizations add to pod templates (`commonLabels`, `labels` with
     /// `includeSelectors` or `includeTemplates`).
     pub template_labels: Vec<(String, String)>,
+    /// Labels kustomizations add to `metadata.labels` (`commonLabels`, `labels`).
+    pub metadata_labels: Vec<(String, String)>,
+    /// The names of the workloads whose `replicas` a kustomization sets.
+    pub replicas: Vec<String>,
 }
 
 impl FileRole {
@@ -124,7 +133,15 @@ impl Kustomize {
         let mut roles: HashMap<PathBuf, FileRole> = HashMap::new();
         for (gid, root) in roots.into_iter().enumerate() {
             let mut seen = HashSet::new();
-            walk(&loaded, root, None, &[], gid as u32, &mut seen, &mut roles);
+            walk(
+                &loaded,
+                root,
+                None,
+                &Inherited::default(),
+                gid as u32,
+                &mut seen,
+                &mut roles,
+            );
         }
         Kustomize { roles }
     }
@@ -137,11 +154,19 @@ impl Kustomize {
     }
 }
 
+/// What a kustomization passes down to the resources it includes.
+#[derive(Clone, Default)]
+struct Inherited {
+    template_labels: Vec<(String, String)>,
+    metadata_labels: Vec<(String, String)>,
+    replicas: Vec<String>,
+}
+
 fn walk(
     loaded: &HashMap<PathBuf, Kustomization>,
     dir: &Path,
     ns: Option<&str>,
-    labels: &[(String, String)],
+    inherited: &Inherited,
     gid: u32,
     seen: &mut HashSet<PathBuf>,
     roles: &mut HashMap<PathBuf, FileRole>,
@@ -151,8 +176,12 @@ fn walk(
     }
     let Some(k) = loaded.get(dir) else { return };
     let ns = ns.or(k.namespace.as_deref());
-    let mut labels = labels.to_vec();
-    labels.extend(k.template_labels.iter().cloned());
+    let mut own = inherited.clone();
+    own.template_labels
+        .extend(k.template_labels.iter().cloned());
+    own.metadata_labels
+        .extend(k.metadata_labels.iter().cloned());
+    own.replicas.extend(k.replicas.iter().cloned());
     for p in &k.patches {
         let role = roles.entry(p.clone()).or_default();
         role.kustomize = true;
@@ -160,7 +189,7 @@ fn walk(
     }
     for r in &k.resources {
         if loaded.contains_key(r) {
-            walk(loaded, r, ns, &labels, gid, seen, roles);
+            walk(loaded, r, ns, &own, gid, seen, roles);
         } else {
             let role = roles.entry(r.clone()).or_default();
             role.kustomize = true;
@@ -168,9 +197,19 @@ fn walk(
             if !role.groups.contains(&g) {
                 role.groups.push(g);
             }
-            for l in &labels {
+            for l in &own.template_labels {
                 if !role.template_labels.contains(l) {
                     role.template_labels.push(l.clone());
+                }
+            }
+            for l in &own.metadata_labels {
+                if !role.metadata_labels.contains(l) {
+                    role.metadata_labels.push(l.clone());
+                }
+            }
+            for n in &own.replicas {
+                if !role.replicas.contains(n) {
+                    role.replicas.push(n.clone());
                 }
             }
         }
@@ -231,18 +270,29 @@ fn read_dir_kustomization(
         }
     }
     if let Some(cl) = doc.get(root, "commonLabels") {
-        k.template_labels
-            .extend(super::selector::string_pairs(doc, cl));
+        let pairs = super::selector::string_pairs(doc, cl);
+        k.metadata_labels.extend(pairs.iter().cloned());
+        k.template_labels.extend(pairs);
+    }
+    if let Some(list) = doc.get(root, "replicas") {
+        k.replicas.extend(
+            doc.items(list)
+                .iter()
+                .filter_map(|&r| doc.get(r, "name").and_then(|n| doc.str(n)))
+                .map(str::to_string),
+        );
     }
     if let Some(labels) = doc.get(root, "labels") {
         for &entry in doc.items(labels) {
             let flag =
                 |name: &str| doc.get(entry, name).and_then(|n| doc.scalar(n)) == Some("true");
-            if (flag("includeSelectors") || flag("includeTemplates"))
-                && let Some(pairs) = doc.get(entry, "pairs")
-            {
-                k.template_labels
-                    .extend(super::selector::string_pairs(doc, pairs));
+            let Some(pairs) = doc.get(entry, "pairs") else {
+                continue;
+            };
+            let pairs = super::selector::string_pairs(doc, pairs);
+            k.metadata_labels.extend(pairs.iter().cloned());
+            if flag("includeSelectors") || flag("includeTemplates") {
+                k.template_labels.extend(pairs);
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod kustomize;
 pub mod labels;
 pub mod object;
 pub mod pod;
+pub mod refs;
 pub mod schema;
 pub mod selector;
 pub mod workload;

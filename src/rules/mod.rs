@@ -18,14 +18,20 @@ mod field_not_for_kind;
 mod fix_refused;
 mod hpa_target_not_found;
 mod hpa_target_not_scalable;
+mod ingress_backend_not_found;
+mod ingress_backend_port_not_found;
 mod invalid_enum_value;
 mod invalid_label;
 mod invalid_port;
 pub mod migration;
 mod missing_required_field;
 mod missing_schema;
+mod networkpolicy_selector_no_match;
 mod non_string_value;
+mod overlapping_selector;
 mod parse_error;
+mod pdb_blocks_eviction;
+mod pdb_selector_no_match;
 mod probe_port_not_found;
 mod removed_api_version;
 pub mod schema;
@@ -33,6 +39,7 @@ mod selector_template_mismatch;
 mod server_populated_field;
 mod service_selector_no_match;
 mod service_target_port_not_found;
+mod servicemonitor_selector_no_match;
 mod settings;
 mod statefulset_service_not_found;
 pub mod strategy;
@@ -203,6 +210,13 @@ pub static RULES: &[&dyn Rule] = &[
     &statefulset_service_not_found::StatefulSetServiceNotFound,
     &hpa_target_not_found::HpaTargetNotFound,
     &hpa_target_not_scalable::HpaTargetNotScalable,
+    &ingress_backend_not_found::IngressBackendNotFound,
+    &ingress_backend_port_not_found::IngressBackendPortNotFound,
+    &pdb_selector_no_match::PdbSelectorNoMatch,
+    &pdb_blocks_eviction::PdbBlocksEviction,
+    &networkpolicy_selector_no_match::NetworkPolicySelectorNoMatch,
+    &servicemonitor_selector_no_match::ServiceMonitorSelectorNoMatch,
+    &overlapping_selector::OverlappingSelector,
     &selector_template_mismatch::SelectorTemplateMismatch,
     &non_string_value::NonStringValue,
     &field_not_for_kind::FieldNotForKind,

@@ -1,7 +1,8 @@
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::inventory::NearestMiss;
-use crate::model::selector::{PodLabel, Requirement, Selector};
+use crate::model::inventory::{NearestMiss, ObjectFacts};
+use crate::model::selector::{PodLabel, Selector};
+use crate::source::Located;
 
 static META: RuleMeta = RuleMeta {
     id: "service-selector-no-match",
@@ -79,37 +80,8 @@ impl Rule for ServiceSelectorNoMatch {
                     ));
                 }
                 NearestMiss::Unserved(o) => {
-                    let pods = o.pods.as_ref();
-                    let missing: Vec<&Requirement> = selector
-                        .requirements
-                        .iter()
-                        .filter(|r| pods.is_some_and(|p| !r.matches(&p.labels)))
-                        .collect();
-                    let differ: Vec<String> = missing
-                        .iter()
-                        .map(|r| match pods.and_then(|p| p.labels.get(&r.key)) {
-                            Some(PodLabel::Exact(v)) => {
-                                format!("`{}` is `{v}`", r.key)
-                            }
-                            Some(PodLabel::OneOf(vs)) => format!(
-                                "`{}` is one of {}",
-                                r.key,
-                                vs.iter()
-                                    .map(|v| format!("`{v}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                            _ => format!("`{}` is missing", r.key),
-                        })
-                        .collect();
-                    let name = format!("{}/{}", o.info.kind, o.info.name.as_deref().unwrap_or("?"));
-                    let at = pods
-                        .and_then(|p| p.labels_at.clone())
-                        .unwrap_or_else(|| o.at.clone());
-                    d = d.related(
-                        at,
-                        format!("closest pod template, {name}: {}", differ.join(", ")),
-                    );
+                    let (at, what, name) = closest(o, &selector);
+                    d = d.related(at, what);
                     d = d.help(format!(
                         "make the selector equal to the pod labels of {name}, or fix the labels there"
                     ));
@@ -121,4 +93,37 @@ impl Rule for ServiceSelectorNoMatch {
             out.push(d);
         }
     }
+}
+
+/// The closest pod template to a selector that matches none: where its labels are, what
+/// differs (`closest pod template, Deployment/web: `app` is `web-v2``), and its name.
+pub(super) fn closest(o: &ObjectFacts, selector: &Selector) -> (Located, String, String) {
+    let pods = o.pods.as_ref();
+    let differ: Vec<String> = selector
+        .requirements
+        .iter()
+        .filter(|r| pods.is_some_and(|p| !r.matches(&p.labels)))
+        .map(|r| match pods.and_then(|p| p.labels.get(&r.key)) {
+            Some(PodLabel::Exact(v)) => format!("`{}` is `{v}`", r.key),
+            Some(PodLabel::OneOf(vs)) => format!(
+                "`{}` is one of {}",
+                r.key,
+                vs.iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Some(PodLabel::Any) => format!("`{}` is set", r.key),
+            None => format!("`{}` is missing", r.key),
+        })
+        .collect();
+    let name = format!("{}/{}", o.info.kind, o.info.name.as_deref().unwrap_or("?"));
+    let at = pods
+        .and_then(|p| p.labels_at.clone())
+        .unwrap_or_else(|| o.at.clone());
+    (
+        at,
+        format!("closest pod template, {name}: {}", differ.join(", ")),
+        name,
+    )
 }

@@ -35,6 +35,7 @@ fn rules_listing(format: RulesFormat) -> String {
     match format {
         RulesFormat::Human => {
             let mut s = String::new();
+            let width = kure::rules().map(|m| m.id.len()).max().unwrap_or(0);
             for m in kure::rules() {
                 // ruff's marker: `*` when the rule can fix what it finds
                 let fix = if m.fix == FixAvailability::None {
@@ -43,7 +44,7 @@ fn rules_listing(format: RulesFormat) -> String {
                     "*"
                 };
                 s.push_str(&format!(
-                    "{:<28} {:<8} {fix} {}\n",
+                    "{:<width$} {:<8} {fix} {}\n",
                     m.id,
                     m.severity.as_str(),
                     m.summary

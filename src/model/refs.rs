@@ -1,0 +1,359 @@
+//! What the reference rules read of an object besides its pods and a Service's selector: the
+//! names, ports and selectors by which it points at other objects, and what others look up
+//! in it (k8s-facts.md 3.3 and 9).
+
+use super::Object;
+use super::inventory::FileLocator;
+use super::selector::{PodLabel, PodLabels, Selector, label_selector, string_pairs};
+use crate::source::Located;
+use crate::yaml::{Document, NodeId, Style};
+use std::sync::Arc;
+
+/// An IntOrString field as Kubernetes reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IntOrStr {
+    Int(i64),
+    Str(String),
+}
+
+impl IntOrStr {
+    pub fn read(doc: &Document, node: NodeId) -> Option<IntOrStr> {
+        let (text, style, _) = doc.scalar_parts(node)?;
+        if style == Style::Plain
+            && let Ok(n) = text.parse::<i64>()
+        {
+            return Some(IntOrStr::Int(n));
+        }
+        doc.str(node).map(|s| IntOrStr::Str(s.to_string()))
+    }
+}
+
+impl std::fmt::Display for IntOrStr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntOrStr::Int(n) => write!(f, "{n}"),
+            IntOrStr::Str(s) => write!(f, "`{s}`"),
+        }
+    }
+}
+
+/// A Service as others look it up: its ports and its own labels.
+#[derive(Clone, Debug)]
+pub struct ServiceSide {
+    /// Each port's number and name.
+    pub ports: Vec<(i64, Option<String>)>,
+    /// Where `ports` is written.
+    pub ports_at: Option<Located>,
+    /// `metadata.labels`, with those kustomizations add.
+    pub labels: PodLabels,
+}
+
+/// A reference to a Service by name (an Ingress backend, a Gateway API route's backendRef).
+#[derive(Clone, Debug)]
+pub struct Backend {
+    pub name: String,
+    /// The namespace it names, where it may name another (a route's backendRef).
+    pub namespace: Option<String>,
+    pub port: Option<IntOrStr>,
+    /// Where the name is written.
+    pub at: Located,
+    /// Where the port is written.
+    pub port_at: Option<Located>,
+}
+
+/// What a selector selects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Pods,
+    Services,
+}
+
+/// A label selector that should select something in scope.
+#[derive(Clone, Debug)]
+pub struct SelectorRef {
+    pub target: Target,
+    pub selector: Selector,
+    /// The field, for messages (`spec.ingress[0].from[1].podSelector`).
+    pub field: String,
+    /// Where the selector is written (key and value).
+    pub at: Located,
+    /// The namespaces it looks in, where it names them (`None` in the list: any); `None`:
+    /// the object's own.
+    pub namespaces: Option<Arc<[Option<String>]>>,
+}
+
+/// A PodDisruptionBudget's limit.
+#[derive(Clone, Debug)]
+pub enum Budget {
+    MinAvailable(IntOrStr),
+    MaxUnavailable(IntOrStr),
+}
+
+/// What the reference rules need of an object besides its pods and selector.
+#[derive(Clone, Debug, Default)]
+pub struct Refs {
+    /// A StatefulSet's `serviceName`, and where it is written.
+    pub service_name: Option<(String, Located)>,
+    /// A Service with `clusterIP: None`.
+    pub headless: bool,
+    /// A Service's ports and labels.
+    pub service: Option<ServiceSide>,
+    /// A HorizontalPodAutoscaler's `scaleTargetRef`: apiVersion, kind, name, and where.
+    pub scale_target: Option<(String, String, String, Located)>,
+    /// The Services an Ingress or a Gateway API route sends traffic to.
+    pub backends: Vec<Backend>,
+    /// The selectors of a PodDisruptionBudget, NetworkPolicy, ServiceMonitor or PodMonitor.
+    pub selects: Vec<SelectorRef>,
+    /// A PodDisruptionBudget's `minAvailable` or `maxUnavailable`, and where it is written.
+    pub budget: Option<(Budget, Located)>,
+}
+
+/// The references of one object; `None` for an object that has none.
+pub fn read(
+    file: &FileLocator<'_>,
+    obj: &Object<'_>,
+    metadata_labels: &[(String, String)],
+) -> Option<Box<Refs>> {
+    let doc = obj.doc;
+    let spec = obj.spec()?;
+    let mut r = Refs::default();
+    let at = |n: NodeId| file.at(doc.span(n));
+    let field_at = |k: NodeId, v: NodeId| file.at(doc.field_span(k, v));
+    match (obj.group(), obj.kind) {
+        ("apps", "StatefulSet") => {
+            r.service_name = doc
+                .get(spec, "serviceName")
+                .and_then(|n| doc.str(n).filter(|v| !v.is_empty()).map(|v| (n, v)))
+                .map(|(n, v)| (v.to_string(), at(n)));
+        }
+        ("autoscaling", "HorizontalPodAutoscaler") => {
+            r.scale_target = doc.get_entry(spec, "scaleTargetRef").and_then(|(k, t)| {
+                let kind = doc.path_str(t, &["kind"])?;
+                let name = doc.path_str(t, &["name"])?;
+                let api = doc.path_str(t, &["apiVersion"]).unwrap_or("");
+                Some((
+                    api.to_string(),
+                    kind.to_string(),
+                    name.to_string(),
+                    field_at(k, t),
+                ))
+            });
+        }
+        ("", "Service") => {
+            r.headless = doc.path_str(spec, &["clusterIP"]) == Some("None");
+            let mut labels = PodLabels::default();
+            if let Some(l) = obj.metadata().and_then(|m| doc.get(m, "labels")) {
+                for (k, v) in string_pairs(doc, l) {
+                    labels.set(&k, PodLabel::Exact(v));
+                }
+            }
+            for (k, v) in metadata_labels {
+                labels.set(k, PodLabel::Exact(v.clone()));
+            }
+            let entry = doc.get_entry(spec, "ports");
+            let ports = entry
+                .map(|(_, ps)| {
+                    doc.items(ps)
+                        .iter()
+                        .filter_map(|&p| {
+                            let Some(IntOrStr::Int(n)) =
+                                doc.get(p, "port").and_then(|n| IntOrStr::read(doc, n))
+                            else {
+                                return None;
+                            };
+                            let name = doc.get(p, "name").and_then(|n| doc.str(n));
+                            Some((n, name.map(str::to_string)))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            r.service = Some(ServiceSide {
+                ports,
+                ports_at: entry.map(|(k, v)| field_at(k, v)),
+                labels,
+            });
+        }
+        ("networking.k8s.io" | "extensions", "Ingress") => {
+            for key in ["defaultBackend", "backend"] {
+                if let Some(b) = doc.get(spec, key) {
+                    r.backends.extend(ingress_backend(file, doc, b));
+                }
+            }
+            for &rule in doc.get(spec, "rules").map_or(&[][..], |l| doc.items(l)) {
+                let Some(paths) = doc.path(rule, &["http", "paths"]) else {
+                    continue;
+                };
+                for &p in doc.items(paths) {
+                    if let Some(b) = doc.get(p, "backend") {
+                        r.backends.extend(ingress_backend(file, doc, b));
+                    }
+                }
+            }
+        }
+        ("gateway.networking.k8s.io", "HTTPRoute" | "GRPCRoute") => {
+            for &rule in doc.get(spec, "rules").map_or(&[][..], |l| doc.items(l)) {
+                for &b in doc
+                    .get(rule, "backendRefs")
+                    .map_or(&[][..], |l| doc.items(l))
+                {
+                    let group = doc.get(b, "group").and_then(|n| doc.str(n)).unwrap_or("");
+                    let kind = doc
+                        .get(b, "kind")
+                        .and_then(|n| doc.str(n))
+                        .unwrap_or("Service");
+                    if !group.is_empty() || kind != "Service" {
+                        continue;
+                    }
+                    let Some(name) = doc.get(b, "name").filter(|&n| doc.str(n).is_some()) else {
+                        continue;
+                    };
+                    let port = doc.get(b, "port");
+                    r.backends.push(Backend {
+                        name: doc.str(name).unwrap_or_default().to_string(),
+                        namespace: doc
+                            .get(b, "namespace")
+                            .and_then(|n| doc.str(n))
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_string),
+                        port: port.and_then(|p| IntOrStr::read(doc, p)),
+                        at: at(name),
+                        port_at: port.map(at),
+                    });
+                }
+            }
+        }
+        ("policy", "PodDisruptionBudget") => {
+            // policy/v1: a null selector selects no pods, an empty one every pod of the
+            // namespace (k8s-facts.md 3.3); only a selector that names labels can miss
+            if let Some((k, v)) = doc.get_entry(spec, "selector") {
+                r.selects.extend(selecting(
+                    Target::Pods,
+                    label_selector(doc, v),
+                    "spec.selector".into(),
+                    field_at(k, v),
+                    None,
+                ));
+            }
+            r.budget = [("minAvailable", true), ("maxUnavailable", false)]
+                .into_iter()
+                .find_map(|(key, min)| {
+                    let (k, v) = doc.get_entry(spec, key)?;
+                    let value = IntOrStr::read(doc, v)?;
+                    let b = if min {
+                        Budget::MinAvailable(value)
+                    } else {
+                        Budget::MaxUnavailable(value)
+                    };
+                    Some((b, field_at(k, v)))
+                });
+        }
+        ("networking.k8s.io", "NetworkPolicy") => {
+            if let Some((k, v)) = doc.get_entry(spec, "podSelector") {
+                r.selects.extend(selecting(
+                    Target::Pods,
+                    label_selector(doc, v),
+                    "spec.podSelector".into(),
+                    field_at(k, v),
+                    None,
+                ));
+            }
+            for (list, peers) in [("ingress", "from"), ("egress", "to")] {
+                let rules = doc.get(spec, list).map_or(&[][..], |l| doc.items(l));
+                for (i, &rule) in rules.iter().enumerate() {
+                    let items = doc.get(rule, peers).map_or(&[][..], |l| doc.items(l));
+                    for (j, &peer) in items.iter().enumerate() {
+                        // a peer with a namespaceSelector looks in other namespaces
+                        if doc.get(peer, "namespaceSelector").is_some() {
+                            continue;
+                        }
+                        if let Some((k, v)) = doc.get_entry(peer, "podSelector") {
+                            r.selects.extend(selecting(
+                                Target::Pods,
+                                label_selector(doc, v),
+                                format!("spec.{list}[{i}].{peers}[{j}].podSelector"),
+                                field_at(k, v),
+                                None,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        ("monitoring.coreos.com", kind @ ("ServiceMonitor" | "PodMonitor")) => {
+            if let Some((k, v)) = doc.get_entry(spec, "selector") {
+                let target = if kind == "ServiceMonitor" {
+                    Target::Services
+                } else {
+                    Target::Pods
+                };
+                let namespaces = doc.get(spec, "namespaceSelector").and_then(|ns| {
+                    if doc.path(ns, &["any"]).and_then(|n| doc.scalar(n)) == Some("true") {
+                        return Some(vec![None].into());
+                    }
+                    let names: Vec<Option<String>> = doc
+                        .get(ns, "matchNames")
+                        .map(|l| {
+                            doc.items(l)
+                                .iter()
+                                .filter_map(|&n| doc.str(n).map(|s| Some(s.to_string())))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (!names.is_empty()).then(|| names.into())
+                });
+                r.selects.extend(selecting(
+                    target,
+                    label_selector(doc, v),
+                    "spec.selector".into(),
+                    field_at(k, v),
+                    namespaces,
+                ));
+            }
+        }
+        _ => return None,
+    }
+    Some(Box::new(r))
+}
+
+/// A selector worth checking: one with requirements (an empty selector selects everything).
+fn selecting(
+    target: Target,
+    selector: Selector,
+    field: String,
+    at: Located,
+    namespaces: Option<Arc<[Option<String>]>>,
+) -> Option<SelectorRef> {
+    (!selector.is_empty()).then_some(SelectorRef {
+        target,
+        selector,
+        field,
+        at,
+        namespaces,
+    })
+}
+
+/// An Ingress backend: `service: {name, port: {number | name}}` (networking.k8s.io/v1), or
+/// `serviceName` and `servicePort` (the removed v1beta1 versions). A `resource` backend, or
+/// an action of the AWS Load Balancer Controller, is none.
+fn ingress_backend(file: &FileLocator<'_>, doc: &Document, b: NodeId) -> Option<Backend> {
+    let (name, port) = match doc.get(b, "service") {
+        Some(s) => {
+            let port = doc.get(s, "port");
+            let port = port.and_then(|p| doc.get(p, "number").or_else(|| doc.get(p, "name")));
+            (doc.get(s, "name")?, port)
+        }
+        None => (doc.get(b, "serviceName")?, doc.get(b, "servicePort")),
+    };
+    // the AWS Load Balancer Controller's `use-annotation` names an action of the Ingress's
+    // annotations, not a Service
+    if port.and_then(|p| doc.str(p)) == Some("use-annotation") {
+        return None;
+    }
+    Some(Backend {
+        name: doc.str(name)?.to_string(),
+        namespace: None,
+        port: port.and_then(|p| IntOrStr::read(doc, p)),
+        at: file.at(doc.span(name)),
+        port_at: port.map(|p| file.at(doc.span(p))),
+    })
+}

@@ -1,0 +1,94 @@
+use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::inventory::{ObjectFacts, namespaces_meet};
+use crate::model::refs::Backend;
+
+static META: RuleMeta = RuleMeta {
+    id: "ingress-backend-not-found",
+    severity: Severity::Warning,
+    fix: FixAvailability::None,
+    scope: Scope::Inventory,
+    summary: "an Ingress backend or Gateway API route backendRef naming a Service that is not in scope",
+    doc: include_str!("../../rules/ingress-backend-not-found.md"),
+};
+
+pub struct IngressBackendNotFound;
+
+/// The Services (whole or patches) a backend of `from` can reach: its name, in the namespace
+/// it names or the referrer's.
+pub(super) fn services_for<'a>(
+    services: &std::collections::HashMap<&str, Vec<&'a ObjectFacts>>,
+    from: &ObjectFacts,
+    b: &Backend,
+) -> Vec<&'a ObjectFacts> {
+    let named: Vec<Option<String>>;
+    let namespaces: &[Option<String>] = match &b.namespace {
+        Some(ns) => {
+            named = vec![Some(ns.clone())];
+            &named
+        }
+        None => &from.namespaces,
+    };
+    services
+        .get(b.name.as_str())
+        .map(|v| {
+            v.iter()
+                .copied()
+                .filter(|s| namespaces_meet(&s.namespaces, namespaces))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// How a kind calls its references to Services.
+pub(super) fn noun(o: &ObjectFacts) -> &'static str {
+    if &*o.info.kind == "Ingress" {
+        "backend"
+    } else {
+        "backendRef"
+    }
+}
+
+impl Rule for IngressBackendNotFound {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
+        let inv = cx.inventory;
+        let referrers: Vec<&ObjectFacts> = inv
+            .objects
+            .iter()
+            .filter(|o| !o.partial && o.refs.as_ref().is_some_and(|r| !r.backends.is_empty()))
+            .collect();
+        if referrers.is_empty() {
+            return;
+        }
+        let services = inv.by_name("", "Service");
+        for o in referrers {
+            for b in o.refs.iter().flat_map(|r| &r.backends) {
+                if !services_for(&services, o, b).is_empty() {
+                    continue;
+                }
+                let ns = b
+                    .namespace
+                    .as_deref()
+                    .map(|n| format!(" in namespace `{n}`"))
+                    .unwrap_or_default();
+                out.push(
+                    cx.diag(
+                        &META,
+                        b.at.clone(),
+                        format!(
+                            "{} Service `{}`{ns} is not in the linted files",
+                            noun(o),
+                            b.name
+                        ),
+                    )
+                    .help("check the name; if the Service comes from elsewhere (a Helm release, an operator), this can be ignored")
+                    .object(Some(std::sync::Arc::new(o.info.clone()))),
+                );
+            }
+        }
+    }
+}

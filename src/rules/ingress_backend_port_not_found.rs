@@ -1,0 +1,100 @@
+use super::ingress_backend_not_found::{noun, services_for};
+use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::inventory::ObjectFacts;
+use crate::model::refs::{IntOrStr, ServiceSide};
+
+static META: RuleMeta = RuleMeta {
+    id: "ingress-backend-port-not-found",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    scope: Scope::Inventory,
+    summary: "an Ingress backend or Gateway API route backendRef naming a port its Service does not have",
+    doc: include_str!("../../rules/ingress-backend-port-not-found.md"),
+};
+
+pub struct IngressBackendPortNotFound;
+
+/// Whether a Service has the port a backend names: by number, or by name (a v1beta1
+/// `servicePort` string may also be a number).
+fn has_port(s: &ServiceSide, port: &IntOrStr) -> bool {
+    s.ports.iter().any(|(n, name)| match port {
+        IntOrStr::Int(want) => n == want,
+        IntOrStr::Str(want) => {
+            name.as_deref() == Some(want.as_str()) || want.parse::<i64>().ok() == Some(*n)
+        }
+    })
+}
+
+fn describe(s: &ServiceSide) -> String {
+    s.ports
+        .iter()
+        .map(|(n, name)| match name {
+            Some(name) => format!("{n} (`{name}`)"),
+            None => n.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl Rule for IngressBackendPortNotFound {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
+        let inv = cx.inventory;
+        let referrers: Vec<&ObjectFacts> = inv
+            .objects
+            .iter()
+            .filter(|o| !o.partial && o.refs.as_ref().is_some_and(|r| !r.backends.is_empty()))
+            .collect();
+        if referrers.is_empty() {
+            return;
+        }
+        let services = inv.by_name("", "Service");
+        for o in referrers {
+            for b in o.refs.iter().flat_map(|r| &r.backends) {
+                let (Some(port), Some(port_at)) = (&b.port, &b.port_at) else {
+                    continue;
+                };
+                let found = services_for(&services, o, b);
+                // not found: ingress-backend-not-found's; a patch may change the ports; a
+                // Service with no ports (ExternalName) passes any port through
+                let sides: Vec<(&ObjectFacts, &ServiceSide)> = found
+                    .iter()
+                    .filter_map(|s| Some((*s, s.refs.as_ref()?.service.as_ref()?)))
+                    .collect();
+                if found.is_empty()
+                    || found.iter().any(|s| s.partial)
+                    || sides.len() < found.len()
+                    || sides.iter().any(|(_, s)| s.ports.is_empty())
+                    || sides.iter().any(|(_, s)| has_port(s, port))
+                {
+                    continue;
+                }
+                let (svc, side) = sides[0];
+                let what = match port {
+                    IntOrStr::Int(n) => format!("port {n}"),
+                    IntOrStr::Str(name) => format!("port named `{name}`"),
+                };
+                out.push(
+                    cx.diag(
+                        &META,
+                        port_at.clone(),
+                        format!("{} Service `{}` has no {what}", noun(o), b.name),
+                    )
+                    .related(
+                        side.ports_at.clone().unwrap_or_else(|| svc.at.clone()),
+                        format!("the ports of Service `{}`", b.name),
+                    )
+                    .help(format!(
+                        "use one of the Service's ports: {}",
+                        describe(side)
+                    ))
+                    .object(Some(std::sync::Arc::new(o.info.clone()))),
+                );
+            }
+        }
+    }
+}
