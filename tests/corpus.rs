@@ -203,6 +203,24 @@ fn known_defects_are_found_at_their_lines() {
             "{f}"
         );
     }
+    // a budget of 67% of 3 pods rounds up to 3: no eviction allowed; a ServiceMonitor that
+    // selects its Service by the pod labels the Service selects, which it does not carry
+    assert_eq!(
+        at(
+            &v,
+            "pdb-blocks-eviction",
+            "kubernetes__examples/_archived/cockroachdb/cockroachdb-statefulset.yaml"
+        ),
+        vec![67]
+    );
+    assert_eq!(
+        at(
+            &v,
+            "servicemonitor-selector-no-match",
+            "kubernetes__examples/AI/vllm-deployment/hpa/vllm-service-monitor.yaml"
+        ),
+        vec![26]
+    );
     let rollout = "argoproj__argo-rollouts/test/kustomize/rollout/rollout.yaml";
     assert_eq!(at(&v, "wrong-type", rollout), vec![55]);
     assert_eq!(at(&v, "unknown-field", rollout), vec![101, 256]);
@@ -275,5 +293,38 @@ fn deployed_gitops_repos_have_no_errors() {
             .filter(|d| d["severity"] == "error")
             .collect();
         assert!(errors.is_empty(), "{repo}: {errors:?}");
+        // and no reference between objects goes nowhere, warnings included
+        let references: Vec<_> = in_dir(&v, repo)
+            .into_iter()
+            .filter(|d| REFERENCE_RULES.contains(&d["rule"].as_str().unwrap()))
+            .collect();
+        assert!(references.is_empty(), "{repo}: {references:?}");
+    }
+    // the cluster's own Services, which kube-prometheus's monitors select, are known
+    for f in ["Apiserver", "CoreDNS", "Kubelet"] {
+        let path = format!(
+            "prometheus-operator__kube-prometheus/manifests/kubernetesControlPlane-serviceMonitor{f}.yaml"
+        );
+        assert!(
+            at(&v, "servicemonitor-selector-no-match", &path).is_empty(),
+            "{f}"
+        );
     }
 }
+
+/// The rules that follow a reference from one object to another.
+const REFERENCE_RULES: &[&str] = &[
+    "service-selector-no-match",
+    "service-target-port-not-found",
+    "statefulset-service-not-found",
+    "hpa-target-not-found",
+    "hpa-target-not-scalable",
+    "ingress-backend-not-found",
+    "ingress-backend-port-not-found",
+    "pdb-selector-no-match",
+    "pdb-blocks-eviction",
+    "networkpolicy-selector-no-match",
+    "servicemonitor-selector-no-match",
+    "overlapping-selector",
+    "probe-port-not-found",
+];

@@ -448,3 +448,753 @@ fn an_hpa_needs_a_scalable_target_in_scope() {
         "{v}"
     );
 }
+
+/// The 1-based line of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("`{needle}` not in text")) as u64
+        + 1
+}
+
+/// `(path, rule, line, column, message)` of every diagnostic, and its related spans as
+/// `(path, line, message)`.
+type Finding = (String, String, u64, u64, String);
+fn located(v: &serde_json::Value) -> Vec<(Finding, Vec<(String, u64, String)>)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let related = d["related"]
+                .as_array()
+                .map(|r| {
+                    r.iter()
+                        .map(|x| {
+                            (
+                                path_of(x),
+                                x["span"]["start"]["line"].as_u64().unwrap(),
+                                x["message"].as_str().unwrap().to_string(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                (
+                    path_of(d),
+                    d["rule"].as_str().unwrap().to_string(),
+                    d["span"]["start"]["line"].as_u64().unwrap(),
+                    d["span"]["start"]["column"].as_u64().unwrap(),
+                    d["message"].as_str().unwrap().to_string(),
+                ),
+                related,
+            )
+        })
+        .collect()
+}
+
+const WEB: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+        tier: front
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+";
+
+#[test]
+fn ingress_and_route_backends_name_services_and_ports_in_scope() {
+    let svc = "\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    app: web
+  ports:
+  - name: http
+    port: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ext
+  namespace: shop
+spec:
+  type: ExternalName
+  externalName: api.example.com
+";
+    let ingress = "\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    alb.ingress.kubernetes.io/actions.redirect: '{}'
+spec:
+  defaultBackend:
+    service:
+      name: web
+      port:
+        number: 80
+  rules:
+  - http:
+      paths:
+      - path: /a
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port:
+              number: 8080 # the container's port, not the Service's
+      - path: /b
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port:
+              name: http
+      - path: /c
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port:
+              name: metrics
+      - path: /d
+        pathType: Prefix
+        backend:
+          service:
+            name: gone
+            port:
+              number: 80
+      - path: /e
+        pathType: Prefix
+        backend:
+          service:
+            name: ext
+            port:
+              number: 443
+      - path: /f
+        pathType: Prefix
+        backend:
+          service:
+            name: redirect
+            port:
+              name: use-annotation
+      - path: /g
+        pathType: Prefix
+        backend:
+          resource:
+            apiGroup: k8s.example.com
+            kind: Bucket
+            name: assets
+";
+    let route = "\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+  namespace: shop
+spec:
+  rules:
+  - backendRefs:
+    - name: web
+      port: 80
+    - name: web
+      port: 9090
+    - name: gone-too
+      port: 80
+    - name: web
+      namespace: other
+      port: 80
+    - group: multicluster.x-k8s.io
+      kind: ServiceImport
+      name: remote
+      port: 80
+";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "svc.yaml", svc);
+    write(dir.path(), "ingress.yaml", ingress);
+    write(dir.path(), "route.yaml", route);
+    let (code, v) = lint_json(
+        &["."],
+        &[
+            "--select",
+            "ingress-backend-not-found,ingress-backend-port-not-found",
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 1, "{v}");
+    let got: Vec<(String, String, u64, u64)> = located(&v)
+        .into_iter()
+        .map(|((p, r, l, c, _), _)| (p, r, l, c))
+        .collect();
+    let at = |p: &str, r: &str, text: &str, needle: &str, col: u64| {
+        (p.to_string(), r.to_string(), line_of(text, needle), col)
+    };
+    let nf = "ingress-backend-not-found";
+    let pnf = "ingress-backend-port-not-found";
+    assert_eq!(
+        got,
+        vec![
+            at("ingress.yaml", pnf, ingress, "number: 8080", 23),
+            at("ingress.yaml", pnf, ingress, "name: metrics", 21),
+            at("ingress.yaml", nf, ingress, "name: gone", 19),
+            at("route.yaml", pnf, route, "port: 9090", 13),
+            at("route.yaml", nf, route, "name: gone-too", 13),
+            // at the name, the line before the namespace it names
+            (
+                "route.yaml".to_string(),
+                nf.to_string(),
+                line_of(route, "namespace: other") - 1,
+                13
+            ),
+        ],
+        "{v}"
+    );
+    let all = located(&v);
+    let ((_, _, _, _, msg), related) = &all[0];
+    assert_eq!(msg, "backend Service `web` has no port 8080");
+    assert_eq!(
+        related,
+        &vec![(
+            "svc.yaml".to_string(),
+            line_of(svc, "ports:"),
+            "the ports of Service `web`".to_string()
+        )]
+    );
+    assert_eq!(
+        all[1].0.4,
+        "backend Service `web` has no port named `metrics`"
+    );
+    assert_eq!(
+        all[5].0.4,
+        "backendRef Service `web` in namespace `other` is not in the linted files"
+    );
+    let helps: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["help"].as_str().unwrap())
+        .collect();
+    assert_eq!(helps[0], "use one of the Service's ports: 80 (`http`)");
+}
+
+#[test]
+fn disruption_budgets_select_pods_and_leave_room_to_evict() {
+    let workloads = format!(
+        "{WEB}---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: single
+  namespace: shop
+spec:
+  selector:
+    matchLabels:
+      app: single
+  template:
+    metadata:
+      labels:
+        app: single
+    spec:
+      containers:
+      - name: single
+        image: single:1
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: scaled
+  namespace: shop
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: scaled
+  template:
+    metadata:
+      labels:
+        app: scaled
+    spec:
+      containers:
+      - name: scaled
+        image: scaled:1
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: scaled
+  namespace: shop
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: scaled
+  minReplicas: 1
+  maxReplicas: 4
+"
+    );
+    let pdb = |name: &str, budget: &str, selector: &str| {
+        format!(
+            "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {name}\n  namespace: shop\nspec:\n  {budget}\n  selector:\n{selector}"
+        )
+    };
+    let budgets = [
+        // fine: an In expression, room for one eviction
+        pdb(
+            "ok",
+            "maxUnavailable: 1",
+            "    matchExpressions:\n    - {key: app, operator: In, values: [web, other]}\n",
+        ),
+        pdb("typo", "maxUnavailable: 1", "    matchLabels:\n      app: webb\n"),
+        // an empty selector selects every pod of the namespace
+        pdb("all", "maxUnavailable: 1", "    {}\n"),
+        pdb("min", "minAvailable: 2", "    matchLabels:\n      app: web\n"),
+        pdb("half", "minAvailable: 50%", "    matchLabels:\n      app: single\n"),
+        pdb("zero", "maxUnavailable: 0", "    matchLabels:\n      app: web\n"),
+        // an autoscaler changes the count: unknown
+        pdb("hpa", "minAvailable: 1", "    matchLabels:\n      app: scaled\n"),
+        // only NotIn and DoesNotExist: every pod source is looked at
+        pdb(
+            "untiered",
+            "maxUnavailable: 1",
+            "    matchExpressions:\n    - {key: tier, operator: NotIn, values: [front]}\n    - {key: canary, operator: DoesNotExist}\n",
+        ),
+        pdb(
+            "ghost",
+            "maxUnavailable: 1",
+            "    matchExpressions:\n    - {key: app, operator: DoesNotExist}\n",
+        ),
+    ]
+    .concat();
+    let budgets = budgets.trim_start_matches("---\n");
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "workloads.yaml", &workloads);
+    write(dir.path(), "pdb.yaml", budgets);
+    let (code, v) = lint_json(
+        &["."],
+        &["--select", "pdb-selector-no-match,pdb-blocks-eviction"],
+        Some(dir.path()),
+    );
+    // warnings only: the run passes
+    assert_eq!(code, 0, "{v}");
+    let all = located(&v);
+    let doc_line = |name: &str, needle: &str| {
+        let start = line_of(budgets, &format!("name: {name}"));
+        start
+            + budgets
+                .lines()
+                .skip(start as usize)
+                .position(|l| l.contains(needle))
+                .unwrap() as u64
+            + 1
+    };
+    let got: Vec<(String, u64, u64, String)> = all
+        .iter()
+        .map(|((_, r, l, c, m), _)| (r.clone(), *l, *c, m.clone()))
+        .collect();
+    let f = |r: &str, l: u64, c: u64, m: &str| (r.to_string(), l, c, m.to_string());
+    assert_eq!(
+        got,
+        vec![
+            f(
+                "pdb-selector-no-match",
+                doc_line("typo", "selector:"),
+                3,
+                "spec.selector `app=webb` matches no pod template"
+            ),
+            f(
+                "pdb-blocks-eviction",
+                doc_line("min", "minAvailable"),
+                3,
+                "minAvailable 2 is not below the 2 pods it covers (Deployment/web): no pod can be evicted, so a node drain waits forever"
+            ),
+            f(
+                "pdb-blocks-eviction",
+                doc_line("half", "minAvailable"),
+                3,
+                "minAvailable 50% is not below the 1 pod it covers (Deployment/single): no pod can be evicted, so a node drain waits forever"
+            ),
+            f(
+                "pdb-blocks-eviction",
+                doc_line("zero", "maxUnavailable"),
+                3,
+                "maxUnavailable 0 lets no pod be evicted: a node drain waits forever"
+            ),
+            f(
+                "pdb-selector-no-match",
+                doc_line("ghost", "selector:"),
+                3,
+                "spec.selector `!app` matches no pod template"
+            ),
+        ],
+        "{v}"
+    );
+    // the closest template says what differs; the counted replicas are pointed at
+    assert_eq!(
+        all[0].1,
+        vec![(
+            "workloads.yaml".to_string(),
+            line_of(&workloads, "labels:"),
+            "closest pod template, Deployment/web: `app` is `web`".to_string()
+        )]
+    );
+    assert_eq!(
+        all[1].1,
+        vec![(
+            "workloads.yaml".to_string(),
+            line_of(&workloads, "replicas: 2"),
+            "Deployment/web runs 2 (replicas)".to_string()
+        )]
+    );
+    assert_eq!(
+        all[2].1,
+        vec![(
+            "workloads.yaml".to_string(),
+            line_of(&workloads, "name: single"),
+            "Deployment/single runs 1 (replicas defaults to 1)".to_string()
+        )]
+    );
+}
+
+#[test]
+fn network_policies_select_pods_of_their_namespace() {
+    let policies = "\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      app: web
+  ingress:
+  - from:
+    - podSelector:
+        matchLabels:
+          app: checkout
+    - namespaceSelector:
+        matchLabels:
+          team: payments
+      podSelector:
+        matchLabels:
+          app: anything
+    - podSelector: {}
+    - ipBlock:
+        cidr: 10.0.0.0/8
+  egress:
+  - to:
+    - podSelector:
+        matchExpressions:
+        - {key: tier, operator: In, values: [front, back]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: default-deny
+  namespace: shop
+spec:
+  podSelector: {}
+  policyTypes: [Ingress]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ghost
+  namespace: shop
+spec:
+  podSelector:
+    matchLabels:
+      app: ghost
+";
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "web.yaml", WEB);
+    write(dir.path(), "netpol.yaml", policies);
+    let (code, v) = lint_json(
+        &["."],
+        &["--select", "networkpolicy-selector-no-match"],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 0, "{v}");
+    let got: Vec<(u64, u64, String)> = located(&v)
+        .into_iter()
+        .map(|((_, _, l, c, m), _)| (l, c, m))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                line_of(policies, "- podSelector:"),
+                7,
+                "spec.ingress[0].from[0].podSelector `app=checkout` matches no pod template"
+                    .to_string()
+            ),
+            (
+                line_of(policies, "app: ghost") - 2,
+                3,
+                "spec.podSelector `app=ghost` matches no pod template".to_string()
+            ),
+        ],
+        "{v}"
+    );
+}
+
+#[test]
+fn monitors_select_services_by_their_own_labels() {
+    let svc = "\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  namespace: shop
+  labels:
+    app.kubernetes.io/name: web
+spec:
+  selector:
+    app: web
+  ports:
+  - name: http
+    port: 80
+";
+    let monitor = |name: &str, ns: &str, spec: &str| {
+        format!(
+            "---\napiVersion: monitoring.coreos.com/v1\nkind: {}\nmetadata:\n  name: {name}\n  namespace: {ns}\nspec:\n{spec}",
+            if name.starts_with("pm-") {
+                "PodMonitor"
+            } else {
+                "ServiceMonitor"
+            }
+        )
+    };
+    let monitors = [
+        monitor(
+            "ok",
+            "shop",
+            "  selector:\n    matchLabels:\n      app.kubernetes.io/name: web\n",
+        ),
+        // the Service's selector, not its labels
+        monitor("slip", "shop", "  selector:\n    matchLabels:\n      app: web\n"),
+        // a Service the cluster makes
+        monitor(
+            "dns",
+            "monitoring",
+            "  namespaceSelector:\n    matchNames: [kube-system]\n  selector:\n    matchLabels:\n      k8s-app: kube-dns\n",
+        ),
+        monitor(
+            "elsewhere",
+            "monitoring",
+            "  namespaceSelector:\n    matchNames: [other]\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: web\n",
+        ),
+        monitor(
+            "anywhere",
+            "monitoring",
+            "  namespaceSelector:\n    any: true\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: web\n",
+        ),
+        monitor("every", "shop", "  selector: {}\n"),
+        monitor("pm-ok", "shop", "  selector:\n    matchLabels:\n      app: web\n"),
+        monitor("pm-ghost", "shop", "  selector:\n    matchLabels:\n      app: ghost\n"),
+    ]
+    .concat();
+    let monitors = monitors.trim_start_matches("---\n");
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "web.yaml", WEB);
+    write(dir.path(), "svc.yaml", svc);
+    write(dir.path(), "monitors.yaml", monitors);
+    let (_, v) = lint_json(
+        &["."],
+        &["--select", "servicemonitor-selector-no-match"],
+        Some(dir.path()),
+    );
+    let all = located(&v);
+    let after = |name: &str| {
+        let start = line_of(monitors, &format!("name: {name}"));
+        start
+            + monitors
+                .lines()
+                .skip(start as usize)
+                .position(|l| l.contains("  selector:"))
+                .unwrap() as u64
+            + 1
+    };
+    let got: Vec<(u64, String)> = all
+        .iter()
+        .map(|((_, _, l, _, m), _)| (*l, m.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                after("slip"),
+                "spec.selector `app=web` matches no Service in namespace `shop`".to_string()
+            ),
+            (
+                after("elsewhere"),
+                "spec.selector `app.kubernetes.io/name=web` matches no Service in namespace `other`"
+                    .to_string()
+            ),
+            (
+                after("pm-ghost"),
+                "spec.selector `app=ghost` matches no pod template".to_string()
+            ),
+        ],
+        "{v}"
+    );
+    // the slip is named: the Service selects pods with those labels
+    assert_eq!(
+        all[0].1,
+        vec![(
+            "svc.yaml".to_string(),
+            line_of(svc, "selector:"),
+            "Service `web` selects pods with these labels, but does not carry them".to_string()
+        )]
+    );
+}
+
+#[test]
+fn workloads_applied_together_must_not_select_each_others_pods() {
+    let deployment = |name: &str, ns: Option<&str>, labels: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{}spec:\n  selector:\n    matchLabels: {labels}\n  template:\n    metadata:\n      labels: {labels}\n    spec:\n      containers: [{{name: c, image: c}}]\n",
+            ns.map(|n| format!("  namespace: {n}\n"))
+                .unwrap_or_default()
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "app/api.yaml",
+        &deployment("api", None, "{app: shop}"),
+    );
+    let worker = deployment("worker", None, "{app: shop}");
+    write(dir.path(), "app/worker.yaml", &worker);
+    // one-sided: the api selects the canary's pods, the canary's selector not the api's
+    write(
+        dir.path(),
+        "app/canary.yaml",
+        &deployment("canary", None, "{app: shop, track: canary}"),
+    );
+    // another namespace, another directory: never applied with the api
+    write(
+        dir.path(),
+        "app/other-ns.yaml",
+        &deployment("elsewhere", Some("other"), "{app: shop}"),
+    );
+    write(
+        dir.path(),
+        "copy/api.yaml",
+        &deployment("api-copy", None, "{app: shop}"),
+    );
+    // a Rollout and the Deployment whose template it uses
+    write(
+        dir.path(),
+        "rollout/all.yaml",
+        &format!(
+            "{}---\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {{app: web}}\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n",
+            deployment("web", None, "{app: web}")
+        ),
+    );
+    let (code, v) = lint_json(
+        &["."],
+        &["--select", "overlapping-selector"],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 1, "{v}");
+    let all = located(&v);
+    assert_eq!(all.len(), 1, "{v}");
+    let ((path, _, line, col, message), related) = &all[0];
+    assert_eq!(
+        (path.as_str(), *line, *col),
+        ("app/worker.yaml", line_of(&worker, "selector:"), 3)
+    );
+    assert_eq!(
+        message,
+        "selector `app=shop` also selects the pods of Deployment/api, whose selector `app=shop` selects these pods: the controllers fight over them"
+    );
+    assert_eq!(
+        related,
+        &vec![(
+            "app/api.yaml".to_string(),
+            6,
+            "the selector of Deployment/api".to_string()
+        )]
+    );
+}
+
+#[test]
+fn kustomize_replicas_patches_and_labels_are_taken_into_account() {
+    let deployment = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {{app: {name}}}\n  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n      containers: [{{name: c, image: c}}]\n"
+        )
+    };
+    let pdb = |name: &str| {
+        format!(
+            "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: {name}\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {{app: {name}}}\n"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "kustomization.yaml",
+        "resources: [workloads.yaml, budgets.yaml, svc.yaml, monitor.yaml]\npatches:\n- path: db-replicas.yaml\nreplicas:\n- name: web\n  count: 3\ncommonLabels:\n  team: shop\nlabels:\n- pairs:\n    tier: backend\n",
+    );
+    write(
+        dir.path(),
+        "workloads.yaml",
+        &[deployment("web"), deployment("db"), deployment("solo")].join("---\n"),
+    );
+    write(
+        dir.path(),
+        "db-replicas.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: db\nspec:\n  replicas: 3\n",
+    );
+    let budgets = [pdb("web"), pdb("db"), pdb("solo")].concat();
+    let budgets = budgets.trim_start_matches("---\n");
+    write(dir.path(), "budgets.yaml", budgets);
+    write(
+        dir.path(),
+        "svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n",
+    );
+    // selects the labels kustomize adds to the Service's metadata
+    write(
+        dir.path(),
+        "monitor.yaml",
+        "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: {team: shop, tier: backend}\n  endpoints: [{port: http}]\n",
+    );
+    let (_, v) = lint_json(
+        &["."],
+        &[
+            "--select",
+            "pdb-blocks-eviction,servicemonitor-selector-no-match",
+        ],
+        Some(dir.path()),
+    );
+    // only the budget whose workload's count kustomize leaves alone
+    let got: Vec<(String, u64)> = located(&v)
+        .into_iter()
+        .map(|((p, _, l, _, _), _)| (p, l))
+        .collect();
+    let solo = line_of(budgets, "name: solo") + 2;
+    assert_eq!(got, vec![("budgets.yaml".to_string(), solo)], "{v}");
+}
