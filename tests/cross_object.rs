@@ -460,7 +460,8 @@ fn line_of(text: &str, needle: &str) -> u64 {
 /// `(path, rule, line, column, message)` of every diagnostic, and its related spans as
 /// `(path, line, message)`.
 type Finding = (String, String, u64, u64, String);
-fn located(v: &serde_json::Value) -> Vec<(Finding, Vec<(String, u64, String)>)> {
+type Related = Vec<(String, u64, String)>;
+fn located(v: &serde_json::Value) -> Vec<(Finding, Related)> {
     v["diagnostics"]
         .as_array()
         .unwrap()
