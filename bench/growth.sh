@@ -4,6 +4,9 @@
 #  - refusals: N labels `lN: &aN yes` reused as `rN: *aN`, so every quoting fix is refused;
 #  - objects: one file of N small ConfigMaps (`on: yes` in each: two findings with fixes
 #    per object), linted and fixed;
+#  - references: one file of N apps, each a Deployment, Service, Ingress, HPA,
+#    PodDisruptionBudget, NetworkPolicy and ServiceMonitor pointing at each other (every
+#    pod shares one label too, so each lookup must take the narrowest index entry), linted;
 #  - clean: one file of N small ConfigMaps without findings, linted and fixed (the memory
 #    budget: lint within 5x the file, fix within 10x).
 # For each size: wall time (best of 3) and peak RSS, and the ratio to the previous size.
@@ -37,6 +40,82 @@ def clean(n):
         f"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n  labels:\n    app: web\ndata:\n  a: \"1\"\n"
         for i in range(n))
 
+def references(n):
+    out = []
+    for i in range(n):
+        out.append(f"""---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: a{i}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {{app: a{i}}}
+  template:
+    metadata:
+      labels: {{app: a{i}, part-of: shop}}
+    spec:
+      containers:
+      - name: c
+        image: c
+        ports: [{{name: http, containerPort: 8080}}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: a{i}
+  labels: {{app: a{i}}}
+spec:
+  selector: {{app: a{i}}}
+  ports: [{{name: http, port: 80, targetPort: http}}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: a{i}
+spec:
+  defaultBackend:
+    service: {{name: a{i}, port: {{name: http}}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: a{i}
+spec:
+  scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: a{i}}}
+  maxReplicas: 4
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: a{i}
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels: {{app: a{i}, part-of: shop}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: a{i}
+spec:
+  podSelector:
+    matchExpressions: [{{key: app, operator: In, values: [a{i}]}}]
+  ingress:
+  - from:
+    - podSelector: {{matchLabels: {{part-of: shop, app: a{(i + 1) % n}}}}}
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: a{i}
+spec:
+  selector: {{matchLabels: {{app: a{i}}}}}
+  endpoints: [{{port: http}}]
+""")
+    return "".join(out)
+
 def best(args):
     # peak RSS through /usr/bin/time: a child forked from this Python process would start
     # with this process's own high-water mark (it holds the generated texts)
@@ -57,6 +136,7 @@ cases = [
     ("refusals", refusals, [750, 1500, 3000], [["fix", "--check", "--unsafe-fixes"]]),
     ("objects", objects, [50000, 100000, 200000],
      [["lint", "--format", "concise"], ["fix", "--check", "--unsafe-fixes"]]),
+    ("references", references, [2500, 5000, 10000], [["lint", "--format", "concise"]]),
     ("clean", clean, [75000, 150000, 300000],
      [["lint", "--format", "concise"], ["fix", "--check"]]),
 ]

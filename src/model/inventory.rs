@@ -80,7 +80,7 @@ pub struct ObjectFacts {
 pub struct Inventory {
     pub objects: Vec<ObjectFacts>,
     /// pod sources by `(key, value)` of an exact or one-of label
-    by_pair: HashMap<(String, String), Vec<usize>>,
+    by_pair: HashMap<String, HashMap<String, Vec<usize>>>,
     /// pod sources by key, for labels whose value cannot be known offline
     by_any_key: HashMap<String, Vec<usize>>,
     /// pod sources by key, whatever the value
@@ -188,15 +188,15 @@ impl Inventory {
                 match v {
                     PodLabel::Exact(v) => self
                         .by_pair
-                        .entry((k.clone(), v.clone()))
+                        .entry(k.clone())
+                        .or_default()
+                        .entry(v.clone())
                         .or_default()
                         .push(i),
                     PodLabel::OneOf(vs) => {
+                        let values = self.by_pair.entry(k.clone()).or_default();
                         for v in vs {
-                            self.by_pair
-                                .entry((k.clone(), v.clone()))
-                                .or_default()
-                                .push(i);
+                            values.entry(v.clone()).or_default().push(i);
                         }
                     }
                     PodLabel::Any => self.by_any_key.entry(k.clone()).or_default().push(i),
@@ -227,17 +227,28 @@ impl Inventory {
         self.served = served;
     }
 
-    fn candidates(&self, key: &str, value: &str) -> Vec<usize> {
-        let mut c: Vec<usize> = Vec::new();
-        if let Some(v) = self.by_pair.get(&(key.to_string(), value.to_string())) {
-            c.extend(v);
+    /// The index entries a requirement narrows the pod sources to (their union holds every
+    /// pod source it can select), or `None` for one that does not narrow (`NotIn`,
+    /// `DoesNotExist`). No allocation: each selector lookup sizes these first and collects
+    /// only the narrowest.
+    fn entries<'a>(&'a self, r: &'a super::selector::Requirement) -> Option<Vec<&'a [usize]>> {
+        use super::selector::Op;
+        let slice = |v: Option<&'a Vec<usize>>| v.map_or(&[][..], Vec::as_slice);
+        match r.op {
+            Op::In => {
+                let values = self.by_pair.get(&r.key);
+                let mut out: Vec<&[usize]> = r
+                    .values
+                    .iter()
+                    .map(|v| slice(values.and_then(|m| m.get(v))))
+                    .collect();
+                out.push(slice(self.by_any_key.get(&r.key)));
+                Some(out)
+            }
+            Op::Exists => Some(vec![slice(self.by_key.get(&r.key))]),
+            Op::Invalid(_) => Some(Vec::new()),
+            Op::NotIn | Op::DoesNotExist => None,
         }
-        if let Some(v) = self.by_any_key.get(key) {
-            c.extend(v);
-        }
-        c.sort_unstable();
-        c.dedup();
-        c
     }
 
     /// The whole pod sources among `ids` that can share a namespace with `namespaces`.
@@ -277,29 +288,22 @@ impl Inventory {
         namespaces: &'a [Option<String>],
         sel: &'a Selector,
     ) -> impl Iterator<Item = usize> + 'a {
-        use super::selector::Op;
-        let ids = sel
+        let ids = match sel
             .requirements
             .iter()
-            .filter_map(|r| match r.op {
-                Op::In => {
-                    let mut c: Vec<usize> = r
-                        .values
-                        .iter()
-                        .flat_map(|v| self.candidates(&r.key, v))
-                        .collect();
-                    if r.values.len() > 1 {
-                        c.sort_unstable();
-                        c.dedup();
-                    }
-                    Some(c)
+            .filter_map(|r| self.entries(r))
+            .min_by_key(|e| e.iter().map(|s| s.len()).sum::<usize>())
+        {
+            Some(entries) => {
+                let mut ids: Vec<usize> = entries.concat();
+                if entries.len() > 1 {
+                    ids.sort_unstable();
+                    ids.dedup();
                 }
-                Op::Exists => Some(self.by_key.get(&r.key).cloned().unwrap_or_default()),
-                Op::Invalid(_) => Some(Vec::new()),
-                Op::NotIn | Op::DoesNotExist => None,
-            })
-            .min_by_key(Vec::len)
-            .unwrap_or_else(|| self.pod_sources.clone());
+                ids
+            }
+            None => self.pod_sources.clone(),
+        };
         self.sources(ids, namespaces).filter(move |&i| {
             self.objects[i]
                 .pods
@@ -743,6 +747,28 @@ fn container_ports(
 }
 
 impl ObjectFacts {
+    /// The Services an Ingress or route sends traffic to.
+    pub fn backends(&self) -> &[super::refs::Backend] {
+        self.refs.as_deref().map_or(&[], Refs::backends)
+    }
+    /// The selectors of a budget, policy or monitor.
+    pub fn selects(&self) -> &[super::refs::SelectorRef] {
+        self.refs.as_deref().map_or(&[], Refs::selects)
+    }
+    pub fn scale_target(&self) -> Option<&super::refs::ScaleTarget> {
+        self.refs.as_deref().and_then(Refs::scale_target)
+    }
+    pub fn service_name(&self) -> Option<&(String, Located)> {
+        self.refs.as_deref().and_then(Refs::service_name)
+    }
+    /// A Service's ports, labels and whether it is headless.
+    pub fn service_side(&self) -> Option<&super::refs::ServiceSide> {
+        self.refs.as_deref().and_then(Refs::service)
+    }
+    pub fn budget(&self) -> Option<&(super::refs::Budget, Located)> {
+        self.refs.as_deref().and_then(Refs::budget)
+    }
+
     /// The API group: the part of `apiVersion` before `/`, empty for the core group.
     pub fn group(&self) -> &str {
         self.info

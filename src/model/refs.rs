@@ -40,8 +40,10 @@ impl std::fmt::Display for IntOrStr {
 /// A Service as others look it up: its ports and its own labels.
 #[derive(Clone, Debug)]
 pub struct ServiceSide {
+    /// `clusterIP: None`.
+    pub headless: bool,
     /// Each port's number and name.
-    pub ports: Vec<(i64, Option<String>)>,
+    pub ports: Box<[(i64, Option<String>)]>,
     /// Where `ports` is written.
     pub ports_at: Option<Located>,
     /// `metadata.labels`, with those kustomizations add.
@@ -89,23 +91,66 @@ pub enum Budget {
     MaxUnavailable(IntOrStr),
 }
 
-/// What the reference rules need of an object besides its pods and selector.
-#[derive(Clone, Debug, Default)]
-pub struct Refs {
+/// A HorizontalPodAutoscaler's `scaleTargetRef`: apiVersion, kind, name, and where.
+pub type ScaleTarget = (String, String, String, Located);
+
+/// What the reference rules need of an object besides its pods and selector: one variant per
+/// kind of referrer (or referred), so each object keeps only what its kind has.
+#[derive(Clone, Debug)]
+pub enum Refs {
     /// A StatefulSet's `serviceName`, and where it is written.
-    pub service_name: Option<(String, Located)>,
-    /// A Service with `clusterIP: None`.
-    pub headless: bool,
-    /// A Service's ports and labels.
-    pub service: Option<ServiceSide>,
-    /// A HorizontalPodAutoscaler's `scaleTargetRef`: apiVersion, kind, name, and where.
-    pub scale_target: Option<(String, String, String, Located)>,
+    StatefulSet {
+        service_name: (String, Located),
+    },
+    Service(ServiceSide),
+    Autoscaler(ScaleTarget),
     /// The Services an Ingress or a Gateway API route sends traffic to.
-    pub backends: Vec<Backend>,
-    /// The selectors of a PodDisruptionBudget, NetworkPolicy, ServiceMonitor or PodMonitor.
-    pub selects: Vec<SelectorRef>,
-    /// A PodDisruptionBudget's `minAvailable` or `maxUnavailable`, and where it is written.
-    pub budget: Option<(Budget, Located)>,
+    Backends(Box<[Backend]>),
+    /// The selectors of a PodDisruptionBudget, NetworkPolicy, ServiceMonitor or PodMonitor,
+    /// and a PodDisruptionBudget's `minAvailable` or `maxUnavailable`.
+    Selects {
+        selects: Box<[SelectorRef]>,
+        budget: Option<Box<(Budget, Located)>>,
+    },
+}
+
+impl Refs {
+    pub fn service_name(&self) -> Option<&(String, Located)> {
+        match self {
+            Refs::StatefulSet { service_name } => Some(service_name),
+            _ => None,
+        }
+    }
+    pub fn service(&self) -> Option<&ServiceSide> {
+        match self {
+            Refs::Service(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn scale_target(&self) -> Option<&ScaleTarget> {
+        match self {
+            Refs::Autoscaler(t) => Some(t),
+            _ => None,
+        }
+    }
+    pub fn backends(&self) -> &[Backend] {
+        match self {
+            Refs::Backends(b) => b,
+            _ => &[],
+        }
+    }
+    pub fn selects(&self) -> &[SelectorRef] {
+        match self {
+            Refs::Selects { selects, .. } => selects,
+            _ => &[],
+        }
+    }
+    pub fn budget(&self) -> Option<&(Budget, Located)> {
+        match self {
+            Refs::Selects { budget, .. } => budget.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// The references of one object; `None` for an object that has none.
@@ -116,31 +161,29 @@ pub fn read(
 ) -> Option<Box<Refs>> {
     let doc = obj.doc;
     let spec = obj.spec()?;
-    let mut r = Refs::default();
     let at = |n: NodeId| file.at(doc.span(n));
     let field_at = |k: NodeId, v: NodeId| file.at(doc.field_span(k, v));
-    match (obj.group(), obj.kind) {
-        ("apps", "StatefulSet") => {
-            r.service_name = doc
-                .get(spec, "serviceName")
-                .and_then(|n| doc.str(n).filter(|v| !v.is_empty()).map(|v| (n, v)))
-                .map(|(n, v)| (v.to_string(), at(n)));
-        }
+    let refs = match (obj.group(), obj.kind) {
+        ("apps", "StatefulSet") => doc
+            .get(spec, "serviceName")
+            .and_then(|n| doc.str(n).filter(|v| !v.is_empty()).map(|v| (n, v)))
+            .map(|(n, v)| Refs::StatefulSet {
+                service_name: (v.to_string(), at(n)),
+            }),
         ("autoscaling", "HorizontalPodAutoscaler") => {
-            r.scale_target = doc.get_entry(spec, "scaleTargetRef").and_then(|(k, t)| {
+            doc.get_entry(spec, "scaleTargetRef").and_then(|(k, t)| {
                 let kind = doc.path_str(t, &["kind"])?;
                 let name = doc.path_str(t, &["name"])?;
                 let api = doc.path_str(t, &["apiVersion"]).unwrap_or("");
-                Some((
+                Some(Refs::Autoscaler((
                     api.to_string(),
                     kind.to_string(),
                     name.to_string(),
                     field_at(k, t),
-                ))
-            });
+                )))
+            })
         }
         ("", "Service") => {
-            r.headless = doc.path_str(spec, &["clusterIP"]) == Some("None");
             let mut labels = PodLabels::default();
             if let Some(l) = obj.metadata().and_then(|m| doc.get(m, "labels")) {
                 for (k, v) in string_pairs(doc, l) {
@@ -150,8 +193,9 @@ pub fn read(
             for (k, v) in metadata_labels {
                 labels.set(k, PodLabel::Exact(v.clone()));
             }
+            labels.0.shrink_to_fit();
             let entry = doc.get_entry(spec, "ports");
-            let ports = entry
+            let ports: Vec<(i64, Option<String>)> = entry
                 .map(|(_, ps)| {
                     doc.items(ps)
                         .iter()
@@ -167,16 +211,18 @@ pub fn read(
                         .collect()
                 })
                 .unwrap_or_default();
-            r.service = Some(ServiceSide {
-                ports,
+            Some(Refs::Service(ServiceSide {
+                headless: doc.path_str(spec, &["clusterIP"]) == Some("None"),
+                ports: ports.into(),
                 ports_at: entry.map(|(k, v)| field_at(k, v)),
                 labels,
-            });
+            }))
         }
         ("networking.k8s.io" | "extensions", "Ingress") => {
+            let mut backends = Vec::new();
             for key in ["defaultBackend", "backend"] {
                 if let Some(b) = doc.get(spec, key) {
-                    r.backends.extend(ingress_backend(file, doc, b));
+                    backends.extend(ingress_backend(file, doc, b));
                 }
             }
             for &rule in doc.get(spec, "rules").map_or(&[][..], |l| doc.items(l)) {
@@ -185,12 +231,14 @@ pub fn read(
                 };
                 for &p in doc.items(paths) {
                     if let Some(b) = doc.get(p, "backend") {
-                        r.backends.extend(ingress_backend(file, doc, b));
+                        backends.extend(ingress_backend(file, doc, b));
                     }
                 }
             }
+            Some(Refs::Backends(backends.into()))
         }
         ("gateway.networking.k8s.io", "HTTPRoute" | "GRPCRoute") => {
+            let mut backends = Vec::new();
             for &rule in doc.get(spec, "rules").map_or(&[][..], |l| doc.items(l)) {
                 for &b in doc
                     .get(rule, "backendRefs")
@@ -208,7 +256,7 @@ pub fn read(
                         continue;
                     };
                     let port = doc.get(b, "port");
-                    r.backends.push(Backend {
+                    backends.push(Backend {
                         name: doc.str(name).unwrap_or_default().to_string(),
                         namespace: doc
                             .get(b, "namespace")
@@ -221,12 +269,14 @@ pub fn read(
                     });
                 }
             }
+            Some(Refs::Backends(backends.into()))
         }
         ("policy", "PodDisruptionBudget") => {
+            let mut selects = Vec::new();
             // policy/v1: a null selector selects no pods, an empty one every pod of the
             // namespace (k8s-facts.md 3.3); only a selector that names labels can miss
             if let Some((k, v)) = doc.get_entry(spec, "selector") {
-                r.selects.extend(selecting(
+                selects.extend(selecting(
                     Target::Pods,
                     label_selector(doc, v),
                     "spec.selector".into(),
@@ -234,7 +284,7 @@ pub fn read(
                     None,
                 ));
             }
-            r.budget = [("minAvailable", true), ("maxUnavailable", false)]
+            let budget = [("minAvailable", true), ("maxUnavailable", false)]
                 .into_iter()
                 .find_map(|(key, min)| {
                     let (k, v) = doc.get_entry(spec, key)?;
@@ -246,10 +296,15 @@ pub fn read(
                     };
                     Some((b, field_at(k, v)))
                 });
+            Some(Refs::Selects {
+                selects: selects.into(),
+                budget: budget.map(Box::new),
+            })
         }
         ("networking.k8s.io", "NetworkPolicy") => {
+            let mut selects = Vec::new();
             if let Some((k, v)) = doc.get_entry(spec, "podSelector") {
-                r.selects.extend(selecting(
+                selects.extend(selecting(
                     Target::Pods,
                     label_selector(doc, v),
                     "spec.podSelector".into(),
@@ -267,7 +322,7 @@ pub fn read(
                             continue;
                         }
                         if let Some((k, v)) = doc.get_entry(peer, "podSelector") {
-                            r.selects.extend(selecting(
+                            selects.extend(selecting(
                                 Target::Pods,
                                 label_selector(doc, v),
                                 format!("spec.{list}[{i}].{peers}[{j}].podSelector"),
@@ -278,9 +333,13 @@ pub fn read(
                     }
                 }
             }
+            Some(Refs::Selects {
+                selects: selects.into(),
+                budget: None,
+            })
         }
         ("monitoring.coreos.com", kind @ ("ServiceMonitor" | "PodMonitor")) => {
-            if let Some((k, v)) = doc.get_entry(spec, "selector") {
+            doc.get_entry(spec, "selector").map(|(k, v)| {
                 let target = if kind == "ServiceMonitor" {
                     Target::Services
                 } else {
@@ -301,18 +360,23 @@ pub fn read(
                         .unwrap_or_default();
                     (!names.is_empty()).then(|| names.into())
                 });
-                r.selects.extend(selecting(
-                    target,
-                    label_selector(doc, v),
-                    "spec.selector".into(),
-                    field_at(k, v),
-                    namespaces,
-                ));
-            }
+                Refs::Selects {
+                    selects: selecting(
+                        target,
+                        label_selector(doc, v),
+                        "spec.selector".into(),
+                        field_at(k, v),
+                        namespaces,
+                    )
+                    .into_iter()
+                    .collect(),
+                    budget: None,
+                }
+            })
         }
-        _ => return None,
-    }
-    Some(Box::new(r))
+        _ => None,
+    };
+    refs.map(Box::new)
 }
 
 /// A selector worth checking: one with requirements (an empty selector selects everything).

@@ -298,6 +298,8 @@ pub fn label_selector(doc: &Document, node: NodeId) -> Selector {
             requirements.push(Requirement { key, op, values });
         }
     }
+    // kept in the cross-file facts: no spare capacity
+    requirements.shrink_to_fit();
     Selector { requirements }
 }
 

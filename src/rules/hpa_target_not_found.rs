@@ -28,7 +28,7 @@ impl Rule for HpaTargetNotFound {
         let inv = cx.inventory;
         let mut hpas = Vec::new();
         for o in &inv.objects {
-            if let Some(t) = o.refs.as_ref().and_then(|r| r.scale_target.as_ref()) {
+            if let Some(t) = o.scale_target() {
                 hpas.push((o, t));
             }
         }

@@ -27,9 +27,7 @@ impl Rule for HpaTargetNotScalable {
 
     fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
         for hpa in &cx.inventory.objects {
-            let Some((api, kind, name, at)) =
-                hpa.refs.as_ref().and_then(|r| r.scale_target.as_ref())
-            else {
+            let Some((api, kind, name, at)) = hpa.scale_target() else {
                 continue;
             };
             let group = api.rsplit_once('/').map_or("", |(g, _)| g);

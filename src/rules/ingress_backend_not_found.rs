@@ -59,14 +59,14 @@ impl Rule for IngressBackendNotFound {
         let referrers: Vec<&ObjectFacts> = inv
             .objects
             .iter()
-            .filter(|o| !o.partial && o.refs.as_ref().is_some_and(|r| !r.backends.is_empty()))
+            .filter(|o| !o.partial && !o.backends().is_empty())
             .collect();
         if referrers.is_empty() {
             return;
         }
         let services = inv.by_name("", "Service");
         for o in referrers {
-            for b in o.refs.iter().flat_map(|r| &r.backends) {
+            for b in o.backends() {
                 if !services_for(&services, o, b).is_empty() {
                     continue;
                 }

@@ -47,14 +47,14 @@ impl Rule for IngressBackendPortNotFound {
         let referrers: Vec<&ObjectFacts> = inv
             .objects
             .iter()
-            .filter(|o| !o.partial && o.refs.as_ref().is_some_and(|r| !r.backends.is_empty()))
+            .filter(|o| !o.partial && !o.backends().is_empty())
             .collect();
         if referrers.is_empty() {
             return;
         }
         let services = inv.by_name("", "Service");
         for o in referrers {
-            for b in o.refs.iter().flat_map(|r| &r.backends) {
+            for b in o.backends() {
                 let (Some(port), Some(port_at)) = (&b.port, &b.port_at) else {
                     continue;
                 };
@@ -63,7 +63,7 @@ impl Rule for IngressBackendPortNotFound {
                 // Service with no ports (ExternalName) passes any port through
                 let sides: Vec<(&ObjectFacts, &ServiceSide)> = found
                     .iter()
-                    .filter_map(|s| Some((*s, s.refs.as_ref()?.service.as_ref()?)))
+                    .filter_map(|s| Some((*s, s.service_side()?)))
                     .collect();
                 if found.is_empty()
                     || found.iter().any(|s| s.partial)

@@ -32,10 +32,7 @@ impl Rule for PdbBlocksEviction {
             if pdb.partial || &*pdb.info.kind != "PodDisruptionBudget" || pdb.group() != "policy" {
                 continue;
             }
-            let Some(refs) = pdb.refs.as_ref() else {
-                continue;
-            };
-            let Some((budget, at)) = &refs.budget else {
+            let Some((budget, at)) = pdb.budget() else {
                 continue;
             };
             let object = Some(std::sync::Arc::new(pdb.info.clone()));
@@ -57,14 +54,14 @@ impl Rule for PdbBlocksEviction {
                 Budget::MinAvailable(v) => v,
             };
             // the workloads it selects, each with a known count that no autoscaler changes
-            let Some(sel) = refs.selects.iter().find(|s| s.target == Target::Pods) else {
+            let Some(sel) = pdb.selects().iter().find(|s| s.target == Target::Pods) else {
                 continue;
             };
             let scaled = scaled.get_or_insert_with(|| {
                 inv.objects
                     .iter()
                     .filter_map(|o| {
-                        let (_, kind, name, _) = o.refs.as_ref()?.scale_target.as_ref()?;
+                        let (_, kind, name, _) = o.scale_target()?;
                         Some((kind.as_str(), name.as_str()))
                     })
                     .collect()

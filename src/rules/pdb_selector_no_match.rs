@@ -28,7 +28,7 @@ pub(super) fn unmatched_pod_selectors(
         if o.partial || &*o.info.kind != kind || o.group() != group {
             continue;
         }
-        for s in o.refs.iter().flat_map(|r| &r.selects) {
+        for s in o.selects() {
             if s.target != Target::Pods || selects_pods(inv, o, s) {
                 continue;
             }

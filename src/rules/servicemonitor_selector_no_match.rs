@@ -114,7 +114,7 @@ impl Rule for ServiceMonitorSelectorNoMatch {
         let mut services: Vec<&ObjectFacts> = Vec::new();
         let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         for o in &inv.objects {
-            let Some(side) = o.refs.as_ref().and_then(|r| r.service.as_ref()) else {
+            let Some(side) = o.service_side() else {
                 continue;
             };
             for (k, v) in &side.labels.0 {
@@ -126,7 +126,7 @@ impl Rule for ServiceMonitorSelectorNoMatch {
         }
         let all: Vec<usize> = (0..services.len()).collect();
         for m in monitors {
-            for s in m.refs.iter().flat_map(|r| &r.selects) {
+            for s in m.selects() {
                 if s.target != Target::Services {
                     continue;
                 }
@@ -146,9 +146,7 @@ impl Rule for ServiceMonitorSelectorNoMatch {
                     let svc = services[i];
                     namespaces_meet(&svc.namespaces, namespaces)
                         && svc
-                            .refs
-                            .as_ref()
-                            .and_then(|r| r.service.as_ref())
+                            .service_side()
                             .is_some_and(|side| s.selector.matches(&side.labels))
                 });
                 if found || cluster_service(&s.selector, namespaces) {

@@ -32,7 +32,7 @@ impl Rule for StatefulSetServiceNotFound {
             }
         }
         for sts in &inv.objects {
-            let Some((name, at)) = sts.refs.as_ref().and_then(|r| r.service_name.as_ref()) else {
+            let Some((name, at)) = sts.service_name() else {
                 continue;
             };
             let found: Vec<&ObjectFacts> = services
@@ -55,7 +55,7 @@ impl Rule for StatefulSetServiceNotFound {
                     .help(format!(
                         "add a headless Service `{name}` (`clusterIP: None`) selecting the pods of StatefulSet `{who}`, or fix the name; without it the pods get no stable DNS names"
                     )),
-                some if some.iter().any(|s| s.refs.as_ref().is_some_and(|r| r.headless)) => {
+                some if some.iter().any(|s| s.service_side().is_some_and(|r| r.headless)) => {
                     continue;
                 }
                 some => cx
