@@ -540,6 +540,15 @@ metadata:
 spec:
   type: ExternalName
   externalName: api.example.com
+---
+# the operator makes Service prometheus-operated for it
+apiVersion: monitoring.coreos.com/v1
+kind: Prometheus
+metadata:
+  name: k8s
+  namespace: shop
+spec:
+  replicas: 1
 ";
     let ingress = "\
 apiVersion: networking.k8s.io/v1
@@ -600,6 +609,13 @@ spec:
             name: redirect
             port:
               name: use-annotation
+      - path: /prometheus
+        pathType: Prefix
+        backend:
+          service:
+            name: prometheus-operated
+            port:
+              name: web
       - path: /g
         pathType: Prefix
         backend:
@@ -1012,6 +1028,12 @@ spec:
             "  namespaceSelector:\n    any: true\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: web\n",
         ),
         monitor("every", "shop", "  selector: {}\n"),
+        // the Service the operator makes for a Prometheus object
+        monitor(
+            "operated",
+            "shop",
+            "  selector:\n    matchLabels:\n      operated-prometheus: \"true\"\n",
+        ),
         monitor("pm-ok", "shop", "  selector:\n    matchLabels:\n      app: web\n"),
         monitor("pm-ghost", "shop", "  selector:\n    matchLabels:\n      app: ghost\n"),
     ]
@@ -1020,6 +1042,11 @@ spec:
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "web.yaml", WEB);
     write(dir.path(), "svc.yaml", svc);
+    write(
+        dir.path(),
+        "prometheus.yaml",
+        "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata:\n  name: k8s\n  namespace: shop\n",
+    );
     write(dir.path(), "monitors.yaml", monitors);
     let (_, v) = lint_json(
         &["."],

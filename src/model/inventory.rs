@@ -108,7 +108,78 @@ impl Inventory {
     /// merges labels that kustomize patches add to the objects they patch.
     pub fn finish(&mut self) {
         self.resolve_references();
+        self.add_operator_services();
         self.build_index();
+    }
+
+    /// The Services the prometheus-operator makes for the StatefulSets of its `Prometheus`,
+    /// `Alertmanager` and `ThanosRuler` objects (`<kind>-operated`, headless, with the
+    /// operator's port names), so an Ingress or a ServiceMonitor may name them. Kept out of
+    /// every apply group: they are never the repository's own.
+    fn add_operator_services(&mut self) {
+        type Made = (&'static str, &'static str, &'static [(i64, &'static str)]);
+        const MADE: &[(&str, Made)] = &[
+            (
+                "Prometheus",
+                (
+                    "prometheus-operated",
+                    "operated-prometheus",
+                    &[(9090, "web"), (10901, "grpc")],
+                ),
+            ),
+            (
+                "Alertmanager",
+                (
+                    "alertmanager-operated",
+                    "operated-alertmanager",
+                    &[(9093, "web"), (9094, "tcp-mesh"), (9094, "udp-mesh")],
+                ),
+            ),
+            (
+                "ThanosRuler",
+                (
+                    "thanos-ruler-operated",
+                    "operated-thanos-ruler",
+                    &[(10901, "grpc"), (10902, "web")],
+                ),
+            ),
+        ];
+        let mut made: Vec<ObjectFacts> = Vec::new();
+        for o in &self.objects {
+            if o.partial || o.group() != "monitoring.coreos.com" {
+                continue;
+            }
+            let Some((_, (name, label, ports))) = MADE.iter().find(|(k, _)| *k == &*o.info.kind)
+            else {
+                continue;
+            };
+            let mut labels = PodLabels::default();
+            labels.set(label, PodLabel::Exact("true".into()));
+            made.push(ObjectFacts {
+                info: ObjectInfo {
+                    api_version: "v1".into(),
+                    kind: "Service".into(),
+                    namespace: o.info.namespace.clone(),
+                    name: Some((*name).into()),
+                },
+                namespaces: o.namespaces.clone(),
+                groups: Arc::new([]),
+                partial: false,
+                at: o.at.clone(),
+                pods: None,
+                service: None,
+                refs: Some(Box::new(Refs::Service(super::refs::ServiceSide {
+                    headless: true,
+                    ports: ports
+                        .iter()
+                        .map(|(n, name)| (*n, Some(name.to_string())))
+                        .collect(),
+                    ports_at: None,
+                    labels,
+                }))),
+            });
+        }
+        self.objects.append(&mut made);
     }
 
     fn resolve_references(&mut self) {
