@@ -766,7 +766,7 @@ spec:
     apiVersion: apps/v1
     kind: Deployment
     name: scaled
-  minReplicas: 1
+  minReplicas: 2
   maxReplicas: 4
 "
     );
@@ -788,8 +788,9 @@ spec:
         pdb("min", "minAvailable: 2", "    matchLabels:\n      app: web\n"),
         pdb("half", "minAvailable: 50%", "    matchLabels:\n      app: single\n"),
         pdb("zero", "maxUnavailable: 0", "    matchLabels:\n      app: web\n"),
-        // an autoscaler changes the count: unknown
+        // an autoscaler's minimum counts: 1 of 2 leaves room, 2 of 2 does not
         pdb("hpa", "minAvailable: 1", "    matchLabels:\n      app: scaled\n"),
+        pdb("hpa-min", "minAvailable: 2", "    matchLabels:\n      app: scaled\n"),
         // only NotIn and DoesNotExist: every pod source is looked at
         pdb(
             "untiered",
@@ -858,6 +859,12 @@ spec:
                 "maxUnavailable 0 lets no pod be evicted: a node drain waits forever"
             ),
             f(
+                "pdb-blocks-eviction",
+                doc_line("hpa-min", "minAvailable"),
+                3,
+                "minAvailable 2 is not below the 2 pods it covers at the autoscaler's minimum (Deployment/scaled): no pod can be evicted, so a node drain waits forever"
+            ),
+            f(
                 "pdb-selector-no-match",
                 doc_line("ghost", "selector:"),
                 3,
@@ -889,6 +896,16 @@ spec:
             "workloads.yaml".to_string(),
             line_of(&workloads, "name: single"),
             "Deployment/single runs 1 (replicas defaults to 1)".to_string()
+        )]
+    );
+    assert_eq!(
+        all[4].1,
+        vec![(
+            "workloads.yaml".to_string(),
+            // the autoscaler's name, two lines below its kind
+            line_of(&workloads, "kind: HorizontalPodAutoscaler") + 2,
+            "HorizontalPodAutoscaler/scaled scales Deployment/scaled down to 2 (minReplicas)"
+                .to_string()
         )]
     );
 }

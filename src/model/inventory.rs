@@ -829,6 +829,10 @@ impl ObjectFacts {
     pub fn scale_target(&self) -> Option<&super::refs::ScaleTarget> {
         self.refs.as_deref().and_then(Refs::scale_target)
     }
+    /// An autoscaler's `minReplicas`.
+    pub fn min_replicas(&self) -> Option<i64> {
+        self.refs.as_deref().and_then(Refs::min_replicas)
+    }
     pub fn service_name(&self) -> Option<&(String, Located)> {
         self.refs.as_deref().and_then(Refs::service_name)
     }

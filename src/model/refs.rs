@@ -103,7 +103,9 @@ pub enum Refs {
         service_name: (String, Located),
     },
     Service(ServiceSide),
-    Autoscaler(ScaleTarget),
+    /// An autoscaler's target, and its `minReplicas` (1 where unset; `None` where it is not
+    /// a number).
+    Autoscaler(ScaleTarget, Option<i64>),
     /// The Services an Ingress or a Gateway API route sends traffic to.
     Backends(Box<[Backend]>),
     /// The selectors of a PodDisruptionBudget, NetworkPolicy, ServiceMonitor or PodMonitor,
@@ -129,7 +131,13 @@ impl Refs {
     }
     pub fn scale_target(&self) -> Option<&ScaleTarget> {
         match self {
-            Refs::Autoscaler(t) => Some(t),
+            Refs::Autoscaler(t, _) => Some(t),
+            _ => None,
+        }
+    }
+    pub fn min_replicas(&self) -> Option<i64> {
+        match self {
+            Refs::Autoscaler(_, min) => *min,
             _ => None,
         }
     }
@@ -175,12 +183,22 @@ pub fn read(
                 let kind = doc.path_str(t, &["kind"])?;
                 let name = doc.path_str(t, &["name"])?;
                 let api = doc.path_str(t, &["apiVersion"]).unwrap_or("");
-                Some(Refs::Autoscaler((
-                    api.to_string(),
-                    kind.to_string(),
-                    name.to_string(),
-                    field_at(k, t),
-                )))
+                let min = match doc.get(spec, "minReplicas") {
+                    None => Some(1),
+                    Some(n) => match IntOrStr::read(doc, n) {
+                        Some(IntOrStr::Int(n)) => Some(n),
+                        _ => None,
+                    },
+                };
+                Some(Refs::Autoscaler(
+                    (
+                        api.to_string(),
+                        kind.to_string(),
+                        name.to_string(),
+                        field_at(k, t),
+                    ),
+                    min,
+                ))
             })
         }
         ("", "Service") => {

@@ -1,8 +1,8 @@
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::inventory::Replicas;
+use crate::model::inventory::{ObjectFacts, Replicas};
 use crate::model::refs::{Budget, IntOrStr, Target};
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 static META: RuleMeta = RuleMeta {
     id: "pdb-blocks-eviction",
@@ -14,6 +14,17 @@ static META: RuleMeta = RuleMeta {
 };
 
 pub struct PdbBlocksEviction;
+
+/// The autoscaled workloads by kind and name, with the autoscaler's `minReplicas`.
+type Autoscaled<'a> = HashMap<(&'a str, &'a str), (Option<i64>, &'a ObjectFacts)>;
+
+/// Where a workload's count comes from.
+enum Counted<'a> {
+    /// Its `replicas`, where written.
+    Replicas(Option<&'a crate::source::Located>),
+    /// Its autoscaler's `minReplicas`.
+    Autoscaled(&'a ObjectFacts),
+}
 
 /// A percentage (`"50%"`) as a whole number.
 fn percent(s: &str) -> Option<i64> {
@@ -27,7 +38,8 @@ impl Rule for PdbBlocksEviction {
 
     fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
         let inv = cx.inventory;
-        let mut scaled: Option<HashSet<(&str, &str)>> = None;
+        // the autoscaled workloads, by kind and name, with the autoscaler's minReplicas
+        let mut scaled: Option<Autoscaled<'_>> = None;
         for pdb in &inv.objects {
             if pdb.partial || &*pdb.info.kind != "PodDisruptionBudget" || pdb.group() != "policy" {
                 continue;
@@ -53,7 +65,8 @@ impl Rule for PdbBlocksEviction {
                 }
                 Budget::MinAvailable(v) => v,
             };
-            // the workloads it selects, each with a known count that no autoscaler changes
+            // the workloads it selects, each with a known count: its replicas, or for one an
+            // autoscaler scales, the autoscaler's minimum (where a drain blocks first)
             let Some(sel) = pdb.selects().iter().find(|s| s.target == Target::Pods) else {
                 continue;
             };
@@ -62,24 +75,30 @@ impl Rule for PdbBlocksEviction {
                     .iter()
                     .filter_map(|o| {
                         let (_, kind, name, _) = o.scale_target()?;
-                        Some((kind.as_str(), name.as_str()))
+                        Some(((kind.as_str(), name.as_str()), (o.min_replicas(), o)))
                     })
                     .collect()
             });
             let mut total = 0i64;
             let mut counted = Vec::new();
             let mut known = true;
+            let mut autoscaled_any = false;
             for w in inv.matching(&pdb.namespaces, &sel.selector) {
                 let replicas = w.pods.as_ref().and_then(|p| p.replicas.as_ref());
                 let autoscaled = w
                     .info
                     .name
                     .as_deref()
-                    .is_some_and(|n| scaled.contains(&(&*w.info.kind, n)));
-                match replicas {
-                    Some(Replicas::Count(n, replicas_at)) if !autoscaled => {
+                    .and_then(|n| scaled.get(&(&*w.info.kind, n)));
+                match (replicas, autoscaled) {
+                    (Some(_), Some((Some(min), hpa))) => {
+                        autoscaled_any = true;
+                        total += min;
+                        counted.push((w, *min, Counted::Autoscaled(hpa)));
+                    }
+                    (Some(Replicas::Count(n, replicas_at)), None) => {
                         total += n;
-                        counted.push((w, *n, replicas_at));
+                        counted.push((w, *n, Counted::Replicas(replicas_at.as_ref())));
                     }
                     _ => known = false,
                 }
@@ -103,12 +122,19 @@ impl Rule for PdbBlocksEviction {
             } else {
                 format!("{total} pods")
             };
-            let of: Vec<String> = counted
-                .iter()
-                .map(|(w, _, _)| {
-                    format!("{}/{}", w.info.kind, w.info.name.as_deref().unwrap_or("?"))
-                })
-                .collect();
+            // each workload once, and a few by name
+            let mut of: Vec<String> = Vec::new();
+            for (w, _, _) in &counted {
+                let who = format!("{}/{}", w.info.kind, w.info.name.as_deref().unwrap_or("?"));
+                if !of.contains(&who) {
+                    of.push(who);
+                }
+            }
+            if of.len() > 3 {
+                let more = of.len() - 3;
+                of.truncate(3);
+                of.push(format!("{more} more"));
+            }
             let shown = match min {
                 IntOrStr::Int(n) => n.to_string(),
                 IntOrStr::Str(s) => s.clone(),
@@ -118,26 +144,35 @@ impl Rule for PdbBlocksEviction {
                     &META,
                     at.clone(),
                     format!(
-                        "minAvailable {shown} is not below the {pods} it covers ({}): no pod can be evicted, so a node drain waits forever",
+                        "minAvailable {shown} is not below the {pods} it covers{} ({}): no pod can be evicted, so a node drain waits forever",
+                        if autoscaled_any { " at the autoscaler's minimum" } else { "" },
                         of.join(", ")
                     ),
                 )
-                .help("run more replicas than minAvailable, or set `maxUnavailable: 1` instead")
+                .help(if autoscaled_any {
+                    "set the autoscaler's minReplicas above minAvailable, or use `maxUnavailable: 1` instead"
+                } else {
+                    "run more replicas than minAvailable, or set `maxUnavailable: 1` instead"
+                })
                 .object(object);
-            for (w, n, replicas_at) in counted {
-                d = d.related(
-                    replicas_at.clone().unwrap_or_else(|| w.at.clone()),
-                    format!(
-                        "{}/{} runs {n} (replicas{})",
-                        w.info.kind,
-                        w.info.name.as_deref().unwrap_or("?"),
-                        if replicas_at.is_some() {
-                            ""
-                        } else {
-                            " defaults to 1"
-                        }
+            for (w, n, how) in counted.into_iter().take(3) {
+                let who = format!("{}/{}", w.info.kind, w.info.name.as_deref().unwrap_or("?"));
+                d = match how {
+                    Counted::Replicas(Some(at)) => {
+                        d.related(at.clone(), format!("{who} runs {n} (replicas)"))
+                    }
+                    Counted::Replicas(None) => d.related(
+                        w.at.clone(),
+                        format!("{who} runs {n} (replicas defaults to 1)"),
                     ),
-                );
+                    Counted::Autoscaled(hpa) => d.related(
+                        hpa.at.clone(),
+                        format!(
+                            "HorizontalPodAutoscaler/{} scales {who} down to {n} (minReplicas)",
+                            hpa.info.name.as_deref().unwrap_or("?")
+                        ),
+                    ),
+                };
             }
             out.push(d);
         }
