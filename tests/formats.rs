@@ -220,3 +220,39 @@ fn json_help_uri_follows_the_repository_key() {
     let d = &v["diagnostics"][0];
     assert_eq!(d.get("help_uri").is_some(), has_repo, "{d}");
 }
+
+/// A related place far from the finding in the same file gets a snippet of its own: the
+/// lines between are not printed. A near one shares the finding's snippet.
+#[test]
+fn far_related_places_in_one_file_get_their_own_snippet() {
+    let dir = tempfile::tempdir().unwrap();
+    let filler: String = (0..30).map(|i| format!("  k{i}: v\n")).collect();
+    write(
+        dir.path(),
+        "app.yaml",
+        &format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: filler\ndata:\n{filler}---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 2\n  selector:\n    matchLabels:\n      app: web\n"
+        ),
+    );
+    let r = run(
+        &[
+            "lint",
+            "--color",
+            "never",
+            "--select",
+            "pdb-blocks-eviction",
+            ".",
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("☞ app.yaml:6:3: Deployment/web runs 2 (replicas)"),
+        "{}",
+        r.stdout
+    );
+    // the ConfigMap between the two places is not printed
+    assert!(!r.stdout.contains("k15: v"), "{}", r.stdout);
+    assert!(r.stdout.contains("minAvailable: 2"), "{}", r.stdout);
+}

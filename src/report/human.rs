@@ -196,6 +196,9 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
+/// How many lines apart a related place may be and still share the finding's snippet.
+const NEAR_LINES: u32 = 8;
+
 fn report(d: &Diagnostic, sources: &mut Sources) -> (Report, Vec<Report>) {
     let source = sources.get(&d.at.path);
     let len = source.as_ref().map_or(0, |s| s.len());
@@ -209,7 +212,11 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> (Report, Vec<Report>) {
         ));
     }
     for r in &d.related {
-        if r.at.path == d.at.path && source.is_some() {
+        // a place near the finding shares its snippet; one further away in the same file
+        // gets its own, so the lines between are not printed
+        let near = r.at.location.start.line.abs_diff(d.at.location.start.line) <= NEAR_LINES
+            || r.at.location.end.line.abs_diff(d.at.location.start.line) <= NEAR_LINES;
+        if r.at.path == d.at.path && source.is_some() && near {
             labels.push(LabeledSpan::new_with_span(
                 Some(r.message.clone()),
                 span_of(&r.at, len),
