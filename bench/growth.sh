@@ -84,6 +84,7 @@ metadata:
   name: a{i}
 spec:
   scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: a{i}}}
+  minReplicas: 2
   maxReplicas: 4
 ---
 apiVersion: policy/v1
