@@ -457,6 +457,18 @@ fn line_of(text: &str, needle: &str) -> u64 {
         + 1
 }
 
+/// The line of the first line containing `needle` after the object named `name` in `text`.
+fn line_in_object(text: &str, name: &str, needle: &str) -> u64 {
+    let start = line_of(text, &format!("name: {name}"));
+    start
+        + text
+            .lines()
+            .skip(start as usize)
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("`{needle}` not after `{name}`")) as u64
+        + 1
+}
+
 /// `(path, rule, line, column, message)` of every diagnostic, and its related spans as
 /// `(path, line, message)`.
 type Finding = (String, String, u64, u64, String);
@@ -816,16 +828,7 @@ spec:
     // warnings only: the run passes
     assert_eq!(code, 0, "{v}");
     let all = located(&v);
-    let doc_line = |name: &str, needle: &str| {
-        let start = line_of(budgets, &format!("name: {name}"));
-        start
-            + budgets
-                .lines()
-                .skip(start as usize)
-                .position(|l| l.contains(needle))
-                .unwrap() as u64
-            + 1
-    };
+    let doc_line = |name: &str, needle: &str| line_in_object(budgets, name, needle);
     let got: Vec<(String, u64, u64, String)> = all
         .iter()
         .map(|((_, r, l, c, m), _)| (r.clone(), *l, *c, m.clone()))
@@ -1071,16 +1074,7 @@ spec:
         Some(dir.path()),
     );
     let all = located(&v);
-    let after = |name: &str| {
-        let start = line_of(monitors, &format!("name: {name}"));
-        start
-            + monitors
-                .lines()
-                .skip(start as usize)
-                .position(|l| l.contains("  selector:"))
-                .unwrap() as u64
-            + 1
-    };
+    let after = |name: &str| line_in_object(monitors, name, "  selector:");
     let got: Vec<(u64, String)> = all
         .iter()
         .map(|((_, _, l, _, m), _)| (*l, m.clone()))

@@ -1,6 +1,6 @@
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::inventory::{ObjectFacts, namespaces_meet};
+use crate::model::inventory::{Inventory, ObjectFacts, namespaces_meet};
 use crate::model::refs::Backend;
 
 static META: RuleMeta = RuleMeta {
@@ -17,7 +17,7 @@ pub struct IngressBackendNotFound;
 /// The Services (whole or patches) a backend of `from` can reach: its name, in the namespace
 /// it names or the referrer's.
 pub(super) fn services_for<'a>(
-    services: &std::collections::HashMap<&str, Vec<&'a ObjectFacts>>,
+    services: &Services<'a>,
     from: &ObjectFacts,
     b: &Backend,
 ) -> Vec<&'a ObjectFacts> {
@@ -40,6 +40,20 @@ pub(super) fn services_for<'a>(
         .unwrap_or_default()
 }
 
+/// The whole objects with backends (Ingresses, routes), and the Services by name; `None`
+/// when there are no backends to look up.
+pub(super) fn referrers(inv: &Inventory) -> Option<(Vec<&ObjectFacts>, Services<'_>)> {
+    let referrers: Vec<&ObjectFacts> = inv
+        .objects
+        .iter()
+        .filter(|o| !o.partial && !o.backends().is_empty())
+        .collect();
+    (!referrers.is_empty()).then(|| (referrers, inv.by_name("", "Service")))
+}
+
+/// Objects by name.
+pub(super) type Services<'a> = std::collections::HashMap<&'a str, Vec<&'a ObjectFacts>>;
+
 /// How a kind calls its references to Services.
 pub(super) fn noun(o: &ObjectFacts) -> &'static str {
     if &*o.info.kind == "Ingress" {
@@ -55,16 +69,9 @@ impl Rule for IngressBackendNotFound {
     }
 
     fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
-        let inv = cx.inventory;
-        let referrers: Vec<&ObjectFacts> = inv
-            .objects
-            .iter()
-            .filter(|o| !o.partial && !o.backends().is_empty())
-            .collect();
-        if referrers.is_empty() {
+        let Some((referrers, services)) = referrers(cx.inventory) else {
             return;
-        }
-        let services = inv.by_name("", "Service");
+        };
         for o in referrers {
             for b in o.backends() {
                 if !services_for(&services, o, b).is_empty() {

@@ -1,4 +1,4 @@
-use super::ingress_backend_not_found::{noun, services_for};
+use super::ingress_backend_not_found::{noun, referrers, services_for};
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::inventory::ObjectFacts;
@@ -43,16 +43,9 @@ impl Rule for IngressBackendPortNotFound {
     }
 
     fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
-        let inv = cx.inventory;
-        let referrers: Vec<&ObjectFacts> = inv
-            .objects
-            .iter()
-            .filter(|o| !o.partial && !o.backends().is_empty())
-            .collect();
-        if referrers.is_empty() {
+        let Some((referrers, services)) = referrers(cx.inventory) else {
             return;
-        }
-        let services = inv.by_name("", "Service");
+        };
         for o in referrers {
             for b in o.backends() {
                 let (Some(port), Some(port_at)) = (&b.port, &b.port_at) else {
