@@ -307,3 +307,34 @@ fn fixing_hostile_input_changes_nothing_it_should_not() {
     let fixed = std::fs::read_to_string(d.join("chain.yaml")).unwrap();
     assert_eq!(fixed, chain.replace("  uid: x\n", ""));
 }
+
+/// Counts at the edge of 64 bits in a budget's arithmetic: no overflow, no finding that
+/// arithmetic cannot support.
+#[test]
+fn huge_counts_in_a_disruption_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = |name: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: 9223372036854775807\n  selector:\n    matchLabels: {{app: big}}\n  template:\n    metadata:\n      labels: {{app: big}}\n    spec:\n      containers: [{{name: c, image: c}}]\n"
+        )
+    };
+    write(
+        dir.path(),
+        "app.yaml",
+        &format!(
+            "{}---\n{}---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: small\nspec:\n  selector:\n    matchLabels: {{app: small}}\n  template:\n    metadata:\n      labels: {{app: small}}\n    spec:\n      containers: [{{name: c, image: c}}]\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: small\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {{app: small}}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: big\nspec:\n  minAvailable: 99999999999999999%\n  selector:\n    matchLabels: {{app: big}}\n---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: all\nspec:\n  minAvailable: 9223372036854775807\n  selector:\n    matchLabels: {{app: big}}\n",
+            deployment("a"),
+            deployment("b")
+        ),
+    );
+    let (_, v) = lint_bounded_with(dir.path(), &["--select", "pdb-blocks-eviction"], &["."]);
+    // the two big Deployments' sum passes 64 bits: no count, no judgement (not a wrapped
+    // or saturated one); the small budget beside them is judged as usual
+    let found: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["object"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(found, vec!["small".to_string()], "{v}");
+}

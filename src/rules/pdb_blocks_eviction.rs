@@ -79,7 +79,7 @@ impl Rule for PdbBlocksEviction {
                     })
                     .collect()
             });
-            let mut total = 0i64;
+            let mut sum = Some(0i64);
             let mut counted = Vec::new();
             let mut known = true;
             let mut autoscaled_any = false;
@@ -91,26 +91,31 @@ impl Rule for PdbBlocksEviction {
                     .as_deref()
                     .and_then(|n| scaled.get(&(&*w.info.kind, n)));
                 match (replicas, autoscaled) {
-                    (Some(_), Some((Some(min), hpa))) => {
+                    // a count kure cannot add up (negative, or past 64 bits) is no count
+                    (Some(_), Some((Some(min), hpa))) if *min >= 0 => {
                         autoscaled_any = true;
-                        total += min;
+                        sum = sum.and_then(|t| t.checked_add(*min));
                         counted.push((w, *min, Counted::Autoscaled(hpa)));
                     }
-                    (Some(Replicas::Count(n, replicas_at)), None) => {
-                        total += n;
+                    (Some(Replicas::Count(n, replicas_at)), None) if *n >= 0 => {
+                        sum = sum.and_then(|t| t.checked_add(*n));
                         counted.push((w, *n, Counted::Replicas(replicas_at.as_ref())));
                     }
                     _ => known = false,
                 }
             }
-            if !known || total <= 0 {
+            let Some(total) = sum.filter(|&t| known && t > 0) else {
                 continue;
-            }
+            };
             // kubernetes rounds a percentage of minAvailable up
             let required = match min {
                 IntOrStr::Int(n) => *n,
                 IntOrStr::Str(s) => match percent(s) {
-                    Some(p) => (p * total + 99) / 100,
+                    // (a count this large is no count: nothing to judge)
+                    Some(p) => match p.checked_mul(total).and_then(|x| x.checked_add(99)) {
+                        Some(x) => x / 100,
+                        None => continue,
+                    },
                     None => continue,
                 },
             };
