@@ -90,7 +90,7 @@ fn statefulset(o: &Object<'_>) -> Vec<(String, PodLabel)> {
         .unwrap_or(0);
     match (replicas, o.name()) {
         (Some(r), Some(name)) if r <= 1000 => {
-            let ords: Vec<u64> = (start..start + r).collect();
+            let ords: Vec<u64> = (start..start.saturating_add(r)).collect();
             out.push((
                 "statefulset.kubernetes.io/pod-name".into(),
                 PodLabel::OneOf(ords.iter().map(|i| format!("{name}-{i}")).collect()),
