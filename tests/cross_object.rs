@@ -1237,3 +1237,139 @@ fn kustomize_replicas_patches_and_labels_are_taken_into_account() {
     let solo = line_of(budgets, "name: solo") + 2;
     assert_eq!(got, vec![("budgets.yaml".to_string(), solo)], "{v}");
 }
+
+#[test]
+fn a_misspelt_reference_names_the_object_it_likely_meant() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/web.yaml", WEB);
+    write(
+        dir.path(),
+        "app/svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  clusterIP: None\n  selector: {app: web}\n  ports: [{name: http, port: 80}]\n",
+    );
+    let refs = "\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+spec:
+  defaultBackend:
+    service:
+      name: wbe
+      port:
+        number: 80
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+  namespace: shop
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: webb
+  minReplicas: 2
+  maxReplicas: 4
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: db
+  namespace: shop
+spec:
+  serviceName: wed
+  selector:
+    matchLabels: {app: db}
+  template:
+    metadata:
+      labels: {app: db}
+    spec:
+      containers: [{name: db, image: postgres:17}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: api
+  namespace: shop
+spec:
+  defaultBackend:
+    service:
+      name: api
+      port:
+        number: 80
+";
+    write(dir.path(), "app/refs.yaml", refs);
+    // in another apply group, a close name is no suggestion
+    write(
+        dir.path(),
+        "other/ingress.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  defaultBackend:\n    service:\n      name: wbe\n      port:\n        number: 80\n",
+    );
+    let (_, v) = lint_json(
+        &["."],
+        &[
+            "--select",
+            "ingress-backend-not-found,hpa-target-not-found,statefulset-service-not-found",
+        ],
+        Some(dir.path()),
+    );
+    let got: Vec<(String, u64, String, Related)> = located(&v)
+        .into_iter()
+        .zip(v["diagnostics"].as_array().unwrap())
+        .map(|(((p, _, l, _, _), rel), d)| (p, l, d["help"].as_str().unwrap().to_string(), rel))
+        .collect();
+    let web_name = line_of(WEB, "name: web");
+    let svc_name = 4;
+    let help_elsewhere = "check the name; if the Service comes from elsewhere (a Helm release, an operator), this can be ignored";
+    assert_eq!(
+        got,
+        vec![
+            (
+                "app/refs.yaml".to_string(),
+                line_of(refs, "name: wbe"),
+                "did you mean `web`?".to_string(),
+                vec![(
+                    "app/svc.yaml".to_string(),
+                    svc_name,
+                    "Service `web`".to_string()
+                )]
+            ),
+            (
+                "app/refs.yaml".to_string(),
+                line_of(refs, "scaleTargetRef:"),
+                "did you mean `web`?".to_string(),
+                vec![(
+                    "app/web.yaml".to_string(),
+                    web_name,
+                    "Deployment `web`".to_string()
+                )]
+            ),
+            (
+                "app/refs.yaml".to_string(),
+                line_of(refs, "serviceName: wed"),
+                "did you mean `web`?".to_string(),
+                vec![(
+                    "app/svc.yaml".to_string(),
+                    svc_name,
+                    "Service `web`".to_string()
+                )]
+            ),
+            // no Service is close to `api`
+            (
+                "app/refs.yaml".to_string(),
+                line_of(refs, "      name: api"),
+                help_elsewhere.to_string(),
+                vec![]
+            ),
+            (
+                "other/ingress.yaml".to_string(),
+                9,
+                help_elsewhere.to_string(),
+                vec![]
+            ),
+        ],
+        "{v}"
+    );
+}

@@ -497,6 +497,31 @@ impl Inventory {
     }
 }
 
+/// The object among `candidates` whose name is a likely slip for `name` (at most two edits,
+/// a swap of neighbours counting as one, and fewer than half its length), applied together
+/// with `from` (the same apply group and namespace): what a "did you mean" names. The
+/// closest wins; the first on a tie.
+pub fn similar_name<'a>(
+    from: &ObjectFacts,
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a ObjectFacts>,
+) -> Option<&'a ObjectFacts> {
+    let mut best: Option<(usize, &ObjectFacts)> = None;
+    for o in candidates {
+        let Some(other) = o.info.name.as_deref() else {
+            continue;
+        };
+        if o.partial || other == name || !o.groups.iter().any(|g| from.groups.contains(g)) {
+            continue;
+        }
+        let d = strsim::osa_distance(name, other);
+        if d <= 2 && d * 2 < name.chars().count() && best.is_none_or(|(b, _)| d < b) {
+            best = Some((d, o));
+        }
+    }
+    best.map(|(_, o)| o)
+}
+
 /// How near a pod source is: requirements satisfied, selector keys present, closeness of
 /// values (in thousandths).
 type Rank = (usize, usize, u64);

@@ -1,6 +1,6 @@
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::inventory::{ObjectFacts, namespaces_meet};
+use crate::model::inventory::{ObjectFacts, namespaces_meet, similar_name};
 use std::collections::HashMap;
 
 static META: RuleMeta = RuleMeta {
@@ -57,15 +57,27 @@ impl Rule for HpaTargetNotFound {
             if found {
                 continue;
             }
-            out.push(
-                cx.diag(
+            let d = cx
+                .diag(
                     &META,
                     at.clone(),
-                    format!("scaleTargetRef names {kind} `{name}`, which is not in the linted files"),
+                    format!(
+                        "scaleTargetRef names {kind} `{name}`, which is not in the linted files"
+                    ),
                 )
-                .help("check the kind and name; if the target comes from elsewhere (a Helm release, an operator), this can be ignored")
-                .object(Some(std::sync::Arc::new(hpa.info.clone()))),
-            );
+                .object(Some(std::sync::Arc::new(hpa.info.clone())));
+            let same_kind = by_name
+                .iter()
+                .filter(|((k, _), _)| *k == kind.as_str())
+                .flat_map(|(_, v)| v.iter().copied());
+            out.push(match similar_name(hpa, name, same_kind) {
+                Some(o) => {
+                    let other = o.info.name.as_deref().unwrap_or_default();
+                    d.related(o.at.clone(), format!("{kind} `{other}`"))
+                        .help(format!("did you mean `{other}`?"))
+                }
+                None => d.help("check the kind and name; if the target comes from elsewhere (a Helm release, an operator), this can be ignored"),
+            });
         }
     }
 }

@@ -1,6 +1,6 @@
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::inventory::{Inventory, ObjectFacts, namespaces_meet};
+use crate::model::inventory::{Inventory, ObjectFacts, namespaces_meet, similar_name};
 use crate::model::refs::Backend;
 
 static META: RuleMeta = RuleMeta {
@@ -82,8 +82,8 @@ impl Rule for IngressBackendNotFound {
                     .as_deref()
                     .map(|n| format!(" in namespace `{n}`"))
                     .unwrap_or_default();
-                out.push(
-                    cx.diag(
+                let mut d = cx
+                    .diag(
                         &META,
                         b.at.clone(),
                         format!(
@@ -92,9 +92,20 @@ impl Rule for IngressBackendNotFound {
                             b.name
                         ),
                     )
-                    .help("check the name; if the Service comes from elsewhere (a Helm release, an operator), this can be ignored")
-                    .object(Some(std::sync::Arc::new(o.info.clone()))),
-                );
+                    .object(Some(std::sync::Arc::new(o.info.clone())));
+                let close = b
+                    .namespace
+                    .is_none()
+                    .then(|| similar_name(o, &b.name, services.values().flatten().copied()));
+                d = match close.flatten() {
+                    Some(s) => {
+                        let other = s.info.name.as_deref().unwrap_or_default();
+                        d.related(s.at.clone(), format!("Service `{other}`"))
+                            .help(format!("did you mean `{other}`?"))
+                    }
+                    None => d.help("check the name; if the Service comes from elsewhere (a Helm release, an operator), this can be ignored"),
+                };
+                out.push(d);
             }
         }
     }

@@ -1,6 +1,6 @@
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::inventory::{ObjectFacts, namespaces_meet};
+use crate::model::inventory::{ObjectFacts, namespaces_meet, similar_name};
 use std::collections::HashMap;
 
 static META: RuleMeta = RuleMeta {
@@ -46,15 +46,23 @@ impl Rule for StatefulSetServiceNotFound {
                 .unwrap_or_default();
             let who = sts.info.name.as_deref().unwrap_or("?");
             let d = match found.as_slice() {
-                [] => cx
-                    .diag(
+                [] => {
+                    let d = cx.diag(
                         &META,
                         at.clone(),
                         format!("serviceName `{name}` names no Service in the linted files"),
-                    )
-                    .help(format!(
-                        "add a headless Service `{name}` (`clusterIP: None`) selecting the pods of StatefulSet `{who}`, or fix the name; without it the pods get no stable DNS names"
-                    )),
+                    );
+                    match similar_name(sts, name, services.values().flatten().copied()) {
+                        Some(s) => {
+                            let other = s.info.name.as_deref().unwrap_or_default();
+                            d.related(s.at.clone(), format!("Service `{other}`"))
+                                .help(format!("did you mean `{other}`?"))
+                        }
+                        None => d.help(format!(
+                            "add a headless Service `{name}` (`clusterIP: None`) selecting the pods of StatefulSet `{who}`, or fix the name; without it the pods get no stable DNS names"
+                        )),
+                    }
+                }
                 some if some.iter().any(|s| s.service_side().is_some_and(|r| r.headless)) => {
                     continue;
                 }
