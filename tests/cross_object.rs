@@ -543,6 +543,7 @@ spec:
   ports:
   - name: http
     port: 80
+    targetPort: 8080
 ---
 apiVersion: v1
 kind: Service
@@ -724,7 +725,12 @@ spec:
         .iter()
         .map(|d| d["help"].as_str().unwrap())
         .collect();
-    assert_eq!(helps[0], "use one of the Service's ports: 80 (`http`)");
+    // the container's port named by mistake is recognised; otherwise the ports are listed
+    assert_eq!(
+        helps[0],
+        "8080 is the container port behind Service port 80 (`http`): a backend names the Service's port"
+    );
+    assert_eq!(helps[1], "use one of the Service's ports: 80 (`http`)");
 }
 
 #[test]

@@ -172,7 +172,11 @@ impl Inventory {
                     headless: true,
                     ports: ports
                         .iter()
-                        .map(|(n, name)| (*n, Some(name.to_string())))
+                        .map(|(n, name)| super::refs::ServicePort {
+                            port: *n,
+                            name: Some(name.to_string()),
+                            target: None,
+                        })
                         .collect(),
                     ports_at: None,
                     labels,

@@ -43,11 +43,20 @@ pub struct ServiceSide {
     /// `clusterIP: None`.
     pub headless: bool,
     /// Each port's number and name.
-    pub ports: Box<[(i64, Option<String>)]>,
+    pub ports: Box<[ServicePort]>,
     /// Where `ports` is written.
     pub ports_at: Option<Located>,
     /// `metadata.labels`, with those kustomizations add.
     pub labels: PodLabels,
+}
+
+/// One port of a Service.
+#[derive(Clone, Debug)]
+pub struct ServicePort {
+    pub port: i64,
+    pub name: Option<String>,
+    /// A numeric `targetPort` (the container's port); `None` for a name or where unset.
+    pub target: Option<i64>,
 }
 
 /// A reference to a Service by name (an Ingress backend, a Gateway API route's backendRef).
@@ -213,7 +222,7 @@ pub fn read(
             }
             labels.0.shrink_to_fit();
             let entry = doc.get_entry(spec, "ports");
-            let ports: Vec<(i64, Option<String>)> = entry
+            let ports: Vec<ServicePort> = entry
                 .map(|(_, ps)| {
                     doc.items(ps)
                         .iter()
@@ -224,7 +233,18 @@ pub fn read(
                                 return None;
                             };
                             let name = doc.get(p, "name").and_then(|n| doc.str(n));
-                            Some((n, name.map(str::to_string)))
+                            let target = match doc
+                                .get(p, "targetPort")
+                                .and_then(|t| IntOrStr::read(doc, t))
+                            {
+                                Some(IntOrStr::Int(t)) => Some(t),
+                                _ => None,
+                            };
+                            Some(ServicePort {
+                                port: n,
+                                name: name.map(str::to_string),
+                                target,
+                            })
                         })
                         .collect()
                 })

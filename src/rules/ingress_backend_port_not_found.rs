@@ -2,7 +2,7 @@ use super::ingress_backend_not_found::{noun, referrers, services_for};
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::inventory::ObjectFacts;
-use crate::model::refs::{IntOrStr, ServiceSide};
+use crate::model::refs::{IntOrStr, ServicePort, ServiceSide};
 
 static META: RuleMeta = RuleMeta {
     id: "ingress-backend-port-not-found",
@@ -18,23 +18,39 @@ pub struct IngressBackendPortNotFound;
 /// Whether a Service has the port a backend names: by number, or by name (a v1beta1
 /// `servicePort` string may also be a number).
 fn has_port(s: &ServiceSide, port: &IntOrStr) -> bool {
-    s.ports.iter().any(|(n, name)| match port {
-        IntOrStr::Int(want) => n == want,
+    s.ports.iter().any(|p| match port {
+        IntOrStr::Int(want) => p.port == *want,
         IntOrStr::Str(want) => {
-            name.as_deref() == Some(want.as_str()) || want.parse::<i64>().ok() == Some(*n)
+            p.name.as_deref() == Some(want.as_str()) || want.parse::<i64>().ok() == Some(p.port)
         }
     })
 }
 
-fn describe(s: &ServiceSide) -> String {
-    s.ports
+fn describe(p: &ServicePort) -> String {
+    match &p.name {
+        Some(name) => format!("{} (`{name}`)", p.port),
+        None => p.port.to_string(),
+    }
+}
+
+/// The help: the Service port whose `targetPort` the backend named (the usual slip), or
+/// the ports there are.
+fn help(s: &ServiceSide, port: &IntOrStr) -> String {
+    let behind = s
+        .ports
         .iter()
-        .map(|(n, name)| match name {
-            Some(name) => format!("{n} (`{name}`)"),
-            None => n.to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+        .find(|p| matches!(port, IntOrStr::Int(n) if p.target == Some(*n)));
+    match behind {
+        Some(p) => format!(
+            "{} is the container port behind Service port {}: a backend names the Service's port",
+            p.target.unwrap_or_default(),
+            describe(p)
+        ),
+        None => format!(
+            "use one of the Service's ports: {}",
+            s.ports.iter().map(describe).collect::<Vec<_>>().join(", ")
+        ),
+    }
 }
 
 impl Rule for IngressBackendPortNotFound {
@@ -81,10 +97,7 @@ impl Rule for IngressBackendPortNotFound {
                         side.ports_at.clone().unwrap_or_else(|| svc.at.clone()),
                         format!("the ports of Service `{}`", b.name),
                     )
-                    .help(format!(
-                        "use one of the Service's ports: {}",
-                        describe(side)
-                    ))
+                    .help(help(side, port))
                     .object(Some(std::sync::Arc::new(o.info.clone()))),
                 );
             }
