@@ -1,6 +1,5 @@
-//! The reference rules of round 2, so far the ones within an object: `duplicate-env`,
-//! `probe-port-not-found`, `invalid-port`, with line and column, related spans, fixes and
-//! the quiet cases.
+//! The reference rules of round 2 (within an object, and between objects across files),
+//! with line and column, related spans, fixes and the quiet cases.
 
 mod common;
 use common::*;
@@ -98,10 +97,7 @@ fn duplicate_env_names_the_first_and_removes_it() {
 #[test]
 fn a_probe_on_an_undeclared_name() {
     let v = lint_text(DEPLOY, "probe-port-not-found");
-    let got: Vec<(String, u64, u64)> = findings_with_messages(&v)
-        .into_iter()
-        .map(|d| (d.0, d.1, d.2))
-        .collect();
+    let got: Vec<(String, u64, u64)> = findings(&v);
     // the restartable init container's probe, and the readiness probe on `admin`; a
     // declared name and a number (declared or not) are fine
     assert_eq!(
@@ -338,22 +334,10 @@ fn a_statefulset_needs_its_headless_service() {
         Some(dir.path()),
     );
     assert_eq!(code, 0, "warnings only");
-    let got: Vec<(String, u64, u64, String)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
+    let all = located(&v);
+    let got: Vec<(String, u64, u64, String)> = all
         .iter()
-        .map(|d| {
-            (
-                d["path"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("./")
-                    .to_string(),
-                d["span"]["start"]["line"].as_u64().unwrap(),
-                d["span"]["start"]["column"].as_u64().unwrap(),
-                d["message"].as_str().unwrap().to_string(),
-            )
-        })
+        .map(|((p, _, l, c, m), _)| (p.clone(), *l, *c, m.clone()))
         .collect();
     assert_eq!(
         got,
@@ -373,13 +357,7 @@ fn a_statefulset_needs_its_headless_service() {
         ],
         "{v}"
     );
-    assert_eq!(
-        v["diagnostics"][0]["related"][0]["path"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches("./"),
-        "b-svc.yaml"
-    );
+    assert_eq!(all[0].1[0].0, "b-svc.yaml");
 }
 
 #[test]
@@ -424,18 +402,9 @@ fn an_hpa_needs_a_scalable_target_in_scope() {
         Some(dir.path()),
     );
     assert_eq!(code, 1);
-    let got: Vec<(String, String, u64, u64)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                path_of(d),
-                d["rule"].as_str().unwrap().to_string(),
-                d["span"]["start"]["line"].as_u64().unwrap(),
-                d["span"]["start"]["column"].as_u64().unwrap(),
-            )
-        })
+    let got: Vec<(String, String, u64, u64)> = located(&v)
+        .into_iter()
+        .map(|((p, r, l, c, _), _)| (p, r, l, c))
         .collect();
     let s = |p: &str, r: &str| (p.to_string(), r.to_string(), 6, 3);
     assert_eq!(

@@ -151,10 +151,7 @@ fn values_are_typed_as_kubernetes_reads_them() {
     let bad = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: 1.0\n    workingDir: yes\n";
     write(dir.path(), "bad.yaml", bad);
     let (_, v) = lint_in(dir.path(), &["bad.yaml"], &[]);
-    let got: Vec<(String, u64, u64)> = findings_with_messages(&v)
-        .into_iter()
-        .map(|d| (d.0, d.1, d.2))
-        .collect();
+    let got: Vec<(String, u64, u64)> = findings(&v);
     assert_eq!(
         got,
         vec![
@@ -182,10 +179,7 @@ fn values_are_typed_as_kubernetes_reads_them() {
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: yes\n  containers:\n  - name: c\n    image: c:1\n",
     );
     let (_, v) = lint_in(dir.path(), &["k"], &[]);
-    let got: Vec<(String, u64, u64)> = findings_with_messages(&v)
-        .into_iter()
-        .map(|d| (d.0, d.1, d.2))
-        .collect();
+    let got: Vec<(String, u64, u64)> = findings(&v);
     assert_eq!(got, vec![("wrong-type".to_string(), 6, 16)], "{v}");
 }
 
@@ -341,10 +335,7 @@ fn custom_resources_are_checked_against_their_crds() {
     assert_eq!((code, findings_with_messages(&v)), (0, vec![]), "{v}");
     assert_eq!(v["summary"]["objects_without_schema"], 1);
     let (_, v) = lint_in(dir.path(), &["app"], &["--require-schemas"]);
-    let got: Vec<(String, u64, u64)> = findings_with_messages(&v)
-        .into_iter()
-        .map(|d| (d.0, d.1, d.2))
-        .collect();
+    let got: Vec<(String, u64, u64)> = findings(&v);
     assert_eq!(got, vec![("missing-schema".to_string(), 2, 1)], "{v}");
     let r = run(&["lint", "app"], Some(dir.path()));
     assert!(

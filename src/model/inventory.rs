@@ -153,8 +153,7 @@ impl Inventory {
             else {
                 continue;
             };
-            let mut labels = PodLabels::default();
-            labels.set(label, PodLabel::Exact("true".into()));
+            let labels = PodLabels::exact([(*label, "true")]);
             made.push(ObjectFacts {
                 info: ObjectInfo {
                     api_version: "v1".into(),
@@ -384,6 +383,14 @@ impl Inventory {
                 .pods
                 .as_ref()
                 .is_some_and(|p| sel.matches(&p.labels))
+        })
+    }
+
+    /// The whole Services with a selector, with their selector facts, in order.
+    pub fn services(&self) -> impl Iterator<Item = (&ObjectFacts, &ServiceFacts)> {
+        self.services.iter().filter_map(|&i| {
+            let o = &self.objects[i];
+            Some((o, o.service.as_deref()?))
         })
     }
 
@@ -682,22 +689,16 @@ impl<'a> FactsBuilder<'a> {
                                     .iter()
                                     .filter_map(|&p| {
                                         let t = doc.get(p, "targetPort")?;
-                                        let (name, style, _) = doc.scalar_parts(t)?;
-                                        if style == crate::yaml::Style::Plain
-                                            && name.parse::<i64>().is_ok()
-                                        {
+                                        let super::refs::IntOrStr::Str(name) =
+                                            super::refs::IntOrStr::read(doc, t)?
+                                        else {
                                             return None;
-                                        }
-                                        let name = doc.str(t)?;
+                                        };
                                         let protocol = doc
                                             .get(p, "protocol")
                                             .and_then(|n| doc.str(n))
                                             .unwrap_or("TCP");
-                                        Some((
-                                            name.to_string(),
-                                            protocol.to_string(),
-                                            file.at(doc.span(t)),
-                                        ))
+                                        Some((name, protocol.to_string(), file.at(doc.span(t))))
                                     })
                                     .collect()
                             })
@@ -875,9 +876,6 @@ impl ObjectFacts {
 
     /// The API group: the part of `apiVersion` before `/`, empty for the core group.
     pub fn group(&self) -> &str {
-        self.info
-            .api_version
-            .rsplit_once('/')
-            .map_or("", |(g, _)| g)
+        super::object::group_of(&self.info.api_version)
     }
 }

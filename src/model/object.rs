@@ -12,13 +12,16 @@ pub struct Object<'d> {
     pub kind: &'d str,
 }
 
+/// The API group of an `apiVersion`: the part before `/`, empty for the core group
+/// (`apps/v1` → `apps`, `v1` → ``).
+pub fn group_of(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
 impl<'d> Object<'d> {
     /// The API group: the part of `apiVersion` before `/`, empty for the core group.
     pub fn group(&self) -> &'d str {
-        match self.api_version.rsplit_once('/') {
-            Some((g, _)) => g,
-            None => "",
-        }
+        group_of(self.api_version)
     }
 
     pub fn metadata(&self) -> Option<NodeId> {

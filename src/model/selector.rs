@@ -97,12 +97,15 @@ impl PodLabels {
         }
     }
 
-    #[cfg(test)]
-    pub fn exact(pairs: &[(&str, &str)]) -> PodLabels {
+    /// Labels known exactly, from `(key, value)` pairs (a map as written: a template's or a
+    /// Service's labels).
+    pub fn exact<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> PodLabels {
         PodLabels(
             pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), PodLabel::Exact(v.to_string())))
+                .into_iter()
+                .map(|(k, v)| (k.into(), PodLabel::Exact(v.into())))
                 .collect(),
         )
     }
@@ -308,7 +311,7 @@ mod tests {
     use super::*;
 
     fn labels() -> PodLabels {
-        PodLabels::exact(&[("app", "web"), ("tier", "front")])
+        PodLabels::exact([("app", "web"), ("tier", "front")])
     }
 
     fn req(key: &str, op: Op, values: &[&str]) -> Requirement {
@@ -418,7 +421,7 @@ mod tests {
         let s = crate::yaml::parse(text, Default::default());
         let d = &s.documents[0];
         let sel = label_selector(d, d.get(d.root.unwrap(), "sel").unwrap());
-        assert!(sel.matches(&PodLabels::exact(&[("active", "yes")])));
-        assert!(!sel.matches(&PodLabels::exact(&[("active", "true")])));
+        assert!(sel.matches(&PodLabels::exact([("active", "yes")])));
+        assert!(!sel.matches(&PodLabels::exact([("active", "true")])));
     }
 }

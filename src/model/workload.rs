@@ -474,14 +474,7 @@ impl WorkloadKind {
         };
         let labels_entry = labels_holder.and_then(|m| doc.get_entry(m, "labels"));
         let labels = labels_entry
-            .map(|(_, v)| {
-                PodLabels(
-                    string_pairs(doc, v)
-                        .into_iter()
-                        .map(|(k, v)| (k, PodLabel::Exact(v)))
-                        .collect(),
-                )
-            })
+            .map(|(_, v)| PodLabels::exact(string_pairs(doc, v)))
             .unwrap_or_default();
         PodTemplate {
             template,

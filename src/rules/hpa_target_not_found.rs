@@ -1,6 +1,7 @@
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::inventory::{ObjectFacts, namespaces_meet, similar_name};
+use crate::model::object::group_of;
 use std::collections::HashMap;
 
 static META: RuleMeta = RuleMeta {
@@ -13,11 +14,6 @@ static META: RuleMeta = RuleMeta {
 };
 
 pub struct HpaTargetNotFound;
-
-/// The group of an apiVersion (`apps/v1` → `apps`, `v1` → ``).
-fn group(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map_or("", |(g, _)| g)
-}
 
 impl Rule for HpaTargetNotFound {
     fn meta(&self) -> &'static RuleMeta {
@@ -51,7 +47,7 @@ impl Rule for HpaTargetNotFound {
                 .is_some_and(|v| {
                     v.iter().any(|o| {
                         namespaces_meet(&o.namespaces, &hpa.namespaces)
-                            && (api.is_empty() || o.group() == group(api))
+                            && (api.is_empty() || o.group() == group_of(api))
                     })
                 });
             if found {

@@ -30,7 +30,7 @@ impl Rule for HpaTargetNotScalable {
             let Some((api, kind, name, at)) = hpa.scale_target() else {
                 continue;
             };
-            let group = api.rsplit_once('/').map_or("", |(g, _)| g);
+            let group = crate::model::object::group_of(api);
             // a custom resource may have a scale subresource: not judged
             if !crate::model::schema::is_known(api, kind)
                 || SCALABLE.contains(&(group, kind.as_str()))

@@ -30,11 +30,7 @@ impl Rule for ServiceSelectorNoMatch {
 
     fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
         let inv = cx.inventory;
-        for svc in &inv.objects {
-            if svc.partial {
-                continue;
-            }
-            let Some(facts) = &svc.service else { continue };
+        for (svc, facts) in inv.services() {
             let selector = Selector::of_map(&facts.selector);
             if inv.matching(&svc.namespaces, &selector).next().is_some() {
                 continue;

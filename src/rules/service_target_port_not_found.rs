@@ -20,11 +20,7 @@ impl Rule for ServiceTargetPortNotFound {
 
     fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
         let inv = cx.inventory;
-        for svc in &inv.objects {
-            if svc.partial {
-                continue;
-            }
-            let Some(facts) = &svc.service else { continue };
+        for (svc, facts) in inv.services() {
             if facts.named_targets.is_empty() {
                 continue;
             }

@@ -2,7 +2,7 @@ use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::inventory::{ObjectFacts, namespaces_meet};
 use crate::model::refs::Target;
-use crate::model::selector::Op;
+use crate::model::selector::{Op, PodLabels};
 use std::collections::HashMap;
 
 static META: RuleMeta = RuleMeta {
@@ -59,17 +59,7 @@ fn cluster_service(
 ) -> bool {
     CLUSTER_SERVICES.iter().any(|(ns, _, labels)| {
         namespaces_meet(&[Some(ns.to_string())], namespaces)
-            && selector.matches(&crate::model::selector::PodLabels(
-                labels
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            k.to_string(),
-                            crate::model::selector::PodLabel::Exact(v.to_string()),
-                        )
-                    })
-                    .collect(),
-            ))
+            && selector.matches(&PodLabels::exact(labels.iter().copied()))
     })
 }
 
@@ -157,17 +147,8 @@ impl Rule for ServiceMonitorSelectorNoMatch {
                 let by_pods = services.iter().find(|svc| {
                     namespaces_meet(&svc.namespaces, namespaces)
                         && svc.service.as_ref().is_some_and(|f| {
-                            s.selector.matches(&crate::model::selector::PodLabels(
-                                f.selector
-                                    .iter()
-                                    .map(|(k, v)| {
-                                        (
-                                            k.clone(),
-                                            crate::model::selector::PodLabel::Exact(v.clone()),
-                                        )
-                                    })
-                                    .collect(),
-                            ))
+                            s.selector
+                                .matches(&PodLabels::exact(f.selector.iter().cloned()))
                         })
                 });
                 let mut d = cx

@@ -1,7 +1,6 @@
 use super::{FixAvailability, InventoryContext, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::inventory::{ObjectFacts, namespaces_meet, similar_name};
-use std::collections::HashMap;
 
 static META: RuleMeta = RuleMeta {
     id: "statefulset-service-not-found",
@@ -22,15 +21,7 @@ impl Rule for StatefulSetServiceNotFound {
     fn check_inventory(&self, cx: &InventoryContext<'_>, out: &mut Vec<Diagnostic>) {
         let inv = cx.inventory;
         // Services by name: one pass, not one per StatefulSet
-        let mut services: HashMap<&str, Vec<&ObjectFacts>> = HashMap::new();
-        for o in &inv.objects {
-            if &*o.info.kind == "Service"
-                && o.group().is_empty()
-                && let Some(name) = o.info.name.as_deref()
-            {
-                services.entry(name).or_default().push(o);
-            }
-        }
+        let services = inv.by_name("", "Service");
         for sts in &inv.objects {
             let Some((name, at)) = sts.service_name() else {
                 continue;

@@ -411,12 +411,7 @@ impl Plan<'_> {
                     .and_then(|m| doc.get(m, "labels"))
                     .map(|l| string_pairs(doc, l))
                     .unwrap_or_default();
-                sel.matches(&PodLabels(
-                    labels
-                        .into_iter()
-                        .map(|(k, v)| (k, PodLabel::Exact(v)))
-                        .collect(),
-                ))
+                sel.matches(&PodLabels::exact(labels))
             }
         }
     }
