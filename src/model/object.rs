@@ -108,4 +108,9 @@ impl ObjectInfo {
             name: obj.name().map(Box::from),
         }
     }
+
+    /// How findings name the object: `Deployment/web`.
+    pub fn kind_name(&self) -> String {
+        format!("{}/{}", self.kind, self.name.as_deref().unwrap_or("?"))
+    }
 }

@@ -13,10 +13,6 @@ static META: RuleMeta = RuleMeta {
 
 pub struct OverlappingSelector;
 
-fn name(o: &ObjectFacts) -> String {
-    format!("{}/{}", o.info.kind, o.info.name.as_deref().unwrap_or("?"))
-}
-
 /// Whether two objects are applied together, to the same namespace.
 fn applied_together(a: &ObjectFacts, b: &ObjectFacts) -> bool {
     a.groups.iter().any(|g| b.groups.contains(g))
@@ -82,14 +78,14 @@ impl Rule for OverlappingSelector {
                     at_a.clone(),
                     format!(
                         "selector `{sel_a}` also selects the pods of {}{more}, whose selector `{sel_b}` selects these pods: the controllers fight over them",
-                        name(b)
+                        b.info.kind_name()
                     ),
                 )
-                .related(at_b.clone(), format!("the selector of {}", name(b)))
+                .related(at_b.clone(), format!("the selector of {}", b.info.kind_name()))
                 .help(format!(
                     "give each workload a label the other's pods lack (such as `app.kubernetes.io/component`), in both its selector and its template; {} and {} are applied together",
-                    name(a),
-                    name(b)
+                    a.info.kind_name(),
+                    b.info.kind_name()
                 ))
                 .object(Some(std::sync::Arc::new(a.info.clone()))),
             );

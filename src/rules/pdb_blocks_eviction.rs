@@ -130,7 +130,7 @@ impl Rule for PdbBlocksEviction {
             // each workload once, and a few by name
             let mut of: Vec<String> = Vec::new();
             for (w, _, _) in &counted {
-                let who = format!("{}/{}", w.info.kind, w.info.name.as_deref().unwrap_or("?"));
+                let who = w.info.kind_name();
                 if !of.contains(&who) {
                     of.push(who);
                 }
@@ -161,7 +161,7 @@ impl Rule for PdbBlocksEviction {
                 })
                 .object(object);
             for (w, n, how) in counted.into_iter().take(3) {
-                let who = format!("{}/{}", w.info.kind, w.info.name.as_deref().unwrap_or("?"));
+                let who = w.info.kind_name();
                 d = match how {
                     Counted::Replicas(Some(at)) => {
                         d.related(at.clone(), format!("{who} runs {n} (replicas)"))

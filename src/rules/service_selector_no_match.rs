@@ -60,7 +60,7 @@ impl Rule for ServiceSelectorNoMatch {
             let best = inv.nearest_miss(svc, &selector);
             match best {
                 NearestMiss::Served(o, by) => {
-                    let name = format!("{}/{}", o.info.kind, o.info.name.as_deref().unwrap_or("?"));
+                    let name = o.info.kind_name();
                     let by = format!("Service/{}", by.info.name.as_deref().unwrap_or("?"));
                     let at = o
                         .pods
@@ -113,7 +113,7 @@ pub(super) fn closest(o: &ObjectFacts, selector: &Selector) -> (Located, String,
             None => format!("`{}` is missing", r.key),
         })
         .collect();
-    let name = format!("{}/{}", o.info.kind, o.info.name.as_deref().unwrap_or("?"));
+    let name = o.info.kind_name();
     let at = pods
         .and_then(|p| p.labels_at.clone())
         .unwrap_or_else(|| o.at.clone());

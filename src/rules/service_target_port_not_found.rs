@@ -48,7 +48,7 @@ impl Rule for ServiceTargetPortNotFound {
                     continue;
                 }
                 let (o, p) = pods[0];
-                let who = format!("{}/{}", o.info.kind, o.info.name.as_deref().unwrap_or("?"));
+                let who = o.info.kind_name();
                 let named: Vec<String> = p
                     .ports
                     .iter()
