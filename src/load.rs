@@ -21,6 +21,20 @@ pub enum Loaded {
     Error(FileErrorKind),
 }
 
+/// Standard input as it was read, for giving it back unchanged when a command changes
+/// nothing in it: `None` when it was not read or is not UTF-8 text.
+pub fn stdin_as_read(
+    inputs: &[Input],
+    bytes: Option<Result<Vec<u8>, FileErrorKind>>,
+) -> Option<(String, String)> {
+    let name = inputs.iter().find_map(|i| match i {
+        Input::Stdin(_) => Some(i.shown()),
+        Input::File(_) => None,
+    })?;
+    let text = String::from_utf8(bytes?.ok()?).ok()?;
+    Some((name, text))
+}
+
 /// Decides what a file is before it is parsed, from its path and its bytes as read.
 pub fn load(path: &Path, bytes: Result<Vec<u8>, FileErrorKind>) -> Loaded {
     if walk::is_helm_template(path) {
@@ -42,16 +56,21 @@ pub fn read_text(path: &Path) -> Result<String, FileErrorKind> {
     read_input(&Input::File(path.to_path_buf())).and_then(decode)
 }
 
+/// An input's bytes. Standard input is read once per process and kept: every later reader
+/// (a transform reads its inputs twice) gets the same bytes, never an exhausted stream.
 pub fn read_input(input: &Input) -> Result<Vec<u8>, FileErrorKind> {
+    static STDIN: std::sync::OnceLock<Result<Vec<u8>, FileErrorKind>> = std::sync::OnceLock::new();
     match input {
-        Input::Stdin(_) => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .take(MAX_FILE_BYTES as u64 + 1)
-                .read_to_end(&mut buf)
-                .map_err(|e| FileErrorKind::Io(format!("cannot read standard input: {e}")))?;
-            Ok(buf)
-        }
+        Input::Stdin(_) => STDIN
+            .get_or_init(|| {
+                let mut buf = Vec::new();
+                std::io::stdin()
+                    .take(MAX_FILE_BYTES as u64 + 1)
+                    .read_to_end(&mut buf)
+                    .map_err(|e| FileErrorKind::Io(format!("cannot read standard input: {e}")))?;
+                Ok(buf)
+            })
+            .clone(),
         Input::File(p) => {
             let meta = std::fs::metadata(p).map_err(|e| FileErrorKind::Io(e.to_string()))?;
             if !meta.is_file() {

@@ -222,7 +222,7 @@ pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome, Error> {
             ],
         )?,
     };
-    let (files, _) = crate::load::read_each(&inputs, |input, bytes| run.file(&kz, input, bytes));
+    let (files, stdin) = crate::load::read_each(&inputs, |input, bytes| run.file(&kz, input, bytes));
     let mut facts = Facts::default();
     let mut done = Vec::new();
     let mut written: Vec<(Option<PathBuf>, Change)> = Vec::new();
@@ -243,6 +243,10 @@ pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome, Error> {
         outcome
             .warnings
             .extend(references(&done, &facts, &kustomize_refs(&inputs)));
+    }
+    if outcome.stdin.is_none() {
+        // standard input always comes back: converted, or as read
+        outcome.stdin = crate::load::stdin_as_read(&inputs, stdin);
     }
     let refused = !outcome.refused.is_empty();
     if refused {

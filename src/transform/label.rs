@@ -209,7 +209,7 @@ pub fn label(opts: &LabelOptions) -> Result<LabelOutcome, Error> {
         changes: &changes,
         selector: selector.as_ref(),
     };
-    let (files, _) = crate::load::read_each(&inputs, |input, bytes| {
+    let (files, stdin) = crate::load::read_each(&inputs, |input, bytes| {
         label_file(&plan, &kz, &changes, input, bytes)
     });
     let mut facts = Facts::default();
@@ -224,6 +224,10 @@ pub fn label(opts: &LabelOptions) -> Result<LabelOutcome, Error> {
         if f.stdin.is_some() {
             outcome.stdin = f.stdin;
         }
+    }
+    if outcome.stdin.is_none() {
+        // standard input always comes back: labelled, or as read
+        outcome.stdin = crate::load::stdin_as_read(&inputs, stdin);
     }
     outcome
         .refused

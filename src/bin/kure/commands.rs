@@ -444,6 +444,10 @@ fn label(args: LabelArgs) -> Result<u8, Error> {
     }
     if !outcome.refused.is_empty() {
         eprintln!("refused: no file changed");
+        if stdin && let Some((_, text)) = &outcome.stdin {
+            // an editor pipe gets its buffer back as it was
+            write_stdout(text)?;
+        }
         return Ok(if outcome.errors.is_empty() { 1 } else { 2 });
     }
     if stdin {
@@ -523,6 +527,10 @@ fn convert(args: ConvertArgs) -> Result<u8, Error> {
     }
     if !outcome.refused.is_empty() {
         eprintln!("refused: no file changed");
+        if stdin && let Some((_, text)) = &outcome.stdin {
+            // an editor pipe gets its buffer back as it was
+            write_stdout(text)?;
+        }
         return Ok(if outcome.errors.is_empty() { 1 } else { 2 });
     }
     let preview_only = args.diff || args.check;
