@@ -656,25 +656,146 @@ pub fn to_fixed_point<K: Clone + Eq + std::hash::Hash>(
     }
 }
 
+/// The signal that stopped a writing run (`stop_writing_on_signals`): 0 while none came.
+static STOP: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicUsize>> =
+    std::sync::OnceLock::new();
+
+fn stop_flag() -> &'static std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    STOP.get_or_init(|| std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0)))
+}
+
+/// Makes SIGINT and SIGTERM stop the writes instead of the process: the file being written
+/// is finished (or left as it was), no temporary file is left, no other file is written, and
+/// the caller learns which signal came from `stopped_by` (to exit with 128 + its number).
+pub fn stop_writing_on_signals() -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    for sig in [SIGINT, SIGTERM] {
+        signal_hook::flag::register_usize(sig, stop_flag().clone(), sig as usize)?;
+    }
+    Ok(())
+}
+
+/// The signal that stopped the writes, if one came.
+pub fn stopped_by() -> Option<i32> {
+    match STOP.get()?.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        sig => i32::try_from(sig).ok(),
+    }
+}
+
+/// Whether a text is a SOPS-encrypted YAML file: a top-level `sops:` key whose mapping has a
+/// `mac` (read from the text, so no parse is needed to refuse a write).
+pub fn is_sops_text(text: &[u8]) -> bool {
+    let mut in_sops = false;
+    for line in text.split(|&b| b == b'\n') {
+        if line.first().is_some_and(|b| !b.is_ascii_whitespace()) {
+            in_sops = line.starts_with(b"sops:");
+            continue;
+        }
+        if in_sops {
+            let t = line.trim_ascii_start();
+            if t.starts_with(b"mac:") {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// The name of a temporary file of this process: `.kure-<pid>-XXXXXX.tmp`, so a later run can
+/// tell the files of a process that was killed (`remove_stale_temporaries`).
+const TMP_PREFIX: &str = ".kure-";
+const TMP_SUFFIX: &str = ".tmp";
+
+/// Removes, once per directory and run, the temporary files that a kure process killed
+/// before its rename left (`kill -9`): those named for a process that no longer runs.
+fn remove_stale_temporaries(dir: &std::path::Path) {
+    static DONE: std::sync::Mutex<Option<HashSet<std::path::PathBuf>>> =
+        std::sync::Mutex::new(None);
+    if let Ok(mut done) = DONE.lock()
+        && !done.get_or_insert_default().insert(dir.to_path_buf())
+    {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(pid) = name
+            .strip_prefix(TMP_PREFIX)
+            .filter(|n| n.ends_with(TMP_SUFFIX))
+            .and_then(|n| n.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != me && !process_runs(pid) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn process_runs(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    // signal 0 asks whether the process exists; EPERM means it does (another user's)
+    // SAFETY: kill with signal 0 sends nothing and touches no memory
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_runs(_pid: u32) -> bool {
+    // without a portable way to ask, a temporary file is never taken for a stale one
+    true
+}
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed, given
 /// the original's permissions (and owner, where allowed), then renamed over the original.
 /// A symbolic link is written through, not replaced. Just before the rename the file must
 /// still hold `expected` (what the fixes were computed on): a file an editor or another run
-/// saved in the meantime is left as it is, and the write is an error.
+/// saved in the meantime is left as it is, and the write is an error. Never written: a file
+/// encrypted by SOPS, a file this user may not write (the rename would bypass its mode), and
+/// any file once a signal has stopped the writes.
 pub fn write_atomic(
     path: &std::path::Path,
     expected: &[u8],
     bytes: &[u8],
 ) -> Result<(), FileErrorKind> {
+    if stopped_by().is_some() {
+        return Err(FileErrorKind::Interrupted);
+    }
+    if is_sops_text(expected) {
+        return Err(FileErrorKind::Encrypted);
+    }
     let real = std::fs::canonicalize(path).map_err(|e| FileErrorKind::write("resolve path", e))?;
     let dir = real
         .parent()
         .ok_or_else(|| FileErrorKind::write("write", "no parent directory"))?;
     let meta = std::fs::metadata(&real)
         .map_err(|e| FileErrorKind::write("read the file's metadata", e))?;
+    // the rename replaces the file whatever its mode: a file marked read-only is left alone
+    // (as an editor leaves it, even for root), and so is one the system would not let this
+    // user open for writing (as `cp` does)
+    if meta.permissions().readonly() {
+        return Err(FileErrorKind::ReadOnly);
+    }
+    if let Err(e) = std::fs::OpenOptions::new().append(true).open(&real) {
+        return Err(if e.kind() == std::io::ErrorKind::PermissionDenied {
+            FileErrorKind::ReadOnly
+        } else {
+            FileErrorKind::write("open the file for writing", e)
+        });
+    }
+    remove_stale_temporaries(dir);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".kure-")
-        .suffix(".tmp")
+        .prefix(&format!("{TMP_PREFIX}{}-", std::process::id()))
+        .suffix(TMP_SUFFIX)
         .tempfile_in(dir)
         .map_err(|e| {
             FileErrorKind::write(format!("create a temporary file in {}", dir.display()), e)
@@ -691,22 +812,32 @@ pub fn write_atomic(
         // keeping the owner needs privileges; without them the file belongs to the user
         let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
     }
-    if std::env::var_os("KURE_TEST_CRASH_BEFORE_RENAME").is_some() {
-        // lets the test suite prove that a process killed here leaves the original intact
-        std::process::abort();
-    }
-    if let Some(pause) = std::env::var_os("KURE_TEST_PAUSE_BEFORE_RENAME") {
-        // lets the test suite change the file while kure is between reading and renaming
-        let ms = pause.to_str().and_then(|s| s.parse().ok()).unwrap_or(0);
-        std::thread::sleep(std::time::Duration::from_millis(ms));
-    }
+    #[cfg(feature = "test-hooks")]
+    test_hooks();
     let now = std::fs::read(&real).map_err(|e| FileErrorKind::write("read the file again", e))?;
     if now != expected {
         return Err(FileErrorKind::Changed);
     }
+    if stopped_by().is_some() {
+        // a signal came while the copy was written: the original stays, the copy goes
+        return Err(FileErrorKind::Interrupted);
+    }
     tmp.persist(&real)
         .map_err(|e| FileErrorKind::write("replace the file", e.error))?;
     Ok(())
+}
+
+/// The test suite's hooks, built only with the `test-hooks` feature: stop the process just
+/// before the rename, or pause there (to change the file, or send a signal, meanwhile).
+#[cfg(feature = "test-hooks")]
+fn test_hooks() {
+    if std::env::var_os("KURE_TEST_CRASH_BEFORE_RENAME").is_some() {
+        std::process::abort();
+    }
+    if let Some(pause) = std::env::var_os("KURE_TEST_PAUSE_BEFORE_RENAME") {
+        let ms = pause.to_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
 }
 
 #[cfg(test)]

@@ -32,6 +32,20 @@ pub struct Checked {
     /// Suppressions that only the cross-file pass can judge (they name a cross-file rule,
     /// or every rule), with where each is written.
     pub suppressions: Vec<(crate::suppress::Suppression, crate::source::Located)>,
+    /// A document of the file is encrypted by SOPS: its findings carry no fix (see
+    /// `model::is_sops_encrypted`).
+    pub encrypted: bool,
+}
+
+impl Checked {
+    /// Drops the fixes of an encrypted file's findings: no change to it may be written.
+    fn withhold_fixes_if_encrypted(&mut self) {
+        if self.encrypted {
+            for d in &mut self.diagnostics {
+                d.fix = None;
+            }
+        }
+    }
 }
 
 /// What stays the same for a file while it is checked (and, when fixing, re-checked after
@@ -130,6 +144,7 @@ impl<'a> FileChecker<'a> {
         }
         self.parse_errors(&file, &errors, &mut out);
         self.judge(&file, text, sup, &mut out);
+        out.withhold_fixes_if_encrypted();
         out.facts.shrink_to_fit();
         out.diagnostics.shrink_to_fit();
         out
@@ -148,6 +163,7 @@ impl<'a> FileChecker<'a> {
         }
         self.parse_errors(&file, &stream.errors, &mut out);
         self.judge(&file, text, sup, &mut out);
+        out.withhold_fixes_if_encrypted();
         out
     }
 
@@ -226,6 +242,7 @@ impl<'a> FileChecker<'a> {
             doc_index,
         };
         let from = out.diagnostics.len();
+        out.encrypted |= crate::model::is_sops_encrypted(doc);
         for rule in self.settings.scope(rules::Scope::Document) {
             rule.check_document(&dcx, &mut out.diagnostics);
         }

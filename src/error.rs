@@ -46,6 +46,15 @@ pub enum FileErrorKind {
     /// A fixed file was not written, because it no longer holds what kure read.
     #[error("the file changed while kure was fixing it; not written (run kure again)")]
     Changed,
+    /// The file is encrypted by SOPS: its MAC covers the values, so kure never writes it.
+    #[error("not written: the file is encrypted by SOPS, and a change would break its MAC (edit it with `sops`)")]
+    Encrypted,
+    /// The file may not be written by this user (as `cp` or an editor would refuse).
+    #[error("not written: permission denied (the file is read-only for this user)")]
+    ReadOnly,
+    /// The run was stopped by a signal before this file was written; it is unchanged.
+    #[error("not written: the run was interrupted")]
+    Interrupted,
     /// A fixed file could not be written; the step that failed and the system's words.
     #[error("cannot {step}: {message}")]
     Write { step: String, message: String },

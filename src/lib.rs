@@ -25,7 +25,7 @@ mod transform;
 pub mod walk;
 pub mod yaml;
 
-pub use apply::Change;
+pub use apply::{Change, stop_writing_on_signals, stopped_by};
 pub use config::{Config, Flags, Level, Merged, Override, merge as merge_config, suggest_rule};
 pub use diagnostic::{Diagnostic, ObjectInfo, Related, Severity};
 pub use error::{Error, FileErrorKind};

@@ -236,6 +236,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         summary.objects += r.checked.objects;
         summary.objects_without_schema += r.checked.without_schema;
         summary.custom_resources_checked += r.checked.custom_checked;
+        summary.encrypted += usize::from(r.checked.encrypted);
         match (r.error.take(), r.checked.skipped) {
             (Some(kind), _) => summary.errors.push(FileError {
                 path: r.path.to_string(),
@@ -573,6 +574,11 @@ fn lint_input(
     let path: Arc<str> = input.display().into();
     let fs_path = input.path();
     let mut result = FileResult::new(path.clone(), input.file().map(PathBuf::from));
+    if fix.is_some_and(|f| f.write) && apply::stopped_by().is_some() {
+        // a signal stopped the writes: the files not reached yet are left as they are
+        result.error = Some(FileErrorKind::Interrupted);
+        return result;
+    }
     let text = match crate::load::load(&fs_path, bytes) {
         Loaded::Text(t) => t,
         Loaded::Skipped(reason) => {
@@ -588,8 +594,12 @@ fn lint_input(
     let checker =
         FileChecker::new(&path, &fs_path, kz.role(&fs_path), settings).learning_crds(fix.is_none());
     match fix {
-        // linting holds one document's tree at a time
+        // linting holds one document's tree at a time; a file encrypted by SOPS is never
+        // fixed (its findings carry no fix, and the summary says why)
         None => result.checked = checker.check_streaming(&text),
+        Some(_) if apply::is_sops_text(text.as_bytes()) => {
+            result.checked = checker.check_streaming(&text);
+        }
         Some(f) => {
             fix_file(&checker, text, f, &mut result);
             if f.write {
@@ -610,7 +620,10 @@ fn write(checker: &FileChecker<'_>, result: &mut FileResult) {
         return;
     };
     if let Err(kind) = apply::write_atomic(path, original.as_bytes(), fixed.as_bytes()) {
-        result.checked = checker.check_streaming(original);
+        if !matches!(kind, FileErrorKind::Interrupted) {
+            // the run goes on: its findings are those of the file as it stays
+            result.checked = checker.check_streaming(original);
+        }
         result.error = Some(kind);
         result.not_written = std::mem::take(&mut result.applied);
         result.fixed = None;

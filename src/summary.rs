@@ -48,6 +48,8 @@ pub struct Summary {
     pub custom_resources_checked: usize,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<FileError>,
+    /// Files encrypted by SOPS: linted, never changed (their MAC covers the values).
+    pub encrypted: usize,
     /// Files of the surrounding repository read for the model only (their findings are
     /// not reported), when single files were given.
     pub context_files: usize,

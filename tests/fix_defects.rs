@@ -119,6 +119,10 @@ fn quoting_a_key_that_would_change_another_is_refused() {
 /// Defect 3: a file saved by someone else between kure's read and its write is not
 /// overwritten: nothing is written for it, the run says so and exits 2.
 #[test]
+#[cfg_attr(
+    not(feature = "test-hooks"),
+    ignore = "needs the write hooks: cargo test --features test-hooks"
+)]
 fn a_file_changed_while_fixing_is_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(

@@ -78,3 +78,100 @@ fn a_refused_conversion_gives_standard_input_back() {
     assert!(r.stderr.contains("refused: no file changed"), "{}", r.stderr);
     assert_eq!(r.stdout, sts);
 }
+
+const SOPS_SECRET: &str = "apiVersion: v1
+kind: Secret
+metadata:
+  name: s
+  creationTimestamp: null
+type: Opaque
+stringData:
+  key: ENC[AES256_GCM,data:abc=,iv:x=,tag:y=,type:str]
+sops:
+  age:
+    - recipient: age1xyz
+      enc: |
+        -----BEGIN AGE ENCRYPTED FILE-----
+        abc
+        -----END AGE ENCRYPTED FILE-----
+  lastmodified: \"2024-01-01T00:00:00Z\"
+  mac: ENC[AES256_GCM,data:mac=,iv:x=,tag:y=,type:str]
+  version: 3.8.1
+";
+
+#[test]
+fn a_sops_encrypted_file_is_reported_and_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(dir.path(), "secret.sops.yaml", SOPS_SECRET);
+    let dump = DEPLOYMENT.replace("image: rng", "image: ENC[AES256_GCM,data:x=,type:str]")
+        + "sops:\n  mac: ENC[AES256_GCM,data:m=,type:str]\n  version: 3.8.1\n";
+    let d = write(dir.path(), "rng.sops.yaml", &dump);
+    // the finding is reported, without a fix, and the summary says why once
+    let (code, v) = lint_json(&["secret.sops.yaml"], &[], Some(dir.path()));
+    assert_eq!(code, 0);
+    let f = findings_with_messages(&v);
+    assert_eq!((f[0].0.as_str(), f[0].1, f[0].2), ("server-populated-field", 5, 3));
+    assert!(v["diagnostics"][0]["fix"].is_null(), "{}", v["diagnostics"][0]);
+    assert_eq!(v["summary"]["encrypted"], 1);
+    let r = run(&["lint", "secret.sops.yaml"], Some(dir.path()));
+    assert!(
+        r.stderr.contains("1 file encrypted by SOPS never fixed (a change would break the SOPS MAC; edit with `sops`)"),
+        "{}",
+        r.stderr
+    );
+    // fix, lint --fix, fix --unsafe-fixes: nothing written
+    for args in [
+        vec!["fix", "."],
+        vec!["fix", "--unsafe-fixes", "."],
+        vec!["lint", "--fix", "."],
+    ] {
+        let r = run(&args, Some(dir.path()));
+        assert!(r.code <= 1, "{args:?}: {}", r.stderr);
+        assert_eq!(fs::read_to_string(&p).unwrap(), SOPS_SECRET, "{args:?}");
+    }
+    // standard input comes back as read
+    let r = run_stdin(&["fix", "-"], SOPS_SECRET.as_bytes());
+    assert_eq!(r.stdout, SOPS_SECRET);
+    // the transforms refuse with the reason
+    for args in [
+        vec!["convert", "--to", "daemonset", "rng.sops.yaml"],
+        vec!["label", "-f", "rng.sops.yaml", "team=a"],
+    ] {
+        let r = run(&args, Some(dir.path()));
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("rng.sops.yaml: the file is encrypted by SOPS, and a change would break its MAC"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert_eq!(fs::read_to_string(&d).unwrap(), dump);
+    }
+    let r = run(&["lint", "--add-suppressions", "dump", "."], Some(dir.path()));
+    assert!(r.stderr.contains("secret.sops.yaml: encrypted by SOPS; no comment added"), "{}", r.stderr);
+    assert_eq!(fs::read_to_string(&p).unwrap(), SOPS_SECRET);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_not_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let text = DEPLOYMENT.replace("app: rng", "active: yes");
+    let p = write(dir.path(), "ro.yaml", &text);
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o444)).unwrap();
+    for args in [
+        vec!["fix", "ro.yaml"],
+        vec!["convert", "--to", "daemonset", "ro.yaml"],
+        vec!["label", "-f", "ro.yaml", "team=a"],
+    ] {
+        let r = run(&args, Some(dir.path()));
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("ro.yaml: error: not written: permission denied"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert_eq!(fs::read_to_string(&p).unwrap(), text);
+        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o444);
+    }
+}

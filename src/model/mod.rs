@@ -14,4 +14,4 @@ pub mod schema;
 pub mod selector;
 pub mod workload;
 
-pub use object::{Object, objects};
+pub use object::{Object, is_sops_encrypted, objects};

@@ -47,6 +47,15 @@ impl<'d> Object<'d> {
     }
 }
 
+/// Whether a document is encrypted by SOPS: a top-level `sops` mapping with a `mac`. Its
+/// MAC covers the values, so any change made without `sops` breaks the decryption (Flux's
+/// included): kure reports such a document's findings but never changes it.
+pub fn is_sops_encrypted(doc: &Document) -> bool {
+    doc.root
+        .and_then(|r| doc.get(r, "sops"))
+        .is_some_and(|s| doc.is_map(s) && doc.get(s, "mac").is_some())
+}
+
 /// The objects of a document: its root, or the items of a `List`.
 pub fn objects(doc: &Document) -> Vec<Object<'_>> {
     let mut out = Vec::new();

@@ -209,11 +209,24 @@ fn fix_clause(summary: &Summary, diags: &[Diagnostic], fixing: bool) -> String {
     if unsafe_ > 0 {
         parts.push(format!("{unsafe_} with `kure fix --unsafe-fixes`"));
     }
-    if parts.is_empty() {
+    let mut clause = if parts.is_empty() {
         String::new()
     } else {
         format!("; {}", parts.join(", "))
+    };
+    clause.push_str(&encrypted_clause(summary));
+    clause
+}
+
+/// Why some files are never fixed: they are encrypted by SOPS. Said once per run.
+fn encrypted_clause(summary: &Summary) -> String {
+    if summary.encrypted == 0 {
+        return String::new();
     }
+    format!(
+        "; {} by SOPS never fixed (a change would break the SOPS MAC; edit with `sops`)",
+        plural(summary.encrypted, "file encrypted", "files encrypted"),
+    )
 }
 
 /// The summary line of `kure fix`.
@@ -244,5 +257,6 @@ pub fn fix_summary_line(
         "; {} left (`kure lint`)",
         plural(remaining, "finding", "findings")
     ));
+    line.push_str(&encrypted_clause(summary));
     line
 }

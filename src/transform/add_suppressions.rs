@@ -72,6 +72,12 @@ pub fn add_suppressions(
                 continue;
             }
         };
+        if apply::is_sops_text(text.as_bytes()) {
+            out.left.push(format!(
+                "{path}: encrypted by SOPS; no comment added (a change would break its MAC: decrypt it with `sops` first)"
+            ));
+            continue;
+        }
         let stream = crate::yaml::parse(&text, crate::yaml::Limits::default());
         if !stream.errors.is_empty() {
             out.left

@@ -486,7 +486,9 @@ impl Run<'_> {
                 });
             }
         }
-        if outcome.text != text {
+        if outcome.text != text && apply::is_sops_text(text.as_bytes()) {
+            out.refused.push(super::ENCRYPTED.replace("{path}", &path));
+        } else if outcome.text != text {
             let dest = input.file().map(|p| p.to_path_buf());
             if dest.is_none() {
                 out.stdin = Some((path.clone(), outcome.text.clone()));

@@ -356,7 +356,9 @@ fn label_file(
     if write_to.is_none() {
         out.stdin = Some((path.clone(), result.text.clone()));
     }
-    if result.text != text {
+    if result.text != text && crate::apply::is_sops_text(text.as_bytes()) {
+        out.refused.push(super::ENCRYPTED.replace("{path}", &path));
+    } else if result.text != text {
         out.change = Some((
             write_to,
             Change {

@@ -11,6 +11,9 @@ use crate::apply::{self, Change};
 use crate::summary::FileError;
 use std::path::PathBuf;
 
+/// Why a file encrypted by SOPS is not transformed (`{path}` is its path).
+pub(crate) const ENCRYPTED: &str = "{path}: the file is encrypted by SOPS, and a change would break its MAC: decrypt it with `sops`, run kure, then encrypt it again (or leave it out with --exclude)";
+
 /// A transformed file: where it is written (`None` for standard input), and the change.
 pub(crate) type Written = (Option<PathBuf>, Change);
 

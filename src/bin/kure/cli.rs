@@ -41,6 +41,21 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command may write files (and so stops its writes, not itself, on SIGINT
+    /// or SIGTERM).
+    pub fn writes(&self) -> bool {
+        match self {
+            Command::Lint(a) => a.fix || a.add_suppressions.is_some(),
+            Command::Fix(a) => !a.diff && !a.check,
+            Command::Label(a) => !a.diff && !a.check,
+            Command::Convert(a) => !a.diff && !a.check,
+            Command::Migrate(a) => !a.diff && !a.check,
+            Command::Rules { .. } | Command::Explain { .. } => false,
+        }
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RulesFormat {
     Human,

@@ -131,6 +131,13 @@ fn discovers(walk: &WalkArgs) -> bool {
 /// Read and write errors, one line each on stderr.
 fn print_errors(summary: &Summary) {
     for e in &summary.errors {
+        print_error(e);
+    }
+}
+
+/// A file's error; the files a signal kept from being written are summed up once, at exit.
+fn print_error(e: &kure::FileError) {
+    if !matches!(e.kind, kure::FileErrorKind::Interrupted) {
         eprintln!("{}: error: {}", e.path, e.kind);
     }
 }
@@ -290,7 +297,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     if let Some(reason) = &args.add_suppressions {
         let added = kure::add_suppressions(&opts, reason, true)?;
         for e in &added.errors {
-            eprintln!("{}: error: {}", e.path, e.kind);
+            print_error(e);
         }
         for l in &added.left {
             eprintln!("warning: {l}");
@@ -437,7 +444,7 @@ fn label(args: LabelArgs) -> Result<u8, Error> {
     };
     let outcome = kure::label(&opts)?;
     for e in &outcome.errors {
-        eprintln!("{}: error: {}", e.path, e.kind);
+        print_error(e);
     }
     for r in &outcome.refused {
         eprintln!("error: {r}");
@@ -517,7 +524,7 @@ fn convert(args: ConvertArgs) -> Result<u8, Error> {
     };
     let outcome = kure::convert(&opts)?;
     for e in &outcome.errors {
-        eprintln!("{}: error: {}", e.path, e.kind);
+        print_error(e);
     }
     for r in &outcome.refused {
         eprintln!("error: {r}");

@@ -9,7 +9,22 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match commands::run(cli.command) {
+    if cli.command.writes()
+        && let Err(e) = kure::stop_writing_on_signals()
+    {
+        eprintln!("kure: error: cannot handle signals: {e}");
+        return ExitCode::from(2);
+    }
+    let done = commands::run(cli.command);
+    if let Some(sig) = kure::stopped_by() {
+        // the file being written was finished or left as it was; no other was touched
+        let name = if sig == 2 { "SIGINT" } else { "SIGTERM" };
+        eprintln!(
+            "kure: interrupted by {name}: the files reported above as changed are written whole; every other file is unchanged"
+        );
+        return ExitCode::from(u8::try_from(128 + sig).unwrap_or(130));
+    }
+    match done {
         Ok(code) => ExitCode::from(code),
         Err(kure::Error::UnknownRule(id)) => {
             eprintln!(
