@@ -351,8 +351,10 @@ fn files_with_directives_or_end_markers_are_fixed_whole() {
     let dir = tempfile::tempdir().unwrap();
     let doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: NAME\n  labels:\n    a: yes\n";
     let cases = [
+        // a directive before the first document makes kubectl refuse the file (tests/trust.rs);
+        // after an end marker it is read
         format!(
-            "%YAML 1.1\n---\n{}---\n{}",
+            "{}...\n%YAML 1.1\n---\n{}",
             doc.replace("NAME", "a"),
             doc.replace("NAME", "b")
         ),

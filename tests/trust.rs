@@ -175,3 +175,99 @@ fn a_read_only_file_is_not_replaced() {
         assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o444);
     }
 }
+
+/// Many small files to fix, each with two safe fixes, and what each becomes once fixed.
+fn fixable_tree(n: usize) -> (tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let before = DEPLOYMENT.replace("      labels:\n        app: rng", "      labels:\n        app: rng\n        on: yes")
+        .replace("  name: rng\n", "  name: rng\n  creationTimestamp: null\n");
+    for i in 0..n {
+        let sub = dir.path().join(format!("d{}", i % 40));
+        fs::create_dir_all(&sub).unwrap();
+        fs::write(sub.join(format!("f{i}.yaml")), &before).unwrap();
+    }
+    let r = run_stdin(&["fix", "-"], before.as_bytes());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_ne!(r.stdout, before);
+    (dir, before, r.stdout)
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_leave_every_file_whole_and_no_temporary_file() {
+    use std::process::Stdio;
+    for (sig, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        for delay_ms in [5u64, 40, 120, 300] {
+            let (dir, before, after) = fixable_tree(3000);
+            let child = kure()
+                .args(["fix", "."])
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            // SAFETY: a signal to the child this test started
+            unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let got = out.status.code();
+            // a run that finished before the signal exits 0
+            assert!(got == Some(code) || got == Some(0), "signal {sig} after {delay_ms} ms: {got:?} {stderr}");
+            if got == Some(code) {
+                assert!(stderr.contains("kure: interrupted by SIG"), "{stderr}");
+                assert!(!stderr.contains("error:"), "{stderr}");
+            }
+            let (mut fixed, mut untouched) = (0, 0);
+            for sub in fs::read_dir(dir.path()).unwrap() {
+                for e in fs::read_dir(sub.unwrap().path()).unwrap() {
+                    let e = e.unwrap();
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    assert!(!name.starts_with(".kure-"), "temporary file left: {name}");
+                    let text = fs::read_to_string(e.path()).unwrap();
+                    if text == after {
+                        fixed += 1;
+                    } else {
+                        assert_eq!(text, before, "{name} is neither original nor fixed");
+                        untouched += 1;
+                    }
+                }
+            }
+            assert_eq!(fixed + untouched, 3000);
+            // what was written is what the run says it wrote
+            assert!(
+                stderr.contains(&format!("applied in {fixed} file")),
+                "{fixed} files fixed: {stderr}"
+            );
+            if got == Some(0) {
+                assert_eq!(fixed, 3000);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_file_that_starts_with_a_directive_is_a_parse_error_and_never_written() {
+    // kubectl 1.37: "error converting YAML to JSON: yaml: found incompatible YAML document"
+    // for %YAML 1.2, "did not find expected <document start>" for %YAML 1.1 and %TAG
+    let dir = tempfile::tempdir().unwrap();
+    for (i, directive) in ["%YAML 1.2", "%YAML 1.1", "%TAG ! tag:example.com,2000:"].iter().enumerate() {
+        let text = format!(
+            "# a comment first\n{directive}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  creationTimestamp: null\ndata:\n  on: yes\n"
+        );
+        let name = format!("d{i}.yaml");
+        let p = write(dir.path(), &name, &text);
+        let (code, v) = lint_json(&[&name], &[], Some(dir.path()));
+        assert_eq!(code, 1);
+        let f = findings_with_messages(&v);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!((f[0].0.as_str(), f[0].1, f[0].2), ("parse-error", 2, 1));
+        assert!(f[0].3.starts_with(&format!("kubectl cannot read a file that starts with a directive (`{directive}`)")), "{}", f[0].3);
+        let r = run(&["fix", "--unsafe-fixes", &name], Some(dir.path()));
+        assert!(r.stderr.contains("0 fixes applied in 0 files; 1 finding left"), "{}", r.stderr);
+        assert_eq!(fs::read_to_string(&p).unwrap(), text);
+        let r = run_stdin(&["fix", "-"], text.as_bytes());
+        assert_eq!(r.stdout, text);
+    }
+}

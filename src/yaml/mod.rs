@@ -210,6 +210,31 @@ fn style_of(s: ScalarStyle) -> Style {
     }
 }
 
+/// A directive kubectl cannot read, which makes it refuse the whole file: a directive before
+/// the first document (its reader splits the file at `---` lines and hands go-yaml a directive
+/// with no document after it; checked with kubectl 1.37, for `%YAML 1.1`, `%YAML 1.2` and
+/// `%TAG`). A directive after a `...` later in the file is read.
+fn unreadable_directive(text: &str) -> Option<ParseError> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        let t = line.trim_end_matches(['\n', '\r']).trim_start_matches('\u{feff}');
+        if t.trim_start().is_empty() || t.trim_start().starts_with('#') {
+            continue;
+        }
+        let rest = t.strip_prefix('%')?;
+        return Some(ParseError {
+            offset: at,
+            message: format!(
+                "kubectl cannot read a file that starts with a directive (`%{}`): it splits the file at `---` and finds no document after the directive; remove the directive",
+                rest.trim()
+            ),
+        });
+    }
+    None
+}
+
 /// Parses a whole stream. Documents that fail to parse are dropped and their error recorded;
 /// parsing resumes at the next document boundary.
 pub fn parse(text: &str, limits: Limits) -> Stream {
@@ -228,6 +253,11 @@ pub fn parse_each(
     mut on_doc: impl FnMut(Document),
     mut on_error: impl FnMut(ParseError),
 ) {
+    if let Some(e) = unreadable_directive(text) {
+        // kubectl reads none of the file: neither does kure, so nothing in it is changed
+        on_error(e);
+        return;
+    }
     let mut options = Options::default();
     options.set_emit_comments(false);
     options.block_nesting_limit = limits.depth;
