@@ -465,6 +465,9 @@ pub struct Pass {
     pub applied: Vec<usize>,
     /// Fixes that fail even on their own, with the reason.
     pub refused: Vec<(usize, String)>,
+    /// Fixes that wait for the next pass (their promise broke at a path another fix of the
+    /// set changes), with the reason they failed now.
+    pub deferred: Vec<(usize, String)>,
 }
 
 /// Applies as many of `fixes` (computed on `text`, parsed as `stream`) as verify together.
@@ -490,6 +493,22 @@ pub fn pass(text: &str, stream: &Stream, reader: Reader, fixes: &[&Fix]) -> Pass
         Ok((new_text, parsed))
     };
     let mut refused: Vec<(usize, String)> = Vec::new();
+    let mut deferred_why: Vec<(usize, String)> = Vec::new();
+    // a fix whose own edits overlap can never be applied: refused now, not left waiting
+    for (i, f) in fixes.iter().enumerate() {
+        if f
+            .edits
+            .iter()
+            .enumerate()
+            .any(|(j, a)| f.edits[j + 1..].iter().any(|b| conflicts(a, b)))
+        {
+            refused.push((
+                i,
+                "its edits overlap each other, so kure cannot make it; make the change by hand"
+                    .to_string(),
+            ));
+        }
+    }
     let mut set = non_overlapping(fixes);
     let whole = loop {
         if set.is_empty() {
@@ -497,6 +516,7 @@ pub fn pass(text: &str, stream: &Stream, reader: Reader, fixes: &[&Fix]) -> Pass
                 result: None,
                 applied: Vec::new(),
                 refused,
+                deferred: deferred_why,
             };
         }
         match attempt(&set) {
@@ -505,6 +525,7 @@ pub fn pass(text: &str, stream: &Stream, reader: Reader, fixes: &[&Fix]) -> Pass
                     result: Some(r),
                     applied: set,
                     refused,
+                    deferred: deferred_why,
                 };
             }
             Err(failures) => {
@@ -513,7 +534,9 @@ pub fn pass(text: &str, stream: &Stream, reader: Reader, fixes: &[&Fix]) -> Pass
                 for f in &failures {
                     match f.culprit {
                         Some(c) if f.defer => {
-                            deferred.insert(c);
+                            if deferred.insert(c) {
+                                deferred_why.push((c, f.reason.clone()));
+                            }
                         }
                         Some(c) if !blamed.iter().any(|(b, _)| *b == c) => {
                             blamed.push((c, f.reason.clone()));
@@ -573,6 +596,7 @@ pub fn pass(text: &str, stream: &Stream, reader: Reader, fixes: &[&Fix]) -> Pass
         result,
         applied: accepted,
         refused,
+        deferred: deferred_why,
     }
 }
 
@@ -621,6 +645,7 @@ pub fn to_fixed_point<K: Clone + Eq + std::hash::Hash>(
     let mut applied = Vec::new();
     let mut refused: Vec<(K, String)> = Vec::new();
     let mut refused_keys: HashSet<K> = HashSet::new();
+    let mut waiting: Vec<(K, String)> = Vec::new();
     let mut passes = 0;
     let left = loop {
         let proposals = propose(&text, &stream);
@@ -641,6 +666,14 @@ pub fn to_fixed_point<K: Clone + Eq + std::hash::Hash>(
             refused_keys.insert(k.clone());
             refused.push((k, reason));
         }
+        for (i, reason) in pass.deferred {
+            let k = &candidates[i].0;
+            match waiting.iter_mut().find(|(w, _)| w == k) {
+                Some(w) => w.1 = reason,
+                None => waiting.push((k.clone(), reason)),
+            }
+        }
+        waiting.retain(|(k, _)| !applied.contains(k));
         if let Some((t, s)) = pass.result {
             text = t;
             stream = s;
@@ -648,6 +681,13 @@ pub fn to_fixed_point<K: Clone + Eq + std::hash::Hash>(
         passes += 1;
     };
     drop(stream);
+    // a change that waited for a pass its proposer did not offer it again in is refused,
+    // with the reason it waited: never silently dropped
+    for (k, reason) in waiting {
+        if !refused_keys.contains(&k) && !left.iter().any(|(l, _)| *l == k) {
+            refused.push((k, reason));
+        }
+    }
     Outcome {
         text,
         applied,

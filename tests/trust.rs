@@ -271,3 +271,103 @@ fn a_file_that_starts_with_a_directive_is_a_parse_error_and_never_written() {
         assert_eq!(r.stdout, text);
     }
 }
+
+const MERGED: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: m
+spec:
+  <<: {replicas: 2, strategy: {type: Recreate}}
+  selector:
+    matchLabels: {app: m}
+  template:
+    metadata:
+      labels: {app: m}
+    spec:
+      containers:
+      - name: c
+        image: i
+";
+
+#[test]
+fn fields_that_arrive_through_a_merge_key_are_seen_and_converted() {
+    let dir = tempfile::tempdir().unwrap();
+    // lint sees the merged fields where they are written
+    write(dir.path(), "ds.yaml", &MERGED.replace("kind: Deployment", "kind: DaemonSet"));
+    let (code, v) = lint_json(&["ds.yaml"], &[], Some(dir.path()));
+    assert_eq!(code, 1);
+    let f: Vec<(String, u64, u64)> = findings_with_messages(&v)
+        .into_iter()
+        .map(|(r, l, c, _)| (r, l, c))
+        .collect();
+    assert_eq!(
+        f,
+        [
+            ("field-not-for-kind".to_string(), 6, 8),
+            ("field-not-for-kind".to_string(), 6, 21)
+        ]
+    );
+    // convert rewrites the merged mapping: kubectl reads neither field afterwards
+    let p = write(dir.path(), "m.yaml", MERGED);
+    let r = run(&["convert", "--to", "daemonset", "m.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        fs::read_to_string(&p).unwrap(),
+        MERGED
+            .replace("kind: Deployment", "kind: DaemonSet")
+            .replace("{replicas: 2, strategy: {type: Recreate}}", "{updateStrategy: {type: OnDelete}}")
+    );
+    // a mapping shared through an alias is refused with the reason, nothing written
+    let shared = format!(
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: a}}\n  spec:\n    <<: &common {{replicas: 2}}\n    selector: {{matchLabels: {{app: a}}}}\n    template:\n      metadata: {{labels: {{app: a}}}}\n      spec: {{containers: [{{name: c, image: i}}]}}\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: b}}\n  spec:\n    <<: *common\n    selector: {{matchLabels: {{app: b}}}}\n    template:\n      metadata: {{labels: {{app: b}}}}\n      spec: {{containers: [{{name: c, image: i}}]}}\n"
+    );
+    let s = write(dir.path(), "shared.yaml", &shared);
+    let r = run(&["convert", "--to", "daemonset", "--name", "b", "shared.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("shared.yaml: Deployment/b: cannot be converted: its `spec.replicas` comes through a merge key (`<<: *…`) from a mapping other places may share"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fs::read_to_string(&s).unwrap(), shared);
+}
+
+#[test]
+fn label_writes_what_it_says_or_refuses_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let cm = |labels: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {labels}\n");
+    // an alias of a value kubectl reads as a boolean: refused, not "labeled in 0 files"
+    let aliased = cm("{a: &a yes, b: *a}");
+    let p = write(dir.path(), "a.yaml", &aliased);
+    for extra in [&[][..], &["--check"][..]] {
+        let mut args = vec!["label", "-f", "a.yaml", "k=v"];
+        args.extend_from_slice(extra);
+        let r = run(&args, Some(dir.path()));
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("a.yaml: ConfigMap/x: label `b` is an alias of a value written elsewhere"),
+            "{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("labeled"), "{}", r.stderr);
+        assert_eq!(fs::read_to_string(&p).unwrap(), aliased);
+    }
+    // a label merged from an inline mapping is removed where it is written (kubectl removes it)
+    let p = write(dir.path(), "m.yaml", &cm("{<<: {app: web}, own: a}"));
+    let r = run(&["label", "-f", "m.yaml", "app-"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("1 object labeled in 1 file"), "{}", r.stderr);
+    assert_eq!(fs::read_to_string(&p).unwrap(), cm("{<<: {}, own: a}"));
+    // and overwritten there
+    let p = write(dir.path(), "o.yaml", &cm("{<<: {app: web}, own: a}"));
+    let r = run(&["label", "-f", "o.yaml", "--overwrite", "app=api"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(fs::read_to_string(&p).unwrap(), cm("{<<: {app: api}, own: a}"));
+    // merged from a shared anchor: refused
+    let shared = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations: &base {app: web}\n  labels: {<<: *base, own: a}\n";
+    let p = write(dir.path(), "s.yaml", shared);
+    let r = run(&["label", "-f", "s.yaml", "app-"], Some(dir.path()));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("label `app` comes through a merge key"), "{}", r.stderr);
+    assert_eq!(fs::read_to_string(&p).unwrap(), shared);
+}

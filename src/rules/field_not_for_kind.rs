@@ -41,7 +41,7 @@ impl Rule for FieldNotForKind {
         let obj = cx.obj;
         let Some(spec) = obj.spec() else { return };
         let doc = obj.doc;
-        for &(k, v) in doc.raw_entries(spec) {
+        for &(k, v) in doc.effective(spec).iter() {
             let Some(name) = doc.str(k) else { continue };
             if !owns(obj.group(), obj.kind, name) {
                 continue;
@@ -57,7 +57,10 @@ impl Rule for FieldNotForKind {
                     obj.kind
                 ),
             };
+            // a field merged from a shared mapping (`<<: *base`) is the author's to move
+            let shared = doc.merged_through_alias(spec, k);
             let fix = match (obj.kind, name) {
+                _ if shared => None,
                 ("DaemonSet", "replicas" | "progressDeadlineSeconds" | "paused") => {
                     cx.removal(k, Applicability::Safe, format!("remove `spec.{name}`"))
                 }

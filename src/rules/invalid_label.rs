@@ -52,7 +52,7 @@ impl Checker<'_, '_> {
     fn labels(&mut self, map: Option<NodeId>, path: &str) {
         let Some(map) = map else { return };
         let doc = self.cx.obj.doc;
-        for &(k, v) in doc.raw_entries(map) {
+        for &(k, v) in doc.effective(map).iter() {
             if let Some(key) = self.text(k) {
                 let key = key.to_string();
                 self.report(k, path, &key, label_key_errors(&key), "label key");
@@ -68,7 +68,7 @@ impl Checker<'_, '_> {
         let Some(map) = map else { return };
         let doc = self.cx.obj.doc;
         let mut total = 0usize;
-        for &(k, v) in doc.raw_entries(map) {
+        for &(k, v) in doc.effective(map).iter() {
             if let Some(key) = self.text(k) {
                 let key = key.to_string();
                 total += key.len();

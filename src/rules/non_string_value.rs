@@ -155,7 +155,7 @@ impl Checker<'_, '_> {
     fn string_map(&mut self, map: Option<NodeId>, field: Field) {
         let Some(map) = map else { return };
         let doc = self.cx.obj.doc;
-        for &(k, v) in doc.raw_entries(map) {
+        for &(k, v) in doc.effective(map).iter() {
             if matches!(doc.scalar_parts(k), Some(("<<", Style::Plain, None))) {
                 continue;
             }
@@ -275,7 +275,7 @@ impl Rule for NonStringValue {
                         "[]" => at.iter().flat_map(|&n| doc.items(n).to_vec()).collect(),
                         "*" => at
                             .iter()
-                            .flat_map(|&n| doc.raw_entries(n).iter().map(|&(_, v)| v))
+                            .flat_map(|&n| doc.effective(n).iter().map(|&(_, v)| v).collect::<Vec<_>>())
                             .collect(),
                         name => at.iter().filter_map(|&n| doc.get(n, name)).collect(),
                     };

@@ -60,7 +60,7 @@ fn check_metadata(
 ) {
     let Some(meta) = meta else { return };
     let doc = cx.obj.doc;
-    for &(k, v) in doc.raw_entries(meta) {
+    for &(k, v) in doc.effective(meta).iter() {
         let Some(name) = doc.str(k) else { continue };
         if SERVER_METADATA.contains(&name) {
             // `creationTimestamp: null` is what `kubectl create --dry-run=client -o yaml`
@@ -84,7 +84,7 @@ fn check_metadata(
     // rather than leave `annotations: {}` behind
     let all_written = prefix.is_empty()
         && annotations.is_some_and(|a| {
-            let entries = doc.raw_entries(a);
+            let entries = doc.effective(a);
             !entries.is_empty()
                 && entries.iter().all(|&(k, _)| {
                     doc.str(k).is_some_and(|n| {
@@ -110,7 +110,7 @@ fn check_metadata(
     if prefix.is_empty()
         && let Some(a) = annotations
     {
-        for &(k, v) in doc.raw_entries(a) {
+        for &(k, v) in doc.effective(a).iter() {
             let Some(name) = doc.str(k) else { continue };
             let Some((_, writer)) = CONTROLLER_ANNOTATIONS.iter().find(|(n, _)| *n == name) else {
                 continue;

@@ -706,8 +706,15 @@ impl Run<'_> {
                     "its containers mount `{claim}`, which only its `volumeClaimTemplates` provide; give them a volume (a PersistentVolumeClaim) first"
                 ));
             }
-            for &(k, v) in doc.raw_entries(spec) {
+            for &(k, v) in doc.effective(spec).iter() {
                 let Some(name) = doc.str(k) else { continue };
+                let changes = name == strategy::key_of(from)
+                    || !(own.contains(&name) || kinds_with_field(name).next().is_none());
+                if changes && doc.merged_through_alias(spec, k) {
+                    return Err(format!(
+                        "its `spec.{name}` comes through a merge key (`<<: *…`) from a mapping other places may share; write `{name}` in this object's `spec` (or take it out of the shared mapping) by hand, then convert"
+                    ));
+                }
                 if name == strategy::key_of(from) {
                     if name != strategy::key_of(to) && doc.get(spec, strategy::key_of(to)).is_some()
                     {

@@ -313,6 +313,9 @@ fn label_file(
     // what each object had labelled, by (document, object): both passes add to it
     let mut parts: std::collections::BTreeMap<(usize, usize), (String, Vec<&'static str>)> =
         std::collections::BTreeMap::new();
+    // every change planned, so one that was neither applied nor refused is not reported
+    // as made
+    let mut planned: Vec<(Phase, usize, usize)> = Vec::new();
     let result = apply::to_fixed_point(text.clone(), stream, reader, |now, stream| {
         for phase in phases.by_ref() {
             let mut fixes: Vec<((Phase, usize, usize), Fix)> = Vec::new();
@@ -328,6 +331,9 @@ fn label_file(
                                 if !p.contains(&part) {
                                     p.push(part);
                                 }
+                            }
+                            if !planned.contains(&(phase, doc_index, i)) {
+                                planned.push((phase, doc_index, i));
                             }
                             fixes.push(((phase, doc_index, i), fix));
                         }
@@ -345,7 +351,22 @@ fn label_file(
     for (_, reason) in &result.refused {
         out.refused.push(format!("{path}: not labelled: {reason}"));
     }
-    for (object, parts) in parts.into_values() {
+    for key in &planned {
+        if !result.applied.contains(key) && !result.refused.iter().any(|(k, _)| k == key) {
+            let who = parts.get(&(key.1, key.2)).map_or("?", |(w, _)| w.as_str());
+            out.refused.push(format!(
+                "{path}: {who}: not labelled: the change does not verify (kubectl would read more of the object differently than the labels asked for); label it by hand"
+            ));
+        }
+    }
+    for (key, (object, parts)) in parts {
+        if !planned
+            .iter()
+            .filter(|p| (p.1, p.2) == key)
+            .all(|p| result.applied.contains(p))
+        {
+            continue;
+        }
         out.labelled.push(Labelled {
             path: path.clone(),
             object,
@@ -670,6 +691,11 @@ impl Plan<'_> {
                     if have == v.as_str() && doc.str(vn).is_some() {
                         continue;
                     }
+                    if let Some(m) = map
+                        && let Some(why) = not_editable(doc, m, kn, vn, k)
+                    {
+                        return Err(why);
+                    }
                     if have != v.as_str() && !overwrite {
                         return Err(format!(
                             "'{k}' already has a value ({have}), and --overwrite is false"
@@ -693,10 +719,15 @@ impl Plan<'_> {
         }
         for k in remove {
             let Some(m) = map else { continue };
-            let Some((kn, _)) = find_key(doc, m, k) else {
+            let Some((kn, vn)) = find_key(doc, m, k) else {
                 continue;
             };
-            let removal = crate::fix::remove_entry(text, doc, m, kn)
+            if doc.merged_through_alias(m, kn) {
+                return Err(not_editable(doc, m, kn, vn, k).unwrap_or_default());
+            }
+            // a label merged from an inline `<<: {…}` is removed where it is written
+            let written_in = doc.map_of_key(kn).unwrap_or(m);
+            let removal = crate::fix::remove_entry(text, doc, written_in, kn)
                 .ok_or_else(|| format!("`{k}` cannot be removed by editing a few bytes"))?;
             if removal.drops_comment {
                 return Err(format!(
@@ -717,9 +748,14 @@ impl Plan<'_> {
             && let Some(m) = map
         {
             // the map is touched: values typed otherwise become the strings written
-            for &(kn, vn) in doc.raw_entries(m) {
+            for &(kn, vn) in doc.effective(m).iter() {
                 if touched_keys.contains(&kn) || is_string(doc, vn) {
                     continue;
+                }
+                if let Some(why) = not_editable(doc, m, kn, vn, doc.scalar(kn).unwrap_or("?")) {
+                    return Err(format!(
+                        "{why} (its value is not a string, and a touched label map must hold strings only)"
+                    ));
                 }
                 if let Some(e) = crate::fix::quote_scalar(text, doc, vn) {
                     out.edits.push(e);
@@ -744,13 +780,30 @@ struct MapChange {
     expects: Vec<(yaml::value::Path, Expect)>,
 }
 
-/// The entry of label key `key` in a map, by the text of its key.
+/// The entry of label key `key` in a map as kubectl reads it (merge keys applied), by the
+/// text of its key.
 fn find_key(doc: &Document, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> {
-    doc.raw_entries(map)
+    doc.effective(map)
         .iter()
         .rev()
         .find(|&&(k, _)| doc.scalar(k) == Some(key))
         .copied()
+}
+
+/// Why an entry of a label map cannot be edited in place: it comes from a mapping shared
+/// through an alias (`<<: *base`), or its value is an alias.
+fn not_editable(doc: &Document, map: NodeId, key: NodeId, value: NodeId, k: &str) -> Option<String> {
+    if doc.merged_through_alias(map, key) {
+        return Some(format!(
+            "label `{k}` comes through a merge key (`<<: *…`) from a mapping other places may share; write it in this map by hand, then label"
+        ));
+    }
+    if doc.deref(value) != value {
+        return Some(format!(
+            "label `{k}` is an alias of a value written elsewhere; write the value out in place by hand, then label"
+        ));
+    }
+    None
 }
 
 fn is_string(doc: &Document, n: NodeId) -> bool {

@@ -139,6 +139,57 @@ impl Document {
         }
     }
 
+    /// The entries of a mapping as Kubernetes reads them: as written when it has no merge key
+    /// (borrowed, no allocation), otherwise its effective entries (`entries`), so a field that
+    /// arrives through `<<` is seen like one written in place.
+    pub fn effective(&self, id: NodeId) -> std::borrow::Cow<'_, [(NodeId, NodeId)]> {
+        let raw = self.raw_entries(id);
+        if raw.iter().any(|(k, _)| self.is_merge_key(*k)) {
+            std::borrow::Cow::Owned(
+                self.entries(id)
+                    .into_iter()
+                    .map(|e| (e.key, e.value))
+                    .collect(),
+            )
+        } else {
+            std::borrow::Cow::Borrowed(raw)
+        }
+    }
+
+    /// Whether `key`, one of the effective keys of `map`, arrives through an alias in a merge
+    /// key (`<<: *base`): its mapping is written elsewhere and may be shared, so changing it
+    /// changes every place that merges it.
+    pub fn merged_through_alias(&self, map: NodeId, key: NodeId) -> bool {
+        self.merge_source(map, key, false, 0) == Some(true)
+    }
+
+    /// Where `key` comes from in `map`: `None` when not there, `Some(shared)` otherwise.
+    fn merge_source(&self, map: NodeId, key: NodeId, shared: bool, depth: usize) -> Option<bool> {
+        if depth > 8 {
+            return None;
+        }
+        let map_node = self.deref(map);
+        let shared = shared || map_node != map;
+        if self.raw_entries(map_node).iter().any(|&(k, _)| k == key) {
+            return Some(shared);
+        }
+        for &(k, v) in self.raw_entries(map_node) {
+            if !self.is_merge_key(k) {
+                continue;
+            }
+            let found = match &self.node(self.deref(v)).kind {
+                NodeKind::Seq { items } => items
+                    .iter()
+                    .find_map(|&i| self.merge_source(i, key, shared || self.deref(v) != v, depth + 1)),
+                _ => self.merge_source(v, key, shared, depth + 1),
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+
     /// The items of a sequence.
     pub fn items(&self, id: NodeId) -> &[NodeId] {
         match &self.node(self.deref(id)).kind {

@@ -225,7 +225,9 @@ impl Document {
     }
 
     /// The path from the root to `target`, through the mappings and sequences as written
-    /// (not through aliases or merge keys). For a key node, the path ends at its entry.
+    /// (not through aliases), as Kubernetes reads it: an entry of a mapping merged by `<<`
+    /// is at its place in the mapping that merges it. For a key node, the path ends at its
+    /// entry.
     pub fn path_to(&self, target: NodeId, reader: Reader) -> Option<Path> {
         let mut path = Vec::new();
         let mut node = target;
@@ -233,7 +235,16 @@ impl Document {
             match &self.node(p).kind {
                 NodeKind::Map { entries, .. } => {
                     let i = self.entry_index(p, node)?;
-                    path.push(key_name(self, entries[i].0, reader));
+                    if !self.is_merge_key(entries[i].0) {
+                        path.push(key_name(self, entries[i].0, reader));
+                    }
+                }
+                NodeKind::Seq { .. }
+                    if self
+                        .entry_of_value(p)
+                        .is_some_and(|(_, k, _)| self.is_merge_key(k)) =>
+                {
+                    // one of the mappings of `<<: [a, b]`
                 }
                 NodeKind::Seq { items, .. } => {
                     let start = self.span(node).start;
