@@ -313,6 +313,52 @@ fn same_outside(
     true
 }
 
+/// A fix that makes two keys of a mapping collide (go-yaml keeps `0x10` and `"16"` apart,
+/// kubectl's JSON names both `16`) turns a defined reading into Go's map order: refused, named
+/// by the mapping's path and the two keys.
+fn new_key_collision(
+    bd: &Document,
+    ad: &Document,
+    after_text: &str,
+    reader: Reader,
+    fixes: &[&Fix],
+    mine: &[usize],
+) -> Option<Failure> {
+    let after = value::key_collisions(ad, reader);
+    if after.is_empty() {
+        return None;
+    }
+    let named = |d: &Document, c: &value::KeyCollision| (d.path_to(c.map, reader), c.name.clone());
+    let before: Vec<_> = value::key_collisions(bd, reader)
+        .iter()
+        .map(|c| named(bd, c))
+        .collect();
+    let c = after.iter().find(|c| !before.contains(&named(ad, c)))?;
+    let (k0, k1) = c.keys;
+    let text = |k| {
+        let sp = ad.span(k);
+        after_text.get(sp.start..sp.end).unwrap_or_default().to_string()
+    };
+    let at = ad.path_to(c.map, reader).unwrap_or_default();
+    // the culprit: the one fix of this document whose edits fall in that mapping, if one
+    let inside: Vec<usize> = mine
+        .iter()
+        .copied()
+        .filter(|&f| fixes[f].targets.iter().any(|t| t.starts_with(&at)))
+        .collect();
+    Some(Failure {
+        reason: format!(
+            "keys `{}` and `{}` of {} would both read as `{}`, and kubectl would keep either value at random",
+            text(k0),
+            text(k1),
+            show(&at),
+            c.name
+        ),
+        culprit: (inside.len() == 1).then(|| inside[0]),
+        defer: false,
+    })
+}
+
 /// Whether document `i` reads the same before and after: its text is byte for byte the
 /// same, so its meaning is too, and its typed tree need not be built.
 fn same_text(before_text: &str, b: &Document, after_text: &str, a: &Document) -> bool {
@@ -366,6 +412,11 @@ pub fn check(
             .collect();
         // most changes leave everything outside their targets written exactly as it was: then
         // it reads the same, and no typed tree needs building
+        if !mine.is_empty()
+            && let Some(f) = new_key_collision(bd, ad, after_text, reader, fixes, mine)
+        {
+            failures.push(f);
+        }
         let a = (!same_outside(bd, ad, &targets, reader)).then(|| typed(ad, reader));
         let mut diffs = Vec::new();
         if let Some(a) = &a {

@@ -371,3 +371,43 @@ fn label_writes_what_it_says_or_refuses_with_the_reason() {
     assert!(r.stderr.contains("label `app` comes through a merge key"), "{}", r.stderr);
     assert_eq!(fs::read_to_string(&p).unwrap(), shared);
 }
+
+#[test]
+fn a_fix_never_makes_two_keys_collide_after_kubectls_conversion() {
+    let dir = tempfile::tempdir().unwrap();
+    // kubectl reads `"16": q`: both keys are the integer 16, and the later one wins
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata: {0x10: a, 16: q}\n";
+    let p = write(dir.path(), "cm.yaml", text);
+    let r = run(&["fix", "cm.yaml"], Some(dir.path()));
+    // quoting `16` alone would leave the integer 16 beside the string "16": refused
+    assert!(
+        r.stderr.contains("cm.yaml:5:17: warning[fix-refused] `non-string-value` fix not applied (quote `16` as \"16\"): keys `0x10` and `\"16\"` of `data` would both read as `16`, and kubectl would keep either value at random"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fs::read_to_string(&p).unwrap(), text);
+    // removing the duplicate the later value overrides keeps kubectl's reading
+    let r = run(&["fix", "--unsafe-fixes", "cm.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(fs::read_to_string(&p).unwrap(), text.replace("{0x10: a, 16: q}", "{16: q}"));
+    // and then the quote is safe
+    let r = run(&["fix", "cm.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(fs::read_to_string(&p).unwrap(), text.replace("{0x10: a, 16: q}", "{\"16\": q}"));
+
+    // an integer key and a string key of one name: duplicate-key does not claim a winner
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata: {16: a, \"16\": q}\n";
+    write(dir.path(), "typed.yaml", text);
+    let (_, v) = lint_json(&["typed.yaml"], &[], Some(dir.path()));
+    let d = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "duplicate-key")
+        .unwrap();
+    assert_eq!(
+        d["message"],
+        "key `\"16\"` (a string) and key `16` (an integer) on line 5 both become `16`; which value Kubernetes keeps is not defined, and can change from one apply to the next"
+    );
+    assert!(d["fix"].is_null());
+}

@@ -15,6 +15,22 @@ static META: RuleMeta = RuleMeta {
 
 pub struct DuplicateKey;
 
+/// What go-yaml makes of a key: keys of different types are different keys to it, even
+/// when kubectl's conversion to JSON names them alike.
+fn type_of(cx: &DocContext<'_>, key: crate::yaml::NodeId) -> &'static str {
+    use crate::yaml::resolve::{Resolved, resolve_with};
+    match cx.doc.scalar_parts(key) {
+        Some((v, style, tag)) => match resolve_with(cx.file.reader, v, style == Style::Plain, tag) {
+            Resolved::Str => "a string",
+            Resolved::Bool(_) => "a boolean",
+            Resolved::Int(_) => "an integer",
+            Resolved::Float(_) | Resolved::SpecialFloat(_) => "a float",
+            Resolved::Null => "null",
+        },
+        None => "a collection",
+    }
+}
+
 impl Rule for DuplicateKey {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -45,6 +61,33 @@ impl Rule for DuplicateKey {
                         let written = doc.scalar(k).unwrap_or_default();
                         let written0 = doc.scalar(k0).unwrap_or_default();
                         let line0 = cx.file.index.position(doc.span(k0).start).line;
+                        let (t0, t) = (type_of(cx, k0), type_of(cx, k));
+                        if t0 != t {
+                            // go-yaml keeps them apart; kubectl's JSON names them alike
+                            let shown = |n| {
+                                let sp = doc.span(n);
+                                cx.file.text().get(sp.start..sp.end).unwrap_or_default().to_string()
+                            };
+                            out.push(
+                                cx.file
+                                    .diag(
+                                        &META,
+                                        doc.field_span(k, v),
+                                        format!(
+                                            "key `{}` ({t}) and key `{}` ({t0}) on line {line0} both become `{name}`; which value Kubernetes keeps is not defined, and can change from one apply to the next",
+                                            shown(k),
+                                            shown(k0)
+                                        ),
+                                    )
+                                    .related(
+                                        cx.file.at(doc.field_span(k0, v0)),
+                                        "the other key that becomes the same name",
+                                    )
+                                    .help("remove one of the two, or give them different names"),
+                            );
+                            first.insert(name, (k, v));
+                            continue;
+                        }
                         let what = if written == written0 {
                             format!("key `{name}` is already set on line {line0}")
                         } else {

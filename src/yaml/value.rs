@@ -175,6 +175,73 @@ pub fn lookup<'v>(root: &'v Value, path: &[String]) -> Option<&'v Value> {
     Some(cur)
 }
 
+/// Two keys of one mapping that go-yaml keeps apart, because it types them differently
+/// (`16` an integer, `"16"` a string), but that kubectl's conversion to JSON gives the same
+/// name: which value the object gets is then Go's map order, not defined.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyCollision {
+    /// The mapping.
+    pub map: NodeId,
+    /// The name both keys get.
+    pub name: String,
+    /// The two keys as written, the earlier first.
+    pub keys: (NodeId, NodeId),
+}
+
+/// The type a reader gives a key, as go-yaml tells keys apart.
+fn key_type(doc: &Document, key: NodeId, reader: Reader) -> Option<std::mem::Discriminant<Resolved>> {
+    let (v, style, tag) = doc.scalar_parts(key)?;
+    Some(std::mem::discriminant(&resolve_with(
+        reader,
+        v,
+        style == Style::Plain,
+        tag,
+    )))
+}
+
+/// The keys of `map` (as written) that collide with an earlier key of another type.
+pub fn key_collisions_in(doc: &Document, map: NodeId, reader: Reader) -> Vec<KeyCollision> {
+    let entries = doc.raw_entries(map);
+    let mut out = Vec::new();
+    if entries.len() < 2 {
+        return out;
+    }
+    // most mappings have string keys only: nothing can collide across types
+    let typed: Vec<Option<std::mem::Discriminant<Resolved>>> =
+        entries.iter().map(|&(k, _)| key_type(doc, k, reader)).collect();
+    let string = std::mem::discriminant(&Resolved::Str);
+    if typed.iter().all(|t| *t == Some(string) || t.is_none()) {
+        return out;
+    }
+    let mut seen: std::collections::HashMap<String, (NodeId, std::mem::Discriminant<Resolved>)> =
+        std::collections::HashMap::new();
+    for (&(k, _), t) in entries.iter().zip(&typed) {
+        let Some(t) = *t else { continue };
+        if doc.is_merge_key(k) {
+            continue;
+        }
+        let name = key_name(doc, k, reader);
+        match seen.get(&name) {
+            Some(&(k0, t0)) if t0 != t => out.push(KeyCollision {
+                map,
+                name: name.clone(),
+                keys: (k0, k),
+            }),
+            _ => {}
+        }
+        seen.insert(name, (k, t));
+    }
+    out
+}
+
+/// Every key collision of a document (see `KeyCollision`).
+pub fn key_collisions(doc: &Document, reader: Reader) -> Vec<KeyCollision> {
+    (0..doc.nodes.len() as NodeId)
+        .filter(|&n| matches!(doc.node(n).kind, NodeKind::Map { .. }))
+        .flat_map(|n| key_collisions_in(doc, n, reader))
+        .collect()
+}
+
 /// No container: the root, or a node not in the tree.
 const NO_PARENT: NodeId = NodeId::MAX;
 

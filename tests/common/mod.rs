@@ -283,7 +283,9 @@ pub fn kure_unprivileged() -> Command {
     c
 }
 
-/// Copies a directory tree (regular files and directories).
+/// Copies a directory tree (regular files and directories) as a checkout would hold it:
+/// writable, whatever the source's mode (../shared is read-only, and kure leaves read-only
+/// files alone).
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -293,7 +295,7 @@ pub fn copy_tree(from: &Path, to: &Path) {
             std::fs::create_dir_all(&target).unwrap();
             copy_tree(&entry.path(), &target);
         } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target).unwrap();
+            std::fs::write(&target, std::fs::read(entry.path()).unwrap()).unwrap();
         }
     }
 }
