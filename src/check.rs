@@ -194,12 +194,31 @@ impl<'a> FileChecker<'a> {
                     || s.rules.iter().any(|id| {
                         rules::meta_by_id(id).is_some_and(|m| m.scope == rules::Scope::Inventory)
                     }));
-            if s.used {
-                continue;
+            if s.used
+                && settings.is_on(rules::UNUSED_SUPPRESSION.id)
+                && let Some(id) = s.rules.iter().find(|id| rules::meta_by_id(id).is_none())
+            {
+                // it suppressed something, but one of its ids names no rule
+                out.diagnostics.push(
+                    file.diag(
+                        &rules::UNUSED_SUPPRESSION,
+                        s.at,
+                        format!(
+                            "`{id}` is not a rule{}; that part of the suppression suppresses nothing",
+                            crate::config::suggest_rule(id)
+                        ),
+                    )
+                    .help("fix the rule id or remove it (`kure rules` lists the rules)"),
+                );
             }
             if cross_file {
+                // judged once the cross-file findings are known, whether or not this file's
+                // own findings used it (`ignore[unknown-field,ingress-backend-not-found]`)
                 let at = file.at(s.at);
                 out.suppressions.push((s, at));
+                continue;
+            }
+            if s.used {
                 continue;
             }
             if let Some(d) = unused(file, text, &s, settings) {
@@ -330,16 +349,20 @@ pub fn unused_finding(
     };
     let help = match s.rules.iter().find(|id| rules::meta_by_id(id).is_none()) {
         _ if s.misplaced => "`ignore-file` works only among the file's leading comments, before its first line of YAML: move it there".to_string(),
-        Some(id) => format!("`{id}` is not a rule{}", crate::config::suggest_rule(id)),
+        Some(_) => "fix the rule id (`kure rules` lists the rules)".to_string(),
         None => "remove it: the finding it was written for is gone, or it sits on another line than the finding".to_string(),
+    };
+    // an id that names no rule is what the user must see first
+    let message = match s.rules.iter().find(|id| rules::meta_by_id(id).is_none()) {
+        Some(id) if !s.misplaced => format!(
+            "`{id}` is not a rule{}; this suppression suppresses nothing",
+            crate::config::suggest_rule(id)
+        ),
+        _ => format!("this suppression of {what} suppresses nothing"),
     };
     Some(
         settings
-            .diag(
-                &rules::UNUSED_SUPPRESSION,
-                at,
-                format!("this suppression of {what} suppresses nothing"),
-            )
+            .diag(&rules::UNUSED_SUPPRESSION, at, message)
             .help(help),
     )
 }

@@ -114,20 +114,55 @@ pub fn comments(text: &str) -> Vec<Suppression> {
     out
 }
 
-/// Where a line's comment starts: a `#` at its start or after a space, outside quotes.
+/// Where a line's comment starts: a `#` at its start or after a space, outside quoted
+/// scalars. A quote opens a quoted scalar only where a scalar can start (the line's first
+/// text, or after `: `, `- `, `? `, `[`, `{` or `,`); inside a plain scalar (`3"`, `it's`) it
+/// is a character like any other, so the comment after it is still found.
 fn comment_start(line: &str) -> Option<usize> {
-    let (mut single, mut double) = (false, false);
-    let mut prev = ' ';
-    for (i, c) in line.char_indices() {
+    let bytes = line.as_bytes();
+    // the last character outside quotes that was not a space, and the one just before
+    let mut last: Option<u8> = None;
+    let mut prev = b' ';
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let starts_scalar = match last {
+            None => true,
+            Some(b'[' | b'{' | b',') => true,
+            Some(b':' | b'-' | b'?') => prev == b' ' || prev == b'\t',
+            _ => false,
+        };
         match c {
-            '\'' if !double => single = !single,
-            '"' if !single && prev != '\\' => double = !double,
-            '#' if !single && !double && (prev == ' ' || prev == '\t' || i == 0) => {
-                return Some(i);
+            b'"' if starts_scalar => {
+                // to the closing quote, past escapes
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
             }
+            b'\'' if starts_scalar => {
+                // to the closing quote; `''` is a quote inside
+                i += 1;
+                while i < bytes.len() {
+                    if bytes[i] == b'\'' {
+                        if bytes.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                            continue;
+                        }
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'#' if prev == b' ' || prev == b'\t' || i == 0 => return Some(i),
             _ => {}
         }
+        let c = bytes.get(i).copied().unwrap_or(c);
+        if c != b' ' && c != b'\t' {
+            last = Some(c);
+        }
         prev = c;
+        i += 1;
     }
     None
 }

@@ -176,13 +176,8 @@ fn kubectl_sees_only_the_intended_changes() {
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let root = tmp.path().join("corpus");
-    let out = Command::new("cp")
-        .arg("-r")
-        .arg(&src)
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    std::fs::create_dir_all(&root).unwrap();
+    common::copy_tree(&src, &root);
     let (_, v) = lint_json(
         &["."],
         &["--fix", "--unsafe-fixes", "--ignore", MIGRATIONS],

@@ -367,7 +367,11 @@ fn before_first_key(text: &str, doc: &Document, map: NodeId, line: &str) -> Opti
 fn backend(plan: &mut Plan<'_>, b: NodeId) -> Result<(), String> {
     let doc = plan.src.doc;
     let text = plan.src.text;
-    let b = doc.deref(b);
+    if doc.deref(b) != b || doc.is_aliased(b) {
+        return Err(
+            "a backend is shared through a YAML anchor and alias (`&name` … `*name`); write a copy of it in each place instead of the alias, then migrate".to_string(),
+        );
+    }
     let name = doc.get_entry(b, "serviceName");
     let port = doc.get_entry(b, "servicePort");
     let (Some((nk, nv)), Some((pk, pv))) = (name, port) else {
@@ -383,7 +387,8 @@ fn backend(plan: &mut Plan<'_>, b: NodeId) -> Result<(), String> {
         .ok_or("a backend's `serviceName` is not a string")?;
     let port_line = match value::value(doc, pv, plan.src.reader) {
         Value::Int(n) => format!("number: {n}"),
-        Value::Str(s) if s.parse::<u32>().is_ok() => format!("number: {s}"),
+        // a string is a port name, even one of digits: Kubernetes' own conversion makes
+        // `servicePort: "80"` `port.name: "80"`
         Value::Str(s) => format!("name: {}", plain_or_quoted(&s)),
         _ => return Err("a backend's `servicePort` is neither a number nor a name".to_string()),
     };

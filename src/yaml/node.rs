@@ -190,6 +190,13 @@ impl Document {
         None
     }
 
+    /// Whether an alias of the document points at `id` (an anchored node used elsewhere).
+    pub fn is_aliased(&self, id: NodeId) -> bool {
+        self.nodes
+            .iter()
+            .any(|n| matches!(n.kind, NodeKind::Alias { target: Some(t) } if t == id))
+    }
+
     /// The items of a sequence.
     pub fn items(&self, id: NodeId) -> &[NodeId] {
         match &self.node(self.deref(id)).kind {
