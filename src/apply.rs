@@ -337,7 +337,10 @@ fn new_key_collision(
     let (k0, k1) = c.keys;
     let text = |k| {
         let sp = ad.span(k);
-        after_text.get(sp.start..sp.end).unwrap_or_default().to_string()
+        after_text
+            .get(sp.start..sp.end)
+            .unwrap_or_default()
+            .to_string()
     };
     let at = ad.path_to(c.map, reader).unwrap_or_default();
     // the culprit: the one fix of this document whose edits fall in that mapping, if one
@@ -547,8 +550,7 @@ pub fn pass(text: &str, stream: &Stream, reader: Reader, fixes: &[&Fix]) -> Pass
     let mut deferred_why: Vec<(usize, String)> = Vec::new();
     // a fix whose own edits overlap can never be applied: refused now, not left waiting
     for (i, f) in fixes.iter().enumerate() {
-        if f
-            .edits
+        if f.edits
             .iter()
             .enumerate()
             .any(|(j, a)| f.edits[j + 1..].iter().any(|b| conflicts(a, b)))

@@ -47,7 +47,9 @@ pub enum FileErrorKind {
     #[error("the file changed while kure was fixing it; not written (run kure again)")]
     Changed,
     /// The file is encrypted by SOPS: its MAC covers the values, so kure never writes it.
-    #[error("not written: the file is encrypted by SOPS, and a change would break its MAC (edit it with `sops`)")]
+    #[error(
+        "not written: the file is encrypted by SOPS, and a change would break its MAC (edit it with `sops`)"
+    )]
     Encrypted,
     /// The file may not be written by this user (as `cp` or an editor would refuse).
     #[error("not written: permission denied (the file is read-only for this user)")]

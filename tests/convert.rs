@@ -462,6 +462,10 @@ fn validate(kv: &Path, files: &[PathBuf], version: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    kure_no_peers,
+    ignore = "the peer tools are absent (run ../shared/tools/install-peers.sh)"
+)]
 fn every_golden_result_validates_strictly() {
     let Some(kv) = require_peer("kubernetes-validate") else {
         return;
@@ -480,6 +484,10 @@ fn every_golden_result_validates_strictly() {
 /// validates strictly for 1.33 unless the Deployment it came from did not either (the
 /// corpus's own defects, listed). Files kure refuses are listed with the reason.
 #[test]
+#[cfg_attr(
+    any(kure_no_shared, kure_no_peers),
+    ignore = "needs ../shared/corpus and the peer tools (../shared/tools/install-peers.sh)"
+)]
 fn every_corpus_deployment_becomes_a_valid_daemonset() {
     let Some(corpus) = corpus() else {
         skip("../shared/corpus is absent");

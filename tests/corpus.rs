@@ -31,6 +31,7 @@ fn in_dir<'a>(v: &'a serde_json::Value, prefix: &str) -> Vec<&'a serde_json::Val
 }
 
 #[test]
+#[cfg_attr(kure_no_shared, ignore = "../shared/corpus is absent")]
 fn every_file_is_accounted_for() {
     let Some((_, v)) = corpus_run() else { return };
     let s = &v["summary"];
@@ -70,6 +71,7 @@ fn walk_count(dir: &std::path::Path) -> u64 {
 }
 
 #[test]
+#[cfg_attr(kure_no_shared, ignore = "../shared/corpus is absent")]
 fn known_defects_are_found_at_their_lines() {
     let Some((code, v)) = corpus_run() else {
         return;
@@ -235,6 +237,7 @@ fn known_defects_are_found_at_their_lines() {
 }
 
 #[test]
+#[cfg_attr(kure_no_shared, ignore = "../shared/corpus is absent")]
 fn known_non_defects_stay_quiet() {
     let Some((_, v)) = corpus_run() else { return };
     assert!(
@@ -281,6 +284,7 @@ fn known_non_defects_stay_quiet() {
 }
 
 #[test]
+#[cfg_attr(kure_no_shared, ignore = "../shared/corpus is absent")]
 fn deployed_gitops_repos_have_no_errors() {
     let Some((_, v)) = corpus_run() else { return };
     for repo in [

@@ -609,7 +609,7 @@ fn the_diff_applies_as_a_patch() {
         .arg("--version")
         .output()
     else {
-        println!("skipped: no `patch` on this machine");
+        common::skip("no `patch` on this machine");
         return;
     };
     assert!(status.status.success());

@@ -16,6 +16,7 @@ fn line_of(text: &[u8], offset: usize) -> usize {
 }
 
 #[test]
+#[cfg_attr(kure_no_shared, ignore = "../shared/corpus is absent")]
 fn fixing_the_corpus_changes_only_what_the_fixes_mean_to() {
     let Some(src) = common::require_corpus() else {
         return;
@@ -34,6 +35,7 @@ fn fixing_the_corpus_changes_only_what_the_fixes_mean_to() {
 /// with comment lines, blank lines and trailing comments sprinkled in, a third of the files
 /// in CRLF and a fifth with a BOM: the same guarantees hold.
 #[test]
+#[cfg_attr(kure_no_shared, ignore = "../shared/corpus is absent")]
 fn fixing_deployments_turned_daemonsets() {
     let Some(src) = common::require_corpus() else {
         return;

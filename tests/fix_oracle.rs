@@ -165,6 +165,10 @@ fn intended(path: &[String], before: &Value, after: &Value) -> bool {
 }
 
 #[test]
+#[cfg_attr(
+    any(kure_no_shared, kure_no_peers),
+    ignore = "needs ../shared/corpus and the peer tools (../shared/tools/install-peers.sh)"
+)]
 fn kubectl_sees_only_the_intended_changes() {
     let Some(kubectl) = common::require_kubectl() else {
         return;
@@ -305,6 +309,10 @@ fn kubectl_sees_only_the_intended_changes() {
 /// DaemonSets: the fixes remove every Deployment-only field it rejects, except where kure
 /// still reports the field (no mechanical fix), and introduce no error of their own.
 #[test]
+#[cfg_attr(
+    any(kure_no_shared, kure_no_peers),
+    ignore = "needs ../shared/corpus and the peer tools (../shared/tools/install-peers.sh)"
+)]
 fn fixed_daemonsets_pass_strict_schema_validation() {
     let peers = std::env::var_os("PEERS")
         .map(std::path::PathBuf::from)

@@ -348,6 +348,10 @@ fn label_maps_of_every_shape() {
 /// The labels kure writes are those `kubectl label --local -o json` prints, object by object,
 /// over corpus files and hand-made shapes; and kubectl's error texts are kure's.
 #[test]
+#[cfg_attr(
+    any(kure_no_shared, kure_no_peers),
+    ignore = "needs ../shared/corpus and the peer tools (../shared/tools/install-peers.sh)"
+)]
 fn labels_agree_with_kubectl() {
     let Some(kubectl) = require_kubectl() else {
         return;
@@ -468,6 +472,7 @@ fn labels_agree_with_kubectl() {
 /// Every object of ../shared/corpus labelled: nothing refused, every file that parsed still
 /// parses, and a second run has nothing left to change.
 #[test]
+#[cfg_attr(kure_no_shared, ignore = "../shared/corpus is absent")]
 fn labelling_the_whole_corpus() {
     let Some(src) = require_corpus() else { return };
     let tmp = tempfile::tempdir().unwrap();

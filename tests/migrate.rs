@@ -304,6 +304,10 @@ fn failures(
 }
 
 #[test]
+#[cfg_attr(
+    kure_no_peers,
+    ignore = "the peer tools are absent (run ../shared/tools/install-peers.sh)"
+)]
 fn every_migrated_object_validates_strictly() {
     let Some(kv) = require_peer("kubernetes-validate") else {
         return;
@@ -361,6 +365,10 @@ fn corpus_stats_removed(python: &Path) -> Vec<(String, String, String)> {
 /// for 1.33 (an object moved by its apiVersion alone keeps its own defects, which are listed),
 /// and a second run changes nothing.
 #[test]
+#[cfg_attr(
+    any(kure_no_shared, kure_no_peers),
+    ignore = "needs ../shared/corpus and the peer tools (../shared/tools/install-peers.sh)"
+)]
 fn the_corpus_migrates_to_1_33() {
     let Some(corpus) = corpus() else {
         skip("../shared/corpus is absent");

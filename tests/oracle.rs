@@ -111,6 +111,10 @@ fn thing(kubectl: &std::path::Path, spec: &str) -> (String, serde_json::Value) {
 }
 
 #[test]
+#[cfg_attr(
+    kure_no_peers,
+    ignore = "the peer tools are absent (run ../shared/tools/install-peers.sh)"
+)]
 fn resolution_agrees_with_kubectl() {
     let Some(kubectl) = common::require_kubectl() else {
         return;
@@ -178,6 +182,10 @@ const FLOAT_KEYS: &[&str] = &[
 /// Every spelling above, written as a map key: kure names it exactly as kubectl does once
 /// the document is JSON (a duplicate-key finding or a fix is only right if the names are).
 #[test]
+#[cfg_attr(
+    kure_no_peers,
+    ignore = "the peer tools are absent (run ../shared/tools/install-peers.sh)"
+)]
 fn key_names_agree_with_kubectl() {
     use kure::yaml::{self, resolve::Reader, value};
     let Some(kubectl) = common::require_kubectl() else {

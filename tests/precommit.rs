@@ -36,6 +36,14 @@ const BAD: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\
 const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n        active: \"yes\"\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n";
 
 #[test]
+#[cfg_attr(
+    not(kure_precommit),
+    ignore = "builds kure inside pre-commit (a minute or two): set KURE_TEST_PRECOMMIT=1, or run under CI=true"
+)]
+#[cfg_attr(
+    all(kure_precommit, kure_no_peers),
+    ignore = "the peer tools are absent (run ../shared/tools/install-peers.sh)"
+)]
 fn the_hooks_run_under_pre_commit() {
     if !in_ci() && std::env::var_os("KURE_TEST_PRECOMMIT").is_none() {
         skip(

@@ -51,6 +51,10 @@ fn answers(category: &str, path: &str, rule: &str, message: &str) -> bool {
 }
 
 #[test]
+#[cfg_attr(
+    any(kure_no_shared, kure_no_peers),
+    ignore = "needs ../shared/corpus and the peer tools (../shared/tools/install-peers.sh)"
+)]
 fn kure_and_kubernetes_validate_agree_on_the_corpus() {
     let Some(corpus) = require_corpus() else {
         return;

@@ -55,12 +55,27 @@ fn convert_gives_standard_input_back_when_nothing_converts() {
 fn convert_to_statefulset_reads_standard_input_once() {
     // looking for a headless Service read standard input before the conversion did
     let r = run_stdin(
-        &["convert", "--to", "statefulset", "--stdin-filename", "rng.yaml", "-"],
+        &[
+            "convert",
+            "--to",
+            "statefulset",
+            "--stdin-filename",
+            "rng.yaml",
+            "-",
+        ],
         DEPLOYMENT.as_bytes(),
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(r.stdout, DEPLOYMENT.replace("kind: Deployment", "kind: StatefulSet"));
-    assert!(r.stderr.contains("rng.yaml: Deployment/rng converted to StatefulSet"), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        DEPLOYMENT.replace("kind: Deployment", "kind: StatefulSet")
+    );
+    assert!(
+        r.stderr
+            .contains("rng.yaml: Deployment/rng converted to StatefulSet"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -75,7 +90,11 @@ fn a_refused_conversion_gives_standard_input_back() {
     );
     let r = run_stdin(&["convert", "--to", "deployment", "-"], sts.as_bytes());
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("refused: no file changed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("refused: no file changed"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(r.stdout, sts);
 }
 
@@ -110,8 +129,15 @@ fn a_sops_encrypted_file_is_reported_and_never_written() {
     let (code, v) = lint_json(&["secret.sops.yaml"], &[], Some(dir.path()));
     assert_eq!(code, 0);
     let f = findings_with_messages(&v);
-    assert_eq!((f[0].0.as_str(), f[0].1, f[0].2), ("server-populated-field", 5, 3));
-    assert!(v["diagnostics"][0]["fix"].is_null(), "{}", v["diagnostics"][0]);
+    assert_eq!(
+        (f[0].0.as_str(), f[0].1, f[0].2),
+        ("server-populated-field", 5, 3)
+    );
+    assert!(
+        v["diagnostics"][0]["fix"].is_null(),
+        "{}",
+        v["diagnostics"][0]
+    );
     assert_eq!(v["summary"]["encrypted"], 1);
     let r = run(&["lint", "secret.sops.yaml"], Some(dir.path()));
     assert!(
@@ -140,14 +166,24 @@ fn a_sops_encrypted_file_is_reported_and_never_written() {
         let r = run(&args, Some(dir.path()));
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
         assert!(
-            r.stderr.contains("rng.sops.yaml: the file is encrypted by SOPS, and a change would break its MAC"),
+            r.stderr.contains(
+                "rng.sops.yaml: the file is encrypted by SOPS, and a change would break its MAC"
+            ),
             "{args:?}: {}",
             r.stderr
         );
         assert_eq!(fs::read_to_string(&d).unwrap(), dump);
     }
-    let r = run(&["lint", "--add-suppressions", "dump", "."], Some(dir.path()));
-    assert!(r.stderr.contains("secret.sops.yaml: encrypted by SOPS; no comment added"), "{}", r.stderr);
+    let r = run(
+        &["lint", "--add-suppressions", "dump", "."],
+        Some(dir.path()),
+    );
+    assert!(
+        r.stderr
+            .contains("secret.sops.yaml: encrypted by SOPS; no comment added"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(fs::read_to_string(&p).unwrap(), SOPS_SECRET);
 }
 
@@ -167,19 +203,27 @@ fn a_read_only_file_is_not_replaced() {
         let r = run(&args, Some(dir.path()));
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         assert!(
-            r.stderr.contains("ro.yaml: error: not written: permission denied"),
+            r.stderr
+                .contains("ro.yaml: error: not written: permission denied"),
             "{args:?}: {}",
             r.stderr
         );
         assert_eq!(fs::read_to_string(&p).unwrap(), text);
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o444);
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o444
+        );
     }
 }
 
 /// Many small files to fix, each with two safe fixes, and what each becomes once fixed.
 fn fixable_tree(n: usize) -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let before = DEPLOYMENT.replace("      labels:\n        app: rng", "      labels:\n        app: rng\n        on: yes")
+    let before = DEPLOYMENT
+        .replace(
+            "      labels:\n        app: rng",
+            "      labels:\n        app: rng\n        on: yes",
+        )
         .replace("  name: rng\n", "  name: rng\n  creationTimestamp: null\n");
     for i in 0..n {
         let sub = dir.path().join(format!("d{}", i % 40));
@@ -214,7 +258,10 @@ fn sigint_and_sigterm_leave_every_file_whole_and_no_temporary_file() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let got = out.status.code();
             // a run that finished before the signal exits 0
-            assert!(got == Some(code) || got == Some(0), "signal {sig} after {delay_ms} ms: {got:?} {stderr}");
+            assert!(
+                got == Some(code) || got == Some(0),
+                "signal {sig} after {delay_ms} ms: {got:?} {stderr}"
+            );
             if got == Some(code) {
                 assert!(stderr.contains("kure: interrupted by SIG"), "{stderr}");
                 assert!(!stderr.contains("error:"), "{stderr}");
@@ -252,7 +299,10 @@ fn a_file_that_starts_with_a_directive_is_a_parse_error_and_never_written() {
     // kubectl 1.37: "error converting YAML to JSON: yaml: found incompatible YAML document"
     // for %YAML 1.2, "did not find expected <document start>" for %YAML 1.1 and %TAG
     let dir = tempfile::tempdir().unwrap();
-    for (i, directive) in ["%YAML 1.2", "%YAML 1.1", "%TAG ! tag:example.com,2000:"].iter().enumerate() {
+    for (i, directive) in ["%YAML 1.2", "%YAML 1.1", "%TAG ! tag:example.com,2000:"]
+        .iter()
+        .enumerate()
+    {
         let text = format!(
             "# a comment first\n{directive}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  creationTimestamp: null\ndata:\n  on: yes\n"
         );
@@ -263,9 +313,20 @@ fn a_file_that_starts_with_a_directive_is_a_parse_error_and_never_written() {
         let f = findings_with_messages(&v);
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!((f[0].0.as_str(), f[0].1, f[0].2), ("parse-error", 2, 1));
-        assert!(f[0].3.starts_with(&format!("kubectl cannot read a file that starts with a directive (`{directive}`)")), "{}", f[0].3);
+        assert!(
+            f[0].3.starts_with(&format!(
+                "kubectl cannot read a file that starts with a directive (`{directive}`)"
+            )),
+            "{}",
+            f[0].3
+        );
         let r = run(&["fix", "--unsafe-fixes", &name], Some(dir.path()));
-        assert!(r.stderr.contains("0 fixes applied in 0 files; 1 finding left"), "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains("0 fixes applied in 0 files; 1 finding left"),
+            "{}",
+            r.stderr
+        );
         assert_eq!(fs::read_to_string(&p).unwrap(), text);
         let r = run_stdin(&["fix", "-"], text.as_bytes());
         assert_eq!(r.stdout, text);
@@ -293,7 +354,11 @@ spec:
 fn fields_that_arrive_through_a_merge_key_are_seen_and_converted() {
     let dir = tempfile::tempdir().unwrap();
     // lint sees the merged fields where they are written
-    write(dir.path(), "ds.yaml", &MERGED.replace("kind: Deployment", "kind: DaemonSet"));
+    write(
+        dir.path(),
+        "ds.yaml",
+        &MERGED.replace("kind: Deployment", "kind: DaemonSet"),
+    );
     let (code, v) = lint_json(&["ds.yaml"], &[], Some(dir.path()));
     assert_eq!(code, 1);
     let f: Vec<(String, u64, u64)> = findings_with_messages(&v)
@@ -309,20 +374,29 @@ fn fields_that_arrive_through_a_merge_key_are_seen_and_converted() {
     );
     // convert rewrites the merged mapping: kubectl reads neither field afterwards
     let p = write(dir.path(), "m.yaml", MERGED);
-    let r = run(&["convert", "--to", "daemonset", "m.yaml"], Some(dir.path()));
+    let r = run(
+        &["convert", "--to", "daemonset", "m.yaml"],
+        Some(dir.path()),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
         fs::read_to_string(&p).unwrap(),
         MERGED
             .replace("kind: Deployment", "kind: DaemonSet")
-            .replace("{replicas: 2, strategy: {type: Recreate}}", "{updateStrategy: {type: OnDelete}}")
+            .replace(
+                "{replicas: 2, strategy: {type: Recreate}}",
+                "{updateStrategy: {type: OnDelete}}"
+            )
     );
     // a mapping shared through an alias is refused with the reason, nothing written
     let shared = format!(
         "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: a}}\n  spec:\n    <<: &common {{replicas: 2}}\n    selector: {{matchLabels: {{app: a}}}}\n    template:\n      metadata: {{labels: {{app: a}}}}\n      spec: {{containers: [{{name: c, image: i}}]}}\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: b}}\n  spec:\n    <<: *common\n    selector: {{matchLabels: {{app: b}}}}\n    template:\n      metadata: {{labels: {{app: b}}}}\n      spec: {{containers: [{{name: c, image: i}}]}}\n"
     );
     let s = write(dir.path(), "shared.yaml", &shared);
-    let r = run(&["convert", "--to", "daemonset", "--name", "b", "shared.yaml"], Some(dir.path()));
+    let r = run(
+        &["convert", "--to", "daemonset", "--name", "b", "shared.yaml"],
+        Some(dir.path()),
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stderr.contains("shared.yaml: Deployment/b: cannot be converted: its `spec.replicas` comes through a merge key (`<<: *…`) from a mapping other places may share"),
@@ -335,7 +409,9 @@ fn fields_that_arrive_through_a_merge_key_are_seen_and_converted() {
 #[test]
 fn label_writes_what_it_says_or_refuses_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
-    let cm = |labels: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {labels}\n");
+    let cm = |labels: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {labels}\n")
+    };
     // an alias of a value kubectl reads as a boolean: refused, not "labeled in 0 files"
     let aliased = cm("{a: &a yes, b: *a}");
     let p = write(dir.path(), "a.yaml", &aliased);
@@ -345,7 +421,9 @@ fn label_writes_what_it_says_or_refuses_with_the_reason() {
         let r = run(&args, Some(dir.path()));
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
         assert!(
-            r.stderr.contains("a.yaml: ConfigMap/x: label `b` is an alias of a value written elsewhere"),
+            r.stderr.contains(
+                "a.yaml: ConfigMap/x: label `b` is an alias of a value written elsewhere"
+            ),
             "{}",
             r.stderr
         );
@@ -356,19 +434,33 @@ fn label_writes_what_it_says_or_refuses_with_the_reason() {
     let p = write(dir.path(), "m.yaml", &cm("{<<: {app: web}, own: a}"));
     let r = run(&["label", "-f", "m.yaml", "app-"], Some(dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stderr.contains("1 object labeled in 1 file"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 object labeled in 1 file"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(fs::read_to_string(&p).unwrap(), cm("{<<: {}, own: a}"));
     // and overwritten there
     let p = write(dir.path(), "o.yaml", &cm("{<<: {app: web}, own: a}"));
-    let r = run(&["label", "-f", "o.yaml", "--overwrite", "app=api"], Some(dir.path()));
+    let r = run(
+        &["label", "-f", "o.yaml", "--overwrite", "app=api"],
+        Some(dir.path()),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(fs::read_to_string(&p).unwrap(), cm("{<<: {app: api}, own: a}"));
+    assert_eq!(
+        fs::read_to_string(&p).unwrap(),
+        cm("{<<: {app: api}, own: a}")
+    );
     // merged from a shared anchor: refused
     let shared = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  annotations: &base {app: web}\n  labels: {<<: *base, own: a}\n";
     let p = write(dir.path(), "s.yaml", shared);
     let r = run(&["label", "-f", "s.yaml", "app-"], Some(dir.path()));
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("label `app` comes through a merge key"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("label `app` comes through a merge key"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(fs::read_to_string(&p).unwrap(), shared);
 }
 
@@ -389,11 +481,17 @@ fn a_fix_never_makes_two_keys_collide_after_kubectls_conversion() {
     // removing the duplicate the later value overrides keeps kubectl's reading
     let r = run(&["fix", "--unsafe-fixes", "cm.yaml"], Some(dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(fs::read_to_string(&p).unwrap(), text.replace("{0x10: a, 16: q}", "{16: q}"));
+    assert_eq!(
+        fs::read_to_string(&p).unwrap(),
+        text.replace("{0x10: a, 16: q}", "{16: q}")
+    );
     // and then the quote is safe
     let r = run(&["fix", "cm.yaml"], Some(dir.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(fs::read_to_string(&p).unwrap(), text.replace("{0x10: a, 16: q}", "{\"16\": q}"));
+    assert_eq!(
+        fs::read_to_string(&p).unwrap(),
+        text.replace("{0x10: a, 16: q}", "{\"16\": q}")
+    );
 
     // an integer key and a string key of one name: duplicate-key does not claim a winner
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\ndata: {16: a, \"16\": q}\n";

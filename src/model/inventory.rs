@@ -386,6 +386,46 @@ impl Inventory {
         })
     }
 
+    /// A likely typo in a selector that matches nothing: a requirement `key: value` whose
+    /// value is a slip (at most two edits, fewer than half its length) for the value of
+    /// `key` on a pod template in `namespaces` that the selector would select with that
+    /// value instead. The template, the requirement's index and the value it has; the
+    /// closest slip wins.
+    pub fn value_typo<'a>(
+        &'a self,
+        namespaces: &'a [Option<String>],
+        selector: &Selector,
+    ) -> Option<(&'a ObjectFacts, usize, String)> {
+        let mut best: Option<(usize, &ObjectFacts, usize, String)> = None;
+        for (i, r) in selector.requirements.iter().enumerate() {
+            let [want] = r.values.as_slice() else {
+                continue;
+            };
+            if r.op != super::selector::Op::In {
+                continue;
+            }
+            for id in self.pod_source_ids_with_keys(namespaces, &[r.key.as_str()]) {
+                let o = &self.objects[id];
+                let Some(pods) = o.pods.as_ref() else {
+                    continue;
+                };
+                let Some(super::selector::PodLabel::Exact(have)) = pods.labels.get(&r.key) else {
+                    continue;
+                };
+                let d = strsim::osa_distance(want, have);
+                if d == 0 || d > 2 || d * 2 >= want.chars().count() {
+                    continue;
+                }
+                let mut fixed = selector.clone();
+                fixed.requirements[i].values = vec![have.clone()];
+                if fixed.matches(&pods.labels) && best.as_ref().is_none_or(|b| d < b.0) {
+                    best = Some((d, o, i, have.clone()));
+                }
+            }
+        }
+        best.map(|(_, o, i, v)| (o, i, v))
+    }
+
     /// The whole Services with a selector, with their selector facts, in order.
     pub fn services(&self) -> impl Iterator<Item = (&ObjectFacts, &ServiceFacts)> {
         self.services.iter().filter_map(|&i| {

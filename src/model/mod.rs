@@ -5,6 +5,7 @@ pub mod api_versions;
 pub mod crd;
 pub mod defaults;
 pub mod inventory;
+pub mod kinds;
 pub mod kustomize;
 pub mod labels;
 pub mod object;

@@ -177,6 +177,9 @@ pub fn read(
     metadata_labels: &[(String, String)],
 ) -> Option<Box<Refs>> {
     let doc = obj.doc;
+    if obj.is("", "Service") {
+        return Some(Box::new(service_side(file, obj, metadata_labels)));
+    }
     let spec = obj.spec()?;
     let at = |n: NodeId| file.at(doc.span(n));
     let field_at = |k: NodeId, v: NodeId| file.at(doc.field_span(k, v));
@@ -209,52 +212,6 @@ pub fn read(
                     min,
                 ))
             })
-        }
-        ("", "Service") => {
-            let mut labels = PodLabels::default();
-            if let Some(l) = obj.metadata().and_then(|m| doc.get(m, "labels")) {
-                for (k, v) in string_pairs(doc, l) {
-                    labels.set(&k, PodLabel::Exact(v));
-                }
-            }
-            for (k, v) in metadata_labels {
-                labels.set(k, PodLabel::Exact(v.clone()));
-            }
-            labels.0.shrink_to_fit();
-            let entry = doc.get_entry(spec, "ports");
-            let ports: Vec<ServicePort> = entry
-                .map(|(_, ps)| {
-                    doc.items(ps)
-                        .iter()
-                        .filter_map(|&p| {
-                            let Some(IntOrStr::Int(n)) =
-                                doc.get(p, "port").and_then(|n| IntOrStr::read(doc, n))
-                            else {
-                                return None;
-                            };
-                            let name = doc.get(p, "name").and_then(|n| doc.str(n));
-                            let target = match doc
-                                .get(p, "targetPort")
-                                .and_then(|t| IntOrStr::read(doc, t))
-                            {
-                                Some(IntOrStr::Int(t)) => Some(t),
-                                _ => None,
-                            };
-                            Some(ServicePort {
-                                port: n,
-                                name: name.map(str::to_string),
-                                target,
-                            })
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            Some(Refs::Service(ServiceSide {
-                headless: doc.path_str(spec, &["clusterIP"]) == Some("None"),
-                ports: ports.into(),
-                ports_at: entry.map(|(k, v)| field_at(k, v)),
-                labels,
-            }))
         }
         ("networking.k8s.io" | "extensions", "Ingress") => {
             let mut backends = Vec::new();
@@ -431,6 +388,62 @@ fn selecting(
         field,
         at,
         namespaces,
+    })
+}
+
+/// What a Service offers to what names it: its ports, own labels and headlessness. A Service
+/// without `spec` still exists (with no ports) for what names or selects it.
+fn service_side(
+    file: &FileLocator<'_>,
+    obj: &Object<'_>,
+    metadata_labels: &[(String, String)],
+) -> Refs {
+    let doc = obj.doc;
+    let spec = obj.spec();
+    let field_at = |k: NodeId, v: NodeId| file.at(doc.field_span(k, v));
+    let mut labels = PodLabels::default();
+    if let Some(l) = obj.metadata().and_then(|m| doc.get(m, "labels")) {
+        for (k, v) in string_pairs(doc, l) {
+            labels.set(&k, PodLabel::Exact(v));
+        }
+    }
+    for (k, v) in metadata_labels {
+        labels.set(k, PodLabel::Exact(v.clone()));
+    }
+    labels.0.shrink_to_fit();
+    let entry = spec.and_then(|s| doc.get_entry(s, "ports"));
+    let ports: Vec<ServicePort> = entry
+        .map(|(_, ps)| {
+            doc.items(ps)
+                .iter()
+                .filter_map(|&p| {
+                    let Some(IntOrStr::Int(n)) =
+                        doc.get(p, "port").and_then(|n| IntOrStr::read(doc, n))
+                    else {
+                        return None;
+                    };
+                    let name = doc.get(p, "name").and_then(|n| doc.str(n));
+                    let target = match doc
+                        .get(p, "targetPort")
+                        .and_then(|t| IntOrStr::read(doc, t))
+                    {
+                        Some(IntOrStr::Int(t)) => Some(t),
+                        _ => None,
+                    };
+                    Some(ServicePort {
+                        port: n,
+                        name: name.map(str::to_string),
+                        target,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Refs::Service(ServiceSide {
+        headless: spec.and_then(|s| doc.path_str(s, &["clusterIP"])) == Some("None"),
+        ports: ports.into(),
+        ports_at: entry.map(|(k, v)| field_at(k, v)),
+        labels,
     })
 }
 

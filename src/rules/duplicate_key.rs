@@ -20,13 +20,15 @@ pub struct DuplicateKey;
 fn type_of(cx: &DocContext<'_>, key: crate::yaml::NodeId) -> &'static str {
     use crate::yaml::resolve::{Resolved, resolve_with};
     match cx.doc.scalar_parts(key) {
-        Some((v, style, tag)) => match resolve_with(cx.file.reader, v, style == Style::Plain, tag) {
-            Resolved::Str => "a string",
-            Resolved::Bool(_) => "a boolean",
-            Resolved::Int(_) => "an integer",
-            Resolved::Float(_) | Resolved::SpecialFloat(_) => "a float",
-            Resolved::Null => "null",
-        },
+        Some((v, style, tag)) => {
+            match resolve_with(cx.file.reader, v, style == Style::Plain, tag) {
+                Resolved::Str => "a string",
+                Resolved::Bool(_) => "a boolean",
+                Resolved::Int(_) => "an integer",
+                Resolved::Float(_) | Resolved::SpecialFloat(_) => "a float",
+                Resolved::Null => "null",
+            }
+        }
         None => "a collection",
     }
 }
@@ -66,7 +68,11 @@ impl Rule for DuplicateKey {
                             // go-yaml keeps them apart; kubectl's JSON names them alike
                             let shown = |n| {
                                 let sp = doc.span(n);
-                                cx.file.text().get(sp.start..sp.end).unwrap_or_default().to_string()
+                                cx.file
+                                    .text()
+                                    .get(sp.start..sp.end)
+                                    .unwrap_or_default()
+                                    .to_string()
                             };
                             out.push(
                                 cx.file

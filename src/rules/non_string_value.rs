@@ -275,7 +275,9 @@ impl Rule for NonStringValue {
                         "[]" => at.iter().flat_map(|&n| doc.items(n).to_vec()).collect(),
                         "*" => at
                             .iter()
-                            .flat_map(|&n| doc.effective(n).iter().map(|&(_, v)| v).collect::<Vec<_>>())
+                            .flat_map(|&n| {
+                                doc.effective(n).iter().map(|&(_, v)| v).collect::<Vec<_>>()
+                            })
                             .collect(),
                         name => at.iter().filter_map(|&n| doc.get(n, name)).collect(),
                     };

@@ -57,6 +57,26 @@ impl Rule for ServiceSelectorNoMatch {
             let mut d = cx
                 .diag(&META, facts.selector_at.clone(), message)
                 .object(Some(std::sync::Arc::new(svc.info.clone())));
+            if let Some((o, i, have)) = inv.value_typo(&svc.namespaces, &selector) {
+                // a slip in a value: the template it was meant for, not another explanation
+                let key = &selector.requirements[i].key;
+                let name = o.info.kind_name();
+                let at = o
+                    .pods
+                    .as_ref()
+                    .and_then(|p| p.labels_at.clone())
+                    .unwrap_or_else(|| o.at.clone());
+                d = d
+                    .related(
+                        at,
+                        format!("the pod template of {name} has `{key}: {have}`"),
+                    )
+                    .help(format!(
+                        "did you mean `{key}: {have}`? with it the selector matches {name}"
+                    ));
+                out.push(d);
+                continue;
+            }
             let best = inv.nearest_miss(svc, &selector);
             match best {
                 NearestMiss::Served(o, by) => {

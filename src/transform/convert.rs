@@ -108,7 +108,7 @@ fn kind_named(name: &str) -> Option<&'static str> {
 }
 
 fn kind_matches(filter: &str, kind: &str) -> bool {
-    kind_named(filter).map_or_else(|| filter.eq_ignore_ascii_case(kind), |k| k == kind)
+    crate::model::kinds::matches(filter, kind)
 }
 
 /// A headless Service among the inputs: where a new StatefulSet's `serviceName` comes from.
@@ -176,6 +176,9 @@ pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome, Error> {
             "--service-name needs --to statefulset".to_string(),
         ));
     }
+    if let Some(k) = &opts.kind {
+        super::check_kind(k)?;
+    }
     if let Some(k) = &opts.kind
         && to.is_some()
         && kind_named(k).is_none()
@@ -222,7 +225,8 @@ pub fn convert(opts: &ConvertOptions) -> Result<ConvertOutcome, Error> {
             ],
         )?,
     };
-    let (files, stdin) = crate::load::read_each(&inputs, |input, bytes| run.file(&kz, input, bytes));
+    let (files, stdin) =
+        crate::load::read_each(&inputs, |input, bytes| run.file(&kz, input, bytes));
     let mut facts = Facts::default();
     let mut done = Vec::new();
     let mut written: Vec<(Option<PathBuf>, Change)> = Vec::new();

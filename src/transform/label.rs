@@ -177,6 +177,9 @@ pub fn label(opts: &LabelOptions) -> Result<LabelOutcome, Error> {
             "one or more files must be specified as -f pod.yaml or --filename=pod.json".to_string(),
         ));
     }
+    if let Some(k) = &opts.kind {
+        super::check_kind(k)?;
+    }
     let changes = parse_changes(&opts.changes)?;
     let selector = opts
         .selector
@@ -418,7 +421,7 @@ impl Plan<'_> {
             .opts
             .kind
             .as_deref()
-            .is_some_and(|k| !k.eq_ignore_ascii_case(obj.kind))
+            .is_some_and(|k| !crate::model::kinds::matches(k, obj.kind))
         {
             return false;
         }
@@ -792,7 +795,13 @@ fn find_key(doc: &Document, map: NodeId, key: &str) -> Option<(NodeId, NodeId)> 
 
 /// Why an entry of a label map cannot be edited in place: it comes from a mapping shared
 /// through an alias (`<<: *base`), or its value is an alias.
-fn not_editable(doc: &Document, map: NodeId, key: NodeId, value: NodeId, k: &str) -> Option<String> {
+fn not_editable(
+    doc: &Document,
+    map: NodeId,
+    key: NodeId,
+    value: NodeId,
+    k: &str,
+) -> Option<String> {
     if doc.merged_through_alias(map, key) {
         return Some(format!(
             "label `{k}` comes through a merge key (`<<: *…`) from a mapping other places may share; write it in this map by hand, then label"

@@ -11,6 +11,17 @@ use crate::apply::{self, Change};
 use crate::summary::FileError;
 use std::path::PathBuf;
 
+/// A `--kind` as kubectl reads it: a slip for a built-in kind is a usage error with the
+/// kind meant; any other name may be a custom resource's kind.
+pub(crate) fn check_kind(name: &str) -> Result<(), crate::error::Error> {
+    match crate::model::kinds::resolve(name) {
+        crate::model::kinds::KindName::Typo(meant) => Err(crate::error::Error::Usage(format!(
+            "--kind {name}: no such kind (did you mean `{meant}`?)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Why a file encrypted by SOPS is not transformed (`{path}` is its path).
 pub(crate) const ENCRYPTED: &str = "{path}: the file is encrypted by SOPS, and a change would break its MAC: decrypt it with `sops`, run kure, then encrypt it again (or leave it out with --exclude)";
 

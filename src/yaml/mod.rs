@@ -219,7 +219,9 @@ fn unreadable_directive(text: &str) -> Option<ParseError> {
     for line in text.split_inclusive('\n') {
         let at = offset;
         offset += line.len();
-        let t = line.trim_end_matches(['\n', '\r']).trim_start_matches('\u{feff}');
+        let t = line
+            .trim_end_matches(['\n', '\r'])
+            .trim_start_matches('\u{feff}');
         if t.trim_start().is_empty() || t.trim_start().starts_with('#') {
             continue;
         }

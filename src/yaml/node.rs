@@ -178,9 +178,9 @@ impl Document {
                 continue;
             }
             let found = match &self.node(self.deref(v)).kind {
-                NodeKind::Seq { items } => items
-                    .iter()
-                    .find_map(|&i| self.merge_source(i, key, shared || self.deref(v) != v, depth + 1)),
+                NodeKind::Seq { items } => items.iter().find_map(|&i| {
+                    self.merge_source(i, key, shared || self.deref(v) != v, depth + 1)
+                }),
                 _ => self.merge_source(v, key, shared, depth + 1),
             };
             if found.is_some() {

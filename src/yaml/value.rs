@@ -189,7 +189,11 @@ pub struct KeyCollision {
 }
 
 /// The type a reader gives a key, as go-yaml tells keys apart.
-fn key_type(doc: &Document, key: NodeId, reader: Reader) -> Option<std::mem::Discriminant<Resolved>> {
+fn key_type(
+    doc: &Document,
+    key: NodeId,
+    reader: Reader,
+) -> Option<std::mem::Discriminant<Resolved>> {
     let (v, style, tag) = doc.scalar_parts(key)?;
     Some(std::mem::discriminant(&resolve_with(
         reader,
@@ -207,8 +211,10 @@ pub fn key_collisions_in(doc: &Document, map: NodeId, reader: Reader) -> Vec<Key
         return out;
     }
     // most mappings have string keys only: nothing can collide across types
-    let typed: Vec<Option<std::mem::Discriminant<Resolved>>> =
-        entries.iter().map(|&(k, _)| key_type(doc, k, reader)).collect();
+    let typed: Vec<Option<std::mem::Discriminant<Resolved>>> = entries
+        .iter()
+        .map(|&(k, _)| key_type(doc, k, reader))
+        .collect();
     let string = std::mem::discriminant(&Resolved::Str);
     if typed.iter().all(|t| *t == Some(string) || t.is_none()) {
         return out;

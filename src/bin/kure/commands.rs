@@ -293,6 +293,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         })
         .or(config.as_ref().and_then(|c| c.fail_on))
         .unwrap_or(Severity::Error);
+    let given = args.input.paths.clone();
     let opts = options(args.input, fix, config.as_ref())?;
     if let Some(reason) = &args.add_suppressions {
         let added = kure::add_suppressions(&opts, reason, true)?;
@@ -355,6 +356,9 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
             )))?,
         }
     }
+    if !args.quiet {
+        no_manifests_warning(&result.summary, &given);
+    }
     if wants_summary {
         print_errors(&result.summary);
         if !args.quiet {
@@ -370,6 +374,31 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     let threshold = fail_on;
     let failing = result.diagnostics.iter().any(|d| d.severity >= threshold);
     Ok(u8::from(failing && !args.exit_zero))
+}
+
+/// What ruff says of a run with nothing to check: the paths hold no manifest (a typo in a
+/// path, or the wrong directory). A warning, not an error: exit 0.
+fn no_manifests_warning(summary: &Summary, paths: &[std::path::PathBuf]) {
+    if summary.linted > 0 || !summary.errors.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = if paths.is_empty() {
+        vec![".".to_string()]
+    } else {
+        paths.iter().map(|p| p.display().to_string()).collect()
+    };
+    let skipped = if summary.skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} skipped: see the summary)",
+            report::plural(summary.skipped.len(), "file", "files")
+        )
+    };
+    eprintln!(
+        "warning: no manifests found under {}{skipped}",
+        shown.join(", ")
+    );
 }
 
 /// `--statistics`: findings per rule, most first, `[*]` where some can be fixed.
