@@ -104,7 +104,7 @@ fn json_shape_follows_the_contract() {
         rel["message"]
             .as_str()
             .unwrap()
-            .contains("`app` is `webui`")
+            .contains("has `app: webui`")
     );
     for key in [
         "files", "linted", "objects", "skipped", "errors", "findings", "fixes",
@@ -897,11 +897,16 @@ fn nearest_miss_is_not_another_services_workload() {
     );
     let d = &v["diagnostics"][0];
     assert_eq!(d["path"], "./typo-svc.yaml", "{v}");
+    // `wbe` is a slip for `web`, even though Service/web selects those pods already
     assert_eq!(
         d["related"][0]["message"],
-        "the closest pod template, Deployment/web, is selected by Service/web"
+        "the pod template of Deployment/web has `app: web`"
     );
-    // a second, unserved workload nearer in name is the one pointed at
+    assert_eq!(
+        d["help"],
+        "did you mean `app: web`? with it the selector matches Deployment/web"
+    );
+    // a second slip as near, whose pods no Service selects yet, is the one pointed at
     write(dir.path(), "wbe2.yaml", &deploy("wbe2"));
     let (_, v) = lint_json(
         &["."],
@@ -912,8 +917,8 @@ fn nearest_miss_is_not_another_services_workload() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(
-        related.starts_with("closest pod template, Deployment/wbe2"),
+    assert_eq!(
+        related, "the pod template of Deployment/wbe2 has `app: wbe2`",
         "{v}"
     );
 }

@@ -201,8 +201,9 @@ fn human_output_reads_cleanly() {
         r.stdout
     );
     assert!(
-        r.stdout
-            .contains("☞ dockercoins/webui.yaml:12:7: closest pod template, Deployment/webui"),
+        r.stdout.contains(
+            "☞ dockercoins/webui.yaml:12:7: the pod template of Deployment/webui has `app: webui`"
+        ),
         "{}",
         r.stdout
     );

@@ -386,17 +386,17 @@ impl Inventory {
         })
     }
 
-    /// A likely typo in a selector that matches nothing: a requirement `key: value` whose
+    /// Likely typos in a selector that matches nothing: requirements `key: value` whose
     /// value is a slip (at most two edits, fewer than half its length) for the value of
     /// `key` on a pod template in `namespaces` that the selector would select with that
-    /// value instead. The template, the requirement's index and the value it has; the
-    /// closest slip wins.
-    pub fn value_typo<'a>(
+    /// value instead. Each as (edits, the template, the requirement's index, the value it
+    /// has), closest first.
+    pub fn value_typos<'a>(
         &'a self,
         namespaces: &'a [Option<String>],
         selector: &Selector,
-    ) -> Option<(&'a ObjectFacts, usize, String)> {
-        let mut best: Option<(usize, &ObjectFacts, usize, String)> = None;
+    ) -> Vec<(usize, &'a ObjectFacts, usize, String)> {
+        let mut out = Vec::new();
         for (i, r) in selector.requirements.iter().enumerate() {
             let [want] = r.values.as_slice() else {
                 continue;
@@ -418,12 +418,13 @@ impl Inventory {
                 }
                 let mut fixed = selector.clone();
                 fixed.requirements[i].values = vec![have.clone()];
-                if fixed.matches(&pods.labels) && best.as_ref().is_none_or(|b| d < b.0) {
-                    best = Some((d, o, i, have.clone()));
+                if fixed.matches(&pods.labels) {
+                    out.push((d, o, i, have.clone()));
                 }
             }
         }
-        best.map(|(_, o, i, v)| (o, i, v))
+        out.sort_by_key(|c| c.0);
+        out
     }
 
     /// The whole Services with a selector, with their selector facts, in order.

@@ -57,7 +57,22 @@ impl Rule for ServiceSelectorNoMatch {
             let mut d = cx
                 .diag(&META, facts.selector_at.clone(), message)
                 .object(Some(std::sync::Arc::new(svc.info.clone())));
-            if let Some((o, i, have)) = inv.value_typo(&svc.namespaces, &selector) {
+            // the closest slip, a template no other Service selects first among equals
+            let typos = inv.value_typos(&svc.namespaces, &selector);
+            let served = |o: &ObjectFacts| {
+                inv.services().any(|(s, f)| {
+                    !std::ptr::eq(s, svc)
+                        && crate::model::inventory::namespaces_meet(&s.namespaces, &o.namespaces)
+                        && o.pods
+                            .as_ref()
+                            .is_some_and(|p| Selector::of_map(&f.selector).matches(&p.labels))
+                })
+            };
+            let typo = typos
+                .iter()
+                .min_by_key(|(d, o, _, _)| (*d, served(o)))
+                .map(|(_, o, i, v)| (*o, *i, v.clone()));
+            if let Some((o, i, have)) = typo {
                 // a slip in a value: the template it was meant for, not another explanation
                 let key = &selector.requirements[i].key;
                 let name = o.info.kind_name();

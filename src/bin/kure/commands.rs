@@ -376,6 +376,15 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     Ok(u8::from(failing && !args.exit_zero))
 }
 
+/// The filters given to a run that changed nothing (`--kind X and --name y`), if any.
+fn filters(given: &[(&str, &Option<String>)]) -> Option<String> {
+    let set: Vec<String> = given
+        .iter()
+        .filter_map(|(flag, v)| v.as_ref().map(|v| format!("{flag} {v}")))
+        .collect();
+    (!set.is_empty()).then(|| set.join(" and "))
+}
+
 /// What ruff says of a run with nothing to check: the paths hold no manifest (a typo in a
 /// path, or the wrong directory). A warning, not an error: exit 0.
 fn no_manifests_warning(summary: &Summary, paths: &[std::path::PathBuf]) {
@@ -462,9 +471,9 @@ fn label(args: LabelArgs) -> Result<u8, Error> {
         stdin_filename: args.walk.stdin_filename,
         no_ignore: args.walk.no_ignore,
         changes: label_changes(&args.args)?,
-        selector: args.selector,
-        kind: args.kind,
-        name: args.name,
+        selector: args.selector.clone(),
+        kind: args.kind.clone(),
+        name: args.name.clone(),
         overwrite: args.overwrite,
         pod_templates: args.pod_templates,
         service_selectors: args.service_selectors,
@@ -506,6 +515,22 @@ fn label(args: LabelArgs) -> Result<u8, Error> {
     for l in &outcome.labelled {
         eprintln!("{}: {} {verb} ({})", l.path, l.object, l.parts.join(", "));
     }
+    if outcome.labelled.is_empty() {
+        let f = filters(&[
+            ("--kind", &args.kind),
+            ("--name", &args.name),
+            ("-l", &args.selector),
+        ]);
+        eprintln!(
+            "note: nothing to label: {}",
+            match f {
+                Some(f) => format!(
+                    "no object among the files matches {f}, or every one that does has these labels already"
+                ),
+                None => "every object among the files has these labels already".to_string(),
+            }
+        );
+    }
     eprintln!(
         "{} {verb} in {}",
         report::plural(outcome.labelled.len(), "object", "objects"),
@@ -545,8 +570,8 @@ fn convert(args: ConvertArgs) -> Result<u8, Error> {
         stdin_filename: args.walk.stdin_filename,
         no_ignore: args.walk.no_ignore,
         to: to.map(str::to_string),
-        kind: args.kind,
-        name: args.name,
+        kind: args.kind.clone(),
+        name: args.name.clone(),
         replicas: args.replicas,
         service_name: args.service_name,
         write: !stdin && !args.diff && !args.check,
@@ -613,6 +638,21 @@ fn convert(args: ConvertArgs) -> Result<u8, Error> {
         report::plural(outcome.converted.len(), "object", "objects"),
         report::plural(outcome.changes.len(), "file", "files")
     );
+    if outcome.converted.is_empty() {
+        let kind = |t: &str| match t {
+            "deployment" => "Deployment",
+            "daemonset" => "DaemonSet",
+            _ => "StatefulSet",
+        };
+        let not_yet = to.map_or_else(String::new, |t| {
+            format!(" that is not a {} already", kind(t))
+        });
+        let f = filters(&[("--kind", &args.kind), ("--name", &args.name)])
+            .map_or_else(String::new, |f| format!(" matches {f}"));
+        eprintln!(
+            "note: nothing to convert: no Deployment, DaemonSet or StatefulSet among the files{f}{not_yet}"
+        );
+    }
     let kinds_changed: Vec<&kure::Converted> = outcome
         .converted
         .iter()
