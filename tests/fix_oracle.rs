@@ -164,31 +164,18 @@ fn intended(path: &[String], before: &Value, after: &Value) -> bool {
         || env_deduped
 }
 
-#[test]
-#[cfg_attr(
-    any(kure_no_shared, kure_no_peers),
-    ignore = "needs ../shared/corpus and the peer tools (../shared/tools/install-peers.sh)"
-)]
-fn kubectl_sees_only_the_intended_changes() {
-    let Some(kubectl) = common::require_kubectl() else {
-        return;
-    };
-    let Some(src) = common::require_corpus() else {
-        return;
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let home = tmp.path().join("home");
-    std::fs::create_dir_all(&home).unwrap();
-    let root = tmp.path().join("corpus");
-    std::fs::create_dir_all(&root).unwrap();
-    common::copy_tree(&src, &root);
-    let (_, v) = lint_json(
-        &["."],
-        &["--fix", "--unsafe-fixes", "--ignore", MIGRATIONS],
-        Some(&root),
-    );
-    assert!(v["summary"]["fixes"]["files_changed"].as_u64().unwrap() > 0);
-
+/// Compares every file of `root` that differs from its copy in `src` through kubectl: the
+/// untyped reading differs only where a fix means to change it, and the typed decode finds
+/// no `cannot unmarshal` a fix could have mended. Returns (files changed, compared field by
+/// field, fields changed, decoded, decodes a fix mended).
+fn only_intended_changes(
+    kubectl: &Path,
+    home: &Path,
+    src: &Path,
+    root: &Path,
+) -> (usize, usize, usize, usize, usize) {
+    let (kubectl, home) = (kubectl.to_path_buf(), home.to_path_buf());
+    let (src, root) = (src.to_path_buf(), root.to_path_buf());
     // the changed files: compare each with the original
     let mut changed = Vec::new();
     let mut stack = vec![root.clone()];
@@ -298,9 +285,37 @@ fn kubectl_sees_only_the_intended_changes() {
         }
         decoded += 1;
     }
+    (changed.len(), compared, fields, decoded, unmarshal_fixed)
+}
+
+#[test]
+#[cfg_attr(
+    any(kure_no_shared, kure_no_peers),
+    ignore = "needs ../shared/corpus and the peer tools (../shared/tools/install-peers.sh)"
+)]
+fn kubectl_sees_only_the_intended_changes() {
+    let Some(kubectl) = common::require_kubectl() else {
+        return;
+    };
+    let Some(src) = common::require_corpus() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let root = tmp.path().join("corpus");
+    std::fs::create_dir_all(&root).unwrap();
+    common::copy_tree(&src, &root);
+    let (_, v) = lint_json(
+        &["."],
+        &["--fix", "--unsafe-fixes", "--ignore", MIGRATIONS],
+        Some(&root),
+    );
+    assert!(v["summary"]["fixes"]["files_changed"].as_u64().unwrap() > 0);
+    let (changed, compared, fields, decoded, unmarshal_fixed) =
+        only_intended_changes(&kubectl, &home, &src, &root);
     println!(
-        "kubectl oracle: {} changed files, {compared} compared field by field ({fields} fields changed, all intended), {decoded} decoded, {unmarshal_fixed} failed kubectl's decode before the fix and pass after",
-        changed.len()
+        "kubectl oracle: {changed} changed files, {compared} compared field by field ({fields} fields changed, all intended), {decoded} decoded, {unmarshal_fixed} failed kubectl's decode before the fix and pass after"
     );
     assert!(compared > 0 && fields > 0);
 }
@@ -456,4 +471,144 @@ fn fixed_daemonsets_pass_strict_schema_validation() {
         failing_before.len(),
         failing(&after).len()
     );
+}
+
+const SOPS_BLOCK: &str =
+    "sops:\n  mac: ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]\n  version: 3.8.1\n";
+
+/// One of five mutations of a real manifest, by its index, each a case the fixes must keep
+/// the data through: fields merged in with `<<` (on a Deployment turned DaemonSet, and in
+/// `metadata`), keys of different YAML types that kubectl names alike, anchors and aliases
+/// in a label map, and SOPS encryption. `None` when the file has no place for it.
+fn mutate(i: usize, text: &str) -> Option<String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let single_doc = !text.contains("\n---") && !text.starts_with("---") && text.ends_with('\n');
+    match i % 5 {
+        0 => {
+            // the rng story, with `replicas` merged in
+            let k = lines.iter().position(|l| *l == "kind: Deployment\n")?;
+            let r = lines.iter().position(|l| {
+                l.strip_prefix("  replicas: ")
+                    .is_some_and(|v| v.trim_end().chars().all(|c| c.is_ascii_digit()))
+            })?;
+            let n = lines[r]
+                .trim_end()
+                .trim_start_matches("  replicas: ")
+                .to_string();
+            let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            out[k] = "kind: DaemonSet\n".to_string();
+            out[r] = format!("  <<: {{replicas: {n}}}\n");
+            Some(out.concat())
+        }
+        1 => (single_doc && lines.iter().any(|l| l.starts_with("kind: ")))
+            .then(|| format!("{text}{SOPS_BLOCK}")),
+        2 => {
+            // typed keys beside string keys in a ConfigMap's data
+            lines
+                .iter()
+                .any(|l| *l == "kind: ConfigMap\n")
+                .then_some(())?;
+            let d = lines.iter().position(|l| *l == "data:\n")?;
+            let next = lines.get(d + 1)?;
+            let indent = &next[..next.len() - next.trim_start().len()];
+            if indent.is_empty() || next.trim_start().starts_with('-') {
+                return None;
+            }
+            let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            out.insert(
+                d + 1,
+                format!("{indent}0x10: a\n{indent}16: q\n{indent}on: x\n"),
+            );
+            Some(out.concat())
+        }
+        3 => {
+            // an anchored label value and its alias
+            let m = lines.iter().position(|l| *l == "  labels:\n")?;
+            let first = lines.get(m + 1)?;
+            let (key, value) = first.strip_prefix("    ")?.trim_end().split_once(": ")?;
+            if value.contains(['#', '&', '*', '{', '[', '"', '\'']) || key.contains(['"', '\'']) {
+                return None;
+            }
+            let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            out[m + 1] = format!("    {key}: &label {value}\n    kure-copy: *label\n");
+            Some(out.concat())
+        }
+        _ => {
+            // server metadata merged into `metadata`
+            let m = lines.iter().position(|l| *l == "metadata:\n")?;
+            let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+            out.insert(m + 1, "  <<: {creationTimestamp: null}\n".to_string());
+            Some(out.concat())
+        }
+    }
+}
+
+/// The corpus and the GitOps repository, mutated (`mutate`): `kure lint --fix
+/// --unsafe-fixes` keeps every SOPS file byte for byte, and kubectl sees only intended
+/// changes in every other file it changed.
+#[test]
+#[cfg_attr(
+    any(kure_no_shared, kure_no_peers),
+    ignore = "needs ../shared/corpus, ../shared/gitops and the peer tools (../shared/tools/install-peers.sh)"
+)]
+fn mutated_manifests_keep_their_data_through_every_fix() {
+    let Some(kubectl) = common::require_kubectl() else {
+        return;
+    };
+    let Some(corpus) = common::require_corpus() else {
+        return;
+    };
+    let gitops = corpus.join("../gitops");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mutated = tmp.path().join("mutated");
+    let fixed = tmp.path().join("fixed");
+    let mut kinds = [0usize; 5];
+    let mut sops = Vec::new();
+    for (name, src) in [("corpus", &corpus), ("gitops", &gitops)] {
+        let all = files(src);
+        for (i, (rel, bytes)) in all.iter().enumerate() {
+            if rel.extension().and_then(|e| e.to_str()) != Some("yaml") {
+                continue;
+            }
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                continue;
+            };
+            let Some(m) = mutate(i, text) else { continue };
+            kinds[i % 5] += 1;
+            if i % 5 == 1 {
+                sops.push(Path::new(name).join(rel));
+            }
+            for root in [&mutated, &fixed] {
+                let p = root.join(name).join(rel);
+                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+                std::fs::write(&p, &m).unwrap();
+            }
+        }
+    }
+    assert!(kinds.iter().all(|&n| n > 0), "{kinds:?}");
+    let (_, v) = lint_json(
+        &["."],
+        &["--fix", "--unsafe-fixes", "--ignore", MIGRATIONS],
+        Some(&fixed),
+    );
+    // (kustomizations and Helm templates among them are not linted, so not counted)
+    let encrypted = v["summary"]["encrypted"].as_u64().unwrap() as usize;
+    assert!(encrypted > 100 && encrypted <= sops.len(), "{encrypted}");
+    for rel in &sops {
+        assert_eq!(
+            std::fs::read_to_string(mutated.join(rel)).unwrap(),
+            std::fs::read_to_string(fixed.join(rel)).unwrap(),
+            "{}: a SOPS file was written",
+            rel.display()
+        );
+    }
+    let (changed, compared, fields, decoded, _) =
+        only_intended_changes(&kubectl, &home, &mutated, &fixed);
+    println!(
+        "mutated: {kinds:?} files per mutation; {changed} changed, {compared} compared field by field ({fields} fields changed, all intended), {decoded} decoded; {} SOPS files untouched",
+        sops.len()
+    );
+    assert!(changed > 0 && compared > 0);
 }

@@ -1,7 +1,8 @@
 //! A property test of `kure fix --unsafe-fixes`: a generator of mutated manifests (kind
 //! flips, status blocks, unquoted `yes`/`0777`/`1e3` values and keys, duplicate keys,
-//! anchors, aliases and `<<` merges, flow style, comments in odd places, CRLF, BOM, no final
-//! newline, multi-byte text). On every case the fixed text must parse, a second fix must
+//! anchors, aliases and `<<` merges (in `spec`, in label maps), integer, float and boolean
+//! keys beside string keys, SOPS-encrypted files, flow style, comments in odd places, CRLF,
+//! BOM, no final newline, multi-byte text). On every case the fixed text must parse, a second fix must
 //! change nothing, and kubectl's decoding of the result must differ from its decoding of the
 //! input only where a fix means to change it: removed leftovers (status, server metadata,
 //! Deployment fields on a DaemonSet, an earlier duplicate), quoted scalars that now read as
@@ -66,7 +67,12 @@ fn case(rng: &mut Rng) -> String {
     s.push_str(&format!("  name: {app}{}\n", comment(rng)));
     let typed_key = rng.pick(TYPED);
     let typed_val = rng.pick(TYPED);
-    if rng.chance(50) {
+    if rng.chance(15) {
+        // an anchored label value and its alias
+        s.push_str(&format!(
+            "  labels: {{app: &a {app}, copy: *a, tier: {typed_val}}}\n"
+        ));
+    } else if rng.chance(50) {
         s.push_str(&format!("  labels: {{app: {app}, tier: {typed_val}}}\n"));
     } else {
         s.push_str(&format!(
@@ -89,6 +95,9 @@ fn case(rng: &mut Rng) -> String {
     }
     if rng.chance(30) {
         s.push_str("  progressDeadlineSeconds: 600\n");
+    } else if rng.chance(25) {
+        // a field merged in with `<<`: kubectl reads it like one written in place
+        s.push_str("  <<: {progressDeadlineSeconds: 600}\n");
     }
     if rng.chance(50) {
         if rng.chance(50) {
@@ -137,6 +146,20 @@ fn case(rng: &mut Rng) -> String {
             rng.pick(TYPED),
             rng.pick(TYPED)
         ));
+        if rng.chance(50) {
+            // keys of other YAML types beside string keys: `0x10` and `16` are both the
+            // integer 16 (the later wins), `"0x10"` is a string that quoting `0x10` would
+            // collide with (an input whose keys already collide reads at random, so none is
+            // made here)
+            s.push_str(&format!(
+                "  0x10: a\n  16: q\n  {}: b\n  \"0x10\": c\n",
+                rng.pick(&["off", "y", "0777"])
+            ));
+        }
+    }
+    if rng.chance(10) {
+        // encrypted by SOPS: no fix may touch it
+        s.push_str("sops:\n  mac: ENC[AES256_GCM,data:bWFj,type:str]\n  version: 3.8.1\n");
     }
     if rng.chance(25) {
         s = s.replace('\n', "\r\n");
@@ -259,6 +282,9 @@ fn fixed_text_parses_is_stable_and_changes_only_what_fixes_say() {
     for n in 0..cases {
         let input = case(&mut rng);
         let once = fix(&input);
+        if input.contains("\nsops:\n") || input.contains("\r\nsops:\r\n") {
+            assert_eq!(once, input, "case {n}: a SOPS-encrypted file was changed");
+        }
         let parsed = kure::yaml::parse(&once, kure::yaml::Limits::default());
         assert!(
             parsed.errors.is_empty(),
