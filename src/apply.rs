@@ -586,11 +586,10 @@ pub fn pass(text: &str, stream: &Stream, reader: Reader, fixes: &[&Fix]) -> Pass
                 let mut deferred: HashSet<usize> = HashSet::new();
                 for f in &failures {
                     match f.culprit {
-                        Some(c) if f.defer => {
-                            if deferred.insert(c) {
-                                deferred_why.push((c, f.reason.clone()));
-                            }
+                        Some(c) if f.defer && deferred.insert(c) => {
+                            deferred_why.push((c, f.reason.clone()));
                         }
+                        Some(_) if f.defer => {}
                         Some(c) if !blamed.iter().any(|(b, _)| *b == c) => {
                             blamed.push((c, f.reason.clone()));
                         }

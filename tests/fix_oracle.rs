@@ -504,9 +504,8 @@ fn mutate(i: usize, text: &str) -> Option<String> {
             .then(|| format!("{text}{SOPS_BLOCK}")),
         2 => {
             // typed keys beside string keys in a ConfigMap's data
-            lines
-                .iter()
-                .any(|l| *l == "kind: ConfigMap\n")
+            lines.contains(&"kind: ConfigMap
+")
                 .then_some(())?;
             let d = lines.iter().position(|l| *l == "data:\n")?;
             let next = lines.get(d + 1)?;

@@ -389,9 +389,7 @@ fn fields_that_arrive_through_a_merge_key_are_seen_and_converted() {
             )
     );
     // a mapping shared through an alias is refused with the reason, nothing written
-    let shared = format!(
-        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: a}}\n  spec:\n    <<: &common {{replicas: 2}}\n    selector: {{matchLabels: {{app: a}}}}\n    template:\n      metadata: {{labels: {{app: a}}}}\n      spec: {{containers: [{{name: c, image: i}}]}}\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {{name: b}}\n  spec:\n    <<: *common\n    selector: {{matchLabels: {{app: b}}}}\n    template:\n      metadata: {{labels: {{app: b}}}}\n      spec: {{containers: [{{name: c, image: i}}]}}\n"
-    );
+    let shared = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: a}\n  spec:\n    <<: &common {replicas: 2}\n    selector: {matchLabels: {app: a}}\n    template:\n      metadata: {labels: {app: a}}\n      spec: {containers: [{name: c, image: i}]}\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: b}\n  spec:\n    <<: *common\n    selector: {matchLabels: {app: b}}\n    template:\n      metadata: {labels: {app: b}}\n      spec: {containers: [{name: c, image: i}]}\n".to_string();
     let s = write(dir.path(), "shared.yaml", &shared);
     let r = run(
         &["convert", "--to", "daemonset", "--name", "b", "shared.yaml"],
