@@ -504,9 +504,7 @@ fn mutate(i: usize, text: &str) -> Option<String> {
             .then(|| format!("{text}{SOPS_BLOCK}")),
         2 => {
             // typed keys beside string keys in a ConfigMap's data
-            lines.contains(&"kind: ConfigMap
-")
-                .then_some(())?;
+            lines.contains(&"kind: ConfigMap\n").then_some(())?;
             let d = lines.iter().position(|l| *l == "data:\n")?;
             let next = lines.get(d + 1)?;
             let indent = &next[..next.len() - next.trim_start().len()];
