@@ -609,3 +609,239 @@ fn mutated_manifests_keep_their_data_through_every_fix() {
     );
     assert!(changed > 0 && compared > 0);
 }
+
+/// The objects kubectl reads from a file, `metadata.labels: {}` taken as no labels (kubectl
+/// writes it when it removes a label from an object without labels).
+fn read_objects(kubectl: &Path, home: &Path, args: &[&str]) -> Option<Vec<Value>> {
+    let (ok, out, _) = offline(kubectl, home, args);
+    ok.then(|| {
+        objects(&out)
+            .into_iter()
+            .flat_map(|v| match v["kind"].as_str() {
+                Some("List") => v["items"].as_array().cloned().unwrap_or_default(),
+                _ => vec![v],
+            })
+            .map(|mut v| {
+                if let Some(m) = v["metadata"].as_object_mut()
+                    && m.get("labels")
+                        .is_some_and(|l| l.as_object().is_some_and(|l| l.is_empty()))
+                {
+                    m.remove("labels");
+                }
+                v
+            })
+            .collect()
+    })
+}
+
+/// The mutated corpus and GitOps repository (`mutate`), labelled, converted and migrated:
+/// each command either writes what kubectl would make of the file (`kubectl label --local`
+/// as the oracle; a converted DaemonSet keeps no `replicas` or `strategy`, merged in or not)
+/// or refuses with exit 1, a reason and the file untouched; a SOPS file is never written.
+#[test]
+#[cfg_attr(
+    any(kure_no_shared, kure_no_peers),
+    ignore = "needs ../shared/corpus, ../shared/gitops and the peer tools (../shared/tools/install-peers.sh)"
+)]
+fn mutated_manifests_are_labelled_converted_and_migrated_as_kubectl_would() {
+    let Some(kubectl) = common::require_kubectl() else {
+        return;
+    };
+    let Some(corpus) = common::require_corpus() else {
+        return;
+    };
+    let gitops = corpus.join("../gitops");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    // up to 12 files of each mutation, spread over both trees
+    let mut picked: Vec<(usize, String, String)> = Vec::new();
+    let mut per_kind = [0usize; 5];
+    for src in [&corpus, &gitops] {
+        for (i, (rel, bytes)) in files(src).iter().enumerate() {
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                continue;
+            };
+            if rel.extension().and_then(|e| e.to_str()) != Some("yaml")
+                || per_kind[i % 5] >= 12
+                || text.contains("{{")
+            {
+                continue;
+            }
+            if let Some(m) = mutate(i, text) {
+                per_kind[i % 5] += 1;
+                picked.push((i % 5, text.to_string(), m));
+            }
+        }
+    }
+    assert!(per_kind.iter().all(|&n| n > 0), "{per_kind:?}");
+    let dir = tmp.path().join("work");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("m.yaml");
+    let p = path.to_str().unwrap();
+    let (mut written, mut refused, mut agreed) = (0, 0, 0);
+    for (kind, _, m) in &picked {
+        let label_key = m.lines().find_map(|l| {
+            l.strip_prefix("    ")?
+                .split_once(": &label ")
+                .map(|(k, _)| k.to_string())
+        });
+        let mut ops: Vec<Vec<String>> = vec![vec!["kure-check=yes".into()]];
+        if let Some(k) = label_key {
+            ops.push(vec![format!("{k}-")]);
+            ops.push(vec!["--overwrite".into(), format!("{k}=changed")]);
+        }
+        for op in &ops {
+            std::fs::write(&path, m).unwrap();
+            let mut kubectl_args = vec!["label", "--local", "-o", "json", "-f", p];
+            kubectl_args.extend(op.iter().map(String::as_str));
+            let want = read_objects(&kubectl, &home, &kubectl_args);
+            let mut args = vec!["label", "-f", p];
+            args.extend(op.iter().map(String::as_str));
+            let r = run(&args, Some(&dir));
+            let after = std::fs::read_to_string(&path).unwrap();
+            if *kind == 1 {
+                assert_eq!(&after, m, "a SOPS file was labelled");
+                assert_ne!(r.code, 0, "{}", r.stderr);
+                assert!(r.stderr.contains("SOPS"), "{}", r.stderr);
+                refused += 1;
+                continue;
+            }
+            match r.code {
+                0 => {
+                    let Some(want) = want else {
+                        // kubectl cannot read it (say, a kind it cannot label); kure wrote it
+                        continue;
+                    };
+                    let got = read_objects(
+                        &kubectl,
+                        &home,
+                        &[
+                            "patch",
+                            "--local",
+                            "--type=merge",
+                            "-p",
+                            "{}",
+                            "-o",
+                            "json",
+                            "-f",
+                            p,
+                        ],
+                    )
+                    .unwrap_or_else(|| {
+                        panic!("{op:?}: kure wrote what kubectl cannot read:\n{after}")
+                    });
+                    assert_eq!(got, want, "{op:?} on\n{m}\nkure wrote\n{after}");
+                    written += usize::from(&after != m);
+                    agreed += 1;
+                }
+                1 => {
+                    assert_eq!(&after, m, "{op:?}: refused, yet written");
+                    assert!(
+                        r.stderr.contains("refused") || r.stderr.contains("cannot"),
+                        "{}",
+                        r.stderr
+                    );
+                    refused += 1;
+                }
+                _ => assert!(want.is_none(), "{op:?} on\n{m}\n{}", r.stderr),
+            }
+        }
+    }
+    // convert: replicas (and the strategy) merged into a Deployment's spec
+    let mut converted = 0;
+    for (_, text, _) in &picked {
+        let Some(merged) = text.contains("kind: Deployment\n").then(|| {
+            text.lines()
+                .map(|l| match l.strip_prefix("  replicas: ") {
+                    Some(n) if n.chars().all(|c| c.is_ascii_digit()) => {
+                        format!("  <<: {{replicas: {n}, strategy: {{type: Recreate}}}}\n")
+                    }
+                    _ => format!("{l}\n"),
+                })
+                .collect::<String>()
+        }) else {
+            continue;
+        };
+        if !merged.contains("<<:") || merged.contains("\n  strategy:") {
+            continue;
+        }
+        std::fs::write(&path, &merged).unwrap();
+        let r = run(&["convert", "--to", "daemonset", p], Some(&dir));
+        let after = std::fs::read_to_string(&path).unwrap();
+        match r.code {
+            0 => {
+                let got = read_objects(
+                    &kubectl,
+                    &home,
+                    &[
+                        "patch",
+                        "--local",
+                        "--type=merge",
+                        "-p",
+                        "{}",
+                        "-o",
+                        "json",
+                        "-f",
+                        p,
+                    ],
+                )
+                .unwrap();
+                for o in got.iter().filter(|o| o["kind"] == "DaemonSet") {
+                    assert!(o["spec"]["replicas"].is_null(), "{after}");
+                    assert!(o["spec"]["strategy"].is_null(), "{after}");
+                    converted += 1;
+                }
+            }
+            _ => {
+                assert_eq!(after, merged, "refused, yet written");
+                assert!(!r.stderr.is_empty());
+            }
+        }
+    }
+    assert!(converted > 0);
+    // migrate: the mutated tree moves to 1.37's apiVersions; no SOPS file is written and
+    // every changed file is still read by kubectl
+    let tree = tmp.path().join("tree");
+    for (n, (kind, _, m)) in picked.iter().enumerate() {
+        let f = tree.join(format!("{kind}-{n}.yaml"));
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(&f, m).unwrap();
+    }
+    let r = run(
+        &["migrate", "--to-version", "1.37", "--deprecated", "."],
+        Some(&tree),
+    );
+    assert!(r.code <= 2, "{}", r.stderr);
+    for (n, (kind, _, m)) in picked.iter().enumerate() {
+        let f = tree.join(format!("{kind}-{n}.yaml"));
+        let after = std::fs::read_to_string(&f).unwrap();
+        if *kind == 1 {
+            assert_eq!(&after, m, "a SOPS file was migrated");
+        } else if &after != m {
+            assert!(
+                read_objects(
+                    &kubectl,
+                    &home,
+                    &[
+                        "patch",
+                        "--local",
+                        "--type=merge",
+                        "-p",
+                        "{}",
+                        "-o",
+                        "json",
+                        "-f",
+                        f.to_str().unwrap()
+                    ]
+                )
+                .is_some(),
+                "{after}"
+            );
+        }
+    }
+    println!(
+        "{per_kind:?} files per mutation: {agreed} labellings agreed with kubectl ({written} written), {refused} refused with a reason; {converted} DaemonSets converted without merged replicas"
+    );
+    assert!(agreed > 0 && written > 0);
+}

@@ -420,7 +420,7 @@ fn label_writes_what_it_says_or_refuses_with_the_reason() {
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
         assert!(
             r.stderr.contains(
-                "a.yaml: ConfigMap/x: label `b` is an alias of a value written elsewhere"
+                "a.yaml: ConfigMap/x: the value of label `a` is anchored (`&…`) and used elsewhere through an alias"
             ),
             "{}",
             r.stderr
@@ -460,6 +460,36 @@ fn label_writes_what_it_says_or_refuses_with_the_reason() {
         r.stderr
     );
     assert_eq!(fs::read_to_string(&p).unwrap(), shared);
+    // an anchored value that an alias elsewhere reads: changing or removing it would change
+    // the other place too (kubectl changes only this label): refused
+    let anchored = cm("{app: &a web, copy: *a}");
+    let p = write(dir.path(), "v.yaml", &anchored);
+    for op in [&["--overwrite", "app=api"][..], &["app-"][..]] {
+        let mut args = vec!["label", "-f", "v.yaml"];
+        args.extend_from_slice(op);
+        let r = run(&args, Some(dir.path()));
+        assert_eq!(r.code, 1, "{op:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(
+                "the value of label `app` is anchored (`&…`) and used elsewhere through an alias"
+            ),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(fs::read_to_string(&p).unwrap(), anchored);
+    }
+    // a label map shared with the pod template: refused, the template keeps its labels
+    let map = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  labels: &l {app: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: *l}\n    spec: {containers: [{name: c, image: i}]}\n";
+    let p = write(dir.path(), "d.yaml", map);
+    let r = run(&["label", "-f", "d.yaml", "team=x"], Some(dir.path()));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("`labels` is shared through a YAML anchor and alias"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(fs::read_to_string(&p).unwrap(), map);
 }
 
 #[test]

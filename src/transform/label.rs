@@ -675,6 +675,7 @@ impl Plan<'_> {
         let mut path = doc
             .path_to(holder, reader)
             .ok_or_else(|| "its labels cannot be reached from the document root".to_string())?;
+        let shared_holder = doc.deref(holder) != holder || doc.is_aliased(doc.deref(holder));
         let holder = doc.deref(holder);
         path.push(key.to_string());
         let mut out = MapChange {
@@ -725,7 +726,7 @@ impl Plan<'_> {
             let Some((kn, vn)) = find_key(doc, m, k) else {
                 continue;
             };
-            if doc.merged_through_alias(m, kn) {
+            if doc.merged_through_alias(m, kn) || doc.is_aliased(vn) {
                 return Err(not_editable(doc, m, kn, vn, k).unwrap_or_default());
             }
             // a label merged from an inline `<<: {…}` is removed where it is written
@@ -746,6 +747,13 @@ impl Plan<'_> {
         if !missing.is_empty() {
             out.edits
                 .push(insertion(text, doc, holder, entry, map, key, &missing)?);
+        }
+        if !out.edits.is_empty()
+            && (shared_holder || entry.is_some_and(|(_, v)| doc.deref(v) != v || doc.is_aliased(v)))
+        {
+            return Err(format!(
+                "`{key}` is shared through a YAML anchor and alias, so a change here would change the other place too; write the map out in each place by hand, then label"
+            ));
         }
         if !out.edits.is_empty()
             && let Some(m) = map
@@ -810,6 +818,11 @@ fn not_editable(
     if doc.deref(value) != value {
         return Some(format!(
             "label `{k}` is an alias of a value written elsewhere; write the value out in place by hand, then label"
+        ));
+    }
+    if doc.is_aliased(value) {
+        return Some(format!(
+            "the value of label `{k}` is anchored (`&…`) and used elsewhere through an alias, so a change here would change it there too; write the value out in each place by hand, then label"
         ));
     }
     None
