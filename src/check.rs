@@ -7,6 +7,7 @@ use crate::load::Shape;
 use crate::model::inventory::{FactsBuilder, GroupKey, ObjectFacts};
 use crate::model::kustomize::{self, FileRole};
 use crate::model::objects;
+use crate::model::subst::Substitution;
 use crate::rules::{self, DocContext, FileContext, ObjectContext, Settings};
 use crate::source::{Base, LineIndex, Span};
 use crate::yaml::{self, resolve::Reader};
@@ -93,6 +94,26 @@ impl<'a> FileChecker<'a> {
     pub fn learning_crds(mut self, yes: bool) -> FileChecker<'a> {
         self.learn_crds = yes;
         self
+    }
+
+    /// The document with its placeholders substituted (`model::subst`), when it has any
+    /// and what applies the file substitutes them; objects annotated
+    /// `kustomize.toolkit.fluxcd.io/substitute: disabled` keep theirs.
+    fn substitute(&self, doc: &yaml::Document) -> Option<yaml::Document> {
+        let vars = self
+            .role
+            .map_or(&Substitution::Unknown, |r| &r.substitution)
+            .vars()?;
+        if !doc.strings.contains("${") {
+            return None;
+        }
+        if objects(doc)
+            .iter()
+            .any(crate::model::flux::substitution_disabled)
+        {
+            return None;
+        }
+        doc.substitute(|text| crate::model::subst::expand(text, vars))
     }
 
     pub fn reader(&self) -> Reader {
@@ -255,6 +276,10 @@ impl<'a> FileChecker<'a> {
         out: &mut Checked,
         sup: &mut Vec<crate::suppress::Suppression>,
     ) {
+        // the document as Flux applies it: placeholders substituted where kure knows the
+        // value, left unknown where it does not
+        let substituted = self.substitute(doc);
+        let doc = substituted.as_ref().unwrap_or(doc);
         let dcx = DocContext {
             file,
             doc,
@@ -297,6 +322,20 @@ impl<'a> FileChecker<'a> {
                 sup.push(s);
             }
             out.facts.push(facts.of(&file.locator(), &obj));
+        }
+        if let Some(marks) = &doc.substituted {
+            // a fix over a placeholder would edit the placeholder, not the value
+            for d in &mut out.diagnostics[from..] {
+                if d.fix.as_ref().is_some_and(|f| {
+                    f.edits.iter().any(|e| {
+                        marks.spans.iter().any(|s| {
+                            e.span.start < s.end && s.start < e.span.end.max(e.span.start + 1)
+                        })
+                    })
+                }) {
+                    d.fix = None;
+                }
+            }
         }
         // the config's per-file and per-object levels, and the suppressions, before any
         // fix is taken

@@ -54,6 +54,8 @@ struct Raw {
     string_fields: Vec<RawStringField>,
     #[serde(default)]
     schemas: Vec<PathBuf>,
+    #[serde(default)]
+    strict_references: bool,
 }
 
 /// A custom resource that makes pods: one more row of the workload table.
@@ -173,6 +175,8 @@ pub struct Config {
     pub string_fields: Vec<StringFields>,
     /// CRD files and directories, relative to the config's directory.
     pub schemas: Vec<PathBuf>,
+    /// References are reported even where a release kure cannot see might provide them.
+    pub strict_references: bool,
 }
 
 /// The key names a config may have, for did-you-mean.
@@ -187,6 +191,7 @@ const KEYS: &[&str] = &[
     "workloads",
     "string-fields",
     "schemas",
+    "strict-references",
     "api-version",
     "template",
     "selector",
@@ -394,6 +399,7 @@ impl Config {
             workloads,
             string_fields,
             schemas: raw.schemas,
+            strict_references: raw.strict_references,
             path: path.to_path_buf(),
             dir: path
                 .parent()
@@ -483,6 +489,8 @@ pub struct Flags {
     /// `--schema`: CRD files and directories (replacing the config's `schemas`).
     pub schemas: Vec<PathBuf>,
     pub require_schemas: bool,
+    /// `--strict-references`.
+    pub strict_references: bool,
 }
 
 /// A run's rule settings for the files one config governs: the flags over the config.
@@ -509,6 +517,9 @@ pub struct Merged {
     pub schemas: Vec<PathBuf>,
     /// Custom resources without a schema are reported (`--require-schemas`).
     pub require_schemas: bool,
+    /// A reference a release might provide is reported (`--strict-references`,
+    /// `strict-references:`).
+    pub strict_references: bool,
 }
 
 /// The flags over a config (or over the defaults, without one).
@@ -561,6 +572,7 @@ pub fn merge(flags: &Flags, config: Option<&Config>) -> Merged {
             flags.schemas.clone()
         },
         require_schemas: flags.require_schemas,
+        strict_references: flags.strict_references || config.is_some_and(|c| c.strict_references),
     }
 }
 

@@ -16,7 +16,7 @@ use crate::summary::{FileError, Skipped, Summary};
 use crate::walk::{self, Input};
 use crate::yaml;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Clone, Debug, Default)]
@@ -138,12 +138,14 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         )?,
         None => None,
     };
-    let kz = if context.is_empty() {
-        Kustomize::for_inputs(&inputs, &|p| crate::load::read_text(p).ok())
-    } else {
-        let all: Vec<Input> = inputs.iter().chain(&context).cloned().collect();
-        Kustomize::for_inputs(&all, &|p| crate::load::read_text(p).ok())
-    };
+    let all: Vec<Input> = inputs.iter().chain(&context).cloned().collect();
+    let flux = collect_flux(&all);
+    let kz = Kustomize::for_inputs_with_flux(
+        &all,
+        &flux,
+        &|p| crate::load::read_text(p).ok(),
+        &list_dir,
+    );
 
     let (mut results, stdin) = crate::load::read_each(&inputs, |input, bytes| {
         let settings = scopes
@@ -399,6 +401,64 @@ fn collect_crds<'a>(
         }
     }
     crds
+}
+
+/// The Flux Kustomizations among the files of a run (found by a search for their API
+/// group before any parse), each with the directory its `spec.path` names: the path taken
+/// from the nearest directory above the object's file where it exists. Those sourced from
+/// anything but a `GitRepository` apply files kure does not have.
+fn collect_flux(inputs: &[Input]) -> Vec<crate::model::kustomize::FluxRoot> {
+    use rayon::prelude::*;
+    let finder = memchr::memmem::Finder::new(crate::model::flux::KUSTOMIZE_GROUP.as_bytes());
+    let mut found: Vec<(PathBuf, String)> = inputs
+        .par_iter()
+        .filter_map(|input| {
+            let path = input.file()?;
+            let bytes = crate::load::read_input(input).ok()?;
+            finder.find(&bytes)?;
+            Some((walk::normalize(path), crate::load::decode(bytes).ok()?))
+        })
+        .collect();
+    found.sort();
+    found.dedup_by(|a, b| a.0 == b.0);
+    let mut out = Vec::new();
+    for (path, text) in &found {
+        let stream = yaml::parse(text, yaml::Limits::default());
+        for doc in &stream.documents {
+            for obj in crate::model::objects(doc) {
+                let Some(spec) = crate::model::flux::flux_kustomization(&obj) else {
+                    continue;
+                };
+                if !matches!(spec.source.0.as_str(), "GitRepository" | "") {
+                    continue;
+                }
+                let rel = spec.path.trim_start_matches("./");
+                let dir = path
+                    .ancestors()
+                    .skip(1)
+                    .map(|a| walk::normalize(&a.join(rel)))
+                    .find(|d| d.is_dir());
+                if let Some(dir) = dir {
+                    out.push(crate::model::kustomize::FluxRoot { dir, spec });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The manifests and directories directly in `dir`, sorted.
+fn list_dir(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir() || walk::is_manifest_name(p))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
 }
 
 /// The configs of a run whose files are not all governed by the one found for its first

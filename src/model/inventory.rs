@@ -14,6 +14,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GroupKey {
     Kustomization(u32),
+    /// A Flux Kustomization (by its index among the run's).
+    Flux(u32),
     Directory(PathBuf),
 }
 
@@ -91,6 +93,37 @@ pub struct Inventory {
     services: Vec<usize>,
     /// pod sources by index, with the Services that select all their pods
     served: HashMap<usize, Vec<usize>>,
+    /// Who makes objects no file holds (`model::elsewhere`): the cluster's installer, and
+    /// the GitOps tools the repository bootstraps.
+    pub makers: Vec<super::elsewhere::Maker>,
+    /// Releases of objects kure cannot see: the namespace they install into (`None`:
+    /// unknown, or any), their apply groups, and what each is (`HelmRelease/podinfo`).
+    pub releases: Vec<Release>,
+}
+
+/// A release of objects kure cannot see (see `refs::Into`).
+#[derive(Clone, Debug)]
+pub struct Release {
+    pub namespace: Option<String>,
+    pub groups: Arc<[(GroupKey, Option<String>)]>,
+    pub name: String,
+}
+
+/// What a reference looks for, to ask `Inventory::elsewhere`.
+#[derive(Clone, Copy)]
+pub enum Wanted<'a> {
+    Pods(&'a Selector),
+    Service(&'a str),
+    Other,
+}
+
+/// Where what a reference looks for may come from, outside the files.
+pub enum Elsewhere<'a> {
+    /// Certainly made: by the cluster's installer or a bootstrapped GitOps tool.
+    Present,
+    /// Perhaps installed by these releases.
+    Releases(Vec<&'a str>),
+    Nowhere,
 }
 
 /// Whether two objects can be in the same namespace.
@@ -107,9 +140,93 @@ impl Inventory {
     /// Resolves Rollout `workloadRef`s to the referenced Deployment's template labels and
     /// merges labels that kustomize patches add to the objects they patch.
     pub fn finish(&mut self) {
+        self.find_makers();
         self.resolve_references();
         self.add_operator_services();
         self.build_index();
+    }
+
+    /// Who makes objects that are not in the files, and the releases that install some.
+    fn find_makers(&mut self) {
+        use super::elsewhere::Maker;
+        use super::refs::Into;
+        self.makers = vec![Maker::Cluster];
+        for o in &self.objects {
+            let group = o.group();
+            if group.ends_with(".toolkit.fluxcd.io") || group == "fluxcd.controlplane.io" {
+                if !self.makers.contains(&Maker::Flux) {
+                    self.makers.push(Maker::Flux);
+                }
+            } else if group == "argoproj.io"
+                && matches!(
+                    &*o.info.kind,
+                    "Application" | "ApplicationSet" | "AppProject"
+                )
+                && !self.makers.contains(&Maker::ArgoCd)
+            {
+                self.makers.push(Maker::ArgoCd);
+            }
+            if let Some(into) = o.refs.as_deref().and_then(|r| r.installs()) {
+                let name = o.info.name.as_deref().unwrap_or("?");
+                let name = format!("{}/{name}", o.info.kind);
+                let namespaces: Vec<Option<String>> = match into {
+                    Into::Own => o.namespaces.to_vec(),
+                    Into::Namespace(n) => vec![Some(n.clone())],
+                    Into::Any => vec![None],
+                };
+                for namespace in namespaces {
+                    self.releases.push(Release {
+                        namespace,
+                        groups: o.groups.clone(),
+                        name: name.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// What may make, outside the files, what a reference in one of `namespaces` looks for:
+    /// `Present` for what the cluster or a bootstrapped tool always makes; `Releases` for
+    /// the releases installing into those namespaces (kure cannot see their objects).
+    /// A release counts where it installs into one of the namespaces, or, where either
+    /// namespace is not known, in an apply group of `from`'s.
+    pub fn elsewhere(
+        &self,
+        from: &ObjectFacts,
+        namespaces: &[Option<String>],
+        want: Wanted<'_>,
+    ) -> Elsewhere<'_> {
+        use super::elsewhere;
+        let made = match want {
+            Wanted::Pods(selector) => elsewhere::pods(namespaces, selector, &self.makers),
+            Wanted::Service(name) => elsewhere::service(namespaces, name, &self.makers),
+            Wanted::Other => None,
+        };
+        if made.is_some() {
+            return Elsewhere::Present;
+        }
+        let shares_group = |r: &Release| {
+            r.groups
+                .iter()
+                .any(|(g, _)| from.groups.iter().any(|(h, _)| g == h))
+        };
+        let mut releases: Vec<&str> = self
+            .releases
+            .iter()
+            .filter(|r| match &r.namespace {
+                Some(n) if namespaces.iter().all(Option::is_some) => {
+                    namespaces.iter().any(|m| m.as_deref() == Some(n.as_str()))
+                }
+                _ => shares_group(r),
+            })
+            .map(|r| r.name.as_str())
+            .collect();
+        releases.dedup();
+        if releases.is_empty() {
+            Elsewhere::Nowhere
+        } else {
+            Elsewhere::Releases(releases)
+        }
     }
 
     /// The Services the prometheus-operator makes for the StatefulSets of its `Prometheus`,
@@ -641,6 +758,13 @@ impl<'a> FactsBuilder<'a> {
         }
         let own_ns = key.clone();
         let groups: Vec<(GroupKey, Option<String>)> = match self.role {
+            // Flux applies it: each Flux Kustomization is an apply group, and its
+            // `targetNamespace` wins over the object's own
+            Some(r) if !r.flux.is_empty() => r
+                .flux
+                .iter()
+                .map(|(j, ns)| (GroupKey::Flux(*j), ns.clone().or_else(|| own_ns.clone())))
+                .collect(),
             Some(r) if !r.groups.is_empty() => r
                 .groups
                 .iter()

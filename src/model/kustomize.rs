@@ -2,6 +2,8 @@
 //! applies), which are patches (partial objects), which namespace they set, and which files
 //! are applied together (DESIGN.md "Apply groups and namespaces").
 
+use super::flux::FluxKustomization;
+use super::subst::{Substitution, Vars};
 use crate::yaml;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -47,6 +49,12 @@ pub struct FileRole {
     pub metadata_labels: Vec<(String, String)>,
     /// The names of the workloads whose `replicas` a kustomization sets.
     pub replicas: Vec<String>,
+    /// The Flux Kustomizations that apply it (by their index in `Kustomize::flux`), each
+    /// with the namespace its objects land in (`targetNamespace`, else the one a
+    /// kustomization sets).
+    pub flux: Vec<(u32, Option<String>)>,
+    /// How its `${VAR}` placeholders read (from the Flux Kustomizations applying it).
+    pub substitution: Substitution,
 }
 
 impl FileRole {
@@ -66,6 +74,14 @@ pub struct Kustomize {
     roles: HashMap<PathBuf, FileRole>,
 }
 
+/// A Flux Kustomization of the run, with the directory its `spec.path` names (resolved
+/// against the repository root: the nearest directory above its file where that path
+/// exists).
+pub struct FluxRoot {
+    pub dir: PathBuf,
+    pub spec: FluxKustomization,
+}
+
 impl Kustomize {
     /// Reads the kustomizations found among `files` and those they reference.
     /// The kustomizations a run needs: those among its inputs, and those in the directories
@@ -76,6 +92,16 @@ impl Kustomize {
     pub fn for_inputs(
         inputs: &[crate::walk::Input],
         read: &dyn Fn(&Path) -> Option<String>,
+    ) -> Kustomize {
+        Kustomize::for_inputs_with_flux(inputs, &[], read, &|_| Vec::new())
+    }
+
+    /// As `for_inputs`, with the run's Flux Kustomizations (see `load`).
+    pub fn for_inputs_with_flux(
+        inputs: &[crate::walk::Input],
+        flux: &[FluxRoot],
+        read: &dyn Fn(&Path) -> Option<String>,
+        list: &dyn Fn(&Path) -> Vec<PathBuf>,
     ) -> Kustomize {
         use crate::walk::Input;
         let mut paths: std::collections::BTreeSet<PathBuf> = inputs
@@ -97,14 +123,18 @@ impl Kustomize {
                 }
             }
         }
-        Kustomize::load(paths.iter().map(PathBuf::as_path), read)
+        Kustomize::load(paths.iter().map(PathBuf::as_path), flux, read, list)
     }
 
     /// The kustomizations of these files' directories and those they include, read with
     /// `read`.
+    /// `flux` are the run's Flux Kustomizations; `list` gives the files and directories
+    /// of a directory (Flux applies every manifest under a path without a kustomization).
     pub fn load<'a>(
         files: impl IntoIterator<Item = &'a Path>,
+        flux: &[FluxRoot],
         read: &dyn Fn(&Path) -> Option<String>,
+        list: &dyn Fn(&Path) -> Vec<PathBuf>,
     ) -> Kustomize {
         let mut loaded: HashMap<PathBuf, Kustomization> = HashMap::new();
         let mut queue: Vec<PathBuf> = files
@@ -112,6 +142,31 @@ impl Kustomize {
             .filter(|p| is_kustomization(p))
             .filter_map(|p| normalize(p).parent().map(Path::to_path_buf))
             .collect();
+        // what Flux builds: a path's kustomization, or the manifests under it
+        let mut flux_files: Vec<Vec<PathBuf>> = Vec::new();
+        for f in flux {
+            let mut plain = Vec::new();
+            if FILE_NAMES.iter().any(|n| read(&f.dir.join(n)).is_some()) {
+                queue.push(f.dir.clone());
+            } else {
+                let mut dirs = vec![f.dir.clone()];
+                while let Some(d) = dirs.pop() {
+                    for p in list(&d) {
+                        if p.is_dir() {
+                            if FILE_NAMES.iter().any(|n| p.join(n).is_file()) {
+                                queue.push(p.clone());
+                                plain.push(p);
+                            } else {
+                                dirs.push(p);
+                            }
+                        } else {
+                            plain.push(p);
+                        }
+                    }
+                }
+            }
+            flux_files.push(plain);
+        }
         let mut referenced: HashSet<PathBuf> = HashSet::new();
         while let Some(dir) = queue.pop() {
             if loaded.contains_key(&dir) {
@@ -143,6 +198,49 @@ impl Kustomize {
                 &mut roles,
             );
         }
+        // the files each Flux Kustomization applies, and how it reads them
+        for (j, f) in flux.iter().enumerate() {
+            let mut reached: HashMap<PathBuf, FileRole> = HashMap::new();
+            let starts: Vec<PathBuf> = if flux_files[j].is_empty() {
+                vec![f.dir.clone()]
+            } else {
+                flux_files[j].clone()
+            };
+            for start in starts {
+                if loaded.contains_key(&start) {
+                    walk(
+                        &loaded,
+                        &start,
+                        None,
+                        &Inherited::default(),
+                        0,
+                        &mut HashSet::new(),
+                        &mut reached,
+                    );
+                } else {
+                    reached
+                        .entry(normalize(&start))
+                        .or_default()
+                        .groups
+                        .push((0, None));
+                }
+            }
+            for (path, r) in reached {
+                let role = roles.entry(path).or_default();
+                // Flux builds every path with kustomize
+                role.kustomize = true;
+                for (_, ns) in r.groups {
+                    let ns = f.spec.target_namespace.clone().or(ns);
+                    let entry = (j as u32, ns);
+                    if !role.flux.contains(&entry) {
+                        role.flux.push(entry);
+                    }
+                }
+            }
+        }
+        for role in roles.values_mut() {
+            role.substitution = substitution(role, flux);
+        }
         Kustomize { roles }
     }
 
@@ -151,6 +249,27 @@ impl Kustomize {
             return None;
         }
         self.roles.get(&normalize(path))
+    }
+}
+
+/// How the Flux Kustomizations applying a file read its placeholders: as written when none
+/// has `postBuild`, with the variables all agree on when all have; otherwise unknown.
+fn substitution(role: &FileRole, flux: &[FluxRoot]) -> Substitution {
+    let specs: Vec<&FluxKustomization> = role
+        .flux
+        .iter()
+        .filter_map(|(j, _)| flux.get(*j as usize).map(|f| &f.spec))
+        .collect();
+    if specs.is_empty() {
+        return Substitution::Unknown;
+    }
+    if specs.iter().all(|s| s.substitution.is_none()) {
+        return Substitution::Literal;
+    }
+    let vars: Option<Vec<&Vars>> = specs.iter().map(|s| s.substitution.as_ref()).collect();
+    match vars {
+        Some(v) => Substitution::Vars(std::sync::Arc::new(Vars::meet(&v))),
+        None => Substitution::Unknown,
     }
 }
 

@@ -4,6 +4,8 @@ pub mod api_rules;
 pub mod api_versions;
 pub mod crd;
 pub mod defaults;
+pub mod elsewhere;
+pub mod flux;
 pub mod inventory;
 pub mod kinds;
 pub mod kustomize;
@@ -13,6 +15,7 @@ pub mod pod;
 pub mod refs;
 pub mod schema;
 pub mod selector;
+pub mod subst;
 pub mod workload;
 
 pub use object::{Object, is_sops_encrypted, objects};

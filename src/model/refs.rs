@@ -123,6 +123,19 @@ pub enum Refs {
         selects: Box<[SelectorRef]>,
         budget: Option<Box<(Budget, Located)>>,
     },
+    /// A release of objects kure cannot see (a HelmRelease, an Argo CD Application with a
+    /// Helm source, a Flux Kustomization of an OCI artifact), and where they land.
+    Installs(Into),
+}
+
+/// Where a release's objects land.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Into {
+    /// The release's own namespace.
+    Own,
+    Namespace(String),
+    /// Any namespace (templated, or the release's choice).
+    Any,
 }
 
 impl Refs {
@@ -162,6 +175,12 @@ impl Refs {
             _ => &[],
         }
     }
+    pub fn installs(&self) -> Option<&Into> {
+        match self {
+            Refs::Installs(i) => Some(i),
+            _ => None,
+        }
+    }
     pub fn budget(&self) -> Option<&(Budget, Located)> {
         match self {
             Refs::Selects { budget, .. } => budget.as_deref(),
@@ -183,7 +202,40 @@ pub fn read(
     let spec = obj.spec()?;
     let at = |n: NodeId| file.at(doc.span(n));
     let field_at = |k: NodeId, v: NodeId| file.at(doc.field_span(k, v));
+    let text = |keys: &[&str]| doc.path_str(spec, keys).filter(|s| !s.is_empty());
+    let into = |ns: Option<&str>| ns.map_or(Into::Own, |n| Into::Namespace(n.to_string()));
     let refs = match (obj.group(), obj.kind) {
+        ("helm.toolkit.fluxcd.io", "HelmRelease") => {
+            Some(Refs::Installs(into(text(&["targetNamespace"]))))
+        }
+        ("kustomize.toolkit.fluxcd.io", "Kustomization")
+            if !matches!(text(&["sourceRef", "kind"]), None | Some("GitRepository")) =>
+        {
+            Some(Refs::Installs(
+                text(&["targetNamespace"]).map_or(Into::Any, |n| Into::Namespace(n.to_string())),
+            ))
+        }
+        ("argoproj.io", "Application") => {
+            let helm =
+                |src: NodeId| doc.get(src, "chart").is_some() || doc.get(src, "helm").is_some();
+            let sources: Vec<NodeId> = doc
+                .get(spec, "source")
+                .into_iter()
+                .chain(
+                    doc.get(spec, "sources")
+                        .map_or(&[][..], |l| doc.items(l))
+                        .iter()
+                        .copied(),
+                )
+                .collect();
+            sources.into_iter().any(helm).then(|| {
+                Refs::Installs(
+                    text(&["destination", "namespace"])
+                        .map_or(Into::Any, |n| Into::Namespace(n.to_string())),
+                )
+            })
+        }
+        ("argoproj.io", "ApplicationSet") => Some(Refs::Installs(Into::Any)),
         ("apps", "StatefulSet") => doc
             .get(spec, "serviceName")
             .and_then(|n| doc.str(n).filter(|v| !v.is_empty()).map(|v| (n, v)))

@@ -80,6 +80,7 @@ impl Rule for DuplicateObject {
             let (group, _) = &o.groups[g as usize];
             let where_ = match group {
                 GroupKey::Kustomization(_) => "in the same kustomization",
+                GroupKey::Flux(_) => "applied by the same Flux Kustomization",
                 GroupKey::Directory(_) => "in the same directory",
             };
             let p = prev.at.location.start;

@@ -66,14 +66,24 @@ impl Rule for HpaTargetNotFound {
                 .iter()
                 .filter(|((k, _), _)| *k == kind.as_str())
                 .flat_map(|(_, v)| v.iter().copied());
-            out.push(match similar_name(hpa, name, same_kind) {
+            match similar_name(hpa, name, same_kind) {
                 Some(o) => {
                     let other = o.info.name.as_deref().unwrap_or_default();
-                    d.related(o.at.clone(), format!("{kind} `{other}`"))
-                        .help(format!("did you mean `{other}`?"))
+                    out.push(
+                        d.related(o.at.clone(), format!("{kind} `{other}`"))
+                            .help(format!("did you mean `{other}`?")),
+                    );
                 }
-                None => d.help("check the kind and name; if the target comes from elsewhere (a Helm release, an operator), this can be ignored"),
-            });
+                None => {
+                    let d = d.help("check the kind and name; if the target comes from elsewhere (a Helm release, an operator), this can be ignored");
+                    out.extend(cx.dangling(
+                        d,
+                        hpa,
+                        &hpa.namespaces,
+                        crate::model::inventory::Wanted::Other,
+                    ));
+                }
+            }
         }
     }
 }

@@ -82,7 +82,7 @@ impl Rule for IngressBackendNotFound {
                     .as_deref()
                     .map(|n| format!(" in namespace `{n}`"))
                     .unwrap_or_default();
-                let mut d = cx
+                let d = cx
                     .diag(
                         &META,
                         b.at.clone(),
@@ -97,15 +97,28 @@ impl Rule for IngressBackendNotFound {
                     .namespace
                     .is_none()
                     .then(|| similar_name(o, &b.name, services.values().flatten().copied()));
-                d = match close.flatten() {
+                match close.flatten() {
                     Some(s) => {
                         let other = s.info.name.as_deref().unwrap_or_default();
-                        d.related(s.at.clone(), format!("Service `{other}`"))
-                            .help(format!("did you mean `{other}`?"))
+                        out.push(
+                            d.related(s.at.clone(), format!("Service `{other}`"))
+                                .help(format!("did you mean `{other}`?")),
+                        );
                     }
-                    None => d.help("check the name; if the Service comes from elsewhere (a Helm release, an operator), this can be ignored"),
-                };
-                out.push(d);
+                    None => {
+                        let d = d.help("check the name; if the Service comes from elsewhere (a Helm release, an operator), this can be ignored");
+                        let namespaces: Vec<Option<String>> = match &b.namespace {
+                            Some(n) => vec![Some(n.clone())],
+                            None => o.namespaces.to_vec(),
+                        };
+                        out.extend(cx.dangling(
+                            d,
+                            o,
+                            &namespaces,
+                            crate::model::inventory::Wanted::Service(&b.name),
+                        ));
+                    }
+                }
             }
         }
     }

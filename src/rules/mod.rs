@@ -120,6 +120,42 @@ pub struct InventoryContext<'a> {
 }
 
 impl InventoryContext<'_> {
+    /// A finding that what a reference looks for is nowhere, or `None` when something
+    /// outside the files makes it: the cluster's installer or a GitOps tool the repository
+    /// bootstraps (always), or a release kure cannot see in those namespaces (unless
+    /// `--strict-references`, which reports it and names the releases).
+    pub fn dangling(
+        &self,
+        d: Diagnostic,
+        from: &crate::model::inventory::ObjectFacts,
+        namespaces: &[Option<String>],
+        want: crate::model::inventory::Wanted<'_>,
+    ) -> Option<Diagnostic> {
+        use crate::model::inventory::Elsewhere;
+        match self.inventory.elsewhere(from, namespaces, want) {
+            Elsewhere::Present => None,
+            Elsewhere::Releases(_) if !self.settings.strict_references() => None,
+            Elsewhere::Releases(r) => {
+                let shown: Vec<String> = r.iter().take(3).map(|n| format!("`{n}`")).collect();
+                let more = if r.len() > 3 {
+                    format!(" and {} more", r.len() - 3)
+                } else {
+                    String::new()
+                };
+                let note = format!(
+                    "{}{more} install objects kure cannot see in this namespace; one may provide it",
+                    shown.join(", ")
+                );
+                let help = match &d.help {
+                    Some(h) => format!("{note}; otherwise, {h}"),
+                    None => note,
+                };
+                Some(d.help(help))
+            }
+            Elsewhere::Nowhere => Some(d),
+        }
+    }
+
     pub fn diag(
         &self,
         meta: &'static RuleMeta,

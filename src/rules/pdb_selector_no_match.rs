@@ -32,7 +32,14 @@ pub(super) fn unmatched_pod_selectors(
             if s.target != Target::Pods || selects_pods(inv, o, s) {
                 continue;
             }
-            out.push(pod_selector_miss(cx, meta, inv, o, s));
+            let namespaces = s.namespaces.as_deref().unwrap_or(&o.namespaces);
+            let d = pod_selector_miss(cx, meta, inv, o, s);
+            out.extend(cx.dangling(
+                d,
+                o,
+                namespaces,
+                crate::model::inventory::Wanted::Pods(&s.selector),
+            ));
         }
     }
 }

@@ -292,6 +292,10 @@ impl<'d> Walk<'d> {
 
     fn value(&mut self, node: NodeId, ty: &Ty) {
         let node = self.doc.deref(node);
+        if self.doc.is_unknown(node) {
+            // a placeholder substitution fills in with a value kure does not know
+            return;
+        }
         if self.depth > 64 {
             return;
         }

@@ -121,7 +121,12 @@ impl Rule for ServiceSelectorNoMatch {
                     d = d.help("no workload in the linted files has any of these labels; check the label names, or lint the files that hold the workload too");
                 }
             }
-            out.push(d);
+            out.extend(cx.dangling(
+                d,
+                svc,
+                &svc.namespaces,
+                crate::model::inventory::Wanted::Pods(&selector),
+            ));
         }
     }
 }

@@ -163,6 +163,7 @@ impl Rule for ServiceMonitorSelectorNoMatch {
                         ),
                     )
                     .object(Some(std::sync::Arc::new(m.info.clone())));
+                let slip = by_pods.is_some();
                 d = match by_pods {
                     Some(svc) => {
                         let name = svc.info.name.as_deref().unwrap_or("?");
@@ -176,7 +177,16 @@ impl Rule for ServiceMonitorSelectorNoMatch {
                     }
                     None => d.help("a ServiceMonitor selects Services by their own `metadata.labels`; check the labels, or lint the files that hold the Service too. If the Service comes from elsewhere (a Helm release, an operator), this can be ignored"),
                 };
-                out.push(d);
+                if slip {
+                    out.push(d);
+                } else {
+                    out.extend(cx.dangling(
+                        d,
+                        m,
+                        namespaces,
+                        crate::model::inventory::Wanted::Other,
+                    ));
+                }
             }
         }
     }

@@ -32,6 +32,8 @@ pub struct Settings {
     crds: crate::model::crd::Shared,
     /// Custom resources without a schema are reported (`--require-schemas`).
     require_schemas: bool,
+    /// Report a reference that a release kure cannot see might provide.
+    strict_references: bool,
 }
 
 impl Settings {
@@ -59,6 +61,7 @@ impl Settings {
             string_fields: Vec::new(),
             crds: Default::default(),
             require_schemas: false,
+            strict_references: false,
         })
     }
 
@@ -73,6 +76,7 @@ impl Settings {
         }
         s.workloads = m.workloads.clone();
         s.string_fields = m.string_fields.clone();
+        s.strict_references = m.strict_references;
         Ok(s)
     }
 
@@ -97,6 +101,11 @@ impl Settings {
             Ok(c) => c.get(api_version, kind).to_vec(),
             Err(_) => Vec::new(),
         }
+    }
+
+    /// Whether a reference a release might provide is reported.
+    pub fn strict_references(&self) -> bool {
+        self.strict_references
     }
 
     /// Whether custom resources without a schema are reported.
@@ -143,6 +152,7 @@ impl Settings {
             string_fields: Vec::new(),
             crds: all.first().map(|s| s.crds.clone()).unwrap_or_default(),
             require_schemas: all.iter().any(|s| s.require_schemas),
+            strict_references: all.iter().any(|s| s.strict_references),
         }
     }
 

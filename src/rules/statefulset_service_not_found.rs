@@ -49,9 +49,15 @@ impl Rule for StatefulSetServiceNotFound {
                             d.related(s.at.clone(), format!("Service `{other}`"))
                                 .help(format!("did you mean `{other}`?"))
                         }
-                        None => d.help(format!(
-                            "add a headless Service `{name}` (`clusterIP: None`) selecting the pods of StatefulSet `{who}`, or fix the name; without it the pods get no stable DNS names"
-                        )),
+                        None => {
+                            let d = d.help(format!(
+                                "add a headless Service `{name}` (`clusterIP: None`) selecting the pods of StatefulSet `{who}`, or fix the name; without it the pods get no stable DNS names"
+                            ));
+                            match cx.dangling(d, sts, &sts.namespaces, crate::model::inventory::Wanted::Service(name)) {
+                                Some(d) => d,
+                                None => continue,
+                            }
+                        }
                     }
                 }
                 some if some.iter().any(|s| s.service_side().is_some_and(|r| r.headless)) => {

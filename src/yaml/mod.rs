@@ -186,6 +186,7 @@ impl Builder {
             root: self.root,
             span: Span::new(self.start, end),
             parents: std::sync::OnceLock::new(),
+            substituted: None,
         }
     }
 }

@@ -56,6 +56,8 @@ pub struct Document {
     pub span: Span,
     /// Each node's container, built on first use (fixes need it; linting does not).
     pub(crate) parents: std::sync::OnceLock<Vec<NodeId>>,
+    /// Set on the copy `substitute` makes: where post-build substitution changed it.
+    pub substituted: Option<Box<Substituted>>,
 }
 
 /// A mapping entry reached through `Document::entries`, merge keys applied.
@@ -92,6 +94,9 @@ impl Document {
 
     /// The scalar text of a node (through aliases), or `None` for collections.
     pub fn scalar(&self, id: NodeId) -> Option<&str> {
+        if self.substituted.is_some() && self.is_unknown(id) {
+            return None;
+        }
         match &self.node(self.deref(id)).kind {
             NodeKind::Scalar { value, .. } => Some(self.text_of(*value)),
             _ => None,
@@ -111,6 +116,9 @@ impl Document {
 
     /// A scalar that reads as a string where Kubernetes reads it; `None` otherwise.
     pub fn str(&self, id: NodeId) -> Option<&str> {
+        if self.substituted.is_some() && self.is_unknown(id) {
+            return None;
+        }
         let (v, style, tag) = self.scalar_parts(id)?;
         super::resolve::resolve(v, style == Style::Plain, tag)
             .is_str()
@@ -338,5 +346,67 @@ impl Document {
         let k = self.span(key);
         let v = self.span(value);
         k.to(v)
+    }
+}
+
+/// Where post-build substitution changed a document (`Document::substituted`).
+#[derive(Debug, Default)]
+pub struct Substituted {
+    /// Scalars whose value kure does not know (sorted): they read as no value.
+    pub unknown: Vec<NodeId>,
+    /// The spans of every scalar substitution touched: a fix there would edit the
+    /// placeholder, not the value, so none is offered.
+    pub spans: Vec<crate::source::Span>,
+}
+
+impl Document {
+    /// The document as it reads once each scalar holding a placeholder is replaced by
+    /// `expand`'s value (its style kept, as kustomize keeps it when it writes the object
+    /// out for the substitution); a scalar `expand` has no value for is marked unknown.
+    /// `None` when no scalar holds a placeholder.
+    pub fn substitute(&self, expand: impl Fn(&str) -> Option<String>) -> Option<Document> {
+        let mut doc: Option<Document> = None;
+        for (i, n) in self.nodes.iter().enumerate() {
+            let NodeKind::Scalar { value, .. } = n.kind else {
+                continue;
+            };
+            let text = self.text_of(value);
+            if !text.contains("${") {
+                continue;
+            }
+            let d = doc.get_or_insert_with(|| Document {
+                nodes: self.nodes.clone(),
+                strings: self.strings.clone(),
+                root: self.root,
+                span: self.span,
+                parents: std::sync::OnceLock::new(),
+                substituted: Some(Box::default()),
+            });
+            let Some(marks) = d.substituted.as_mut() else {
+                continue;
+            };
+            marks.spans.push(n.span);
+            match expand(text) {
+                Some(v) => {
+                    let start = d.strings.len() as u32;
+                    d.strings.push_str(&v);
+                    if let NodeKind::Scalar { value, .. } = &mut d.nodes[i].kind {
+                        *value = StrRef {
+                            start,
+                            len: v.len() as u32,
+                        };
+                    }
+                }
+                None => marks.unknown.push(i as NodeId),
+            }
+        }
+        doc
+    }
+
+    /// Whether substitution left this scalar without a known value.
+    pub fn is_unknown(&self, id: NodeId) -> bool {
+        self.substituted
+            .as_ref()
+            .is_some_and(|s| s.unknown.binary_search(&self.deref(id)).is_ok())
     }
 }

@@ -146,6 +146,9 @@ pub struct InputArgs {
     /// Report custom resources that no CRD describes (info)
     #[arg(long)]
     pub require_schemas: bool,
+    /// Report references that a Helm release or another source kure cannot see might provide
+    #[arg(long)]
+    pub strict_references: bool,
     #[command(flatten)]
     pub walk: WalkArgs,
 }

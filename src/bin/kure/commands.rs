@@ -110,6 +110,7 @@ fn options(
         command_select: false,
         schemas: input.schemas,
         require_schemas: input.require_schemas,
+        strict_references: input.strict_references,
     };
     Ok(LintOptions {
         rules: kure::merge_config(&flags, config),

@@ -1,0 +1,367 @@
+//! GitOps repositories as Flux applies them: `${VAR}` placeholders read as Flux's
+//! post-build substitution reads them, the namespace a Flux Kustomization's
+//! `targetNamespace` gives, and references to what a Helm release, the cluster's installer
+//! or Flux itself makes.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// A Flux repository: `clusters/ks.yaml` applies `apps/web` into namespace `web` with
+/// `postBuild.substitute`, and `apps/plain` without `postBuild`.
+fn repo(dir: &Path, web_files: &[(&str, &str)]) {
+    write(
+        dir,
+        "clusters/ks.yaml",
+        "\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: flux-system
+  namespace: flux-system
+spec:
+  interval: 1h
+  url: https://example.com/repo
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: web
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./apps/web
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  targetNamespace: web
+  postBuild:
+    substitute:
+      APP: web
+      REPLICAS: \"three\"
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: plain
+  namespace: flux-system
+spec:
+  interval: 1h
+  path: ./apps/plain
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+",
+    );
+    for (name, text) in web_files {
+        write(dir, &format!("apps/web/{name}"), text);
+    }
+}
+
+const DEPLOYMENT: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${APP}
+spec:
+  replicas: ${MIN_REPLICAS:=1}
+  selector:
+    matchLabels:
+      app: ${APP}
+  template:
+    metadata:
+      labels:
+        app: ${APP}
+    spec:
+      containers:
+        - name: app
+          image: nginx
+          imagePullPolicy: ${PULL:=IfNotPresent}
+";
+
+#[test]
+fn placeholders_are_read_as_flux_substitutes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    repo(
+        dir.path(),
+        &[
+            ("deployment.yaml", DEPLOYMENT),
+            (
+                "pvc.yaml",
+                "\
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: ${APP}-data
+spec:
+  accessModes: [\"${ACCESSMODES:=ReadWriteOnce}\"]
+  resources:
+    requests:
+      storage: ${CAPACITY:=5Gi}
+",
+            ),
+        ],
+    );
+    // defaults and inline values are judged as the values they give; nothing else is
+    let (code, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(findings(&v), vec![]);
+
+    // an inline value is substituted before the rules look, and judged where written
+    write(
+        dir.path(),
+        "apps/web/deployment.yaml",
+        &DEPLOYMENT.replace("${MIN_REPLICAS:=1}", "${REPLICAS}"),
+    );
+    // a default is judged as the value it gives
+    write(
+        dir.path(),
+        "apps/web/pvc.yaml",
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${APP}-data\nspec:\n  accessModes: [\"${ACCESSMODES:=ReadWriteOne}\"]\n  resources:\n    requests:\n      storage: 1Gi\n",
+    );
+    let (code, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings_with_messages(&v),
+        vec![
+            (
+                "wrong-type".to_string(),
+                6,
+                13,
+                "spec.replicas: expected an integer, got a string (\"three\")".to_string()
+            ),
+            (
+                "invalid-enum-value".to_string(),
+                6,
+                17,
+                "spec.accessModes[0]: Unsupported value: \"ReadWriteOne\": supported values: \"ReadWriteOnce\", \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOncePod\"".to_string()
+            ),
+        ]
+    );
+    // no fix edits a placeholder: the file stays as written
+    let before = std::fs::read_to_string(dir.path().join("apps/web/pvc.yaml")).unwrap();
+    let r = run(&["fix", "--unsafe-fixes", "."], Some(dir.path()));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("apps/web/pvc.yaml")).unwrap(),
+        before,
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn without_post_build_a_placeholder_stays_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    repo(dir.path(), &[]);
+    write(
+        dir.path(),
+        "apps/plain/deployment.yaml",
+        &DEPLOYMENT.replace("${APP}", "plain"),
+    );
+    let (code, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(code, 1);
+    let found = findings_with_messages(&v);
+    assert!(
+        found.contains(&(
+            "wrong-type".to_string(),
+            6,
+            13,
+            "spec.replicas: expected an integer, got a string (\"${MIN_REPLICAS:=1}\")".to_string()
+        )),
+        "{found:#?}"
+    );
+    // an object can turn substitution off for itself
+    let dir = tempfile::tempdir().unwrap();
+    repo(
+        dir.path(),
+        &[(
+            "deployment.yaml",
+            &DEPLOYMENT.replace(
+                "  name: ${APP}\n",
+                "  name: web\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n",
+            ),
+        )],
+    );
+    let (_, v) = lint_json(&["."], &["--select", "wrong-type"], Some(dir.path()));
+    assert_eq!(findings(&v), vec![("wrong-type".to_string(), 8, 13)]);
+}
+
+#[test]
+fn outside_flux_a_placeholder_without_default_is_not_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "hpa.yaml",
+        "\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: ${APP}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: ${CONTROLLER:=Deployment}
+    name: ${APP}
+  minReplicas: ${MIN:=1}
+  maxReplicas: ${MAX}
+",
+    );
+    let (code, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(findings(&v), vec![]);
+}
+
+const ROUTE: &str = "\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+spec:
+  parentRefs:
+    - name: gateway
+  rules:
+    - backendRefs:
+        - name: web
+          port: 80
+";
+
+const RELEASE: &str = "\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: web
+spec:
+  interval: 1h
+  chart:
+    spec:
+      chart: app-template
+      sourceRef:
+        kind: HelmRepository
+        name: charts
+";
+
+#[test]
+fn a_service_that_a_helm_release_installs_is_not_dangling() {
+    let dir = tempfile::tempdir().unwrap();
+    repo(
+        dir.path(),
+        &[("httproute.yaml", ROUTE), ("helmrelease.yaml", RELEASE)],
+    );
+    let (code, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(code, 0);
+    assert_eq!(findings(&v), vec![]);
+
+    // --strict-references reports it, naming the release
+    let (_, v) = lint_json(&["."], &["--strict-references"], Some(dir.path()));
+    assert_eq!(
+        findings(&v),
+        vec![("ingress-backend-not-found".to_string(), 10, 17)]
+    );
+    let help = v["diagnostics"][0]["help"].as_str().unwrap();
+    assert!(
+        help.starts_with("`HelmRelease/web` install objects kure cannot see in this namespace"),
+        "{help}"
+    );
+    // and so does `strict-references: true`
+    write(dir.path(), ".kure.yaml", "strict-references: true\n");
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 1);
+    std::fs::remove_file(dir.path().join(".kure.yaml")).unwrap();
+
+    // a release in another namespace provides nothing here
+    let dir = tempfile::tempdir().unwrap();
+    repo(
+        dir.path(),
+        &[(
+            "httproute.yaml",
+            &ROUTE.replace(
+                "  name: web\nspec:",
+                "  name: web\n  namespace: shop\nspec:",
+            ),
+        )],
+    );
+    write(
+        dir.path(),
+        "apps/other/helmrelease.yaml",
+        &RELEASE.replace("  name: web\n", "  name: web\n  namespace: elsewhere\n"),
+    );
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(
+        findings(&v),
+        vec![("ingress-backend-not-found".to_string(), 11, 17)]
+    );
+}
+
+#[test]
+fn what_the_cluster_and_flux_make_is_present() {
+    let dir = tempfile::tempdir().unwrap();
+    repo(dir.path(), &[]);
+    let svc = |ns: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: apiserver\n  namespace: {ns}\nspec:\n  selector:\n    k8s-app: kube-apiserver\n    tier: control-plane\n  ports:\n    - port: 6443\n"
+        )
+    };
+    write(dir.path(), "infra/apiserver.yaml", &svc("kube-system"));
+    write(
+        dir.path(),
+        "infra/receiver.yaml",
+        "\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: receiver
+  namespace: flux-system
+spec:
+  rules:
+    - backendRefs:
+        - name: webhook-receiver
+          port: 80
+---
+apiVersion: monitoring.coreos.com/v1
+kind: PodMonitor
+metadata:
+  name: flux
+  namespace: flux-system
+spec:
+  selector:
+    matchExpressions:
+      - key: app.kubernetes.io/component
+        operator: In
+        values: [helm-controller, source-controller]
+  podMetricsEndpoints:
+    - port: http-prom
+",
+    );
+    let (code, v) = lint_json(&["."], &["--strict-references"], Some(dir.path()));
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(findings(&v), vec![]);
+    // the same selector outside kube-system selects nothing
+    write(dir.path(), "infra/apiserver.yaml", &svc("web"));
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(
+        findings(&v),
+        vec![("service-selector-no-match".to_string(), 7, 3)]
+    );
+}
+
+#[test]
+#[cfg_attr(kure_no_shared, ignore = "../shared/gitops is absent")]
+fn the_gitops_repository_lints_clean() {
+    let Some(corpus) = require_corpus() else {
+        return;
+    };
+    let repo = corpus.join("../gitops/onedr0p__home-ops");
+    let (code, v) = lint_json(&[repo.to_str().unwrap()], &[], None);
+    assert_eq!(code, 0, "{:#?}", findings_with_messages(&v));
+    assert_eq!(findings(&v), vec![]);
+    // with --strict-references, only what a release might provide is reported
+    let (_, v) = lint_json(&[repo.to_str().unwrap()], &["--strict-references"], None);
+    let found = findings_with_messages(&v);
+    assert_eq!(found.len(), 4, "{found:#?}");
+    assert!(
+        found.iter().all(|f| f.0.ends_with("-no-match")),
+        "{found:#?}"
+    );
+}
