@@ -70,7 +70,8 @@ struct RawWorkload {
     /// How it selects its pods: `label` (a label selector at `spec.selector`, the
     /// default), `map` (a plain map there) or `none`.
     selector: Option<RawSelector>,
-    /// Labels its controller adds to every pod.
+    /// Labels its controller adds to every pod: `key` (any value) or `key=value`, where
+    /// `{name}` in the value is the object's name, `*` any value, `a|b` one of those.
     #[serde(default)]
     pod_labels: Vec<String>,
 }

@@ -359,9 +359,74 @@ fn the_gitops_repository_lints_clean() {
     // with --strict-references, only what a release might provide is reported
     let (_, v) = lint_json(&[repo.to_str().unwrap()], &["--strict-references"], None);
     let found = findings_with_messages(&v);
-    assert_eq!(found.len(), 4, "{found:#?}");
+    assert_eq!(found.len(), 3, "{found:#?}");
     assert!(
         found.iter().all(|f| f.0.ends_with("-no-match")),
         "{found:#?}"
+    );
+}
+
+#[test]
+fn a_service_over_an_operators_pods_finds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let svc = |selector: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  selector:\n{selector}  ports:\n    - port: 5432\n"
+        )
+    };
+    write(
+        dir.path(),
+        "cluster.yaml",
+        "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: postgres\nspec:\n  instances: 3\n  storage:\n    size: 1Gi\n",
+    );
+    write(
+        dir.path(),
+        "svc.yaml",
+        &svc("    cnpg.io/cluster: postgres\n    role: primary\n"),
+    );
+    let (code, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(code, 0, "{v:#}");
+    assert_eq!(findings(&v), vec![]);
+    // another cluster's name, or a role CloudNativePG never gives, selects nothing
+    for selector in [
+        "    cnpg.io/cluster: postgres-16\n    role: primary\n",
+        "    cnpg.io/cluster: postgres\n    role: leader\n",
+    ] {
+        write(dir.path(), "svc.yaml", &svc(selector));
+        let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+        assert_eq!(
+            findings(&v),
+            vec![("service-selector-no-match".to_string(), 6, 3)],
+            "{selector}"
+        );
+    }
+}
+
+#[test]
+fn a_repositorys_own_operator_names_its_pods_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".kure.yaml",
+        "workloads:\n  - api-version: example.com/v1\n    kind: Cache\n    selector: none\n    template: spec.pod\n    pod-labels: [\"example.com/cache={name}\", \"tier=leader|follower\", shard]\n",
+    );
+    write(
+        dir.path(),
+        "cache.yaml",
+        "apiVersion: example.com/v1\nkind: Cache\nmetadata:\n  name: sessions\nspec: {}\n",
+    );
+    let svc = |value: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: cache\nspec:\n  selector:\n    example.com/cache: {value}\n    tier: leader\n    shard: \"3\"\n  ports:\n    - port: 6379\n"
+        )
+    };
+    write(dir.path(), "svc.yaml", &svc("sessions"));
+    let (code, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(code, 0, "{v:#}");
+    write(dir.path(), "svc.yaml", &svc("carts"));
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(
+        findings(&v),
+        vec![("service-selector-no-match".to_string(), 6, 3)]
     );
 }

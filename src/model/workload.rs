@@ -50,7 +50,8 @@ pub struct WorkloadKind {
     /// Further `metadata` blocks the object writes labels into (a CronJob's job template,
     /// a StatefulSet's claim templates); `[]` steps into each item of a list.
     pub nested_metadata: &'static [&'static [&'static str]],
-    /// Labels the controller adds to each pod, with any value (a repository's own rows).
+    /// Labels the controller adds to each pod (a repository's own rows): `key` with any
+    /// value, or `key=value` with `{name}`, `*` and `a|b` as in `templated`.
     pub added_keys: &'static [&'static str],
 }
 
@@ -208,6 +209,177 @@ fn alertmanager(o: &Object<'_>) -> Vec<(String, PodLabel)> {
 
 fn thanos_ruler(o: &Object<'_>) -> Vec<(String, PodLabel)> {
     operator_labels(o, "thanos-ruler")
+}
+
+/// Labels from a pattern: `{name}` is the object's name (any value without one), `*` any
+/// value, `a|b` one of those; `{name}` may sit inside a value (`{name}-svc`).
+fn templated(o: &Object<'_>, pairs: &[(&str, &str)]) -> Vec<(String, PodLabel)> {
+    pairs
+        .iter()
+        .map(|&(k, v)| {
+            let value = if v == "*" {
+                PodLabel::Any
+            } else if v.contains("{name}") {
+                o.name()
+                    .map_or(PodLabel::Any, |n| PodLabel::Exact(v.replace("{name}", n)))
+            } else if v.contains('|') {
+                PodLabel::OneOf(v.split('|').map(str::to_string).collect())
+            } else {
+                PodLabel::Exact(v.to_string())
+            };
+            (k.to_string(), value)
+        })
+        .collect()
+}
+
+/// The pods of well-known operators, labelled after the object that asks for them (each
+/// from the operator's own source: the label constants it sets on the pods it creates).
+fn cnpg_cluster(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("cnpg.io/cluster", "{name}"),
+            ("cnpg.io/podRole", "instance"),
+            ("cnpg.io/instanceRole", "primary|replica"),
+            ("role", "primary|replica"),
+            ("cnpg.io/instanceName", "*"),
+        ],
+    )
+}
+
+fn cnpg_pooler(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("cnpg.io/poolerName", "{name}"),
+            ("cnpg.io/podRole", "pooler"),
+        ],
+    )
+}
+
+fn crunchy_postgres(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("postgres-operator.crunchydata.com/cluster", "{name}"),
+            (
+                "postgres-operator.crunchydata.com/role",
+                "master|replica|pgbouncer",
+            ),
+            ("postgres-operator.crunchydata.com/instance-set", "*"),
+            ("postgres-operator.crunchydata.com/instance", "*"),
+            (
+                "postgres-operator.crunchydata.com/data",
+                "postgres|pgbackrest",
+            ),
+        ],
+    )
+}
+
+fn zalando_postgresql(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("application", "spilo"),
+            ("cluster-name", "{name}"),
+            ("spilo-role", "master|replica"),
+        ],
+    )
+}
+
+fn strimzi_kafka(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("strimzi.io/cluster", "{name}"),
+            ("strimzi.io/kind", "Kafka"),
+            ("strimzi.io/name", "*"),
+            ("strimzi.io/pool-name", "*"),
+            ("strimzi.io/broker-role", "true|false"),
+            ("strimzi.io/controller-role", "true|false"),
+            ("app.kubernetes.io/instance", "{name}"),
+            ("app.kubernetes.io/managed-by", "strimzi-cluster-operator"),
+            (
+                "app.kubernetes.io/name",
+                "kafka|zookeeper|entity-operator|cruise-control|kafka-exporter",
+            ),
+            ("app.kubernetes.io/part-of", "strimzi-{name}"),
+        ],
+    )
+}
+
+fn eck_elasticsearch(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("elasticsearch.k8s.elastic.co/cluster-name", "{name}"),
+            ("common.k8s.elastic.co/type", "elasticsearch"),
+            ("elasticsearch.k8s.elastic.co/statefulset-name", "*"),
+            ("elasticsearch.k8s.elastic.co/node-master", "true|false"),
+            ("elasticsearch.k8s.elastic.co/node-data", "true|false"),
+            ("elasticsearch.k8s.elastic.co/node-ingest", "true|false"),
+        ],
+    )
+}
+
+fn eck_kibana(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("kibana.k8s.elastic.co/name", "{name}"),
+            ("common.k8s.elastic.co/type", "kibana"),
+        ],
+    )
+}
+
+fn rabbitmq_cluster(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("app.kubernetes.io/name", "{name}"),
+            ("app.kubernetes.io/component", "rabbitmq"),
+            ("app.kubernetes.io/part-of", "rabbitmq"),
+        ],
+    )
+}
+
+fn mongodb_community(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(o, &[("app", "{name}-svc")])
+}
+
+fn envoy_gateway(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("app.kubernetes.io/name", "envoy"),
+            ("app.kubernetes.io/component", "proxy"),
+            ("app.kubernetes.io/managed-by", "envoy-gateway"),
+            ("gateway.envoyproxy.io/owning-gateway-name", "{name}"),
+            ("gateway.envoyproxy.io/owning-gateway-namespace", "*"),
+        ],
+    )
+}
+
+fn tailscale_connector(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("tailscale.com/managed", "true"),
+            ("tailscale.com/parent-resource", "{name}"),
+            ("tailscale.com/parent-resource-type", "connector"),
+        ],
+    )
+}
+
+fn tailscale_proxy_group(o: &Object<'_>) -> Vec<(String, PodLabel)> {
+    templated(
+        o,
+        &[
+            ("tailscale.com/managed", "true"),
+            ("tailscale.com/parent-resource", "{name}"),
+            ("tailscale.com/parent-resource-type", "proxygroup"),
+        ],
+    )
 }
 
 const APPS: &[&str] = &["apps", "extensions"];
@@ -376,6 +548,97 @@ pub static TABLE: &[WorkloadKind] = &[
         added: thanos_ruler,
         ..OPERATOR
     },
+    WorkloadKind {
+        groups: &["postgresql.cnpg.io"],
+        kind: "Cluster",
+        added: cnpg_cluster,
+        template: &["spec", "inheritedMetadata"],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["postgresql.cnpg.io"],
+        kind: "Pooler",
+        added: cnpg_pooler,
+        template: &["spec", "template", "metadata"],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["postgres-operator.crunchydata.com"],
+        kind: "PostgresCluster",
+        added: crunchy_postgres,
+        template: &["spec", "metadata"],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["acid.zalan.do"],
+        kind: "postgresql",
+        added: zalando_postgresql,
+        template: &["spec", "podMetadata"],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["kafka.strimzi.io"],
+        kind: "Kafka",
+        added: strimzi_kafka,
+        template: &["spec", "kafka", "template", "pod", "metadata"],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["elasticsearch.k8s.elastic.co"],
+        kind: "Elasticsearch",
+        added: eck_elasticsearch,
+        template: &["spec", "podTemplate", "metadata"],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["kibana.k8s.elastic.co"],
+        kind: "Kibana",
+        added: eck_kibana,
+        template: &["spec", "podTemplate", "metadata"],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["rabbitmq.com"],
+        kind: "RabbitmqCluster",
+        added: rabbitmq_cluster,
+        template: &[
+            "spec",
+            "override",
+            "statefulSet",
+            "spec",
+            "template",
+            "metadata",
+        ],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["mongodbcommunity.mongodb.com"],
+        kind: "MongoDBCommunity",
+        added: mongodb_community,
+        template: &["spec", "statefulSet", "spec", "template", "metadata"],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["gateway.networking.k8s.io"],
+        kind: "Gateway",
+        added: envoy_gateway,
+        template: &["spec", "infrastructure"],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["tailscale.com"],
+        kind: "Connector",
+        added: tailscale_connector,
+        template: &["spec", "podTemplate", "metadata"],
+        ..OPERATOR
+    },
+    WorkloadKind {
+        groups: &["tailscale.com"],
+        kind: "ProxyGroup",
+        added: tailscale_proxy_group,
+        template: &["spec", "podTemplate", "metadata"],
+        ..OPERATOR
+    },
 ];
 
 /// The `spec` fields of a kind, where kure knows them.
@@ -525,7 +788,15 @@ impl WorkloadKind {
             labels.add_missing(&k, v);
         }
         for k in self.added_keys {
-            labels.add_missing(k, PodLabel::Any);
+            match k.split_once('=') {
+                // `key=value`: the value templated by the object's name (`templated`)
+                Some(pair) => {
+                    for (k, v) in templated(obj, &[pair]) {
+                        labels.add_missing(&k, v);
+                    }
+                }
+                None => labels.add_missing(k, PodLabel::Any),
+            }
         }
         for (k, v) in (self.variants)(obj) {
             labels.add_alternative(&k, &v);
