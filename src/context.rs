@@ -97,28 +97,35 @@ fn find(dir: &Path) -> Option<Source> {
     None
 }
 
-/// The files git tracks under `root`, as absolute paths; `None` when git cannot say.
+/// The files git tracks under `root`, as absolute paths, read from the repository's index
+/// (no `git` process); `None` when there is no index kure can read.
 fn tracked(root: &Path) -> Option<Vec<PathBuf>> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["ls-files", "-z", "--cached", "--full-name"])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    Some(
-        out.stdout
-            .split(|&b| b == 0)
-            .filter(|s| !s.is_empty())
-            .filter_map(|s| std::str::from_utf8(s).ok())
-            .map(|s| root.join(s))
-            .filter(|p| p.is_file())
-            .collect(),
+    let dot_git = root.join(".git");
+    // a linked work tree or a submodule: `.git` is a file naming the git directory
+    let git_dir = if dot_git.is_dir() {
+        dot_git
+    } else {
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        let dir = text.lines().find_map(|l| l.strip_prefix("gitdir:"))?.trim();
+        root.join(dir)
+    };
+    let index = gix_index::File::at(
+        git_dir.join("index"),
+        gix_hash::Kind::Sha1,
+        true,
+        gix_index::decode::Options::default(),
     )
+    .ok()?;
+    let state: &gix_index::State = &index;
+    let mut out: Vec<PathBuf> = state
+        .entries()
+        .iter()
+        .filter_map(|e| std::str::from_utf8(e.path(state)).ok())
+        .map(|p| root.join(p))
+        .filter(|p| p.is_file())
+        .collect();
+    out.dedup();
+    Some(out)
 }
 
 /// The manifests below `root`, walked as `kure lint` walks a directory.
