@@ -89,6 +89,22 @@ impl<'a> FileChecker<'a> {
         }
     }
 
+    /// The file is its own apply group (`Kustomize::alone`), not its directory's.
+    pub fn alone(self, yes: bool, fs_path: &Path) -> FileChecker<'a> {
+        if !yes {
+            return self;
+        }
+        let group = GroupKey::File(kustomize::normalize(fs_path));
+        FileChecker {
+            facts: std::cell::RefCell::new(FactsBuilder::new(
+                self.role,
+                group,
+                self.settings.workloads(),
+            )),
+            ..self
+        }
+    }
+
     /// How the file's YAML is typed: by kustomize when a kustomization includes it.
     /// Keeps the types of the file's CRDs in what `check` returns.
     pub fn learning_crds(mut self, yes: bool) -> FileChecker<'a> {

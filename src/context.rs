@@ -20,11 +20,13 @@ pub enum Source {
     Config(PathBuf),
 }
 
-/// The context files for the inputs, without the inputs themselves (a buffer on standard
-/// input named after a file replaces that file). Empty when a directory was given, when no
-/// repository is found, or when git cannot list the files.
+/// The context files for the inputs, without the inputs themselves and what the directories
+/// given hold (a buffer on standard input named after a file replaces that file). Empty
+/// when the whole repository is given, when no repository is found, or when its files
+/// cannot be listed.
 pub fn files(paths: &[PathBuf], stdin_filename: Option<&str>) -> (Option<Source>, Vec<Input>) {
     let mut given: Vec<PathBuf> = Vec::new();
+    let mut dirs: Vec<PathBuf> = Vec::new();
     for p in paths {
         if p.as_os_str() == "-" {
             match stdin_filename {
@@ -33,19 +35,27 @@ pub fn files(paths: &[PathBuf], stdin_filename: Option<&str>) -> (Option<Source>
             }
         } else if p.is_file() {
             given.push(p.clone());
+        } else if p.is_dir() {
+            // a directory inside a repository is linted with the rest of it as context,
+            // as its files would be: findings do not depend on how the paths are named
+            dirs.push(walk::normalize(p));
         } else {
-            // a directory is its own scope
             return (None, Vec::new());
         }
     }
-    let Some(first) = given.first() else {
-        return (None, Vec::new());
+    // the repository around the first path: a file's directory, or the directory
+    let start = match (given.first(), dirs.first()) {
+        (Some(f), _) => {
+            let f = walk::normalize(f);
+            f.parent().map(Path::to_path_buf).unwrap_or(f)
+        }
+        (None, Some(d)) => d.clone(),
+        (None, None) => return (None, Vec::new()),
     };
     let Ok(cwd) = std::env::current_dir() else {
         return (None, Vec::new());
     };
-    let start = walk::normalize(first);
-    let Some(source) = find(start.parent().unwrap_or(&start)) else {
+    let Some(source) = find(&start) else {
         return (None, Vec::new());
     };
     let listed = match &source {
@@ -55,10 +65,22 @@ pub fn files(paths: &[PathBuf], stdin_filename: Option<&str>) -> (Option<Source>
     let Some(listed) = listed else {
         return (None, Vec::new());
     };
+    let root = match &source {
+        Source::Git(r) | Source::Config(r) => walk::normalize(r),
+    };
+    if dirs.iter().any(|d| root.starts_with(d)) {
+        // the whole repository is linted
+        return (None, Vec::new());
+    }
     let mine: Vec<PathBuf> = given.iter().map(|g| walk::normalize(g)).collect();
     let mut out = Vec::new();
     for abs in listed {
-        if !walk::is_manifest_name(&abs) || mine.contains(&walk::normalize(&abs)) {
+        let abs_n = walk::normalize(&abs);
+        if !walk::is_manifest_name(&abs)
+            || abs.file_name().is_some_and(|n| n == ".kure.yaml")
+            || mine.contains(&abs_n)
+            || dirs.iter().any(|d| abs_n.starts_with(d))
+        {
             continue;
         }
         out.push(Input::File(relative(&cwd, &abs)));

@@ -651,8 +651,9 @@ fn lint_input(
         }
     };
     // linting learns the CRDs from the files; fixing read them first
-    let checker =
-        FileChecker::new(&path, &fs_path, kz.role(&fs_path), settings).learning_crds(fix.is_none());
+    let checker = FileChecker::new(&path, &fs_path, kz.role(&fs_path), settings)
+        .alone(kz.alone(&fs_path), &fs_path)
+        .learning_crds(fix.is_none());
     match fix {
         // linting holds one document's tree at a time; a file encrypted by SOPS is never
         // fixed (its findings carry no fix, and the summary says why)

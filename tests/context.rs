@@ -154,7 +154,24 @@ fn outside_git_a_kure_yaml_marks_the_repository() {
     write(dir.path(), ".kure.yaml", "{}\n");
     let (_, v) = lint_json(&["app/service.yaml"], &[], Some(dir.path()));
     assert_eq!(findings(&v), vec![], "{v}");
-    // a directory given is its own scope: nothing above it is read
-    let (_, v) = lint_json(&["app"], &[], Some(dir.path()));
+    // a directory inside the repository is linted with the rest of it, as its files are:
+    // the findings do not depend on how the paths are named
+    std::fs::rename(
+        dir.path().join("app/deployment.yaml"),
+        dir.path().join("db.yaml"),
+    )
+    .unwrap();
+    for paths in [
+        &["app"][..],
+        &["app/service.yaml"],
+        &["app/", "app/service.yaml"],
+    ] {
+        let (_, v) = lint_json(paths, &[], Some(dir.path()));
+        assert_eq!(findings(&v), vec![], "{paths:?}: {v}");
+        assert_eq!(v["summary"]["context_files"], 1, "{paths:?}");
+    }
+    // the repository itself has no context around it
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
     assert_eq!(v["summary"]["context_files"], 0);
+    assert_eq!(findings(&v), vec![]);
 }

@@ -430,3 +430,44 @@ fn a_repositorys_own_operator_names_its_pods_labels() {
         vec![("service-selector-no-match".to_string(), 6, 3)]
     );
 }
+
+#[test]
+fn alternative_bundles_beside_kustomizations_are_not_one_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let sa =
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: controller\n  namespace: tools\n";
+    // generated bundles beside the kustomizations they are built from
+    write(dir.path(), "manifests/install.yaml", sa);
+    write(dir.path(), "manifests/namespace-install.yaml", sa);
+    write(dir.path(), "manifests/base/sa.yaml", sa);
+    write(
+        dir.path(),
+        "manifests/base/kustomization.yaml",
+        "resources:\n  - sa.yaml\n",
+    );
+    let (_, v) = lint_json(&["."], &["--select", "duplicate-object"], Some(dir.path()));
+    assert_eq!(findings(&v), vec![]);
+    // what one kustomization applies twice is still a duplicate
+    write(dir.path(), "manifests/base/again.yaml", sa);
+    write(
+        dir.path(),
+        "manifests/base/kustomization.yaml",
+        "resources:\n  - sa.yaml\n  - again.yaml\n",
+    );
+    let (_, v) = lint_json(&["."], &["--select", "duplicate-object"], Some(dir.path()));
+    assert_eq!(
+        findings_with_messages(&v),
+        vec![(
+            "duplicate-object".to_string(),
+            4,
+            3,
+            "ServiceAccount `tools/controller` is defined twice in the same kustomization (first at ./manifests/base/again.yaml:4:3)".to_string()
+        )]
+    );
+    // and so are two files of a directory without definitions
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app/a.yaml", sa);
+    write(dir.path(), "app/b.yaml", sa);
+    let (_, v) = lint_json(&["."], &["--select", "duplicate-object"], Some(dir.path()));
+    assert_eq!(findings(&v), vec![("duplicate-object".to_string(), 4, 3)]);
+}

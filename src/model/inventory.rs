@@ -16,6 +16,8 @@ pub enum GroupKey {
     Kustomization(u32),
     /// A Flux Kustomization (by its index among the run's).
     Flux(u32),
+    /// A file no definition applies, beside files that definitions do apply: its own group.
+    File(PathBuf),
     Directory(PathBuf),
 }
 

@@ -72,6 +72,9 @@ impl FileRole {
 #[derive(Default)]
 pub struct Kustomize {
     roles: HashMap<PathBuf, FileRole>,
+    /// The directories of kustomizations and Flux paths, and every directory above them:
+    /// where definitions say what is applied together.
+    defined: HashSet<PathBuf>,
 }
 
 /// A Flux Kustomization of the run, with the directory its `spec.path` names (resolved
@@ -241,7 +244,30 @@ impl Kustomize {
         for role in roles.values_mut() {
             role.substitution = substitution(role, flux);
         }
-        Kustomize { roles }
+        let mut defined = HashSet::new();
+        for dir in loaded.keys().chain(flux.iter().map(|f| &f.dir)) {
+            for a in dir.ancestors() {
+                if !defined.insert(a.to_path_buf()) {
+                    break;
+                }
+            }
+        }
+        Kustomize { roles, defined }
+    }
+
+    /// Whether a file that no kustomization or Flux Kustomization applies sits where such
+    /// definitions say what is applied together (their directory, or one above them): an
+    /// alternative bundle (`install.yaml` beside `namespace-install/`), applied alone.
+    pub fn alone(&self, path: &Path) -> bool {
+        if self.defined.is_empty() {
+            return false;
+        }
+        let path = normalize(path);
+        let applied = self
+            .roles
+            .get(&path)
+            .is_some_and(|r| !r.groups.is_empty() || !r.flux.is_empty() || r.patch);
+        !applied && path.parent().is_some_and(|d| self.defined.contains(d))
     }
 
     pub fn role(&self, path: &Path) -> Option<&FileRole> {

@@ -82,6 +82,7 @@ impl Rule for DuplicateObject {
                 GroupKey::Kustomization(_) => "in the same kustomization",
                 GroupKey::Flux(_) => "applied by the same Flux Kustomization",
                 GroupKey::Directory(_) => "in the same directory",
+                GroupKey::File(_) => "in the same file",
             };
             let p = prev.at.location.start;
             let first_at = format!("{}:{}:{}", prev.at.path, p.line, p.column);
