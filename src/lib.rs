@@ -16,6 +16,7 @@ mod fix;
 mod lint;
 mod load;
 mod model;
+pub mod render;
 pub mod report;
 mod rules;
 mod source;

@@ -324,7 +324,17 @@ pub fn parse_each(
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let Some(b) = doc.as_mut() else { continue };
-                let value = b.keep(&value);
+                // a block scalar whose last line ends the file without a line break has no
+                // final line break to keep (as go-yaml and the YAML spec read it)
+                let unterminated = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && value.ends_with('\n')
+                    && !text.ends_with('\n')
+                    && !text.get(sp.end..).is_some_and(|rest| rest.contains('\n'));
+                let value = if unterminated {
+                    b.keep(&value[..value.len() - 1])
+                } else {
+                    b.keep(&value)
+                };
                 let id = b.push(
                     Node {
                         kind: NodeKind::Scalar {

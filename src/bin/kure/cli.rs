@@ -29,6 +29,8 @@ pub enum Command {
     /// Move objects off the apiVersions a Kubernetes version no longer serves (or has
     /// deprecated), in place
     Migrate(MigrateArgs),
+    /// Print what `kustomize build DIR` makes of a kustomization, offline
+    Render(RenderArgs),
     /// List the rules
     Rules {
         #[arg(long, value_enum, default_value = "human")]
@@ -51,9 +53,26 @@ impl Command {
             Command::Label(a) => !a.diff && !a.check,
             Command::Convert(a) => !a.diff && !a.check,
             Command::Migrate(a) => !a.diff && !a.check,
-            Command::Rules { .. } | Command::Explain { .. } => false,
+            Command::Render(_) | Command::Rules { .. } | Command::Explain { .. } => false,
         }
     }
+}
+
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// Kustomization directories (the current one by default); several are printed one
+    /// after the other
+    #[arg(default_value = ".")]
+    pub dirs: Vec<std::path::PathBuf>,
+    /// yaml (a YAML stream) or json (one object per line)
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub format: RenderFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RenderFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

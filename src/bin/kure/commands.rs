@@ -3,7 +3,7 @@
 
 use crate::cli::{
     ColorChoice, Command, ConvertArgs, ConvertTarget, FailOn, FixArgs, InputArgs, LabelArgs,
-    LintArgs, MigrateArgs, RulesFormat, WalkArgs,
+    LintArgs, MigrateArgs, RenderArgs, RenderFormat, RulesFormat, WalkArgs,
 };
 use kure::report::{self, Format};
 use kure::{Diagnostic, Error, FixAvailability, LintOptions, Severity, Summary};
@@ -17,6 +17,7 @@ pub fn run(command: Command) -> Result<u8, Error> {
         Command::Label(args) => label(args),
         Command::Convert(args) => convert(args),
         Command::Migrate(args) => migrate(args),
+        Command::Render(args) => render(args),
         Command::Rules { format } => {
             write_stdout(&rules_listing(format))?;
             Ok(0)
@@ -29,6 +30,32 @@ pub fn run(command: Command) -> Result<u8, Error> {
             None => Err(Error::UnknownRule(rule)),
         },
     }
+}
+
+/// `kure render`: each directory's objects, or the first error (exit 2) naming the file
+/// and the entry that cannot be rendered.
+fn render(args: RenderArgs) -> Result<u8, Error> {
+    let mut out = String::new();
+    for (i, dir) in args.dirs.iter().enumerate() {
+        match kure::render::render(dir) {
+            Ok(res) => {
+                if i > 0 && args.format == RenderFormat::Yaml && !res.is_empty() {
+                    out.push_str("---\n");
+                }
+                out.push_str(&kure::render::write(
+                    &res,
+                    args.format == RenderFormat::Json,
+                ));
+            }
+            Err(e) => {
+                write_stdout(&out)?;
+                eprintln!("kure: error: {e}");
+                return Ok(2);
+            }
+        }
+    }
+    write_stdout(&out)?;
+    Ok(0)
 }
 
 fn rules_listing(format: RulesFormat) -> String {
