@@ -294,6 +294,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     for mut r in context_results {
         inventory.objects.append(&mut r.checked.facts);
     }
+    rendered_facts(&kz, &flux, &all, settings.workloads(), &mut inventory);
     inventory.finish();
     let from = diagnostics.len();
     match &scopes {
@@ -341,6 +342,13 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         );
     }
     diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    // a base rendered by several overlays gives the same finding once
+    diagnostics.dedup_by(|b, a| {
+        a.rule == b.rule
+            && a.at.path == b.at.path
+            && a.at.span == b.at.span
+            && a.message == b.message
+    });
     summary.fixes.available = diagnostics.iter().filter(|d| d.fix.is_some()).count();
     let stdin = stdin.zip(stdin_name).and_then(|(bytes, name)| {
         let original = crate::load::decode(bytes.ok()?).ok()?;
@@ -445,6 +453,144 @@ fn collect_flux(inputs: &[Input]) -> Vec<crate::model::kustomize::FluxRoot> {
         }
     }
     out
+}
+
+/// The objects of each root kustomization as kustomize renders it (`render`), in place of
+/// the objects of the files it includes: a Service's selector is matched against the pod
+/// labels an overlay's patch and `labels:` make, and references name what a prefix or a
+/// generator's hash made of a name. A rendered object's facts point into the file that
+/// holds it (`render::value::to_document`). A file some root including it cannot render
+/// keeps its facts as read.
+fn rendered_facts(
+    kz: &Kustomize,
+    flux: &[crate::model::kustomize::FluxRoot],
+    files: &[Input],
+    workloads: &[crate::model::workload::WorkloadKind],
+    inv: &mut Inventory,
+) {
+    use crate::model::inventory::{FactsBuilder, FileLocator, GroupKey};
+    use rayon::prelude::*;
+    if kz.roots.is_empty() {
+        return;
+    }
+    let shown: HashMap<PathBuf, Arc<str>> = files
+        .iter()
+        .filter_map(|i| {
+            i.file()
+                .map(|f| (walk::normalize(f), Arc::from(i.display())))
+        })
+        .collect();
+    // the roots reaching a file of the run
+    let mut wanted: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
+    for (path, role) in kz.roles() {
+        if shown.contains_key(path) && !role.patch {
+            wanted.extend(role.groups.iter().map(|(g, _)| *g));
+        }
+    }
+    let renders: Vec<(u32, Vec<crate::render::Resource>)> = wanted
+        .into_par_iter()
+        .filter_map(|gid| {
+            let dir = kz.roots.get(gid as usize)?;
+            crate::render::render(dir).ok().map(|r| (gid, r))
+        })
+        .collect();
+    let ok: std::collections::HashSet<u32> = renders.iter().map(|(g, _)| *g).collect();
+    // files every root of which rendered: their objects are the rendered ones
+    let replaced: HashMap<&PathBuf, &crate::model::kustomize::FileRole> = kz
+        .roles()
+        .filter(|(path, role)| {
+            shown.contains_key(*path)
+                && !role.patch
+                && !role.groups.is_empty()
+                && role.groups.iter().all(|(g, _)| ok.contains(g))
+        })
+        .collect();
+    if replaced.is_empty() {
+        return;
+    }
+    let replaced_shown: std::collections::HashSet<&str> = replaced
+        .keys()
+        .filter_map(|p| shown.get(*p))
+        .map(|s| &**s)
+        .collect();
+    inv.objects
+        .retain(|o| !replaced_shown.contains(&*o.at.path));
+    // each source file read once
+    let mut sources: HashMap<PathBuf, Option<(String, yaml::Stream)>> = HashMap::new();
+    for (gid, res) in &renders {
+        for r in res {
+            let origin = walk::normalize(&r.origin);
+            let Some(role) = replaced.get(&origin) else {
+                continue;
+            };
+            let Some(display) = shown.get(&origin) else {
+                continue;
+            };
+            let source = sources.entry(origin.clone()).or_insert_with(|| {
+                let text = crate::load::read_text(&origin).ok()?;
+                let stream = yaml::parse(&text, yaml::Limits::default());
+                Some((text, stream))
+            });
+            let Some((text, stream)) = source else {
+                continue;
+            };
+            let (kind, name) = r.original_kind_and_name();
+            let Some((doc, node)) = stream.documents.iter().find_map(|d| {
+                crate::model::objects(d)
+                    .into_iter()
+                    .find(|o| o.kind == kind && o.name() == Some(name))
+                    .map(|o| (d, o.root))
+            }) else {
+                continue;
+            };
+            let mut rendered = crate::render::value::to_document(&r.value, doc, node);
+            if let Some(vars) = role.substitution.vars()
+                && rendered.strings.contains("${")
+                && let Some(s) = rendered.substitute(|t| crate::model::subst::expand(t, vars))
+            {
+                rendered = s;
+            }
+            let Some(obj) = crate::model::objects(&rendered).into_iter().next() else {
+                continue;
+            };
+            let index = crate::source::LineIndex::new(text);
+            let locator = FileLocator {
+                path: display,
+                index: &index,
+                partial: false,
+            };
+            let ns = obj.namespace().map(str::to_string);
+            let mut facts = FactsBuilder::new(None, GroupKey::Kustomization(*gid), workloads)
+                .of(&locator, &obj);
+            // the Flux Kustomizations that apply this root, each with its namespace
+            let root = &kz.roots[*gid as usize];
+            let by_flux: Vec<(GroupKey, Option<String>)> = flux
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| root.starts_with(&f.dir))
+                .map(|(j, f)| {
+                    (
+                        GroupKey::Flux(j as u32),
+                        f.spec.target_namespace.clone().or_else(|| ns.clone()),
+                    )
+                })
+                .collect();
+            let groups: Vec<(GroupKey, Option<String>)> = if by_flux.is_empty() {
+                vec![(GroupKey::Kustomization(*gid), ns.clone())]
+            } else {
+                by_flux
+            };
+            let mut namespaces: Vec<Option<String>> = Vec::new();
+            for (_, n) in &groups {
+                if !namespaces.contains(n) {
+                    namespaces.push(n.clone());
+                }
+            }
+            facts.groups = groups.into();
+            facts.namespaces = namespaces.into();
+            inv.objects.push(facts);
+        }
+    }
 }
 
 /// The manifests and directories directly in `dir`, sorted.

@@ -471,3 +471,83 @@ fn alternative_bundles_beside_kustomizations_are_not_one_group() {
     let (_, v) = lint_json(&["."], &["--select", "duplicate-object"], Some(dir.path()));
     assert_eq!(findings(&v), vec![("duplicate-object".to_string(), 4, 3)]);
 }
+
+/// A base (a Deployment and the Service selecting its pods) and an overlay patching the
+/// Deployment's pod labels.
+fn overlay(dir: &Path, patch_labels: &str) {
+    write(
+        dir,
+        "base/app.yaml",
+        "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+        - name: web
+          image: nginx
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+    track: stable
+  ports:
+    - port: 80
+",
+    );
+    write(dir, "base/kustomization.yaml", "resources:\n  - app.yaml\n");
+    write(
+        dir,
+        "prod/kustomization.yaml",
+        &format!(
+            "namePrefix: prod-\nresources:\n  - ../base\npatches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n        name: web\n      spec:\n        template:\n          metadata:\n            labels:\n{patch_labels}"
+        ),
+    );
+}
+
+#[test]
+fn a_services_selector_is_matched_against_what_the_overlay_makes_of_the_pods() {
+    // the overlay's patch gives the pods the label the base's Service selects
+    let dir = tempfile::tempdir().unwrap();
+    overlay(dir.path(), "              track: stable\n");
+    let (code, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(code, 0, "{:#?}", findings_with_messages(&v));
+    assert_eq!(findings(&v), vec![]);
+    // a patch that gives them another value leaves the Service without pods, reported at
+    // the selector in the base
+    let dir = tempfile::tempdir().unwrap();
+    overlay(dir.path(), "              track: canary\n");
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    let found = findings_with_messages(&v);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1, found[0].2),
+        ("service-selector-no-match", 23, 3)
+    );
+    assert_eq!(path_of(&v["diagnostics"][0]), "base/app.yaml");
+    assert!(
+        found[0].3.contains("`track=stable` matches none"),
+        "{}",
+        found[0].3
+    );
+    // the same for the files named one by one
+    let (_, w) = lint_json(
+        &["base/app.yaml", "prod/kustomization.yaml"],
+        &[],
+        Some(dir.path()),
+    );
+    assert_eq!(findings(&w), findings(&v));
+}

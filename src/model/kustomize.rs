@@ -75,6 +75,8 @@ pub struct Kustomize {
     /// The directories of kustomizations and Flux paths, and every directory above them:
     /// where definitions say what is applied together.
     defined: HashSet<PathBuf>,
+    /// The root kustomizations (those no other includes), by apply group id.
+    pub roots: Vec<PathBuf>,
 }
 
 /// A Flux Kustomization of the run, with the directory its `spec.path` names (resolved
@@ -188,6 +190,7 @@ impl Kustomize {
         }
         let mut roots: Vec<&PathBuf> = loaded.keys().filter(|d| !referenced.contains(*d)).collect();
         roots.sort();
+        let root_dirs: Vec<PathBuf> = roots.iter().map(|p| (*p).clone()).collect();
         let mut roles: HashMap<PathBuf, FileRole> = HashMap::new();
         for (gid, root) in roots.into_iter().enumerate() {
             let mut seen = HashSet::new();
@@ -252,7 +255,11 @@ impl Kustomize {
                 }
             }
         }
-        Kustomize { roles, defined }
+        Kustomize {
+            roles,
+            defined,
+            roots: root_dirs,
+        }
     }
 
     /// Whether a file that no kustomization or Flux Kustomization applies sits where such
@@ -268,6 +275,11 @@ impl Kustomize {
             .get(&path)
             .is_some_and(|r| !r.groups.is_empty() || !r.flux.is_empty() || r.patch);
         !applied && path.parent().is_some_and(|d| self.defined.contains(d))
+    }
+
+    /// Every file a kustomization or a Flux Kustomization reaches, with its role.
+    pub fn roles(&self) -> impl Iterator<Item = (&PathBuf, &FileRole)> {
+        self.roles.iter()
     }
 
     pub fn role(&self, path: &Path) -> Option<&FileRole> {

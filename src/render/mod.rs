@@ -60,6 +60,11 @@ struct Id {
 }
 
 impl Resource {
+    /// The kind and name the object had in the file that holds it.
+    pub fn original_kind_and_name(&self) -> (&str, &str) {
+        (&self.orig.kind, &self.orig.name)
+    }
+
     fn new(value: V, origin: &Path) -> Resource {
         let orig = id_of(&value);
         Resource {
@@ -246,6 +251,7 @@ fn build(dir: &Path, top: bool, stack: &mut Vec<PathBuf>) -> Result<Vec<Resource
             return Err(err(&kpath, format!("resource `{r}` does not exist")));
         }
     }
+    unique(&kpath, &res)?;
     generators(&dir, &kpath, &k, &mut res)?;
     for c in entries("components") {
         if is_remote(&c) {
@@ -263,6 +269,34 @@ fn build(dir: &Path, top: bool, stack: &mut Vec<PathBuf>) -> Result<Vec<Resource
     transform(&dir, &kpath, &k, &mut res)?;
     stack.pop();
     Ok(res)
+}
+
+/// kustomize refuses two objects with the same group, kind, namespace and name.
+fn unique(kpath: &Path, res: &[Resource]) -> Result<(), RenderError> {
+    let mut seen = std::collections::HashSet::new();
+    for r in res {
+        let id = r.id();
+        if !seen.insert((
+            id.group.clone(),
+            id.kind.clone(),
+            id.namespace.clone(),
+            id.name.clone(),
+        )) {
+            let ns = if id.namespace.is_empty() {
+                String::new()
+            } else {
+                format!(" in namespace `{}`", id.namespace)
+            };
+            return Err(err(
+                kpath,
+                format!(
+                    "{} `{}`{ns} is included twice; kustomize refuses it",
+                    id.kind, id.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A component works on what the kustomization including it has so far.

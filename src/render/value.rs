@@ -342,3 +342,98 @@ pub fn write_json(out: &mut String, v: &V) {
         }
     }
 }
+
+/// A rendered value as a document whose nodes carry the spans of the source they came
+/// from: where the same path exists in `source` (the object as written), its node's span;
+/// elsewhere (a field a patch or a transformer added), the span of the nearest written
+/// ancestor. Findings on the rendered object then point into the file that holds it.
+pub fn to_document(v: &V, source: &Document, at: NodeId) -> Document {
+    let mut doc = Document {
+        nodes: Vec::new(),
+        strings: String::new(),
+        root: None,
+        span: source.span,
+        parents: std::sync::OnceLock::new(),
+        substituted: None,
+    };
+    let root = push(&mut doc, v, Some(source), Some(at), source.span(at));
+    doc.root = Some(root);
+    doc
+}
+
+fn push(
+    doc: &mut Document,
+    v: &V,
+    source: Option<&Document>,
+    at: Option<NodeId>,
+    fallback: crate::source::Span,
+) -> NodeId {
+    use crate::yaml::{Node, StrRef};
+    let at = at.and_then(|a| source.map(|s| s.deref(a)));
+    let span = match (source, at) {
+        (Some(s), Some(a)) => s.span(a),
+        _ => fallback,
+    };
+    let scalar = |doc: &mut Document, text: &str, style: Style| {
+        let start = doc.strings.len() as u32;
+        doc.strings.push_str(text);
+        NodeKind::Scalar {
+            value: StrRef {
+                start,
+                len: text.len() as u32,
+            },
+            style,
+        }
+    };
+    let kind = match v {
+        V::Null => scalar(doc, "null", Style::Plain),
+        V::Bool(b) => scalar(doc, if *b { "true" } else { "false" }, Style::Plain),
+        V::Int(i) => scalar(doc, &i.to_string(), Style::Plain),
+        V::Float(f) => scalar(doc, f, Style::Plain),
+        V::Str(s) => scalar(doc, s, Style::Double),
+        V::Seq(items) => {
+            let src_items: Vec<NodeId> = match (source, at) {
+                (Some(s), Some(a)) => s.items(a).to_vec(),
+                _ => Vec::new(),
+            };
+            let ids = items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| push(doc, x, source, src_items.get(i).copied(), span))
+                .collect();
+            NodeKind::Seq { items: ids }
+        }
+        V::Map(entries) => {
+            let mut ids = Vec::new();
+            for (k, x) in entries {
+                let src_entry = match (source, at) {
+                    (Some(s), Some(a)) if s.is_map(a) => s.get_entry(a, k),
+                    _ => None,
+                };
+                let key_span = match (source, src_entry) {
+                    (Some(s), Some((kn, _))) => s.span(kn),
+                    _ => span,
+                };
+                let key_kind = scalar(doc, k, Style::Plain);
+                doc.nodes.push(Node {
+                    kind: key_kind,
+                    span: key_span,
+                    tag: Some("!!str".into()),
+                });
+                let key_id = (doc.nodes.len() - 1) as NodeId;
+                let value_id = push(doc, x, source, src_entry.map(|(_, vn)| vn), span);
+                ids.push((key_id, value_id));
+            }
+            NodeKind::Map {
+                entries: ids,
+                flow: false,
+            }
+        }
+    };
+    doc.nodes.push(Node {
+        kind,
+        span,
+        tag: None,
+    });
+    (doc.nodes.len() - 1) as NodeId
+}
