@@ -139,7 +139,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         None => None,
     };
     let all: Vec<Input> = inputs.iter().chain(&context).cloned().collect();
-    let flux = collect_flux(&all);
+    let (flux, mut context_bytes) = collect_flux(&all, &context);
     let kz = Kustomize::for_inputs_with_flux(
         &all,
         &flux,
@@ -154,9 +154,27 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         lint_input(input, bytes, &kz, settings, opts.fix.as_ref())
     });
     let facts_only = Settings::new(Some(&[]), &[])?;
-    let (mut context_results, _) = crate::load::read_each(&context, |input, bytes| {
-        lint_input(input, bytes, &kz, &facts_only, None)
-    });
+    // context files were read by `collect_flux` already: their bytes are not read again
+    let context_inputs: Vec<(Input, Option<Vec<u8>>)> = context
+        .iter()
+        .map(|i| {
+            let bytes = i.file().and_then(|f| context_bytes.remove(f));
+            (i.clone(), bytes)
+        })
+        .collect();
+    let mut context_results: Vec<FileResult> = {
+        use rayon::prelude::*;
+        context_inputs
+            .into_par_iter()
+            .map(|(input, bytes)| {
+                let bytes = match bytes {
+                    Some(b) => Ok(b),
+                    None => crate::load::read_input(&input),
+                };
+                lint_input(&input, bytes, &kz, &facts_only, None)
+            })
+            .collect()
+    };
     if !fixing {
         // the CRDs the files declare: the custom resources of theirs met without a schema
         // are checked again, now with one
@@ -294,7 +312,14 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     for mut r in context_results {
         inventory.objects.append(&mut r.checked.facts);
     }
-    rendered_facts(&kz, &flux, &all, settings.workloads(), &mut inventory);
+    rendered_facts(
+        &kz,
+        &flux,
+        &inputs,
+        &all,
+        settings.workloads(),
+        &mut inventory,
+    );
     inventory.finish();
     let from = diagnostics.len();
     match &scopes {
@@ -415,18 +440,42 @@ fn collect_crds<'a>(
 /// group before any parse), each with the directory its `spec.path` names: the path taken
 /// from the nearest directory above the object's file where it exists. Those sourced from
 /// anything but a `GitRepository` apply files kure does not have.
-fn collect_flux(inputs: &[Input]) -> Vec<crate::model::kustomize::FluxRoot> {
+/// The bytes of the `context` files read on the way are returned too, so that they are read
+/// once.
+type ContextBytes = HashMap<PathBuf, Vec<u8>>;
+
+fn collect_flux(
+    inputs: &[Input],
+    context: &[Input],
+) -> (Vec<crate::model::kustomize::FluxRoot>, ContextBytes) {
     use rayon::prelude::*;
     let finder = memchr::memmem::Finder::new(crate::model::flux::KUSTOMIZE_GROUP.as_bytes());
-    let mut found: Vec<(PathBuf, String)> = inputs
+    let in_context: std::collections::HashSet<&Path> =
+        context.iter().filter_map(Input::file).collect();
+    let read: Vec<(Option<(PathBuf, String)>, Option<(PathBuf, Vec<u8>)>)> = inputs
         .par_iter()
         .filter_map(|input| {
             let path = input.file()?;
             let bytes = crate::load::read_input(input).ok()?;
-            finder.find(&bytes)?;
-            Some((walk::normalize(path), crate::load::decode(bytes).ok()?))
+            let flux = finder.find(&bytes).is_some();
+            let text = flux
+                .then(|| crate::load::decode(bytes.clone()).ok())
+                .flatten()
+                .map(|t| (walk::normalize(path), t));
+            let kept = in_context
+                .contains(path)
+                .then(|| (path.to_path_buf(), bytes));
+            Some((text, kept))
         })
         .collect();
+    let mut found: Vec<(PathBuf, String)> = Vec::new();
+    let mut context_bytes: ContextBytes = HashMap::new();
+    for (text, kept) in read {
+        found.extend(text);
+        if let Some((p, b)) = kept {
+            context_bytes.insert(p, b);
+        }
+    }
     found.sort();
     found.dedup_by(|a, b| a.0 == b.0);
     let mut out = Vec::new();
@@ -452,7 +501,7 @@ fn collect_flux(inputs: &[Input]) -> Vec<crate::model::kustomize::FluxRoot> {
             }
         }
     }
-    out
+    (out, context_bytes)
 }
 
 /// The objects of each root kustomization as kustomize renders it (`render`), in place of
@@ -464,11 +513,12 @@ fn collect_flux(inputs: &[Input]) -> Vec<crate::model::kustomize::FluxRoot> {
 fn rendered_facts(
     kz: &Kustomize,
     flux: &[crate::model::kustomize::FluxRoot],
+    inputs: &[Input],
     files: &[Input],
     workloads: &[crate::model::workload::WorkloadKind],
     inv: &mut Inventory,
 ) {
-    use crate::model::inventory::{FactsBuilder, FileLocator, GroupKey};
+    use crate::model::inventory::{FactsBuilder, FileLocator, GroupKey, ObjectFacts};
     use rayon::prelude::*;
     if kz.roots.is_empty() {
         return;
@@ -480,116 +530,127 @@ fn rendered_facts(
                 .map(|f| (walk::normalize(f), Arc::from(i.display())))
         })
         .collect();
-    // the roots reaching a file of the run
+    // the roots reaching a file of the run whose build changes what they include (the
+    // others' objects are the files' own, as read)
     let mut wanted: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
+    let transforming = |g: &u32| kz.transforming.get(*g as usize) == Some(&true);
+    // (the roots of the files given: the context of single files is read as written)
+    let given: std::collections::HashSet<PathBuf> = inputs
+        .iter()
+        .filter_map(|i| i.file().map(walk::normalize))
+        .collect();
     for (path, role) in kz.roles() {
-        if shown.contains_key(path) && !role.patch {
+        if given.contains(path) && !role.patch && role.groups.iter().any(|(g, _)| transforming(g)) {
+            // every root of such a file, so that all its objects come from renders
             wanted.extend(role.groups.iter().map(|(g, _)| *g));
         }
     }
-    let renders: Vec<(u32, Vec<crate::render::Resource>)> = wanted
+    // each root rendered, and its objects' facts made, in parallel; the renders are
+    // dropped as soon as their facts are made
+    let rendered: Vec<(u32, Vec<(PathBuf, ObjectFacts)>)> = wanted
         .into_par_iter()
         .filter_map(|gid| {
-            let dir = kz.roots.get(gid as usize)?;
-            crate::render::render(dir).ok().map(|r| (gid, r))
+            let root = kz.roots.get(gid as usize)?;
+            let res = crate::render::render(root).ok()?;
+            let mut out = Vec::new();
+            let mut indexes: HashMap<*const crate::render::Source, crate::source::LineIndex<'_>> =
+                HashMap::new();
+            for r in &res {
+                let Some((source, di, node)) = &r.source else {
+                    continue;
+                };
+                let origin = walk::normalize(&r.origin);
+                let (Some(display), Some(role)) = (shown.get(&origin), kz.role(&origin)) else {
+                    continue;
+                };
+                let Some(doc) = source.stream.documents.get(*di) else {
+                    continue;
+                };
+                let mut value = r.value.clone();
+                if value.str_at(&["kind"]) == Some("CustomResourceDefinition") {
+                    // its schema says nothing the cross-file rules look at
+                    value.remove("spec");
+                }
+                let mut rendered = crate::render::value::to_document(&value, doc, *node);
+                if let Some(vars) = role.substitution.vars()
+                    && rendered.strings.contains("${")
+                    && let Some(s) = rendered.substitute(|t| crate::model::subst::expand(t, vars))
+                {
+                    rendered = s;
+                }
+                let Some(obj) = crate::model::objects(&rendered).into_iter().next() else {
+                    continue;
+                };
+                let index = indexes
+                    .entry(std::sync::Arc::as_ptr(source))
+                    .or_insert_with(|| crate::source::LineIndex::new(&source.text));
+                let locator = FileLocator {
+                    path: display,
+                    index,
+                    partial: false,
+                };
+                let ns = obj.namespace().map(str::to_string);
+                let mut facts = FactsBuilder::new(None, GroupKey::Kustomization(gid), workloads)
+                    .of(&locator, &obj);
+                // the Flux Kustomizations that apply this root, each with its namespace
+                let by_flux: Vec<(GroupKey, Option<String>)> = flux
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| root.starts_with(&f.dir))
+                    .map(|(j, f)| {
+                        (
+                            GroupKey::Flux(j as u32),
+                            f.spec.target_namespace.clone().or_else(|| ns.clone()),
+                        )
+                    })
+                    .collect();
+                let groups: Vec<(GroupKey, Option<String>)> = if by_flux.is_empty() {
+                    vec![(GroupKey::Kustomization(gid), ns.clone())]
+                } else {
+                    by_flux
+                };
+                let mut namespaces: Vec<Option<String>> = Vec::new();
+                for (_, n) in &groups {
+                    if !namespaces.contains(n) {
+                        namespaces.push(n.clone());
+                    }
+                }
+                facts.groups = groups.into();
+                facts.namespaces = namespaces.into();
+                out.push((origin, facts));
+            }
+            Some((gid, out))
         })
         .collect();
-    let ok: std::collections::HashSet<u32> = renders.iter().map(|(g, _)| *g).collect();
-    // files every root of which rendered: their objects are the rendered ones
-    let replaced: HashMap<&PathBuf, &crate::model::kustomize::FileRole> = kz
+    let ok: std::collections::HashSet<u32> = rendered.iter().map(|(g, _)| *g).collect();
+    // files every root of which rendered and one changed: their objects are the rendered ones
+    let replaced: std::collections::HashSet<&PathBuf> = kz
         .roles()
         .filter(|(path, role)| {
             shown.contains_key(*path)
                 && !role.patch
-                && !role.groups.is_empty()
+                && role.groups.iter().any(|(g, _)| transforming(g))
                 && role.groups.iter().all(|(g, _)| ok.contains(g))
         })
+        .map(|(p, _)| p)
         .collect();
     if replaced.is_empty() {
         return;
     }
     let replaced_shown: std::collections::HashSet<&str> = replaced
-        .keys()
+        .iter()
         .filter_map(|p| shown.get(*p))
         .map(|s| &**s)
         .collect();
     inv.objects
         .retain(|o| !replaced_shown.contains(&*o.at.path));
-    // each source file read once
-    let mut sources: HashMap<PathBuf, Option<(String, yaml::Stream)>> = HashMap::new();
-    for (gid, res) in &renders {
-        for r in res {
-            let origin = walk::normalize(&r.origin);
-            let Some(role) = replaced.get(&origin) else {
-                continue;
-            };
-            let Some(display) = shown.get(&origin) else {
-                continue;
-            };
-            let source = sources.entry(origin.clone()).or_insert_with(|| {
-                let text = crate::load::read_text(&origin).ok()?;
-                let stream = yaml::parse(&text, yaml::Limits::default());
-                Some((text, stream))
-            });
-            let Some((text, stream)) = source else {
-                continue;
-            };
-            let (kind, name) = r.original_kind_and_name();
-            let Some((doc, node)) = stream.documents.iter().find_map(|d| {
-                crate::model::objects(d)
-                    .into_iter()
-                    .find(|o| o.kind == kind && o.name() == Some(name))
-                    .map(|o| (d, o.root))
-            }) else {
-                continue;
-            };
-            let mut rendered = crate::render::value::to_document(&r.value, doc, node);
-            if let Some(vars) = role.substitution.vars()
-                && rendered.strings.contains("${")
-                && let Some(s) = rendered.substitute(|t| crate::model::subst::expand(t, vars))
-            {
-                rendered = s;
-            }
-            let Some(obj) = crate::model::objects(&rendered).into_iter().next() else {
-                continue;
-            };
-            let index = crate::source::LineIndex::new(text);
-            let locator = FileLocator {
-                path: display,
-                index: &index,
-                partial: false,
-            };
-            let ns = obj.namespace().map(str::to_string);
-            let mut facts = FactsBuilder::new(None, GroupKey::Kustomization(*gid), workloads)
-                .of(&locator, &obj);
-            // the Flux Kustomizations that apply this root, each with its namespace
-            let root = &kz.roots[*gid as usize];
-            let by_flux: Vec<(GroupKey, Option<String>)> = flux
-                .iter()
-                .enumerate()
-                .filter(|(_, f)| root.starts_with(&f.dir))
-                .map(|(j, f)| {
-                    (
-                        GroupKey::Flux(j as u32),
-                        f.spec.target_namespace.clone().or_else(|| ns.clone()),
-                    )
-                })
-                .collect();
-            let groups: Vec<(GroupKey, Option<String>)> = if by_flux.is_empty() {
-                vec![(GroupKey::Kustomization(*gid), ns.clone())]
-            } else {
-                by_flux
-            };
-            let mut namespaces: Vec<Option<String>> = Vec::new();
-            for (_, n) in &groups {
-                if !namespaces.contains(n) {
-                    namespaces.push(n.clone());
-                }
-            }
-            facts.groups = groups.into();
-            facts.namespaces = namespaces.into();
-            inv.objects.push(facts);
-        }
+    for (_, facts) in rendered {
+        inv.objects.extend(
+            facts
+                .into_iter()
+                .filter(|(origin, _)| replaced.contains(origin))
+                .map(|(_, f)| f),
+        );
     }
 }
 

@@ -30,6 +30,9 @@ struct Kustomization {
     metadata_labels: Vec<(String, String)>,
     /// The workloads whose `replicas` its `replicas:` entries set.
     replicas: Vec<String>,
+    /// It changes what it includes (patches, prefixes, generators, components, ...), so
+    /// its objects differ from the files' beyond what a `FileRole` says.
+    transforms: bool,
 }
 
 /// What kustomize makes of one file.
@@ -77,6 +80,9 @@ pub struct Kustomize {
     defined: HashSet<PathBuf>,
     /// The root kustomizations (those no other includes), by apply group id.
     pub roots: Vec<PathBuf>,
+    /// Whether each root, or a kustomization it includes, changes what it includes: only
+    /// those need rendering to be seen as applied.
+    pub transforming: Vec<bool>,
 }
 
 /// A Flux Kustomization of the run, with the directory its `spec.path` names (resolved
@@ -151,7 +157,7 @@ impl Kustomize {
         let mut flux_files: Vec<Vec<PathBuf>> = Vec::new();
         for f in flux {
             let mut plain = Vec::new();
-            if FILE_NAMES.iter().any(|n| read(&f.dir.join(n)).is_some()) {
+            if FILE_NAMES.iter().any(|n| f.dir.join(n).is_file()) {
                 queue.push(f.dir.clone());
             } else {
                 let mut dirs = vec![f.dir.clone()];
@@ -191,6 +197,29 @@ impl Kustomize {
         let mut roots: Vec<&PathBuf> = loaded.keys().filter(|d| !referenced.contains(*d)).collect();
         roots.sort();
         let root_dirs: Vec<PathBuf> = roots.iter().map(|p| (*p).clone()).collect();
+        let transforming: Vec<bool> = root_dirs
+            .iter()
+            .map(|r| {
+                let mut stack = vec![r.clone()];
+                let mut seen = HashSet::new();
+                while let Some(d) = stack.pop() {
+                    if !seen.insert(d.clone()) {
+                        continue;
+                    }
+                    let Some(k) = loaded.get(&d) else { continue };
+                    if k.transforms {
+                        return true;
+                    }
+                    stack.extend(
+                        k.resources
+                            .iter()
+                            .filter(|p| loaded.contains_key(*p))
+                            .cloned(),
+                    );
+                }
+                false
+            })
+            .collect();
         let mut roles: HashMap<PathBuf, FileRole> = HashMap::new();
         for (gid, root) in roots.into_iter().enumerate() {
             let mut seen = HashSet::new();
@@ -259,6 +288,7 @@ impl Kustomize {
             roles,
             defined,
             roots: root_dirs,
+            transforming,
         }
     }
 
@@ -388,7 +418,29 @@ fn read_dir_kustomization(
     let stream = yaml::parse(&text, yaml::Limits::default());
     let doc = stream.documents.first()?;
     let root = doc.root?;
+    // what a build changes beyond including files and setting their namespace
+    let transforms = match doc.node(doc.deref(root)).kind {
+        yaml::NodeKind::Map { .. } => doc.entries(root).iter().any(|e| {
+            !matches!(
+                doc.scalar(e.key),
+                Some(
+                    "apiVersion"
+                        | "kind"
+                        | "resources"
+                        | "bases"
+                        | "namespace"
+                        | "metadata"
+                        | "openapi"
+                        | "crds"
+                        | "buildMetadata"
+                        | "sortOptions"
+                )
+            )
+        }),
+        _ => false,
+    };
     let mut k = Kustomization {
+        transforms,
         namespace: doc
             .path_str(root, &["namespace"])
             .filter(|s| !s.is_empty())

@@ -37,12 +37,21 @@ fn err(path: &Path, message: impl Into<String>) -> RenderError {
     }
 }
 
+/// A manifest file as the renderer read it: its text and its documents.
+pub struct Source {
+    pub text: String,
+    pub stream: yaml::Stream,
+}
+
 /// One rendered object, and where it came from.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Resource {
     pub value: V,
     /// The file that holds it (the kustomization, for a generated object).
     pub origin: PathBuf,
+    /// The file as read, and the object's document and root node in it (`None` for a
+    /// generated object).
+    pub source: Option<(std::sync::Arc<Source>, usize, yaml::NodeId)>,
     /// Its kind, group, namespace and name when first read: what references name.
     orig: Id,
     /// Made by a generator whose name gets the content hash.
@@ -70,6 +79,7 @@ impl Resource {
         Resource {
             value,
             origin: origin.to_path_buf(),
+            source: None,
             orig,
             hashed: false,
             behavior: None,
@@ -161,8 +171,12 @@ fn objects_of_text(text: &str, path: &Path) -> Result<Vec<Resource>, RenderError
     if let Some(e) = stream.errors.first() {
         return Err(err(path, format!("does not parse: {}", e.message)));
     }
+    let source = std::sync::Arc::new(Source {
+        text: text.to_string(),
+        stream,
+    });
     let mut out = Vec::new();
-    for d in &stream.documents {
+    for (di, d) in source.stream.documents.iter().enumerate() {
         let Some(root) = d.root else { continue };
         let v = V::from_doc(d, root);
         match &v {
@@ -173,14 +187,28 @@ fn objects_of_text(text: &str, path: &Path) -> Result<Vec<Resource>, RenderError
         }
         let kind = v.str_at(&["kind"]).unwrap_or("");
         if kind.ends_with("List") && v.get("items").is_some() {
-            for item in v.get("items").map(V::items).unwrap_or_default() {
-                out.push(Resource::new(item.clone(), path));
+            let nodes: Vec<yaml::NodeId> = d
+                .get(root, "items")
+                .map(|l| d.items(l).to_vec())
+                .unwrap_or_default();
+            for (i, item) in v
+                .get("items")
+                .map(V::items)
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+            {
+                let mut r = Resource::new(item.clone(), path);
+                r.source = nodes.get(i).map(|&n| (source.clone(), di, n));
+                out.push(r);
             }
         } else {
             if kind.is_empty() {
                 return Err(err(path, "an object has no `kind`"));
             }
-            out.push(Resource::new(v, path));
+            let mut r = Resource::new(v, path);
+            r.source = Some((source.clone(), di, root));
+            out.push(r);
         }
     }
     Ok(out)
