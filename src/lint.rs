@@ -452,7 +452,9 @@ fn collect_flux(
     let finder = memchr::memmem::Finder::new(crate::model::flux::KUSTOMIZE_GROUP.as_bytes());
     let in_context: std::collections::HashSet<&Path> =
         context.iter().filter_map(Input::file).collect();
-    let read: Vec<(Option<(PathBuf, String)>, Option<(PathBuf, Vec<u8>)>)> = inputs
+    // per file: its text when it may hold a Flux Kustomization, its bytes when in context
+    type Read = (Option<(PathBuf, String)>, Option<(PathBuf, Vec<u8>)>);
+    let read: Vec<Read> = inputs
         .par_iter()
         .filter_map(|input| {
             let path = input.file()?;
