@@ -450,6 +450,7 @@ fn collect_flux(
 ) -> (Vec<crate::model::kustomize::FluxRoot>, ContextBytes) {
     use rayon::prelude::*;
     let finder = memchr::memmem::Finder::new(crate::model::flux::KUSTOMIZE_GROUP.as_bytes());
+    let argo = memchr::memmem::Finder::new(crate::model::flux::ARGO_GROUP.as_bytes());
     let in_context: std::collections::HashSet<&Path> =
         context.iter().filter_map(Input::file).collect();
     // per file: its text when it may hold a Flux Kustomization, its bytes when in context
@@ -459,7 +460,7 @@ fn collect_flux(
         .filter_map(|input| {
             let path = input.file()?;
             let bytes = crate::load::read_input(input).ok()?;
-            let flux = finder.find(&bytes).is_some();
+            let flux = finder.find(&bytes).is_some() || argo.find(&bytes).is_some();
             let text = flux
                 .then(|| crate::load::decode(bytes.clone()).ok())
                 .flatten()
@@ -485,20 +486,24 @@ fn collect_flux(
         let stream = yaml::parse(text, yaml::Limits::default());
         for doc in &stream.documents {
             for obj in crate::model::objects(doc) {
-                let Some(spec) = crate::model::flux::flux_kustomization(&obj) else {
-                    continue;
-                };
-                if !matches!(spec.source.0.as_str(), "GitRepository" | "") {
-                    continue;
-                }
-                let rel = spec.path.trim_start_matches("./");
-                let dir = path
-                    .ancestors()
-                    .skip(1)
-                    .map(|a| walk::normalize(&a.join(rel)))
-                    .find(|d| d.is_dir());
-                if let Some(dir) = dir {
-                    out.push(crate::model::kustomize::FluxRoot { dir, spec });
+                let specs: Vec<crate::model::flux::FluxKustomization> =
+                    match crate::model::flux::flux_kustomization(&obj) {
+                        Some(s) => vec![s],
+                        None => crate::model::flux::argo_application(&obj),
+                    };
+                for spec in specs {
+                    if !matches!(spec.source.0.as_str(), "GitRepository" | "") {
+                        continue;
+                    }
+                    let rel = spec.path.trim_start_matches("./");
+                    let dir = path
+                        .ancestors()
+                        .skip(1)
+                        .map(|a| walk::normalize(&a.join(rel)))
+                        .find(|d| d.is_dir());
+                    if let Some(dir) = dir {
+                        out.push(crate::model::kustomize::FluxRoot { dir, spec });
+                    }
                 }
             }
         }

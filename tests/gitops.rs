@@ -551,3 +551,40 @@ fn a_services_selector_is_matched_against_what_the_overlay_makes_of_the_pods() {
     );
     assert_eq!(findings(&w), findings(&v));
 }
+
+#[test]
+fn an_argo_cd_application_applies_its_path_into_its_namespace() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = |name: &str, ns: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n  namespace: argocd\nspec:\n  project: default\n  source:\n    repoURL: https://example.com/repo.git\n    path: apps/{name}\n  destination:\n    server: https://kubernetes.default.svc\n    namespace: {ns}\n"
+        )
+    };
+    write(dir.path(), "argocd/web.yaml", &app("web", "shop"));
+    write(dir.path(), "argocd/api.yaml", &app("api", "backend"));
+    write(
+        dir.path(),
+        "apps/web/ingress.yaml",
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  defaultBackend:\n    service:\n      name: api\n      port:\n        number: 80\n",
+    );
+    write(
+        dir.path(),
+        "apps/api/service.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  type: ExternalName\n  externalName: api.example.com\n",
+    );
+    // the Service is applied into `backend`, the Ingress into `shop`
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(
+        findings_with_messages(&v),
+        vec![(
+            "ingress-backend-not-found".to_string(),
+            8,
+            13,
+            "backend Service `api` is not in the linted files".to_string()
+        )]
+    );
+    // applied into the same namespace, it is found
+    write(dir.path(), "argocd/api.yaml", &app("api", "shop"));
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(findings(&v), vec![]);
+}

@@ -9,7 +9,8 @@ use crate::yaml::Document;
 
 pub const KUSTOMIZE_GROUP: &str = "kustomize.toolkit.fluxcd.io";
 
-/// A Flux `Kustomization`, as far as it decides how the files under its path are read.
+/// A Flux `Kustomization` (or a directory source of an Argo CD `Application`), as far as it
+/// decides how the files under its path are read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FluxKustomization {
     pub name: String,
@@ -22,6 +23,51 @@ pub struct FluxKustomization {
     pub target_namespace: Option<String>,
     /// `None` without `postBuild`: Flux substitutes nothing, a `${VAR}` stays as written.
     pub substitution: Option<Vars>,
+    /// Without a kustomization at the path, the manifests of its subdirectories are applied
+    /// too (Flux: always; Argo CD: with `directory.recurse`).
+    pub recurse: bool,
+}
+
+pub const ARGO_GROUP: &str = "argoproj.io";
+
+/// The directories of this repository an Argo CD `Application` applies: each source with a
+/// `path` and no Helm chart, into `destination.namespace`. Argo CD substitutes no `${VAR}`.
+pub fn argo_application(obj: &Object<'_>) -> Vec<FluxKustomization> {
+    if !obj.is(ARGO_GROUP, "Application") {
+        return Vec::new();
+    }
+    let doc = obj.doc;
+    let Some(spec) = obj.spec() else {
+        return Vec::new();
+    };
+    let namespace = doc
+        .path_str(spec, &["destination", "namespace"])
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    let sources = doc.get(spec, "source").into_iter().chain(
+        doc.get(spec, "sources")
+            .map_or(&[][..], |l| doc.items(l))
+            .iter()
+            .copied(),
+    );
+    sources
+        .filter(|&s| doc.get(s, "chart").is_none() && doc.get(s, "helm").is_none())
+        .filter_map(|s| {
+            let path = doc.path_str(s, &["path"]).filter(|p| !p.is_empty())?;
+            Some(FluxKustomization {
+                name: obj.name().unwrap_or_default().to_string(),
+                namespace: obj.namespace().map(str::to_string),
+                path: path.to_string(),
+                source: (String::new(), String::new()),
+                target_namespace: namespace.clone(),
+                substitution: None,
+                recurse: doc
+                    .path(s, &["directory", "recurse"])
+                    .and_then(|n| doc.scalar(n))
+                    == Some("true"),
+            })
+        })
+        .collect()
 }
 
 /// The Flux `Kustomization` an object is, if it is one.
@@ -49,6 +95,7 @@ pub fn flux_kustomization(obj: &Object<'_>) -> Option<FluxKustomization> {
         ),
         target_namespace: text(&["targetNamespace"]).filter(|n| !n.is_empty()),
         substitution,
+        recurse: true,
     })
 }
 

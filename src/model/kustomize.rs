@@ -164,6 +164,9 @@ impl Kustomize {
                 while let Some(d) = dirs.pop() {
                     for p in list(&d) {
                         if p.is_dir() {
+                            if !f.spec.recurse {
+                                continue;
+                            }
                             if FILE_NAMES.iter().any(|n| p.join(n).is_file()) {
                                 queue.push(p.clone());
                                 plain.push(p);

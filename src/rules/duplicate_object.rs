@@ -80,7 +80,9 @@ impl Rule for DuplicateObject {
             let (group, _) = &o.groups[g as usize];
             let where_ = match group {
                 GroupKey::Kustomization(_) => "in the same kustomization",
-                GroupKey::Flux(_) => "applied by the same Flux Kustomization",
+                GroupKey::Flux(_) => {
+                    "applied by the same Flux Kustomization or Argo CD Application"
+                }
                 GroupKey::Directory(_) => "in the same directory",
                 GroupKey::File(_) => "in the same file",
             };
