@@ -135,3 +135,46 @@ fn a_component_and_a_json_patch_work_on_what_they_are_given() {
         serde_json::json!({"a": "1", "b": "2", "c": "3"})
     );
 }
+
+#[test]
+fn origin_says_where_each_object_came_from() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/render/overlay");
+    let r = run(
+        &[
+            "render",
+            "--origin",
+            "--format",
+            "json",
+            dir.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let origins: Vec<String> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            v["metadata"]["annotations"]["config.kubernetes.io/origin"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    // as kustomize's `buildMetadata: [originAnnotations]` writes them (kubectl 1.37)
+    assert_eq!(
+        origins[0],
+        "configuredIn: ../base/kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: ConfigMapGenerator\n"
+    );
+    assert!(
+        origins[1..].iter().all(|o| o == "path: ../base/app.yaml\n"),
+        "{origins:?}"
+    );
+    // without --origin, none
+    let plain = render_json(&dir);
+    assert!(
+        plain
+            .iter()
+            .all(|o| o["metadata"].get("annotations").is_none())
+    );
+}

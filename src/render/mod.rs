@@ -58,6 +58,8 @@ pub struct Resource {
     hashed: bool,
     /// Generator behaviour (`create`, `merge`, `replace`) for a generated object.
     behavior: Option<String>,
+    /// The generator that made it (`ConfigMapGenerator`, `SecretGenerator`).
+    generator: Option<&'static str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,6 +85,7 @@ impl Resource {
             orig,
             hashed: false,
             behavior: None,
+            generator: None,
         }
     }
 
@@ -113,10 +116,56 @@ pub fn is_kustomization_dir(dir: &Path) -> bool {
 
 /// Renders the kustomization in `dir` as kustomize builds it.
 pub fn render(dir: &Path) -> Result<Vec<Resource>, RenderError> {
+    render_with(dir, false)
+}
+
+/// As `render`; with `origin`, or when the kustomization asks for it (`buildMetadata:
+/// [originAnnotations]`), each object says where it came from in kustomize's
+/// `config.kubernetes.io/origin` annotation (its file, relative to `dir`, or the
+/// kustomization and generator that made it).
+pub fn render_with(dir: &Path, origin: bool) -> Result<Vec<Resource>, RenderError> {
     let mut stack = Vec::new();
     let mut res = build(dir, true, &mut stack)?;
     finish(&mut res)?;
+    let asked = read_kustomization(dir).is_ok_and(|(_, k)| {
+        k.get("buildMetadata").is_some_and(|b| {
+            b.items()
+                .iter()
+                .any(|x| x.str() == Some("originAnnotations"))
+        })
+    });
+    if origin || asked {
+        let top = crate::walk::normalize(dir);
+        for r in &mut res {
+            let rel = relative(&top, &crate::walk::normalize(&r.origin));
+            let text = match r.generator {
+                Some(g) => format!(
+                    "configuredIn: {rel}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {g}\n"
+                ),
+                None => format!("path: {rel}\n"),
+            };
+            if let Some(a) = r
+                .value
+                .map_at("metadata")
+                .and_then(|m| m.map_at("annotations"))
+            {
+                a.set("config.kubernetes.io/origin", V::Str(text));
+            }
+        }
+    }
     Ok(res)
+}
+
+/// `path` relative to the directory `from`, both normalized (`../base/app.yaml`).
+fn relative(from: &Path, path: &Path) -> String {
+    let mut up = PathBuf::new();
+    for anc in from.ancestors() {
+        if let Ok(rest) = path.strip_prefix(anc) {
+            return up.join(rest).to_string_lossy().into_owned();
+        }
+        up.push("..");
+    }
+    path.to_string_lossy().into_owned()
 }
 
 /// The objects as a YAML stream, or as JSON (one object per line).
@@ -515,6 +564,11 @@ fn generators(dir: &Path, kpath: &Path, k: &V, res: &mut Vec<Resource>) -> Resul
             let mut r = Resource::new(obj, kpath);
             r.hashed = opt("disableNameSuffixHash") != Some(&V::Bool(true));
             r.behavior = Some(g.str_at(&["behavior"]).unwrap_or("create").to_string());
+            r.generator = Some(if kind == "Secret" {
+                "SecretGenerator"
+            } else {
+                "ConfigMapGenerator"
+            });
             add_generated(kpath, res, r)?;
         }
     }

@@ -67,6 +67,10 @@ pub struct RenderArgs {
     /// yaml (a YAML stream) or json (one object per line)
     #[arg(long, value_enum, default_value = "yaml")]
     pub format: RenderFormat,
+    /// Say where each object came from in a `config.kubernetes.io/origin` annotation, as
+    /// kustomize's `buildMetadata: [originAnnotations]` does
+    #[arg(long)]
+    pub origin: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

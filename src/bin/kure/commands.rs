@@ -37,7 +37,7 @@ pub fn run(command: Command) -> Result<u8, Error> {
 fn render(args: RenderArgs) -> Result<u8, Error> {
     let mut out = String::new();
     for (i, dir) in args.dirs.iter().enumerate() {
-        match kure::render::render(dir) {
+        match kure::render::render_with(dir, args.origin) {
             Ok(res) => {
                 if i > 0 && args.format == RenderFormat::Yaml && !res.is_empty() {
                     out.push_str("---\n");
