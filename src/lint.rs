@@ -562,6 +562,8 @@ fn rendered_facts(
             let mut out = Vec::new();
             let mut indexes: HashMap<*const crate::render::Source, crate::source::LineIndex<'_>> =
                 HashMap::new();
+            let mut kustomizations: HashMap<PathBuf, Option<(String, yaml::Stream)>> =
+                HashMap::new();
             for r in &res {
                 let Some((source, di, node)) = &r.source else {
                     continue;
@@ -599,6 +601,32 @@ fn rendered_facts(
                 let ns = obj.namespace().map(str::to_string);
                 let mut facts = FactsBuilder::new(None, GroupKey::Kustomization(gid), workloads)
                     .of(&locator, &obj);
+                // pod labels a patch changed are shown at the patch
+                if let (Some(pods), Some(last)) = (facts.pods.as_mut(), r.patched_by.last())
+                    && let Some(w) = crate::model::workload::lookup_in(&obj, workloads)
+                {
+                    let labels_path: Vec<&str> = w
+                        .template
+                        .iter()
+                        .copied()
+                        .chain(
+                            match w.labels_at {
+                                crate::model::workload::LabelsAt::Metadata => {
+                                    &["metadata", "labels"][..]
+                                }
+                                crate::model::workload::LabelsAt::Direct => &["labels"][..],
+                            }
+                            .iter()
+                            .copied(),
+                        )
+                        .collect();
+                    let written = crate::render::value::V::from_doc(doc, *node);
+                    if written.path(&labels_path) != r.value.path(&labels_path)
+                        && let Some(at) = patch_location(last, &shown, &mut kustomizations)
+                    {
+                        pods.labels_at = Some(at);
+                    }
+                }
                 // the Flux Kustomizations that apply this root, each with its namespace
                 let by_flux: Vec<(GroupKey, Option<String>)> = flux
                     .iter()
@@ -659,6 +687,34 @@ fn rendered_facts(
                 .map(|(_, f)| f),
         );
     }
+}
+
+/// Where a patch entry of a kustomization is written.
+fn patch_location(
+    at: &crate::render::PatchAt,
+    shown: &HashMap<PathBuf, Arc<str>>,
+    cache: &mut HashMap<PathBuf, Option<(String, yaml::Stream)>>,
+) -> Option<crate::source::Located> {
+    let path = walk::normalize(&at.kustomization);
+    let parsed = cache.entry(path.clone()).or_insert_with(|| {
+        let text = crate::load::read_text(&path).ok()?;
+        let stream = yaml::parse(&text, yaml::Limits::default());
+        Some((text, stream))
+    });
+    let (text, stream) = parsed.as_ref()?;
+    let doc = stream.documents.first()?;
+    let list = doc.get(doc.root?, at.list)?;
+    let item = *doc.items(list).get(at.index)?;
+    let display: Arc<str> = shown
+        .get(&path)
+        .cloned()
+        .unwrap_or_else(|| Arc::from(at.kustomization.display().to_string()));
+    let index = crate::source::LineIndex::new(text);
+    Some(crate::source::Located::new(
+        &display,
+        &index,
+        doc.span(item),
+    ))
 }
 
 /// The manifests and directories directly in `dir`, sorted.

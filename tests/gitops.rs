@@ -543,6 +543,14 @@ fn a_services_selector_is_matched_against_what_the_overlay_makes_of_the_pods() {
         "{}",
         found[0].3
     );
+    // the pods' labels are shown where the overlay's patch sets them
+    let related = &v["diagnostics"][0]["related"][0];
+    assert_eq!(path_of(related), "prod/kustomization.yaml");
+    assert_eq!(related["span"]["start"]["line"], 5);
+    assert_eq!(
+        related["message"],
+        "closest pod template, Deployment/prod-web: `track` is `canary`"
+    );
     // the same for the files named one by one
     let (_, w) = lint_json(
         &["base/app.yaml", "prod/kustomization.yaml"],

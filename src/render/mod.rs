@@ -60,6 +60,17 @@ pub struct Resource {
     behavior: Option<String>,
     /// The generator that made it (`ConfigMapGenerator`, `SecretGenerator`).
     generator: Option<&'static str>,
+    /// The patches that changed it, in the order applied.
+    pub patched_by: Vec<PatchAt>,
+}
+
+/// A patch entry of a kustomization: the file, the list (`patches`,
+/// `patchesStrategicMerge`, `patchesJson6902`) and the entry's index in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatchAt {
+    pub kustomization: PathBuf,
+    pub list: &'static str,
+    pub index: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,6 +97,7 @@ impl Resource {
             hashed: false,
             behavior: None,
             generator: None,
+            patched_by: Vec::new(),
         }
     }
 
@@ -775,6 +787,7 @@ fn apply_smp(
     res: &mut [Resource],
     patch: &V,
     target: Option<&Target>,
+    at: &PatchAt,
 ) -> Result<(), RenderError> {
     let pid = id_of(patch);
     let mut hit = false;
@@ -798,6 +811,7 @@ fn apply_smp(
             r.value = V::Null;
             continue;
         }
+        r.patched_by.push(at.clone());
         let mut p = patch.clone();
         if target.is_some() {
             // a targeted patch keeps the target's name and kind
@@ -824,19 +838,38 @@ fn apply_smp(
 
 fn transform(dir: &Path, kpath: &Path, k: &V, res: &mut Vec<Resource>) -> Result<(), RenderError> {
     // patchesStrategicMerge
-    for p in k
+    let patch_at = |list: &'static str, index: usize| PatchAt {
+        kustomization: kpath.to_path_buf(),
+        list,
+        index,
+    };
+    for (i, p) in k
         .get("patchesStrategicMerge")
         .map(V::items)
         .unwrap_or_default()
+        .iter()
+        .enumerate()
     {
         let (text, at) = patch_text(dir, kpath, p)?;
         for doc in parse_patch(&text, &at)? {
-            apply_smp(kpath, res, &doc, None)?;
+            apply_smp(
+                kpath,
+                res,
+                &doc,
+                None,
+                &patch_at("patchesStrategicMerge", i),
+            )?;
         }
         res.retain(|r| !matches!(r.value, V::Null));
     }
     // patches
-    for p in k.get("patches").map(V::items).unwrap_or_default() {
+    for (i, p) in k
+        .get("patches")
+        .map(V::items)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let (text, at) = patch_text(dir, kpath, p)?;
         let target = p
             .get("target")
@@ -848,10 +881,11 @@ fn transform(dir: &Path, kpath: &Path, k: &V, res: &mut Vec<Resource>) -> Result
             let t = target.ok_or_else(|| err(kpath, "a JSON 6902 patch needs a `target`"))?;
             for r in res.iter_mut().filter(|r| t.selects(r)) {
                 patch::json6902(&mut r.value, &docs[0]).map_err(|e| err(&at, e))?;
+                r.patched_by.push(patch_at("patches", i));
             }
         } else {
             for doc in &docs {
-                apply_smp(kpath, res, doc, target.as_ref())?;
+                apply_smp(kpath, res, doc, target.as_ref(), &patch_at("patches", i))?;
             }
             res.retain(|r| !matches!(r.value, V::Null));
         }
@@ -915,13 +949,20 @@ fn transform(dir: &Path, kpath: &Path, k: &V, res: &mut Vec<Resource>) -> Result
         }
     }
     // patchesJson6902
-    for p in k.get("patchesJson6902").map(V::items).unwrap_or_default() {
+    for (i, p) in k
+        .get("patchesJson6902")
+        .map(V::items)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let (text, at) = patch_text(dir, kpath, p)?;
         let t = Target::read(kpath, p.get("target").unwrap_or(&V::Null))?;
         let docs = parse_patch(&text, &at)?;
         let ops = docs.first().cloned().unwrap_or(V::Seq(Vec::new()));
         for r in res.iter_mut().filter(|r| t.selects(r)) {
             patch::json6902(&mut r.value, &ops).map_err(|e| err(&at, e))?;
+            r.patched_by.push(patch_at("patchesJson6902", i));
         }
     }
     // replicas
