@@ -451,6 +451,9 @@ fn collect_flux(
     use rayon::prelude::*;
     let finder = memchr::memmem::Finder::new(crate::model::flux::KUSTOMIZE_GROUP.as_bytes());
     let argo = memchr::memmem::Finder::new(crate::model::flux::ARGO_GROUP.as_bytes());
+    // (an Argo CD Application, not any object of argoproj.io: Rollouts and their CRDs are
+    // large and many)
+    let application = memchr::memmem::Finder::new(b"kind: Application");
     let in_context: std::collections::HashSet<&Path> =
         context.iter().filter_map(Input::file).collect();
     // per file: its text when it may hold a Flux Kustomization, its bytes when in context
@@ -460,7 +463,8 @@ fn collect_flux(
         .filter_map(|input| {
             let path = input.file()?;
             let bytes = crate::load::read_input(input).ok()?;
-            let flux = finder.find(&bytes).is_some() || argo.find(&bytes).is_some();
+            let flux = finder.find(&bytes).is_some()
+                || (application.find(&bytes).is_some() && argo.find(&bytes).is_some());
             let text = flux
                 .then(|| crate::load::decode(bytes.clone()).ok())
                 .flatten()
@@ -558,7 +562,7 @@ fn rendered_facts(
         .into_par_iter()
         .filter_map(|gid| {
             let root = kz.roots.get(gid as usize)?;
-            let res = crate::render::render(root).ok()?;
+            let res = crate::render::render_for_facts(root).ok()?;
             let mut out = Vec::new();
             let mut indexes: HashMap<*const crate::render::Source, crate::source::LineIndex<'_>> =
                 HashMap::new();

@@ -437,6 +437,15 @@ fn read_dir_kustomization(
                         | "crds"
                         | "buildMetadata"
                         | "sortOptions"
+                        // nor what changes nothing a cross-file rule reads: images,
+                        // annotations, generated ConfigMaps and Secrets (`replicas:` is in
+                        // the `FileRole`)
+                        | "images"
+                        | "replicas"
+                        | "commonAnnotations"
+                        | "configMapGenerator"
+                        | "secretGenerator"
+                        | "generatorOptions"
                 )
             )
         }),

@@ -126,6 +126,25 @@ pub fn is_kustomization_dir(dir: &Path) -> bool {
     FILE_NAMES.iter().any(|n| dir.join(n).is_file())
 }
 
+/// What a build carries down: the kustomizations being built (a cycle is an error), and
+/// whether CRDs are read for their identity only.
+struct Cx {
+    stack: Vec<PathBuf>,
+    skim: bool,
+}
+
+/// As `render`, for the cross-file rules: a CustomResourceDefinition keeps only its
+/// identity (and a JSON patch that fails on one is not an error).
+pub fn render_for_facts(dir: &Path) -> Result<Vec<Resource>, RenderError> {
+    let mut cx = Cx {
+        stack: Vec::new(),
+        skim: true,
+    };
+    let mut res = build(dir, true, &mut cx)?;
+    finish(&mut res)?;
+    Ok(res)
+}
+
 /// Renders the kustomization in `dir` as kustomize builds it.
 pub fn render(dir: &Path) -> Result<Vec<Resource>, RenderError> {
     render_with(dir, false)
@@ -136,8 +155,11 @@ pub fn render(dir: &Path) -> Result<Vec<Resource>, RenderError> {
 /// `config.kubernetes.io/origin` annotation (its file, relative to `dir`, or the
 /// kustomization and generator that made it).
 pub fn render_with(dir: &Path, origin: bool) -> Result<Vec<Resource>, RenderError> {
-    let mut stack = Vec::new();
-    let mut res = build(dir, true, &mut stack)?;
+    let mut cx = Cx {
+        stack: Vec::new(),
+        skim: false,
+    };
+    let mut res = build(dir, true, &mut cx)?;
     finish(&mut res)?;
     let asked = read_kustomization(dir).is_ok_and(|(_, k)| {
         k.get("buildMetadata").is_some_and(|b| {
@@ -221,13 +243,15 @@ fn is_remote(s: &str) -> bool {
 }
 
 /// The objects of a manifest file (a `List`'s items, each its own).
-fn read_objects(path: &Path) -> Result<Vec<Resource>, RenderError> {
+fn read_objects(path: &Path, skim: bool) -> Result<Vec<Resource>, RenderError> {
     let text =
         crate::load::read_text(path).map_err(|e| err(path, format!("cannot be read: {e:?}")))?;
-    objects_of_text(&text, path)
+    objects_of_text(&text, path, skim)
 }
 
-fn objects_of_text(text: &str, path: &Path) -> Result<Vec<Resource>, RenderError> {
+/// With `skim`, a CustomResourceDefinition keeps its identity only: its schema is large
+/// and nothing the cross-file rules read.
+fn objects_of_text(text: &str, path: &Path, skim: bool) -> Result<Vec<Resource>, RenderError> {
     let stream = yaml::parse(text, yaml::Limits::default());
     if let Some(e) = stream.errors.first() {
         return Err(err(path, format!("does not parse: {}", e.message)));
@@ -239,7 +263,16 @@ fn objects_of_text(text: &str, path: &Path) -> Result<Vec<Resource>, RenderError
     let mut out = Vec::new();
     for (di, d) in source.stream.documents.iter().enumerate() {
         let Some(root) = d.root else { continue };
-        let v = V::from_doc(d, root);
+        let v = if skim && d.path_str(root, &["kind"]) == Some("CustomResourceDefinition") {
+            V::Map(
+                ["apiVersion", "kind", "metadata"]
+                    .iter()
+                    .filter_map(|k| d.get(root, k).map(|n| (k.to_string(), V::from_doc(d, n))))
+                    .collect(),
+            )
+        } else {
+            V::from_doc(d, root)
+        };
         match &v {
             V::Null => continue,
             V::Map(m) if m.is_empty() => continue,
@@ -276,13 +309,13 @@ fn objects_of_text(text: &str, path: &Path) -> Result<Vec<Resource>, RenderError
 }
 
 /// Builds one kustomization (or component) directory.
-fn build(dir: &Path, top: bool, stack: &mut Vec<PathBuf>) -> Result<Vec<Resource>, RenderError> {
+fn build(dir: &Path, top: bool, cx: &mut Cx) -> Result<Vec<Resource>, RenderError> {
     // paths are shown as given; the cycle check compares them normalized
     let key = crate::walk::normalize(dir);
-    if stack.contains(&key) {
+    if cx.stack.contains(&key) {
         return Err(err(dir, "includes itself (a cycle of kustomizations)"));
     }
-    stack.push(key);
+    cx.stack.push(key);
     let dir = dir.to_path_buf();
     let (kpath, k) = read_kustomization(&dir)?;
     let kind = k.str_at(&["kind"]).unwrap_or("Kustomization");
@@ -333,9 +366,9 @@ fn build(dir: &Path, top: bool, stack: &mut Vec<PathBuf>) -> Result<Vec<Resource
         }
         let p = dir.join(&r);
         if p.is_dir() {
-            res.extend(build(&p, false, stack)?);
+            res.extend(build(&p, false, cx)?);
         } else if p.is_file() {
-            res.extend(read_objects(&p)?);
+            res.extend(read_objects(&p, cx.skim)?);
         } else {
             return Err(err(&kpath, format!("resource `{r}` does not exist")));
         }
@@ -353,10 +386,10 @@ fn build(dir: &Path, top: bool, stack: &mut Vec<PathBuf>) -> Result<Vec<Resource
         if !p.is_dir() {
             return Err(err(&kpath, format!("component `{c}` is not a directory")));
         }
-        apply_component(&p, &mut res, stack)?;
+        apply_component(&p, &mut res, cx)?;
     }
-    transform(&dir, &kpath, &k, &mut res)?;
-    stack.pop();
+    transform(&dir, &kpath, &k, &mut res, cx.skim)?;
+    cx.stack.pop();
     Ok(res)
 }
 
@@ -389,11 +422,7 @@ fn unique(kpath: &Path, res: &[Resource]) -> Result<(), RenderError> {
 }
 
 /// A component works on what the kustomization including it has so far.
-fn apply_component(
-    dir: &Path,
-    res: &mut Vec<Resource>,
-    stack: &mut Vec<PathBuf>,
-) -> Result<(), RenderError> {
+fn apply_component(dir: &Path, res: &mut Vec<Resource>, cx: &mut Cx) -> Result<(), RenderError> {
     let dir = dir.to_path_buf();
     let (kpath, k) = read_kustomization(&dir)?;
     if k.str_at(&["kind"]) != Some("Component") {
@@ -403,7 +432,7 @@ fn apply_component(
         ));
     }
     // a component's own resources, generators and components, over what it is given
-    stack.push(crate::walk::normalize(&dir));
+    cx.stack.push(crate::walk::normalize(&dir));
     let entries = |key: &str| -> Vec<String> {
         k.get(key)
             .map(V::items)
@@ -421,16 +450,16 @@ fn apply_component(
         }
         let p = dir.join(&r);
         if p.is_dir() {
-            res.extend(build(&p, false, stack)?);
+            res.extend(build(&p, false, cx)?);
         } else if p.is_file() {
-            res.extend(read_objects(&p)?);
+            res.extend(read_objects(&p, cx.skim)?);
         } else {
             return Err(err(&kpath, format!("resource `{r}` does not exist")));
         }
     }
     generators(&dir, &kpath, &k, res)?;
     for c in entries("components") {
-        apply_component(&dir.join(&c), res, stack)?;
+        apply_component(&dir.join(&c), res, cx)?;
     }
     for key in [
         "helmCharts",
@@ -443,8 +472,8 @@ fn apply_component(
             return Err(err(&kpath, format!("`{key}` is not rendered by kure")));
         }
     }
-    transform(&dir, &kpath, &k, res)?;
-    stack.pop();
+    transform(&dir, &kpath, &k, res, cx.skim)?;
+    cx.stack.pop();
     Ok(())
 }
 
@@ -836,7 +865,13 @@ fn apply_smp(
     Ok(())
 }
 
-fn transform(dir: &Path, kpath: &Path, k: &V, res: &mut Vec<Resource>) -> Result<(), RenderError> {
+fn transform(
+    dir: &Path,
+    kpath: &Path,
+    k: &V,
+    res: &mut Vec<Resource>,
+    skim: bool,
+) -> Result<(), RenderError> {
     // patchesStrategicMerge
     let patch_at = |list: &'static str, index: usize| PatchAt {
         kustomization: kpath.to_path_buf(),
@@ -880,7 +915,12 @@ fn transform(dir: &Path, kpath: &Path, k: &V, res: &mut Vec<Resource>) -> Result
         if is_json {
             let t = target.ok_or_else(|| err(kpath, "a JSON 6902 patch needs a `target`"))?;
             for r in res.iter_mut().filter(|r| t.selects(r)) {
-                patch::json6902(&mut r.value, &docs[0]).map_err(|e| err(&at, e))?;
+                let skimmed = skim && r.id().kind == "CustomResourceDefinition";
+                if let Err(e) = patch::json6902(&mut r.value, &docs[0])
+                    && !skimmed
+                {
+                    return Err(err(&at, e));
+                }
                 r.patched_by.push(patch_at("patches", i));
             }
         } else {
@@ -961,7 +1001,12 @@ fn transform(dir: &Path, kpath: &Path, k: &V, res: &mut Vec<Resource>) -> Result
         let docs = parse_patch(&text, &at)?;
         let ops = docs.first().cloned().unwrap_or(V::Seq(Vec::new()));
         for r in res.iter_mut().filter(|r| t.selects(r)) {
-            patch::json6902(&mut r.value, &ops).map_err(|e| err(&at, e))?;
+            let skimmed = skim && r.id().kind == "CustomResourceDefinition";
+            if let Err(e) = patch::json6902(&mut r.value, &ops)
+                && !skimmed
+            {
+                return Err(err(&at, e));
+            }
             r.patched_by.push(patch_at("patchesJson6902", i));
         }
     }
