@@ -312,7 +312,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     for mut r in context_results {
         inventory.objects.append(&mut r.checked.facts);
     }
-    rendered_facts(
+    let rendered_at = rendered_facts(
         &kz,
         &flux,
         &inputs,
@@ -337,6 +337,8 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
             diagnostics.append(&mut cross);
         }
     }
+    // a finding in a rendered object names the roots that render it
+    name_renders(&mut diagnostics, from, &rendered_at);
     // suppressions of cross-file rules, judged now that every finding is known
     if !pending.is_empty() {
         // (the findings of the files' own rules were met by these already)
@@ -528,11 +530,11 @@ fn rendered_facts(
     files: &[Input],
     workloads: &[crate::model::workload::WorkloadKind],
     inv: &mut Inventory,
-) {
+) -> Vec<RenderedAt> {
     use crate::model::inventory::{FactsBuilder, FileLocator, GroupKey, ObjectFacts};
     use rayon::prelude::*;
     if kz.roots.is_empty() {
-        return;
+        return Vec::new();
     }
     let shown: HashMap<PathBuf, Arc<str>> = files
         .iter()
@@ -558,7 +560,9 @@ fn rendered_facts(
     }
     // each root rendered, and its objects' facts made, in parallel; the renders are
     // dropped as soon as their facts are made
-    let rendered: Vec<(u32, Vec<(PathBuf, ObjectFacts)>)> = wanted
+    // per root: each rendered object's file, facts and span in that file
+    type Rendered = (u32, Vec<(PathBuf, ObjectFacts, Span)>);
+    let rendered: Vec<Rendered> = wanted
         .into_par_iter()
         .filter_map(|gid| {
             let root = kz.roots.get(gid as usize)?;
@@ -656,7 +660,7 @@ fn rendered_facts(
                 }
                 facts.groups = groups.into();
                 facts.namespaces = namespaces.into();
-                out.push((origin, facts));
+                out.push((origin, facts, doc.span(*node)));
             }
             Some((gid, out))
         })
@@ -674,7 +678,7 @@ fn rendered_facts(
         .map(|(p, _)| p)
         .collect();
     if replaced.is_empty() {
-        return;
+        return Vec::new();
     }
     let replaced_shown: std::collections::HashSet<&str> = replaced
         .iter()
@@ -683,13 +687,67 @@ fn rendered_facts(
         .collect();
     inv.objects
         .retain(|o| !replaced_shown.contains(&*o.at.path));
-    for (_, facts) in rendered {
-        inv.objects.extend(
-            facts
-                .into_iter()
-                .filter(|(origin, _)| replaced.contains(origin))
-                .map(|(_, f)| f),
-        );
+    let empty = crate::source::LineIndex::new("");
+    let mut at = Vec::new();
+    for (gid, facts) in rendered {
+        let root = &kz.roots[gid as usize];
+        let file = crate::model::kustomize::FILE_NAMES
+            .iter()
+            .map(|n| root.join(n))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| root.clone());
+        let display: Arc<str> = shown
+            .get(&file)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(file.display().to_string()));
+        let root_at = crate::source::Located::new(&display, &empty, Span::new(0, 0));
+        for (origin, f, span) in facts {
+            if replaced.contains(&origin) {
+                at.push(RenderedAt {
+                    path: f.at.path.clone(),
+                    span,
+                    root: root_at.clone(),
+                });
+                inv.objects.push(f);
+            }
+        }
+    }
+    at
+}
+
+/// An object of a file as a root kustomization rendered it: the object's span in the
+/// file, and the root's kustomization.
+struct RenderedAt {
+    path: Arc<str>,
+    span: Span,
+    root: crate::source::Located,
+}
+
+/// Names, on each cross-file finding inside a rendered object, the roots that render it
+/// (`as prod/kustomization.yaml renders it`): where the finding holds.
+fn name_renders(diagnostics: &mut [Diagnostic], from: usize, rendered: &[RenderedAt]) {
+    if rendered.is_empty() {
+        return;
+    }
+    for d in diagnostics.iter_mut().skip(from) {
+        let mut roots: Vec<&crate::source::Located> = rendered
+            .iter()
+            .filter(|r| {
+                *r.path == *d.at.path
+                    && r.span.start <= d.at.span.start
+                    && d.at.span.start < r.span.end
+            })
+            .map(|r| &r.root)
+            .collect();
+        roots.sort_by(|a, b| a.path.cmp(&b.path));
+        roots.dedup_by(|a, b| a.path == b.path);
+        for root in roots {
+            let message = format!("as {} renders it", root.path.trim_start_matches("./"));
+            d.related.push(crate::diagnostic::Related {
+                at: root.clone(),
+                message,
+            });
+        }
     }
 }
 

@@ -551,6 +551,10 @@ fn a_services_selector_is_matched_against_what_the_overlay_makes_of_the_pods() {
         related["message"],
         "closest pod template, Deployment/prod-web: `track` is `canary`"
     );
+    // and the overlay it holds in
+    let related = &v["diagnostics"][0]["related"][1];
+    assert_eq!(path_of(related), "prod/kustomization.yaml");
+    assert_eq!(related["message"], "as prod/kustomization.yaml renders it");
     // the same for the files named one by one
     let (_, w) = lint_json(
         &["base/app.yaml", "prod/kustomization.yaml"],
@@ -595,4 +599,35 @@ fn an_argo_cd_application_applies_its_path_into_its_namespace() {
     write(dir.path(), "argocd/api.yaml", &app("api", "shop"));
     let (_, v) = lint_json(&["."], &[], Some(dir.path()));
     assert_eq!(findings(&v), vec![]);
+}
+
+#[test]
+fn a_base_that_two_overlays_render_alike_gives_one_finding_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    overlay(dir.path(), "              track: canary\n");
+    let prod = std::fs::read_to_string(dir.path().join("prod/kustomization.yaml")).unwrap();
+    write(
+        dir.path(),
+        "staging/kustomization.yaml",
+        &prod.replace("prod-", "staging-"),
+    );
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(
+        findings(&v),
+        vec![("service-selector-no-match".to_string(), 23, 3)]
+    );
+    let named: Vec<&str> = v["diagnostics"][0]["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["message"].as_str())
+        .filter(|m| m.ends_with("renders it"))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            "as prod/kustomization.yaml renders it",
+            "as staging/kustomization.yaml renders it"
+        ]
+    );
 }
