@@ -83,24 +83,11 @@ pub fn files(paths: &[PathBuf], stdin_filename: Option<&str>) -> (Option<Source>
         {
             continue;
         }
-        out.push(Input::File(relative(&cwd, &abs)));
+        // relative to the working directory, so findings name context files as the user would
+        out.push(Input::File(walk::relative(&cwd, &abs)));
     }
     out.sort();
     (Some(source), out)
-}
-
-/// `p` relative to `cwd` when it lies below it or below one of its ancestors (`../x`),
-/// so findings name context files as the user would.
-fn relative(cwd: &Path, p: &Path) -> PathBuf {
-    let (cwd, p) = (walk::normalize(cwd), walk::normalize(p));
-    let mut up = PathBuf::new();
-    for anc in cwd.ancestors() {
-        if let Ok(rest) = p.strip_prefix(anc) {
-            return up.join(rest);
-        }
-        up.push("..");
-    }
-    p
 }
 
 /// The repository around `dir`: a git work tree, else the nearest `.kure.yaml`.
@@ -162,22 +149,4 @@ fn walked(root: &Path) -> Vec<PathBuf> {
         .into_iter()
         .filter_map(|i| i.file().map(Path::to_path_buf))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_shown_from_the_working_directory() {
-        let cwd = Path::new("/repo/app");
-        assert_eq!(
-            relative(cwd, Path::new("/repo/app/svc.yaml")),
-            PathBuf::from("svc.yaml")
-        );
-        assert_eq!(
-            relative(cwd, Path::new("/repo/db/x.yaml")),
-            PathBuf::from("../db/x.yaml")
-        );
-    }
 }

@@ -691,11 +691,8 @@ fn rendered_facts(
     let mut at = Vec::new();
     for (gid, facts) in rendered {
         let root = &kz.roots[gid as usize];
-        let file = crate::model::kustomize::FILE_NAMES
-            .iter()
-            .map(|n| root.join(n))
-            .find(|p| p.is_file())
-            .unwrap_or_else(|| root.clone());
+        let file =
+            crate::model::kustomize::kustomization_file(root).unwrap_or_else(|| root.clone());
         let display: Arc<str> = shown
             .get(&file)
             .cloned()

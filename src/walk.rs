@@ -54,6 +54,20 @@ pub struct WalkOptions<'a> {
 }
 
 /// A path made absolute and free of `.` and `..`, without touching the file system.
+/// `path` relative to the directory `from` (both normalized), climbing with `..` as far as
+/// needed (`../base/app.yaml`); `path` itself when they share no ancestor.
+pub fn relative(from: &Path, path: &Path) -> PathBuf {
+    let (from, path) = (normalize(from), normalize(path));
+    let mut up = PathBuf::new();
+    for anc in from.ancestors() {
+        if let Ok(rest) = path.strip_prefix(anc) {
+            return up.join(rest);
+        }
+        up.push("..");
+    }
+    path
+}
+
 pub fn normalize(path: &Path) -> PathBuf {
     let abs = if path.is_absolute() {
         path.to_path_buf()
@@ -169,4 +183,22 @@ pub fn is_helm_template(path: &Path) -> bool {
         dir = d.parent();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_shown_from_the_working_directory() {
+        let cwd = Path::new("/repo/app");
+        assert_eq!(
+            relative(cwd, Path::new("/repo/app/svc.yaml")),
+            PathBuf::from("svc.yaml")
+        );
+        assert_eq!(
+            relative(cwd, Path::new("/repo/db/x.yaml")),
+            PathBuf::from("../db/x.yaml")
+        );
+    }
 }

@@ -540,6 +540,41 @@ fn mutate(i: usize, text: &str) -> Option<String> {
     }
 }
 
+/// One file of ../shared/corpus or ../shared/gitops, mutated (`mutate`).
+struct Mutated {
+    /// `corpus/…` or `gitops/…`
+    rel: std::path::PathBuf,
+    /// Which of the five mutations.
+    kind: usize,
+    original: String,
+    mutated: String,
+}
+
+/// Every YAML file of ../shared/corpus and ../shared/gitops that a mutation applies to.
+fn mutated_files(corpus: &Path) -> Vec<Mutated> {
+    let gitops = corpus.join("../gitops");
+    let mut out = Vec::new();
+    for (name, src) in [("corpus", corpus), ("gitops", gitops.as_path())] {
+        for (i, (rel, bytes)) in files(src).iter().enumerate() {
+            if rel.extension().and_then(|e| e.to_str()) != Some("yaml") {
+                continue;
+            }
+            let Ok(text) = std::str::from_utf8(bytes) else {
+                continue;
+            };
+            if let Some(m) = mutate(i, text) {
+                out.push(Mutated {
+                    rel: Path::new(name).join(rel),
+                    kind: i % 5,
+                    original: text.to_string(),
+                    mutated: m,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The corpus and the GitOps repository, mutated (`mutate`): `kure lint --fix
 /// --unsafe-fixes` keeps every SOPS file byte for byte, and kubectl sees only intended
 /// changes in every other file it changed.
@@ -555,7 +590,6 @@ fn mutated_manifests_keep_their_data_through_every_fix() {
     let Some(corpus) = common::require_corpus() else {
         return;
     };
-    let gitops = corpus.join("../gitops");
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
@@ -563,25 +597,15 @@ fn mutated_manifests_keep_their_data_through_every_fix() {
     let fixed = tmp.path().join("fixed");
     let mut kinds = [0usize; 5];
     let mut sops = Vec::new();
-    for (name, src) in [("corpus", &corpus), ("gitops", &gitops)] {
-        let all = files(src);
-        for (i, (rel, bytes)) in all.iter().enumerate() {
-            if rel.extension().and_then(|e| e.to_str()) != Some("yaml") {
-                continue;
-            }
-            let Ok(text) = std::str::from_utf8(bytes) else {
-                continue;
-            };
-            let Some(m) = mutate(i, text) else { continue };
-            kinds[i % 5] += 1;
-            if i % 5 == 1 {
-                sops.push(Path::new(name).join(rel));
-            }
-            for root in [&mutated, &fixed] {
-                let p = root.join(name).join(rel);
-                std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-                std::fs::write(&p, &m).unwrap();
-            }
+    for m in mutated_files(&corpus) {
+        kinds[m.kind] += 1;
+        if m.kind == 1 {
+            sops.push(m.rel.clone());
+        }
+        for root in [&mutated, &fixed] {
+            let p = root.join(&m.rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, &m.mutated).unwrap();
         }
     }
     assert!(kinds.iter().all(|&n| n > 0), "{kinds:?}");
@@ -614,24 +638,35 @@ fn mutated_manifests_keep_their_data_through_every_fix() {
 /// writes it when it removes a label from an object without labels).
 fn read_objects(kubectl: &Path, home: &Path, args: &[&str]) -> Option<Vec<Value>> {
     let (ok, out, _) = offline(kubectl, home, args);
-    ok.then(|| {
-        objects(&out)
-            .into_iter()
-            .flat_map(|v| match v["kind"].as_str() {
-                Some("List") => v["items"].as_array().cloned().unwrap_or_default(),
-                _ => vec![v],
-            })
-            .map(|mut v| {
-                if let Some(m) = v["metadata"].as_object_mut()
-                    && m.get("labels")
-                        .is_some_and(|l| l.as_object().is_some_and(|l| l.is_empty()))
-                {
-                    m.remove("labels");
-                }
-                v
-            })
-            .collect()
-    })
+    ok.then(|| listed_objects(&out))
+}
+
+/// kubectl's untyped reading of a file (`common::kubectl_untyped`), as `read_objects` gives it.
+fn untyped_objects(kubectl: &Path, file: &Path) -> Option<Vec<Value>> {
+    let out = kubectl_untyped(kubectl, file);
+    out.status
+        .success()
+        .then(|| listed_objects(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The objects of kubectl's JSON output, a `List`'s items each one, empty labels dropped.
+fn listed_objects(json: &str) -> Vec<Value> {
+    objects(json)
+        .into_iter()
+        .flat_map(|v| match v["kind"].as_str() {
+            Some("List") => v["items"].as_array().cloned().unwrap_or_default(),
+            _ => vec![v],
+        })
+        .map(|mut v| {
+            if let Some(m) = v["metadata"].as_object_mut()
+                && m.get("labels")
+                    .is_some_and(|l| l.as_object().is_some_and(|l| l.is_empty()))
+            {
+                m.remove("labels");
+            }
+            v
+        })
+        .collect()
 }
 
 /// The mutated corpus and GitOps repository (`mutate`), labelled, converted and migrated:
@@ -650,29 +685,18 @@ fn mutated_manifests_are_labelled_converted_and_migrated_as_kubectl_would() {
     let Some(corpus) = common::require_corpus() else {
         return;
     };
-    let gitops = corpus.join("../gitops");
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     // up to 12 files of each mutation, spread over both trees
     let mut picked: Vec<(usize, String, String)> = Vec::new();
     let mut per_kind = [0usize; 5];
-    for src in [&corpus, &gitops] {
-        for (i, (rel, bytes)) in files(src).iter().enumerate() {
-            let Ok(text) = std::str::from_utf8(bytes) else {
-                continue;
-            };
-            if rel.extension().and_then(|e| e.to_str()) != Some("yaml")
-                || per_kind[i % 5] >= 12
-                || text.contains("{{")
-            {
-                continue;
-            }
-            if let Some(m) = mutate(i, text) {
-                per_kind[i % 5] += 1;
-                picked.push((i % 5, text.to_string(), m));
-            }
+    for m in mutated_files(&corpus) {
+        if per_kind[m.kind] >= 12 || m.original.contains("{{") {
+            continue;
         }
+        per_kind[m.kind] += 1;
+        picked.push((m.kind, m.original, m.mutated));
     }
     assert!(per_kind.iter().all(|&n| n > 0), "{per_kind:?}");
     let dir = tmp.path().join("work");
@@ -713,22 +737,7 @@ fn mutated_manifests_are_labelled_converted_and_migrated_as_kubectl_would() {
                         // kubectl cannot read it (say, a kind it cannot label); kure wrote it
                         continue;
                     };
-                    let got = read_objects(
-                        &kubectl,
-                        &home,
-                        &[
-                            "patch",
-                            "--local",
-                            "--type=merge",
-                            "-p",
-                            "{}",
-                            "-o",
-                            "json",
-                            "-f",
-                            p,
-                        ],
-                    )
-                    .unwrap_or_else(|| {
+                    let got = untyped_objects(&kubectl, &path).unwrap_or_else(|| {
                         panic!("{op:?}: kure wrote what kubectl cannot read:\n{after}")
                     });
                     assert_eq!(got, want, "{op:?} on\n{m}\nkure wrote\n{after}");
@@ -771,22 +780,7 @@ fn mutated_manifests_are_labelled_converted_and_migrated_as_kubectl_would() {
         let after = std::fs::read_to_string(&path).unwrap();
         match r.code {
             0 => {
-                let got = read_objects(
-                    &kubectl,
-                    &home,
-                    &[
-                        "patch",
-                        "--local",
-                        "--type=merge",
-                        "-p",
-                        "{}",
-                        "-o",
-                        "json",
-                        "-f",
-                        p,
-                    ],
-                )
-                .unwrap();
+                let got = untyped_objects(&kubectl, &path).unwrap();
                 for o in got.iter().filter(|o| o["kind"] == "DaemonSet") {
                     assert!(o["spec"]["replicas"].is_null(), "{after}");
                     assert!(o["spec"]["strategy"].is_null(), "{after}");
@@ -819,25 +813,7 @@ fn mutated_manifests_are_labelled_converted_and_migrated_as_kubectl_would() {
         if *kind == 1 {
             assert_eq!(&after, m, "a SOPS file was migrated");
         } else if &after != m {
-            assert!(
-                read_objects(
-                    &kubectl,
-                    &home,
-                    &[
-                        "patch",
-                        "--local",
-                        "--type=merge",
-                        "-p",
-                        "{}",
-                        "-o",
-                        "json",
-                        "-f",
-                        f.to_str().unwrap()
-                    ]
-                )
-                .is_some(),
-                "{after}"
-            );
+            assert!(untyped_objects(&kubectl, &f).is_some(), "{after}");
         }
     }
     println!(

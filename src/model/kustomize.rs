@@ -10,6 +10,11 @@ use std::path::{Path, PathBuf};
 
 pub const FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
+/// The kustomization file of a directory, if it has one.
+pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
+    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+}
+
 pub fn is_kustomization(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
@@ -157,7 +162,7 @@ impl Kustomize {
         let mut flux_files: Vec<Vec<PathBuf>> = Vec::new();
         for f in flux {
             let mut plain = Vec::new();
-            if FILE_NAMES.iter().any(|n| f.dir.join(n).is_file()) {
+            if kustomization_file(&f.dir).is_some() {
                 queue.push(f.dir.clone());
             } else {
                 let mut dirs = vec![f.dir.clone()];
@@ -167,7 +172,7 @@ impl Kustomize {
                             if !f.spec.recurse {
                                 continue;
                             }
-                            if FILE_NAMES.iter().any(|n| p.join(n).is_file()) {
+                            if kustomization_file(&p).is_some() {
                                 queue.push(p.clone());
                                 plain.push(p);
                             } else {
@@ -406,9 +411,12 @@ fn walk(
     }
 }
 
-fn is_remote(s: &str) -> bool {
+/// Whether a `resources:` entry names a remote base (a URL, a git repository).
+pub fn is_remote(s: &str) -> bool {
     s.contains("://")
         || s.starts_with("github.com/")
+        || s.starts_with("gitlab.com/")
+        || s.starts_with("bitbucket.org/")
         || s.starts_with("git@")
         || s.contains("?ref=")
 }

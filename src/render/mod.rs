@@ -119,13 +119,6 @@ fn id_of(v: &V) -> Id {
     }
 }
 
-const FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// Whether a directory holds a kustomization.
-pub fn is_kustomization_dir(dir: &Path) -> bool {
-    FILE_NAMES.iter().any(|n| dir.join(n).is_file())
-}
-
 /// What a build carries down: the kustomizations being built (a cycle is an error), and
 /// whether CRDs are read for their identity only.
 struct Cx {
@@ -136,9 +129,14 @@ struct Cx {
 /// As `render`, for the cross-file rules: a CustomResourceDefinition keeps only its
 /// identity (and a JSON patch that fails on one is not an error).
 pub fn render_for_facts(dir: &Path) -> Result<Vec<Resource>, RenderError> {
+    run(dir, true)
+}
+
+/// Builds `dir` at the top, then names, references and order as kustomize leaves them.
+fn run(dir: &Path, skim: bool) -> Result<Vec<Resource>, RenderError> {
     let mut cx = Cx {
         stack: Vec::new(),
-        skim: true,
+        skim,
     };
     let mut res = build(dir, true, &mut cx)?;
     finish(&mut res)?;
@@ -155,12 +153,7 @@ pub fn render(dir: &Path) -> Result<Vec<Resource>, RenderError> {
 /// `config.kubernetes.io/origin` annotation (its file, relative to `dir`, or the
 /// kustomization and generator that made it).
 pub fn render_with(dir: &Path, origin: bool) -> Result<Vec<Resource>, RenderError> {
-    let mut cx = Cx {
-        stack: Vec::new(),
-        skim: false,
-    };
-    let mut res = build(dir, true, &mut cx)?;
-    finish(&mut res)?;
+    let mut res = run(dir, false)?;
     let asked = read_kustomization(dir).is_ok_and(|(_, k)| {
         k.get("buildMetadata").is_some_and(|b| {
             b.items()
@@ -171,7 +164,8 @@ pub fn render_with(dir: &Path, origin: bool) -> Result<Vec<Resource>, RenderErro
     if origin || asked {
         let top = crate::walk::normalize(dir);
         for r in &mut res {
-            let rel = relative(&top, &crate::walk::normalize(&r.origin));
+            let rel = crate::walk::relative(&top, &r.origin);
+            let rel = rel.to_string_lossy();
             let text = match r.generator {
                 Some(g) => format!(
                     "configuredIn: {rel}\nconfiguredBy:\n  apiVersion: builtin\n  kind: {g}\n"
@@ -190,18 +184,6 @@ pub fn render_with(dir: &Path, origin: bool) -> Result<Vec<Resource>, RenderErro
     Ok(res)
 }
 
-/// `path` relative to the directory `from`, both normalized (`../base/app.yaml`).
-fn relative(from: &Path, path: &Path) -> String {
-    let mut up = PathBuf::new();
-    for anc in from.ancestors() {
-        if let Ok(rest) = path.strip_prefix(anc) {
-            return up.join(rest).to_string_lossy().into_owned();
-        }
-        up.push("..");
-    }
-    path.to_string_lossy().into_owned()
-}
-
 /// The objects as a YAML stream, or as JSON (one object per line).
 pub fn write(res: &[Resource], json: bool) -> String {
     let values: Vec<V> = res.iter().map(|r| r.value.clone()).collect();
@@ -213,33 +195,19 @@ pub fn write(res: &[Resource], json: bool) -> String {
 }
 
 fn read_kustomization(dir: &Path) -> Result<(PathBuf, V), RenderError> {
-    for n in FILE_NAMES {
-        let p = dir.join(n);
-        if p.is_file() {
-            let text = crate::load::read_text(&p)
-                .map_err(|e| err(&p, format!("cannot be read: {e:?}")))?;
-            let stream = yaml::parse(&text, yaml::Limits::default());
-            if let Some(e) = stream.errors.first() {
-                return Err(err(&p, format!("does not parse: {}", e.message)));
-            }
-            let v = stream
-                .documents
-                .first()
-                .and_then(|d| d.root.map(|r| V::from_doc(d, r)))
-                .unwrap_or(V::Map(Vec::new()));
-            return Ok((p, v));
-        }
+    let p = crate::model::kustomize::kustomization_file(dir)
+        .ok_or_else(|| err(dir, "holds no kustomization.yaml"))?;
+    let text = crate::load::read_text(&p).map_err(|e| err(&p, format!("cannot be read: {e:?}")))?;
+    let stream = yaml::parse(&text, yaml::Limits::default());
+    if let Some(e) = stream.errors.first() {
+        return Err(err(&p, format!("does not parse: {}", e.message)));
     }
-    Err(err(dir, "holds no kustomization.yaml"))
-}
-
-fn is_remote(s: &str) -> bool {
-    s.contains("://")
-        || s.starts_with("github.com/")
-        || s.starts_with("git@")
-        || s.contains("?ref=")
-        || s.starts_with("gitlab.com/")
-        || s.starts_with("bitbucket.org/")
+    let v = stream
+        .documents
+        .first()
+        .and_then(|d| d.root.map(|r| V::from_doc(d, r)))
+        .unwrap_or(V::Map(Vec::new()));
+    Ok((p, v))
 }
 
 /// The objects of a manifest file (a `List`'s items, each its own).
@@ -349,34 +317,14 @@ fn build(dir: &Path, top: bool, cx: &mut Cx) -> Result<Vec<Resource>, RenderErro
         }
     }
     let mut res: Vec<Resource> = Vec::new();
-    let entries = |key: &str| -> Vec<String> {
-        k.get(key)
-            .map(V::items)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| v.str().map(str::to_string))
-            .collect()
-    };
-    for r in entries("resources").into_iter().chain(entries("bases")) {
-        if is_remote(&r) {
-            return Err(err(
-                &kpath,
-                format!("resource `{r}` is remote; kure renders offline only"),
-            ));
-        }
-        let p = dir.join(&r);
-        if p.is_dir() {
-            res.extend(build(&p, false, cx)?);
-        } else if p.is_file() {
-            res.extend(read_objects(&p, cx.skim)?);
-        } else {
-            return Err(err(&kpath, format!("resource `{r}` does not exist")));
-        }
-    }
+    let resources = entries(&k, "resources")
+        .into_iter()
+        .chain(entries(&k, "bases"));
+    accumulate(&dir, &kpath, resources, &mut res, cx)?;
     unique(&kpath, &res)?;
     generators(&dir, &kpath, &k, &mut res)?;
-    for c in entries("components") {
-        if is_remote(&c) {
+    for c in entries(&k, "components") {
+        if crate::model::kustomize::is_remote(&c) {
             return Err(err(
                 &kpath,
                 format!("component `{c}` is remote; kure renders offline only"),
@@ -391,6 +339,44 @@ fn build(dir: &Path, top: bool, cx: &mut Cx) -> Result<Vec<Resource>, RenderErro
     transform(&dir, &kpath, &k, &mut res, cx.skim)?;
     cx.stack.pop();
     Ok(res)
+}
+
+/// The strings of a kustomization's list `key` (`resources`, `components`, ...).
+fn entries(k: &V, key: &str) -> Vec<String> {
+    k.get(key)
+        .map(V::items)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| v.str().map(str::to_string))
+        .collect()
+}
+
+/// Adds the objects of `resources` (files, and directories built as kustomizations) of the
+/// kustomization `kpath` in `dir` to `res`.
+fn accumulate(
+    dir: &Path,
+    kpath: &Path,
+    resources: impl IntoIterator<Item = String>,
+    res: &mut Vec<Resource>,
+    cx: &mut Cx,
+) -> Result<(), RenderError> {
+    for r in resources {
+        if crate::model::kustomize::is_remote(&r) {
+            return Err(err(
+                kpath,
+                format!("resource `{r}` is remote; kure renders offline only"),
+            ));
+        }
+        let p = dir.join(&r);
+        if p.is_dir() {
+            res.extend(build(&p, false, cx)?);
+        } else if p.is_file() {
+            res.extend(read_objects(&p, cx.skim)?);
+        } else {
+            return Err(err(kpath, format!("resource `{r}` does not exist")));
+        }
+    }
+    Ok(())
 }
 
 /// kustomize refuses two objects with the same group, kind, namespace and name.
@@ -433,32 +419,9 @@ fn apply_component(dir: &Path, res: &mut Vec<Resource>, cx: &mut Cx) -> Result<(
     }
     // a component's own resources, generators and components, over what it is given
     cx.stack.push(crate::walk::normalize(&dir));
-    let entries = |key: &str| -> Vec<String> {
-        k.get(key)
-            .map(V::items)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|v| v.str().map(str::to_string))
-            .collect()
-    };
-    for r in entries("resources") {
-        if is_remote(&r) {
-            return Err(err(
-                &kpath,
-                format!("resource `{r}` is remote; kure renders offline only"),
-            ));
-        }
-        let p = dir.join(&r);
-        if p.is_dir() {
-            res.extend(build(&p, false, cx)?);
-        } else if p.is_file() {
-            res.extend(read_objects(&p, cx.skim)?);
-        } else {
-            return Err(err(&kpath, format!("resource `{r}` does not exist")));
-        }
-    }
+    accumulate(&dir, &kpath, entries(&k, "resources"), res, cx)?;
     generators(&dir, &kpath, &k, res)?;
-    for c in entries("components") {
+    for c in entries(&k, "components") {
         apply_component(&dir.join(&c), res, cx)?;
     }
     for key in [
