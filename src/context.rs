@@ -107,7 +107,8 @@ fn find(dir: &Path) -> Option<Source> {
 }
 
 /// The files git tracks under `root`, as absolute paths, read from the repository's index
-/// (no `git` process); `None` when there is no index kure can read.
+/// (no `git` process); `None` when there is no index kure can read. A tracked file deleted
+/// from the work tree is listed, and left out when it cannot be read.
 fn tracked(root: &Path) -> Option<Vec<PathBuf>> {
     let dot_git = root.join(".git");
     // a linked work tree or a submodule: `.git` is a file naming the git directory
@@ -131,7 +132,6 @@ fn tracked(root: &Path) -> Option<Vec<PathBuf>> {
         .iter()
         .filter_map(|e| std::str::from_utf8(e.path(state)).ok())
         .map(|p| root.join(p))
-        .filter(|p| p.is_file())
         .collect();
     out.dedup();
     Some(out)

@@ -140,41 +140,53 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     };
     let all: Vec<Input> = inputs.iter().chain(&context).cloned().collect();
     let (flux, mut context_bytes) = collect_flux(&all, &context);
+    // a kustomization among the context files is decoded from the bytes read already
     let kz = Kustomize::for_inputs_with_flux(
-        &all,
+        &inputs,
+        &context,
         &flux,
-        &|p| crate::load::read_text(p).ok(),
+        &|p| match context_bytes.get(p) {
+            Some(b) => crate::load::decode(b.clone()).ok(),
+            None => crate::load::read_text(p).ok(),
+        },
         &list_dir,
     );
 
-    let (mut results, stdin) = crate::load::read_each(&inputs, |input, bytes| {
-        let settings = scopes
-            .as_ref()
-            .map_or(&settings, |s| s.of(input, &settings));
-        lint_input(input, bytes, &kz, settings, opts.fix.as_ref())
-    });
     let facts_only = Settings::new(Some(&[]), &[])?;
     // context files were read by `collect_flux` already: their bytes are not read again
     let context_inputs: Vec<(Input, Option<Vec<u8>>)> = context
         .iter()
         .map(|i| {
-            let bytes = i.file().and_then(|f| context_bytes.remove(f));
+            let bytes = i
+                .file()
+                .and_then(|f| context_bytes.remove(&walk::normalize(f)));
             (i.clone(), bytes)
         })
         .collect();
-    let mut context_results: Vec<FileResult> = {
-        use rayon::prelude::*;
-        context_inputs
-            .into_par_iter()
-            .map(|(input, bytes)| {
-                let bytes = match bytes {
-                    Some(b) => Ok(b),
-                    None => crate::load::read_input(&input),
-                };
-                lint_input(&input, bytes, &kz, &facts_only, None)
-            })
-            .collect()
-    };
+    // the roots rendered while the files are read and checked
+    let (renders, ((mut results, stdin), mut context_results)) = rayon::join(
+        || render_roots(&kz, &flux, &inputs, &all, settings.workloads()),
+        || {
+            let given = crate::load::read_each(&inputs, |input, bytes| {
+                let settings = scopes
+                    .as_ref()
+                    .map_or(&settings, |s| s.of(input, &settings));
+                lint_input(input, bytes, &kz, settings, opts.fix.as_ref())
+            });
+            use rayon::prelude::*;
+            let context: Vec<FileResult> = context_inputs
+                .into_par_iter()
+                .map(|(input, bytes)| {
+                    let bytes = match bytes {
+                        Some(b) => Ok(b),
+                        None => crate::load::read_input(&input),
+                    };
+                    lint_input(&input, bytes, &kz, &facts_only, None)
+                })
+                .collect();
+            (given, context)
+        },
+    );
     if !fixing {
         // the CRDs the files declare: the custom resources of theirs met without a schema
         // are checked again, now with one
@@ -308,18 +320,13 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         .flat_map(|r| std::mem::take(&mut r.checked.suppressions))
         .collect();
     drop(results);
-    summary.context_files = context_results.len();
+    // (a context file that cannot be read, such as one deleted but still tracked, is left
+    // out)
+    summary.context_files = context_results.iter().filter(|r| r.error.is_none()).count();
     for mut r in context_results {
         inventory.objects.append(&mut r.checked.facts);
     }
-    let rendered_at = rendered_facts(
-        &kz,
-        &flux,
-        &inputs,
-        &all,
-        settings.workloads(),
-        &mut inventory,
-    );
+    let rendered_at = use_renders(&kz, renders, &mut inventory);
     inventory.finish();
     let from = diagnostics.len();
     match &scopes {
@@ -442,8 +449,8 @@ fn collect_crds<'a>(
 /// group before any parse), each with the directory its `spec.path` names: the path taken
 /// from the nearest directory above the object's file where it exists. Those sourced from
 /// anything but a `GitRepository` apply files kure does not have.
-/// The bytes of the `context` files read on the way are returned too, so that they are read
-/// once.
+/// The bytes of the `context` files read on the way are returned too (by normalized path),
+/// so that they are read once.
 type ContextBytes = HashMap<PathBuf, Vec<u8>>;
 
 fn collect_flux(
@@ -473,7 +480,7 @@ fn collect_flux(
                 .map(|t| (walk::normalize(path), t));
             let kept = in_context
                 .contains(path)
-                .then(|| (path.to_path_buf(), bytes));
+                .then(|| (walk::normalize(path), bytes));
             Some((text, kept))
         })
         .collect();
@@ -523,18 +530,33 @@ fn collect_flux(
 /// generator's hash made of a name. A rendered object's facts point into the file that
 /// holds it (`render::value::to_document`). A file some root including it cannot render
 /// keeps its facts as read.
-fn rendered_facts(
+///
+/// Renders run beside the reading of the files (`render_roots`), and their facts replace
+/// the files' own afterwards (`use_renders`).
+struct Renders {
+    /// each file of the run, by normalized path, as findings name it
+    shown: HashMap<PathBuf, Arc<str>>,
+    /// per root: each rendered object's file, facts and span in that file
+    rendered: Vec<(
+        u32,
+        Vec<(PathBuf, crate::model::inventory::ObjectFacts, Span)>,
+    )>,
+}
+
+fn render_roots(
     kz: &Kustomize,
     flux: &[crate::model::kustomize::FluxRoot],
     inputs: &[Input],
     files: &[Input],
     workloads: &[crate::model::workload::WorkloadKind],
-    inv: &mut Inventory,
-) -> Vec<RenderedAt> {
+) -> Renders {
     use crate::model::inventory::{FactsBuilder, FileLocator, GroupKey, ObjectFacts};
     use rayon::prelude::*;
     if kz.roots.is_empty() {
-        return Vec::new();
+        return Renders {
+            shown: HashMap::new(),
+            rendered: Vec::new(),
+        };
     }
     let shown: HashMap<PathBuf, Arc<str>> = files
         .iter()
@@ -665,6 +687,12 @@ fn rendered_facts(
             Some((gid, out))
         })
         .collect();
+    Renders { shown, rendered }
+}
+
+fn use_renders(kz: &Kustomize, renders: Renders, inv: &mut Inventory) -> Vec<RenderedAt> {
+    let Renders { shown, rendered } = renders;
+    let transforming = |g: &u32| kz.transforming.get(*g as usize) == Some(&true);
     let ok: std::collections::HashSet<u32> = rendered.iter().map(|(g, _)| *g).collect();
     // files every root of which rendered and one changed: their objects are the rendered ones
     let replaced: std::collections::HashSet<&PathBuf> = kz

@@ -68,11 +68,18 @@ pub fn relative(from: &Path, path: &Path) -> PathBuf {
     path
 }
 
+/// The working directory, read once: kure never changes it, and a run normalizes
+/// thousands of paths.
+pub fn cwd() -> &'static Path {
+    static CWD: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().unwrap_or_default())
+}
+
 pub fn normalize(path: &Path) -> PathBuf {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
-        std::env::current_dir().unwrap_or_default().join(path)
+        cwd().join(path)
     };
     let mut out = PathBuf::new();
     for c in abs.components() {

@@ -139,6 +139,21 @@ fn an_untracked_file_is_not_context() {
 }
 
 #[test]
+fn a_tracked_file_deleted_from_the_work_tree_is_not_context() {
+    let dir = repo();
+    std::fs::remove_file(dir.path().join("app/deployment.yaml")).unwrap();
+    let (code, v) = lint_json(&["app/service.yaml"], &[], Some(dir.path()));
+    // the Deployment is gone: the Service selects nothing, and nothing else is reported
+    assert_eq!(
+        findings(&v),
+        vec![("service-selector-no-match".to_string(), 6, 3)]
+    );
+    assert_eq!(code, 1);
+    assert_eq!(v["summary"]["context_files"], 0, "{v}");
+    assert_eq!(v["summary"]["errors"], serde_json::json!([]), "{v}");
+}
+
+#[test]
 fn outside_git_a_kure_yaml_marks_the_repository() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app/service.yaml", SERVICE);

@@ -5,6 +5,7 @@
 use super::flux::FluxKustomization;
 use super::subst::{Substitution, Vars};
 use crate::yaml;
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -107,21 +108,25 @@ impl Kustomize {
     /// its own).
     pub fn for_inputs(
         inputs: &[crate::walk::Input],
-        read: &dyn Fn(&Path) -> Option<String>,
+        read: &(dyn Fn(&Path) -> Option<String> + Sync),
     ) -> Kustomize {
-        Kustomize::for_inputs_with_flux(inputs, &[], read, &|_| Vec::new())
+        Kustomize::for_inputs_with_flux(inputs, &[], &[], read, &|_| Vec::new())
     }
 
-    /// As `for_inputs`, with the run's Flux Kustomizations (see `load`).
+    /// As `for_inputs`, with the files of the repository around them (`listed`: every
+    /// kustomization there is among them, so their directories are not probed) and the
+    /// run's Flux Kustomizations (see `load`).
     pub fn for_inputs_with_flux(
         inputs: &[crate::walk::Input],
+        listed: &[crate::walk::Input],
         flux: &[FluxRoot],
-        read: &dyn Fn(&Path) -> Option<String>,
+        read: &(dyn Fn(&Path) -> Option<String> + Sync),
         list: &dyn Fn(&Path) -> Vec<PathBuf>,
     ) -> Kustomize {
         use crate::walk::Input;
         let mut paths: std::collections::BTreeSet<PathBuf> = inputs
             .iter()
+            .chain(listed)
             .map(Input::path)
             .filter(|p| is_kustomization(p))
             .collect();
@@ -149,7 +154,7 @@ impl Kustomize {
     pub fn load<'a>(
         files: impl IntoIterator<Item = &'a Path>,
         flux: &[FluxRoot],
-        read: &dyn Fn(&Path) -> Option<String>,
+        read: &(dyn Fn(&Path) -> Option<String> + Sync),
         list: &dyn Fn(&Path) -> Vec<PathBuf>,
     ) -> Kustomize {
         let mut loaded: HashMap<PathBuf, Kustomization> = HashMap::new();
@@ -187,20 +192,32 @@ impl Kustomize {
             flux_files.push(plain);
         }
         let mut referenced: HashSet<PathBuf> = HashSet::new();
-        while let Some(dir) = queue.pop() {
-            if loaded.contains_key(&dir) {
-                continue;
-            }
-            let Some(k) = read_dir_kustomization(&dir, read) else {
-                continue;
-            };
-            for r in &k.resources {
-                if r.is_dir() {
+        // breadth first, each level's kustomizations read and parsed in parallel
+        let mut tried: HashSet<PathBuf> = HashSet::new();
+        while !queue.is_empty() {
+            let mut level: Vec<PathBuf> = std::mem::take(&mut queue);
+            level.retain(|d| tried.insert(d.clone()));
+            let read_level: Vec<(PathBuf, Option<Kustomization>, Vec<PathBuf>)> = level
+                .into_par_iter()
+                .map(|dir| {
+                    let k = read_dir_kustomization(&dir, read);
+                    let sub: Vec<PathBuf> = k
+                        .iter()
+                        .flat_map(|k| &k.resources)
+                        .filter(|r| r.is_dir())
+                        .cloned()
+                        .collect();
+                    (dir, k, sub)
+                })
+                .collect();
+            for (dir, k, sub) in read_level {
+                let Some(k) = k else { continue };
+                for r in sub {
                     referenced.insert(r.clone());
-                    queue.push(r.clone());
+                    queue.push(r);
                 }
+                loaded.insert(dir, k);
             }
-            loaded.insert(dir, k);
         }
         let mut roots: Vec<&PathBuf> = loaded.keys().filter(|d| !referenced.contains(*d)).collect();
         roots.sort();
@@ -423,7 +440,7 @@ pub fn is_remote(s: &str) -> bool {
 
 fn read_dir_kustomization(
     dir: &Path,
-    read: &dyn Fn(&Path) -> Option<String>,
+    read: &(dyn Fn(&Path) -> Option<String> + Sync),
 ) -> Option<Kustomization> {
     let text = FILE_NAMES.iter().find_map(|n| read(&dir.join(n)))?;
     let stream = yaml::parse(&text, yaml::Limits::default());
