@@ -537,11 +537,14 @@ struct Renders {
     /// each file of the run, by normalized path, as findings name it
     shown: HashMap<PathBuf, Arc<str>>,
     /// per root: each rendered object's file, facts and span in that file
-    rendered: Vec<(
-        u32,
-        Vec<(PathBuf, crate::model::inventory::ObjectFacts, Span)>,
-    )>,
+    rendered: Vec<RenderedRoot>,
 }
+
+/// A root's number and each object it renders: the object's file, facts and span there.
+type RenderedRoot = (
+    u32,
+    Vec<(PathBuf, crate::model::inventory::ObjectFacts, Span)>,
+);
 
 fn render_roots(
     kz: &Kustomize,
@@ -550,7 +553,7 @@ fn render_roots(
     files: &[Input],
     workloads: &[crate::model::workload::WorkloadKind],
 ) -> Renders {
-    use crate::model::inventory::{FactsBuilder, FileLocator, GroupKey, ObjectFacts};
+    use crate::model::inventory::{FactsBuilder, FileLocator, GroupKey};
     use rayon::prelude::*;
     if kz.roots.is_empty() {
         return Renders {
@@ -582,9 +585,7 @@ fn render_roots(
     }
     // each root rendered, and its objects' facts made, in parallel; the renders are
     // dropped as soon as their facts are made
-    // per root: each rendered object's file, facts and span in that file
-    type Rendered = (u32, Vec<(PathBuf, ObjectFacts, Span)>);
-    let rendered: Vec<Rendered> = wanted
+    let rendered: Vec<RenderedRoot> = wanted
         .into_par_iter()
         .filter_map(|gid| {
             let root = kz.roots.get(gid as usize)?;
