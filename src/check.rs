@@ -23,13 +23,16 @@ pub struct Checked {
     /// Each object's facts, for the cross-file pass.
     pub facts: Vec<ObjectFacts>,
     pub objects: usize,
-    /// Custom resources with no schema, and those checked against a CRD's.
+    /// Custom resources with no schema, and those checked against one, by where it came
+    /// from (`SchemaSource as usize`: a CRD, the `--schema-catalog` directory, the
+    /// embedded catalog).
     pub without_schema: usize,
-    pub custom_checked: usize,
-    /// The CRDs the file declares, and the kinds of its custom resources that had no
-    /// schema (checked again once the run knows every CRD).
+    pub custom_checked: [usize; 3],
+    /// The CRDs the file declares, and the kinds of its custom resources that no CRD
+    /// described (checked again once the run knows every CRD: a repository's CRD comes
+    /// before a catalog's schema).
     pub crds: Option<Box<crate::model::crd::Crds>>,
-    pub unknown_kinds: Vec<(String, String)>,
+    pub kinds_without_crd: Vec<(String, String)>,
     /// Suppressions that only the cross-file pass can judge (they name a cross-file rule,
     /// or every rule), with where each is written.
     pub suppressions: Vec<(crate::suppress::Suppression, crate::source::Located)>,
@@ -318,16 +321,17 @@ impl<'a> FileChecker<'a> {
             for rule in self.settings.scope(rules::Scope::Object) {
                 rule.check_object(&ocx, &mut out.diagnostics);
             }
-            match rules::schema::custom_resource(&ocx) {
-                Some(false) => {
-                    out.without_schema += 1;
-                    let k = (obj.api_version.to_string(), obj.kind.to_string());
-                    if !out.unknown_kinds.contains(&k) {
-                        out.unknown_kinds.push(k);
-                    }
+            if let Some(source) = rules::schema::custom_resource(&ocx) {
+                match source {
+                    None => out.without_schema += 1,
+                    Some(s) => out.custom_checked[s as usize] += 1,
                 }
-                Some(true) => out.custom_checked += 1,
-                None => {}
+                let k = (obj.api_version.to_string(), obj.kind.to_string());
+                if source != Some(crate::model::catalog::SchemaSource::Crd)
+                    && !out.kinds_without_crd.contains(&k)
+                {
+                    out.kinds_without_crd.push(k);
+                }
             }
             if self.learn_crds && crate::model::crd::is_crd(&obj) {
                 out.crds

@@ -54,6 +54,9 @@ struct Raw {
     string_fields: Vec<RawStringField>,
     #[serde(default)]
     schemas: Vec<PathBuf>,
+    /// `false` turns the embedded CRD catalog off.
+    catalog: Option<bool>,
+    schema_catalog: Option<PathBuf>,
     #[serde(default)]
     strict_references: bool,
 }
@@ -176,6 +179,10 @@ pub struct Config {
     pub string_fields: Vec<StringFields>,
     /// CRD files and directories, relative to the config's directory.
     pub schemas: Vec<PathBuf>,
+    /// Whether the embedded CRD catalog is used (`catalog:`, default true).
+    pub catalog: bool,
+    /// A catalog directory (`schema-catalog:`), relative to the config's directory.
+    pub schema_catalog: Option<PathBuf>,
     /// References are reported even where a release kure cannot see might provide them.
     pub strict_references: bool,
 }
@@ -192,6 +199,8 @@ const KEYS: &[&str] = &[
     "workloads",
     "string-fields",
     "schemas",
+    "catalog",
+    "schema-catalog",
     "strict-references",
     "api-version",
     "template",
@@ -400,6 +409,8 @@ impl Config {
             workloads,
             string_fields,
             schemas: raw.schemas,
+            catalog: raw.catalog.unwrap_or(true),
+            schema_catalog: raw.schema_catalog,
             strict_references: raw.strict_references,
             path: path.to_path_buf(),
             dir: path
@@ -490,6 +501,9 @@ pub struct Flags {
     /// `--schema`: CRD files and directories (replacing the config's `schemas`).
     pub schemas: Vec<PathBuf>,
     pub require_schemas: bool,
+    /// `--no-catalog`, and `--schema-catalog DIR` (replacing the config's).
+    pub no_catalog: bool,
+    pub schema_catalog: Option<PathBuf>,
     /// `--strict-references`.
     pub strict_references: bool,
 }
@@ -518,6 +532,10 @@ pub struct Merged {
     pub schemas: Vec<PathBuf>,
     /// Custom resources without a schema are reported (`--require-schemas`).
     pub require_schemas: bool,
+    /// The embedded CRD catalog is used (not `--no-catalog`, not `catalog: false`).
+    pub catalog: bool,
+    /// A catalog directory in kubeconform's layout (`--schema-catalog`, `schema-catalog:`).
+    pub schema_catalog: Option<PathBuf>,
     /// A reference a release might provide is reported (`--strict-references`,
     /// `strict-references:`).
     pub strict_references: bool,
@@ -573,6 +591,11 @@ pub fn merge(flags: &Flags, config: Option<&Config>) -> Merged {
             flags.schemas.clone()
         },
         require_schemas: flags.require_schemas,
+        catalog: !flags.no_catalog && config.is_none_or(|c| c.catalog),
+        schema_catalog: flags
+            .schema_catalog
+            .clone()
+            .or_else(|| config.and_then(|c| c.schema_catalog.as_ref().map(|d| c.dir.join(d)))),
         strict_references: flags.strict_references || config.is_some_and(|c| c.strict_references),
     }
 }

@@ -34,6 +34,10 @@ pub use fix::{Applicability, Edit, Fix};
 pub use lint::{FixOptions, LintOptions, LintResult, lint};
 pub use load::{MAX_FILE_BYTES, decode};
 pub use model::api_versions::parse_version as parse_kubernetes_version;
+/// The embedded CRD catalog: how many schemas it holds, their keys, each one's JSON.
+pub mod catalog {
+    pub use crate::model::catalog::{keys, len, text};
+}
 pub use rules::{FIX_REFUSED, FixAvailability, RuleMeta, Scope};
 pub use source::{Located, Location, Position, Span};
 pub use summary::{FileError, FixSummary, Skipped, Summary};

@@ -126,7 +126,8 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     };
     let crds: crate::model::crd::Shared = Arc::new(std::sync::RwLock::new(Arc::new(known)));
     let settings = Settings::from_merged(&opts.rules, opts.new_defaults)?
-        .with_crds(crds.clone(), opts.rules.require_schemas);
+        .with_crds(crds.clone(), opts.rules.require_schemas)
+        .with_catalog(catalog(&opts.rules)?);
     let scopes = match &opts.per_file_configs {
         Some(flags) => Scopes::find(
             &mut inputs,
@@ -208,7 +209,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
                 .enumerate()
                 .filter(|(_, r)| {
                     r.checked
-                        .unknown_kinds
+                        .kinds_without_crd
                         .iter()
                         .any(|(a, k)| !all.get(a, k).is_empty())
                 })
@@ -267,7 +268,11 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         summary.files += 1;
         summary.objects += r.checked.objects;
         summary.objects_without_schema += r.checked.without_schema;
-        summary.custom_resources_checked += r.checked.custom_checked;
+        let [crd, directory, embedded] = r.checked.custom_checked;
+        summary.custom_resources_checked += crd + directory + embedded;
+        summary.checked_by.crd += crd;
+        summary.checked_by.schema_catalog += directory;
+        summary.checked_by.catalog += embedded;
         summary.encrypted += usize::from(r.checked.encrypted);
         match (r.error.take(), r.checked.skipped) {
             (Some(kind), _) => summary.errors.push(FileError {
@@ -404,6 +409,29 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
 /// The CRDs of a run: those among `inputs` (found by a search for their kind before any
 /// parse, so a run without CRDs pays one scan of its bytes), and those in the files and
 /// directories of `--schema`. A `--schema` path that cannot be read is an error of the run.
+/// The catalogs of a config and the flags over it: a `--schema-catalog` directory (read
+/// a schema at a time, as objects need them) and the embedded catalog unless turned off.
+pub fn catalog(m: &crate::config::Merged) -> Result<Arc<crate::model::catalog::Catalog>, Error> {
+    let directory = match &m.schema_catalog {
+        Some(dir) if !dir.is_dir() => {
+            return Err(Error::Usage(format!(
+                "--schema-catalog {}: not a directory",
+                dir.display()
+            )));
+        }
+        Some(dir) => {
+            let dir = dir.clone();
+            let read: crate::model::catalog::ReadText =
+                Box::new(move |rel| crate::load::read_text(&dir.join(rel)).ok());
+            Some(read)
+        }
+        None => None,
+    };
+    Ok(Arc::new(crate::model::catalog::Catalog::new(
+        m.catalog, directory,
+    )))
+}
+
 fn collect_crds<'a>(
     inputs: impl Iterator<Item = &'a Input>,
     schemas: &[PathBuf],
@@ -846,8 +874,9 @@ impl Scopes {
             .configs
             .iter()
             .map(|m| {
-                Settings::from_merged(m, new_defaults)
-                    .map(|s| s.with_crds(crds.clone(), m.require_schemas))
+                Ok(Settings::from_merged(m, new_defaults)?
+                    .with_crds(crds.clone(), m.require_schemas)
+                    .with_catalog(catalog(m)?))
             })
             .collect::<Result<_, _>>()?;
         Ok(Some(Scopes {

@@ -34,6 +34,14 @@ fn as_message<S: serde::Serializer>(kind: &FileErrorKind, s: S) -> Result<S::Ok,
     s.collect_str(kind)
 }
 
+/// How many custom resources each source of schemas checked.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct SchemaCounts {
+    pub crd: usize,
+    pub schema_catalog: usize,
+    pub catalog: usize,
+}
+
 /// What a run did, file by file: every file it reached ends in exactly one of `linted`,
 /// `skipped` and `errors`.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -41,11 +49,15 @@ pub struct Summary {
     pub files: usize,
     pub linted: usize,
     pub objects: usize,
-    /// Custom resources that no CRD among the files (or `--schema`) describes: not checked
+    /// Custom resources that no CRD among the files (or `--schema`) describes, nor a
+    /// catalog: not checked
     /// against a schema.
     pub objects_without_schema: usize,
-    /// Custom resources checked against the schema of a CRD of the run.
+    /// Custom resources checked against a schema, and by which: a CRD of the run (among
+    /// the files, their repository or `--schema`), the `--schema-catalog` directory, or
+    /// the catalog kure embeds.
     pub custom_resources_checked: usize,
+    pub checked_by: SchemaCounts,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<FileError>,
     /// Files encrypted by SOPS: linted, never changed (their MAC covers the values).

@@ -87,7 +87,7 @@ impl Crds {
             }
             let schema = doc.path(v, &["schema", "openAPIV3Schema"]).or(shared);
             let Some(schema) = schema else { continue };
-            let ty = Reader { doc, depth: 0 }.ty(schema, true);
+            let ty = resource_ty(doc, schema);
             self.types
                 .entry(format!("{group}/{name}"))
                 .or_default()
@@ -102,43 +102,154 @@ impl Crds {
     }
 }
 
-struct Reader<'d> {
-    doc: &'d Document,
-    depth: usize,
+/// The type a resource's schema declares (a CRD version's `openAPIV3Schema`, or a catalog's
+/// JSON Schema of one, whose `$ref`s to its own `definitions` are followed).
+pub fn resource_ty(doc: &Document, schema: NodeId) -> Ty {
+    Reader::new(doc, schema).ty(schema, true)
 }
 
-impl Reader<'_> {
-    fn flag(&self, node: NodeId, key: &str) -> bool {
-        self.doc.get(node, key).and_then(|n| self.doc.scalar(n)) == Some("true")
+/// The type of a resource's schema read as JSON (a catalog's).
+pub fn json_resource_ty(schema: &serde_json::Value) -> Ty {
+    Reader::new(Json, schema).ty(schema, true)
+}
+
+/// A schema's tree: kure's YAML nodes (a CRD among the files), or JSON (a catalog).
+trait Tree<'a>: Copy {
+    type N: Copy;
+    fn get(self, n: Self::N, key: &str) -> Option<Self::N>;
+    fn is_map(self, n: Self::N) -> bool;
+    fn text(self, n: Self::N) -> Option<&'a str>;
+    fn is_true(self, n: Self::N) -> bool;
+    fn items(self, n: Self::N) -> Vec<Self::N>;
+    fn entries(self, n: Self::N) -> Vec<(&'a str, Self::N)>;
+}
+
+impl<'a> Tree<'a> for &'a Document {
+    type N = NodeId;
+    fn get(self, n: NodeId, key: &str) -> Option<NodeId> {
+        Document::get(self, self.deref(n), key)
+    }
+    fn is_map(self, n: NodeId) -> bool {
+        Document::is_map(self, self.deref(n))
+    }
+    fn text(self, n: NodeId) -> Option<&'a str> {
+        self.str(n)
+    }
+    fn is_true(self, n: NodeId) -> bool {
+        self.scalar(n) == Some("true")
+    }
+    fn items(self, n: NodeId) -> Vec<NodeId> {
+        Document::items(self, n).to_vec()
+    }
+    fn entries(self, n: NodeId) -> Vec<(&'a str, NodeId)> {
+        self.raw_entries(self.deref(n))
+            .iter()
+            .filter_map(|&(k, v)| Some((self.str(k)?, v)))
+            .collect()
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Json;
+
+impl<'a> Tree<'a> for Json {
+    type N = &'a serde_json::Value;
+    fn get(self, n: Self::N, key: &str) -> Option<Self::N> {
+        n.get(key)
+    }
+    fn is_map(self, n: Self::N) -> bool {
+        n.is_object()
+    }
+    fn text(self, n: Self::N) -> Option<&'a str> {
+        n.as_str()
+    }
+    fn is_true(self, n: Self::N) -> bool {
+        n.as_bool() == Some(true)
+    }
+    fn items(self, n: Self::N) -> Vec<Self::N> {
+        n.as_array().map(|a| a.iter().collect()).unwrap_or_default()
+    }
+    fn entries(self, n: Self::N) -> Vec<(&'a str, Self::N)> {
+        n.as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.as_str(), v)).collect())
+            .unwrap_or_default()
+    }
+}
+
+struct Reader<'a, T: Tree<'a>> {
+    tree: T,
+    depth: usize,
+    /// The schema `$ref`s resolve in (`#/definitions/NAME`).
+    root: T::N,
+    /// The `$ref`s being read, outermost first: one met again is any value.
+    refs: Vec<String>,
+}
+
+impl<'a, T: Tree<'a>> Reader<'a, T> {
+    fn new(tree: T, root: T::N) -> Self {
+        Reader {
+            tree,
+            depth: 0,
+            root,
+            refs: Vec::new(),
+        }
+    }
+
+    fn flag(&self, node: T::N, key: &str) -> bool {
+        self.tree
+            .get(node, key)
+            .is_some_and(|n| self.tree.is_true(n))
+    }
+
+    fn text_at(&self, node: T::N, key: &str) -> Option<&'a str> {
+        self.tree.get(node, key).and_then(|n| self.tree.text(n))
     }
 
     /// The type a schema node declares; `root` is the resource itself, which always has
     /// `apiVersion`, `kind` and `metadata`.
-    fn ty(&mut self, node: NodeId, root: bool) -> Ty {
-        let doc = self.doc;
-        let node = doc.deref(node);
-        if self.depth > 64 || !doc.is_map(node) {
+    fn ty(&mut self, node: T::N, root: bool) -> Ty {
+        let t = self.tree;
+        if self.depth > 64 || !t.is_map(node) {
             return Ty::Any;
+        }
+        if let Some(r) = self.text_at(node, "$ref") {
+            // a JSON Schema's reference to one of its definitions; any other is not read
+            let target = r
+                .strip_prefix("#/definitions/")
+                .filter(|name| !self.refs.iter().any(|s| s == name))
+                .and_then(|name| {
+                    let defs = t.get(self.root, "definitions")?;
+                    Some((name, t.get(defs, name)?))
+                });
+            let Some((name, target)) = target else {
+                return Ty::Any;
+            };
+            self.refs.push(name.to_string());
+            self.depth += 1;
+            let ty = self.ty(target, root);
+            self.depth -= 1;
+            self.refs.pop();
+            return ty;
         }
         if self.flag(node, "x-kubernetes-int-or-string") {
             return Ty::IntOrStr;
         }
         let preserve = self.flag(node, "x-kubernetes-preserve-unknown-fields");
         let embedded = self.flag(node, "x-kubernetes-embedded-resource");
-        let declared = doc.path_str(node, &["type"]);
+        let declared = self.text_at(node, "type");
         // a schema without a type that only combines others (anyOf, oneOf, allOf) is
         // taken as any value: kure does not judge between alternatives
         let combined = ["anyOf", "oneOf", "allOf", "not"]
             .iter()
-            .any(|k| doc.get(node, k).is_some());
+            .any(|k| t.get(node, k).is_some());
         self.depth += 1;
         let ty = match declared {
-            Some("string") => match doc.get(node, "enum") {
+            Some("string") => match t.get(node, "enum") {
                 Some(e) if !combined => {
-                    let values: Vec<Box<str>> = doc
+                    let values: Vec<Box<str>> = t
                         .items(e)
-                        .iter()
-                        .filter_map(|&n| doc.str(n))
+                        .into_iter()
+                        .filter_map(|n| t.text(n))
                         .map(Box::from)
                         .collect();
                     if values.is_empty() {
@@ -152,15 +263,15 @@ impl Reader<'_> {
             Some("integer") => Ty::Int,
             Some("number") => Ty::Num,
             Some("boolean") => Ty::Bool,
-            Some("array") => match doc.get(node, "items") {
+            Some("array") => match t.get(node, "items") {
                 Some(items) if !combined => Ty::List(Arc::new(self.ty(items, false))),
                 _ => Ty::List(Arc::new(Ty::Any)),
             },
             Some("object") | None if !combined || root => {
-                let props = doc.get(node, "properties");
-                let additional = doc.get(node, "additionalProperties");
+                let props = t.get(node, "properties");
+                let additional = t.get(node, "additionalProperties");
                 match (props, additional) {
-                    (None, Some(a)) if doc.is_map(a) => Ty::Map(Arc::new(self.ty(a, false))),
+                    (None, Some(a)) if t.is_map(a) => Ty::Map(Arc::new(self.ty(a, false))),
                     (None, _) if !root && !embedded => {
                         if declared.is_none() || preserve {
                             Ty::Any
@@ -171,13 +282,12 @@ impl Reader<'_> {
                         }
                     }
                     (props, additional) => {
-                        let required: Vec<&str> = doc
+                        let required: Vec<&str> = t
                             .get(node, "required")
-                            .map(|r| doc.items(r).iter().filter_map(|&n| doc.str(n)).collect())
+                            .map(|r| t.items(r).into_iter().filter_map(|n| t.text(n)).collect())
                             .unwrap_or_default();
                         let mut fields: Vec<Field> = Vec::new();
-                        for &(k, v) in props.map(|p| doc.raw_entries(p)).unwrap_or_default() {
-                            let Some(name) = doc.str(k) else { continue };
+                        for (name, v) in props.map(|p| t.entries(p)).unwrap_or_default() {
                             fields.push(Field {
                                 name: name.into(),
                                 ty: self.ty(v, false),
@@ -206,11 +316,12 @@ impl Reader<'_> {
                         }
                         fields.sort_by(|a, b| a.name.cmp(&b.name));
                         fields.dedup_by(|a, b| a.name == b.name);
+                        // `additionalProperties: true`: any further field is kept
+                        let allows_all = additional.is_some_and(|a| t.is_true(a));
                         let additional = additional
-                            .filter(|a| doc.is_map(*a))
+                            .filter(|a| t.is_map(*a))
                             .map(|a| self.ty(a, false));
-                        let open =
-                            preserve || additional.is_none() && additional_allows_all(doc, node);
+                        let open = preserve || additional.is_none() && allows_all;
                         Ty::Object(Arc::new(ObjectTy {
                             fields,
                             open,
@@ -224,13 +335,6 @@ impl Reader<'_> {
         self.depth -= 1;
         ty
     }
-}
-
-/// `additionalProperties: true`: any further field is kept.
-fn additional_allows_all(doc: &Document, node: NodeId) -> bool {
-    doc.get(node, "additionalProperties")
-        .and_then(|n| doc.scalar(n))
-        == Some("true")
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 pub mod api_rules;
 pub mod api_versions;
+pub mod catalog;
 pub mod crd;
 pub mod defaults;
 pub mod elsewhere;

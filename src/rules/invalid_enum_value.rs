@@ -22,7 +22,8 @@ impl Rule for InvalidEnumValue {
 
     fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let doc = cx.obj.doc;
-        for p in &schema::of(cx).problems {
+        let checked = schema::of(cx);
+        for p in &checked.problems {
             let Problem::NotInEnum {
                 node,
                 path,
@@ -42,18 +43,23 @@ impl Rule for InvalidEnumValue {
             let same_but_case = allowed
                 .iter()
                 .find(|a| a.eq_ignore_ascii_case(value) && !a.is_empty());
-            let mut d = cx.diag(
-                &META,
-                doc.span(*node),
-                format!("{path}: Unsupported value: \"{value}\": supported values: {list}"),
-            );
+            let message =
+                format!("{path}: Unsupported value: \"{value}\": supported values: {list}");
+            // against a catalog's schema, a value may be newer than the catalog: a warning,
+            // unless it is a known value but for case
+            let mut d = if checked.by_catalog() && same_but_case.is_none() {
+                cx.diag_at_most(&META, Severity::Warning, doc.span(*node), message)
+            } else {
+                cx.diag(&META, doc.span(*node), message)
+            };
+            let note = checked.catalog_note(&cx.obj);
             d = match same_but_case {
                 Some(a) => {
                     let fix = recase(cx, *node, style, a);
-                    d.help(format!("write `{a}`: the values are case-sensitive"))
+                    d.help(format!("write `{a}`: the values are case-sensitive{note}"))
                         .fix(fix)
                 }
-                None => d.help("use one of the supported values"),
+                None => d.help(format!("use one of the supported values{note}")),
             };
             out.push(d);
         }

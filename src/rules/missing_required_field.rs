@@ -21,7 +21,8 @@ impl Rule for MissingRequiredField {
 
     fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let doc = cx.obj.doc;
-        for p in &schema::of(cx).problems {
+        let checked = schema::of(cx);
+        for p in &checked.problems {
             let Problem::Missing {
                 at,
                 key,
@@ -69,7 +70,8 @@ impl Rule for MissingRequiredField {
                     format!("{path}: Required value: `{field}` is missing"),
                 )
                 .help(format!(
-                    "the API server rejects the object without `{field}`; add it here"
+                    "the API server rejects the object without `{field}`; add it here{}",
+                    checked.catalog_note(&cx.obj)
                 )),
             );
         }

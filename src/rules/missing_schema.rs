@@ -32,11 +32,11 @@ impl Rule for MissingSchema {
                 &META,
                 span,
                 format!(
-                    "no schema for {} `{}`: no CRD among the files linted or given with `--schema` defines it",
+                    "no schema for {} `{}`: no CRD among the files linted or given with `--schema` defines it, nor a catalog",
                     obj.api_version, obj.kind
                 ),
             )
-            .help("add the CRD with `--schema PATH` (or `schemas:` in .kure.yaml) so its fields are checked"),
+            .help("add the CRD with `--schema PATH` (or `schemas:` in .kure.yaml), or a catalog directory with `--schema-catalog DIR`, so its fields are checked"),
         );
     }
 }

@@ -8,6 +8,7 @@
 //! accepted wherever the API server's decoder accepts it: everywhere.
 
 use super::ObjectContext;
+use crate::model::catalog::SchemaSource;
 use crate::model::schema::{self, ObjectTy, Ty};
 use crate::yaml::resolve::{Resolved, resolve_with};
 use crate::yaml::{Document, NodeId, NodeKind, Style};
@@ -105,6 +106,34 @@ pub enum Problem {
 #[derive(Debug, Default)]
 pub struct Checked {
     pub problems: Vec<Problem>,
+    /// Where a custom resource's schema came from (`None` for Kubernetes' own kinds).
+    pub source: Option<SchemaSource>,
+}
+
+impl Checked {
+    /// A schema from a catalog is some release's, not necessarily the one the cluster
+    /// runs: a field or value it does not know, and nothing near it, may be newer than
+    /// it. Such findings are warnings, and say so.
+    pub fn by_catalog(&self) -> bool {
+        matches!(
+            self.source,
+            Some(SchemaSource::Directory | SchemaSource::Embedded)
+        )
+    }
+
+    /// The help's addition for a finding against a catalog's schema: which schema judged
+    /// it, so a user can see why a field is unknown.
+    pub fn catalog_note(&self, obj: &crate::model::Object<'_>) -> String {
+        let key = crate::model::catalog::key(obj.api_version, obj.kind).unwrap_or_default();
+        let from = match self.source {
+            Some(SchemaSource::Embedded) => "kure's embedded CRD catalog",
+            Some(SchemaSource::Directory) => "the `--schema-catalog` directory",
+            _ => return String::new(),
+        };
+        format!(
+            "; checked against `{key}` of {from}, which may be older than the release you run: give its CRD with `--schema` to check against it"
+        )
+    }
 }
 
 /// The object's problems, walked once and shared by the schema rules.
@@ -117,9 +146,9 @@ fn check(cx: &ObjectContext<'_>) -> Checked {
     let minor = cx.file.settings.kubernetes();
     let own = schema::kind(obj.api_version, obj.kind, minor)
         .or_else(|| same_schema_elsewhere(obj.api_version, obj.kind, minor));
-    let candidates: Vec<Ty> = match own {
-        Some(t) => vec![t],
-        None => cx.file.settings.crd_types(obj.api_version, obj.kind),
+    let (candidates, source): (Vec<Ty>, Option<SchemaSource>) = match own {
+        Some(t) => (vec![t], None),
+        None => cx.file.settings.custom_types(obj.api_version, obj.kind),
     };
     // judged against each type declared for it; the one it fits best is its type
     let mut best: Option<Vec<Problem>> = None;
@@ -134,6 +163,7 @@ fn check(cx: &ObjectContext<'_>) -> Checked {
     }
     Checked {
         problems: best.unwrap_or_default(),
+        source,
     }
 }
 
@@ -170,27 +200,22 @@ const NOT_SERVED: &[&str] = &[
     "builtin",
 ];
 
-/// For a custom resource, whether a CRD of the run describes it; `None` for Kubernetes'
-/// own kinds (and what tools read without serving).
-pub fn custom_resource(cx: &ObjectContext<'_>) -> Option<bool> {
+/// For a custom resource, where its schema comes from (`None` inside when nothing
+/// describes it); `None` for Kubernetes' own kinds (and what tools read without serving).
+pub fn custom_resource(cx: &ObjectContext<'_>) -> Option<Option<SchemaSource>> {
     let obj = cx.obj;
     let group = obj.group();
     let custom = group.contains('.')
         && !NOT_SERVED.contains(&group)
         && !schema::is_known(obj.api_version, obj.kind)
         && crate::model::api_versions::lookup(obj.api_version, obj.kind).is_none();
-    custom.then(|| {
-        !cx.file
-            .settings
-            .crd_types(obj.api_version, obj.kind)
-            .is_empty()
-    })
+    custom.then(|| cx.file.settings.custom_types(obj.api_version, obj.kind).1)
 }
 
-/// Whether the object is a custom resource that no CRD of the run describes (counted in
-/// the summary; `missing-schema` with `--require-schemas`).
+/// Whether the object is a custom resource that nothing describes: no CRD of the run, no
+/// catalog (counted in the summary; `missing-schema` with `--require-schemas`).
 pub fn without_schema(cx: &ObjectContext<'_>) -> bool {
-    custom_resource(cx) == Some(false)
+    custom_resource(cx) == Some(None)
 }
 
 /// The type of an object on a version no longer served whose replacement has the same

@@ -5,6 +5,7 @@
 use super::{FIX_REFUSED, InventoryContext, PARSE_ERROR, RULES, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Located, Severity};
 use crate::error::Error;
+use crate::model::catalog::{Catalog, SchemaSource};
 use crate::model::inventory::Inventory;
 use crate::model::kustomize::normalize;
 use std::collections::HashMap;
@@ -32,6 +33,8 @@ pub struct Settings {
     crds: crate::model::crd::Shared,
     /// Custom resources without a schema are reported (`--require-schemas`).
     require_schemas: bool,
+    /// Where custom resources without a CRD of the run find their schema.
+    catalog: std::sync::Arc<Catalog>,
     /// Report a reference that a release kure cannot see might provide.
     strict_references: bool,
 }
@@ -61,6 +64,7 @@ impl Settings {
             string_fields: Vec::new(),
             crds: Default::default(),
             require_schemas: false,
+            catalog: Default::default(),
             strict_references: false,
         })
     }
@@ -95,11 +99,35 @@ impl Settings {
         self
     }
 
+    /// The catalogs custom resources without a CRD of the run are looked up in.
+    pub fn with_catalog(mut self, catalog: std::sync::Arc<Catalog>) -> Settings {
+        self.catalog = catalog;
+        self
+    }
+
     /// The types the run's CRDs declare for a custom resource (one per CRD declaring it).
     pub fn crd_types(&self, api_version: &str, kind: &str) -> Vec<crate::model::schema::Ty> {
         match self.crds.read() {
             Ok(c) => c.get(api_version, kind).to_vec(),
             Err(_) => Vec::new(),
+        }
+    }
+
+    /// A custom resource's types and where they come from: the run's CRDs (those among
+    /// the files and their repository, and `--schema`), else the `--schema-catalog`
+    /// directory, else the embedded catalog. Empty when none describes it.
+    pub fn custom_types(
+        &self,
+        api_version: &str,
+        kind: &str,
+    ) -> (Vec<crate::model::schema::Ty>, Option<SchemaSource>) {
+        let crds = self.crd_types(api_version, kind);
+        if !crds.is_empty() {
+            return (crds, Some(SchemaSource::Crd));
+        }
+        match self.catalog.lookup(api_version, kind) {
+            Some((ty, source)) => (vec![ty], Some(source)),
+            None => (Vec::new(), None),
         }
     }
 
@@ -152,6 +180,7 @@ impl Settings {
             string_fields: Vec::new(),
             crds: all.first().map(|s| s.crds.clone()).unwrap_or_default(),
             require_schemas: all.iter().any(|s| s.require_schemas),
+            catalog: all.first().map(|s| s.catalog.clone()).unwrap_or_default(),
             strict_references: all.iter().any(|s| s.strict_references),
         }
     }

@@ -44,7 +44,8 @@ impl Rule for UnknownField {
 
     fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let doc = cx.obj.doc;
-        for p in &schema::of(cx).problems {
+        let checked = schema::of(cx);
+        for p in &checked.problems {
             let Problem::Unknown {
                 key,
                 value,
@@ -65,7 +66,14 @@ impl Rule for UnknownField {
                         schema::fits(doc, *value, &f.ty, cx.file.settings.kubernetes())
                     })
                 });
-            let mut d = cx.diag(&META, doc.span(*key), format!("unknown field \"{path}\""));
+            let message = format!("unknown field \"{path}\"");
+            // against a catalog's schema, a field with no near known one may be newer than
+            // the catalog: a warning; a likely misspelling stays an error
+            let mut d = if checked.by_catalog() && near.is_none() {
+                cx.diag_at_most(&META, Severity::Warning, doc.span(*key), message)
+            } else {
+                cx.diag(&META, doc.span(*key), message)
+            };
             d = match near {
                 Some(n) => {
                     // renaming onto a field the mapping already has would lose one of them
@@ -73,11 +81,13 @@ impl Rule for UnknownField {
                         .map_of_key(*key)
                         .is_some_and(|m| doc.get(m, n).is_some());
                     let fix = if taken { None } else { rename(cx, *key, n) };
-                    d.help(format!("did you mean `{n}`?")).fix(fix)
+                    d.help(format!("did you mean `{n}`?{}", checked.catalog_note(&cx.obj)))
+                        .fix(fix)
                 }
-                None => d.help(
-                    "the API server rejects it under strict field validation (kubectl's default); remove it, or move it where it belongs",
-                ),
+                None => d.help(format!(
+                    "the API server rejects it under strict field validation (kubectl's default); remove it, or move it where it belongs{}",
+                    checked.catalog_note(&cx.obj)
+                )),
             };
             out.push(d);
         }

@@ -22,7 +22,8 @@ impl Rule for WrongType {
 
     fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
         let doc = cx.obj.doc;
-        for p in &schema::of(cx).problems {
+        let checked = schema::of(cx);
+        for p in &checked.problems {
             let Problem::WrongType {
                 node,
                 path,
@@ -48,7 +49,8 @@ impl Rule for WrongType {
                     .help("remove the quotes: the field holds a number, not text")
                     .fix(Some(fix)),
                 None => d.help(format!(
-                    "the API server rejects the object: `{path}` must be {want}"
+                    "the API server rejects the object: `{path}` must be {want}{}",
+                    checked.catalog_note(&cx.obj)
                 )),
             };
             out.push(d);

@@ -166,9 +166,16 @@ pub struct InputArgs {
     /// their custom resources are checked
     #[arg(long = "schema", value_name = "PATH")]
     pub schemas: Vec<PathBuf>,
-    /// Report custom resources that no CRD describes (info)
+    /// Report custom resources that no CRD or catalog describes (info)
     #[arg(long)]
     pub require_schemas: bool,
+    /// Do not check custom resources against the CRD catalog kure embeds
+    #[arg(long)]
+    pub no_catalog: bool,
+    /// A directory of JSON Schemas in kubeconform's layout (GROUP/KIND_VERSION.json), looked
+    /// up before the embedded catalog, for a newer or private catalog
+    #[arg(long, value_name = "DIR")]
+    pub schema_catalog: Option<PathBuf>,
     /// Report references that a Helm release or another source kure cannot see might provide
     #[arg(long)]
     pub strict_references: bool,

@@ -137,6 +137,8 @@ fn options(
         command_select: false,
         schemas: input.schemas,
         require_schemas: input.require_schemas,
+        no_catalog: input.no_catalog,
+        schema_catalog: input.schema_catalog,
         strict_references: input.strict_references,
     };
     Ok(LintOptions {

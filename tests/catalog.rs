@@ -1,0 +1,423 @@
+//! The embedded CRD catalog: custom resources whose CRDs are not in the repository are
+//! checked against the public catalog's schemas, offline; a repository's CRD, `--schema`
+//! and `--schema-catalog DIR` come before it; `--no-catalog` and `catalog: false` turn it
+//! off.
+
+mod common;
+use common::*;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The archive the table is written from (../shared/crd-catalog), or a skip (a failure
+/// under CI).
+fn archive() -> Option<PathBuf> {
+    let p = repo_root().join("../shared/crd-catalog/crds-catalog.tar.zst");
+    if !p.is_file() {
+        skip("../shared/crd-catalog/crds-catalog.tar.zst is not present");
+        return None;
+    }
+    Some(p)
+}
+
+/// The archive's schemas by key (`GROUP/KIND_VERSION`, without `.json`).
+fn archive_schemas(path: &Path) -> Vec<(String, Vec<u8>)> {
+    let file = std::fs::File::open(path).unwrap();
+    let mut tar_bytes = Vec::new();
+    ruzstd::decoding::StreamingDecoder::new(file)
+        .unwrap()
+        .read_to_end(&mut tar_bytes)
+        .unwrap();
+    let mut tar = tar::Archive::new(&tar_bytes[..]);
+    let mut out = Vec::new();
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let name = name.trim_start_matches("./").to_string();
+        let Some(key) = name.strip_suffix(".json") else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        out.push((key.to_string(), bytes));
+    }
+    out.sort();
+    out
+}
+
+/// A schema without its `description`s, as the generator keeps it: only the keyword, never
+/// a property of that name nor anything inside `default`, `enum` or other data.
+fn strip(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let Value::Object(m) = v else {
+        return v.clone();
+    };
+    let mut out = serde_json::Map::new();
+    for (k, x) in m {
+        let x = match (k.as_str(), x) {
+            ("description", _) => continue,
+            (
+                "items" | "additionalProperties" | "not" | "additionalItems" | "contains",
+                Value::Object(_),
+            ) => strip(x),
+            ("items" | "additionalItems" | "anyOf" | "oneOf" | "allOf", Value::Array(a)) => {
+                Value::Array(a.iter().map(strip).collect())
+            }
+            (
+                "properties" | "patternProperties" | "definitions" | "dependencies",
+                Value::Object(p),
+            ) => Value::Object(p.iter().map(|(n, s)| (n.clone(), strip(s))).collect()),
+            _ => x.clone(),
+        };
+        out.insert(k.clone(), x);
+    }
+    Value::Object(out)
+}
+
+#[test]
+fn the_embedded_table_holds_every_schema_of_the_archive() {
+    let Some(path) = archive() else { return };
+    let source = archive_schemas(&path);
+    assert_eq!(
+        source.len(),
+        4234,
+        "the archive's README counts 4,234 schemas"
+    );
+    let keys: Vec<&str> = kure::catalog::keys().collect();
+    let source_keys: Vec<&str> = source.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kure::catalog::len(), source.len());
+    assert_eq!(keys, source_keys);
+    // a sample across the table (every 53rd, and the kinds the other tests use), each
+    // decoded equal to its source less the descriptions
+    let named = [
+        "helm.toolkit.fluxcd.io/helmrelease_v2",
+        "kustomize.toolkit.fluxcd.io/kustomization_v1",
+        "gateway.networking.k8s.io/httproute_v1",
+    ];
+    let mut compared = 0;
+    for (i, (key, bytes)) in source.iter().enumerate() {
+        if i % 53 != 0 && !named.contains(&key.as_str()) {
+            continue;
+        }
+        let want = strip(&serde_json::from_slice(bytes).unwrap());
+        let got: serde_json::Value =
+            serde_json::from_str(&kure::catalog::text(key).unwrap()).unwrap();
+        assert_eq!(got, want, "{key}");
+        compared += 1;
+    }
+    assert!(compared > 80, "{compared}");
+}
+
+const FLUX_KS: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  intervall: 5m
+  path: ./apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+";
+
+#[test]
+fn a_misspelled_field_of_a_flux_kustomization_is_found_with_its_near_name() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ks.yaml", FLUX_KS);
+    let (code, v) = lint_json(&["ks.yaml"], &[], Some(dir.path()));
+    assert_eq!(code, 1, "{v}");
+    let found = findings_with_messages(&v);
+    assert!(
+        found.contains(&(
+            "unknown-field".into(),
+            7,
+            3,
+            "unknown field \"spec.intervall\"".into()
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.0 == "missing-required-field" && f.3.contains("interval")),
+        "{found:?}"
+    );
+    let d = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "unknown-field")
+        .unwrap();
+    assert_eq!(d["severity"], "error");
+    assert!(
+        d["help"]
+            .as_str()
+            .unwrap()
+            .starts_with("did you mean `interval`?"),
+        "{d}"
+    );
+    assert_eq!(v["summary"]["checked_by"]["catalog"], 1, "{v}");
+    assert_eq!(v["summary"]["objects_without_schema"], 0, "{v}");
+    // the fix renames it
+    let fixed = run(
+        &[
+            "fix",
+            "--unsafe-fixes",
+            "--select",
+            "unknown-field",
+            "ks.yaml",
+        ],
+        Some(dir.path()),
+    );
+    assert_eq!(fixed.code, 0, "{}", fixed.stderr);
+    let text = std::fs::read_to_string(dir.path().join("ks.yaml")).unwrap();
+    assert_eq!(text, FLUX_KS.replace("intervall:", "interval:"));
+}
+
+#[test]
+fn a_helmrelease_interval_written_as_a_number_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "hr.yaml",
+        "apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo
+spec:
+  interval: 5
+  timeout:
+    minutes: 5
+  chart:
+    spec:
+      chart: podinfo
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+",
+    );
+    let (code, v) = lint_json(&["hr.yaml"], &[], Some(dir.path()));
+    assert_eq!(code, 1);
+    // a plain `5` is YAML's integer where the duration string belongs (kure's rule for a
+    // scalar YAML reads as another type); a mapping there is the wrong type outright
+    assert_eq!(
+        findings(&v),
+        vec![
+            ("non-string-value".to_string(), 6, 13),
+            ("wrong-type".to_string(), 8, 5)
+        ],
+        "{v}"
+    );
+    let help = v["diagnostics"][1]["help"].as_str().unwrap();
+    assert!(
+        help.contains(
+            "checked against `helm.toolkit.fluxcd.io/helmrelease_v2` of kure's embedded CRD catalog"
+        ),
+        "{help}"
+    );
+}
+
+#[test]
+fn an_externalsecret_data_item_without_remote_ref_is_missing_a_required_field() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "es.yaml",
+        "apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: db
+spec:
+  secretStoreRef:
+    kind: ClusterSecretStore
+    name: onepassword
+  data:
+    - secretKey: password
+",
+    );
+    let (code, v) = lint_json(&["es.yaml"], &[], Some(dir.path()));
+    assert_eq!(code, 1);
+    let found = findings_with_messages(&v);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "missing-required-field");
+    assert_eq!((found[0].1, found[0].2), (10, 7), "{found:?}");
+    assert!(found[0].3.contains("remoteRef"), "{found:?}");
+}
+
+#[test]
+fn a_field_the_catalog_does_not_know_and_nothing_near_is_a_warning_that_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "hr.yaml",
+        "apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo
+spec:
+  interval: 5m
+  featureFromTheFuture: true
+  chart:
+    spec:
+      chart: podinfo
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+",
+    );
+    let (code, v) = lint_json(&["hr.yaml"], &[], Some(dir.path()));
+    assert_eq!(code, 0, "a warning fails nothing by default: {v}");
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["rule"], "unknown-field");
+    assert_eq!(d["severity"], "warning");
+    assert!(
+        d["help"]
+            .as_str()
+            .unwrap()
+            .contains("embedded CRD catalog, which may be older than the release you run"),
+        "{d}"
+    );
+}
+
+/// A CRD of helm.toolkit.fluxcd.io/v2 HelmRelease that knows one field of `spec`, `only`.
+const TINY_CRD: &str = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: helmreleases.helm.toolkit.fluxcd.io
+spec:
+  group: helm.toolkit.fluxcd.io
+  names: {kind: HelmRelease, plural: helmreleases}
+  scope: Namespaced
+  versions:
+  - name: v2
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              only: {type: string}
+";
+
+const HR: &str = "apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: podinfo
+spec:
+  interval: 5m
+";
+
+#[test]
+fn a_repository_crd_comes_before_the_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "hr.yaml", HR);
+    // the catalog's HelmRelease takes it
+    let (code, v) = lint_json(
+        &["hr.yaml"],
+        &["--ignore", "missing-required-field"],
+        Some(dir.path()),
+    );
+    assert_eq!((code, findings(&v)), (0, vec![]), "{v}");
+    // the repository's own CRD, which does not know `interval`, is the one it is checked by
+    write(dir.path(), "crd.yaml", TINY_CRD);
+    let (code, v) = lint_json(&["."], &[], Some(dir.path()));
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(
+        findings(&v),
+        vec![("unknown-field".to_string(), 6, 3)],
+        "{v}"
+    );
+    assert_eq!(v["diagnostics"][0]["severity"], "error");
+    assert_eq!(v["summary"]["checked_by"]["crd"], 1, "{v}");
+    assert_eq!(v["summary"]["checked_by"]["catalog"], 0, "{v}");
+    // the CRD named with --schema, from outside the linted files, too
+    let crds = tempfile::tempdir().unwrap();
+    let crd = write(crds.path(), "crd.yaml", TINY_CRD);
+    std::fs::remove_file(dir.path().join("crd.yaml")).unwrap();
+    let (code, v) = lint_json(
+        &["hr.yaml"],
+        &["--schema", crd.to_str().unwrap()],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings(&v),
+        vec![("unknown-field".to_string(), 6, 3)],
+        "{v}"
+    );
+}
+
+#[test]
+fn a_schema_catalog_directory_comes_before_the_embedded_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "hr.yaml", HR);
+    let catalog = tempfile::tempdir().unwrap();
+    // kubeconform's layout: GROUP/KIND_VERSION.json, the kind lower-cased
+    write(
+        catalog.path(),
+        "helm.toolkit.fluxcd.io/helmrelease_v2.json",
+        r#"{"type":"object","properties":{"apiVersion":{"type":"string"},"kind":{"type":"string"},"metadata":{"type":"object"},"spec":{"type":"object","required":["release"],"properties":{"interval":{"type":"integer"},"release":{"type":"string"}},"additionalProperties":false}}}"#,
+    );
+    let dir_arg = catalog.path().to_str().unwrap();
+    let (code, v) = lint_json(
+        &["hr.yaml"],
+        &["--schema-catalog", dir_arg],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 1);
+    let mut rules: Vec<String> = findings(&v).into_iter().map(|f| f.0).collect();
+    rules.sort();
+    assert_eq!(rules, vec!["missing-required-field", "wrong-type"], "{v}");
+    assert_eq!(v["summary"]["checked_by"]["schema_catalog"], 1, "{v}");
+    // a kind the directory does not have falls through to the embedded catalog
+    write(dir.path(), "ks.yaml", FLUX_KS);
+    let (_, v) = lint_json(
+        &["ks.yaml"],
+        &["--schema-catalog", dir_arg],
+        Some(dir.path()),
+    );
+    assert_eq!(v["summary"]["checked_by"]["catalog"], 1, "{v}");
+    // from .kure.yaml, relative to it
+    let (code, _) = lint_json(&["hr.yaml"], &[], Some(dir.path()));
+    assert_eq!(code, 0);
+    write(
+        dir.path(),
+        ".kure.yaml",
+        &format!("schema-catalog: {dir_arg}\n"),
+    );
+    let (code, v) = lint_json(&["hr.yaml"], &[], Some(dir.path()));
+    assert_eq!(code, 1, "{v}");
+    // a directory that is not there is a usage error
+    let r = run(
+        &["lint", "--schema-catalog", "nope", "hr.yaml"],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--schema-catalog nope: not a directory"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn no_catalog_leaves_custom_resources_without_a_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "ks.yaml", FLUX_KS);
+    let (code, v) = lint_json(&["ks.yaml"], &["--no-catalog"], Some(dir.path()));
+    assert_eq!((code, findings(&v)), (0, vec![]), "{v}");
+    assert_eq!(v["summary"]["objects_without_schema"], 1, "{v}");
+    write(dir.path(), ".kure.yaml", "catalog: false\n");
+    let (code, v) = lint_json(&["ks.yaml"], &[], Some(dir.path()));
+    assert_eq!((code, findings(&v)), (0, vec![]), "{v}");
+    let r = run(&["lint", "ks.yaml"], Some(dir.path()));
+    assert!(
+        r.stderr.contains("1 object (1 without a schema)"),
+        "{}",
+        r.stderr
+    );
+}
