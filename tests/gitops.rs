@@ -348,17 +348,37 @@ spec:
 
 #[test]
 #[cfg_attr(kure_no_shared, ignore = "../shared/gitops is absent")]
-fn the_gitops_repository_lints_clean() {
+fn the_gitops_repository_has_no_error_and_one_catalog_warning() {
     let Some(corpus) = require_corpus() else {
         return;
     };
     let repo = corpus.join("../gitops/onedr0p__home-ops");
     let (code, v) = lint_json(&[repo.to_str().unwrap()], &[], None);
     assert_eq!(code, 0, "{:#?}", findings_with_messages(&v));
-    assert_eq!(findings(&v), vec![]);
-    // with --strict-references, only what a release might provide is reported
+    // the one finding: a field of a prometheus-operator release newer than the embedded
+    // catalog's AlertmanagerConfig, a warning that says so
+    let d = &v["diagnostics"][0];
+    assert_eq!(
+        findings(&v),
+        vec![("unknown-field".to_string(), 83, 11)],
+        "{v:#}"
+    );
+    assert_eq!(d["severity"], "warning");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("pushoverConfigs[0].monospace\""),
+        "{d}"
+    );
+    assert_eq!(v["summary"]["objects_without_schema"], 10, "{v:#}");
+    assert_eq!(v["summary"]["checked_by"]["catalog"], 337, "{v:#}");
+    // with --strict-references, only what a release might provide is reported besides
     let (_, v) = lint_json(&[repo.to_str().unwrap()], &["--strict-references"], None);
-    let found = findings_with_messages(&v);
+    let found: Vec<_> = findings_with_messages(&v)
+        .into_iter()
+        .filter(|f| f.0 != "unknown-field")
+        .collect();
     assert_eq!(found.len(), 3, "{found:#?}");
     assert!(
         found.iter().all(|f| f.0.ends_with("-no-match")),
