@@ -5,44 +5,6 @@
 
 mod common;
 use common::*;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-
-/// The archive the table is written from (../shared/crd-catalog), or a skip (a failure
-/// under CI).
-fn archive() -> Option<PathBuf> {
-    let p = repo_root().join("../shared/crd-catalog/crds-catalog.tar.zst");
-    if !p.is_file() {
-        skip("../shared/crd-catalog/crds-catalog.tar.zst is not present");
-        return None;
-    }
-    Some(p)
-}
-
-/// The archive's schemas by key (`GROUP/KIND_VERSION`, without `.json`).
-fn archive_schemas(path: &Path) -> Vec<(String, Vec<u8>)> {
-    let file = std::fs::File::open(path).unwrap();
-    let mut tar_bytes = Vec::new();
-    ruzstd::decoding::StreamingDecoder::new(file)
-        .unwrap()
-        .read_to_end(&mut tar_bytes)
-        .unwrap();
-    let mut tar = tar::Archive::new(&tar_bytes[..]);
-    let mut out = Vec::new();
-    for entry in tar.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let name = entry.path().unwrap().to_string_lossy().into_owned();
-        let name = name.trim_start_matches("./").to_string();
-        let Some(key) = name.strip_suffix(".json") else {
-            continue;
-        };
-        let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).unwrap();
-        out.push((key.to_string(), bytes));
-    }
-    out.sort();
-    out
-}
 
 /// A schema without its `description`s, as the generator keeps it: only the keyword, never
 /// a property of that name nor anything inside `default`, `enum` or other data.
@@ -75,8 +37,10 @@ fn strip(v: &serde_json::Value) -> serde_json::Value {
 
 #[test]
 fn the_embedded_table_holds_every_schema_of_the_archive() {
-    let Some(path) = archive() else { return };
-    let source = archive_schemas(&path);
+    let Some(path) = catalog_archive() else {
+        return;
+    };
+    let source = catalog_schemas(&path);
     assert_eq!(
         source.len(),
         4234,

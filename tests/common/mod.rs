@@ -314,3 +314,51 @@ pub fn git(dir: &Path, args: &[&str]) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The archive the table is written from (../shared/crd-catalog), or a skip (a failure
+/// under CI).
+pub fn catalog_archive() -> Option<PathBuf> {
+    let p = repo_root().join("../shared/crd-catalog/crds-catalog.tar.zst");
+    if !p.is_file() {
+        skip("../shared/crd-catalog/crds-catalog.tar.zst is not present");
+        return None;
+    }
+    Some(p)
+}
+
+/// The archive's schemas by key (`GROUP/KIND_VERSION`, without `.json`).
+pub fn catalog_schemas(path: &Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).unwrap();
+    let mut tar_bytes = Vec::new();
+    ruzstd::decoding::StreamingDecoder::new(file)
+        .unwrap()
+        .read_to_end(&mut tar_bytes)
+        .unwrap();
+    let mut tar = tar::Archive::new(&tar_bytes[..]);
+    let mut out = Vec::new();
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().to_string_lossy().into_owned();
+        let name = name.trim_start_matches("./").to_string();
+        let Some(key) = name.strip_suffix(".json") else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        out.push((key.to_string(), bytes));
+    }
+    out.sort();
+    out
+}
+
+/// The archive's schemas written out in its own layout under `to` (`GROUP/KIND_VERSION.json`).
+pub fn extract_catalog(archive: &Path, to: &Path) -> usize {
+    let schemas = catalog_schemas(archive);
+    for (key, bytes) in &schemas {
+        let file = to.join(format!("{key}.json"));
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, bytes).unwrap();
+    }
+    schemas.len()
+}
