@@ -21,7 +21,15 @@ struct Index {
     records: &'static [u8],
     frames: &'static [u8],
     count: usize,
-    types: Vec<OnceLock<Option<Ty>>>,
+    types: Vec<OnceLock<Option<Schema>>>,
+}
+
+/// A catalog's schema of a kind: its type, and its JSON when it declares CEL rules
+/// (`x-kubernetes-validations`), for `cel-validation-failed`.
+#[derive(Clone, Debug)]
+pub struct Schema {
+    pub ty: Ty,
+    pub cel: Option<std::sync::Arc<serde_json::Value>>,
 }
 
 struct Entry {
@@ -135,16 +143,21 @@ pub fn key(api_version: &str, kind: &str) -> Option<String> {
     Some(format!("{group}/{}_{version}", kind.to_ascii_lowercase()))
 }
 
-/// The type of a schema's JSON text.
-pub fn ty_of(text: &str) -> Option<Ty> {
+/// The schema of a kind's JSON text.
+pub fn schema_of(text: &str) -> Option<Schema> {
     let value: serde_json::Value = serde_json::from_str(text).ok()?;
-    value
-        .is_object()
-        .then(|| super::crd::json_resource_ty(&value))
+    if !value.is_object() {
+        return None;
+    }
+    let ty = super::crd::json_resource_ty(&value);
+    let cel = text
+        .contains("\"x-kubernetes-validations\"")
+        .then(|| std::sync::Arc::new(value));
+    Some(Schema { ty, cel })
 }
 
-/// The embedded catalog's type for a kind.
-pub fn embedded(api_version: &str, kind: &str) -> Option<Ty> {
+/// The embedded catalog's schema for a kind.
+pub fn embedded_schema(api_version: &str, kind: &str) -> Option<Schema> {
     let mut i = position(&key(api_version, kind)?);
     if i.is_none() {
         // OpenShift's own types, kept under their release
@@ -160,7 +173,7 @@ pub fn embedded(api_version: &str, kind: &str) -> Option<Ty> {
     index()
         .types
         .get(i)?
-        .get_or_init(|| ty_of(&decode(i)?))
+        .get_or_init(|| schema_of(&decode(i)?))
         .clone()
 }
 
@@ -187,7 +200,7 @@ pub type ReadText = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
 /// A catalog directory: `read` gives the text of a relative path in it.
 struct Directory {
     read: ReadText,
-    types: Mutex<HashMap<String, Option<Ty>>>,
+    types: Mutex<HashMap<String, Option<Schema>>>,
 }
 
 impl Default for Catalog {
@@ -212,33 +225,33 @@ impl Catalog {
         }
     }
 
-    /// The type of a kind, from the directory first, then the embedded catalog.
-    pub fn lookup(&self, api_version: &str, kind: &str) -> Option<(Ty, SchemaSource)> {
+    /// The schema of a kind, from the directory first, then the embedded catalog.
+    pub fn lookup(&self, api_version: &str, kind: &str) -> Option<(Schema, SchemaSource)> {
         if let Some(d) = &self.directory
-            && let Some(ty) = d.lookup(api_version, kind)
+            && let Some(schema) = d.lookup(api_version, kind)
         {
-            return Some((ty, SchemaSource::Directory));
+            return Some((schema, SchemaSource::Directory));
         }
         if self.embedded {
-            return embedded(api_version, kind).map(|t| (t, SchemaSource::Embedded));
+            return embedded_schema(api_version, kind).map(|t| (t, SchemaSource::Embedded));
         }
         None
     }
 }
 
 impl Directory {
-    fn lookup(&self, api_version: &str, kind: &str) -> Option<Ty> {
+    fn lookup(&self, api_version: &str, kind: &str) -> Option<Schema> {
         let key = key(api_version, kind)?;
         if let Ok(types) = self.types.lock()
             && let Some(t) = types.get(&key)
         {
             return t.clone();
         }
-        let ty = (self.read)(&format!("{key}.json")).and_then(|t| ty_of(&t));
+        let schema = (self.read)(&format!("{key}.json")).and_then(|t| schema_of(&t));
         if let Ok(mut types) = self.types.lock() {
-            types.insert(key, ty.clone());
+            types.insert(key, schema.clone());
         }
-        ty
+        schema
     }
 }
 
@@ -253,14 +266,16 @@ mod tests {
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
         let text = text("helm.toolkit.fluxcd.io/helmrelease_v2").unwrap();
         assert!(text.starts_with('{') && text.contains("\"interval\""));
-        let Some(Ty::Object(root)) = embedded("helm.toolkit.fluxcd.io/v2", "HelmRelease") else {
+        let Some(Ty::Object(root)) =
+            embedded_schema("helm.toolkit.fluxcd.io/v2", "HelmRelease").map(|s| s.ty)
+        else {
             panic!("no HelmRelease");
         };
         let Ty::Object(spec) = &root.field("spec").unwrap().ty else {
             panic!("no spec");
         };
         assert!(spec.field("interval").unwrap().required);
-        assert!(embedded("helm.toolkit.fluxcd.io/v9", "HelmRelease").is_none());
-        assert!(embedded("v1", "Pod").is_none());
+        assert!(embedded_schema("helm.toolkit.fluxcd.io/v9", "HelmRelease").is_none());
+        assert!(embedded_schema("v1", "Pod").is_none());
     }
 }

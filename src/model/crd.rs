@@ -19,6 +19,8 @@ use std::sync::Arc;
 #[derive(Clone, Debug, Default)]
 pub struct Crds {
     types: HashMap<String, HashMap<String, Vec<Ty>>>,
+    /// The schemas, as JSON, of the versions that declare CEL rules.
+    cel: HashMap<(String, String), Vec<Arc<LazyJson>>>,
     /// Where each came from.
     pub sources: Vec<String>,
 }
@@ -41,7 +43,19 @@ impl Crds {
                 mine.entry(kind).or_default().append(&mut tys);
             }
         }
+        for (k, mut v) in other.cel {
+            self.cel.entry(k).or_default().append(&mut v);
+        }
         self.sources.extend(other.sources);
+    }
+
+    /// The JSON schemas with CEL rules declared for a kind, read as a rule first needs
+    /// them.
+    pub fn cel(&self, api_version: &str, kind: &str) -> Vec<Arc<serde_json::Value>> {
+        self.cel
+            .get(&(api_version.to_string(), kind.to_string()))
+            .map(|all| all.iter().filter_map(|l| l.value()).collect())
+            .unwrap_or_default()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -88,6 +102,16 @@ impl Crds {
             let schema = doc.path(v, &["schema", "openAPIV3Schema"]).or(shared);
             let Some(schema) = schema else { continue };
             let ty = resource_ty(doc, schema);
+            if has_cel(doc, schema) {
+                let text = super::cel::json(doc, schema).to_string();
+                self.cel
+                    .entry((format!("{group}/{name}"), kind.to_string()))
+                    .or_default()
+                    .push(Arc::new(LazyJson {
+                        text,
+                        value: std::sync::OnceLock::new(),
+                    }));
+            }
             self.types
                 .entry(format!("{group}/{name}"))
                 .or_default()
@@ -100,6 +124,28 @@ impl Crds {
             self.sources.push(source.to_string());
         }
     }
+}
+
+/// A CRD version's schema kept as JSON text (a tenth of its tree's memory), parsed the
+/// first time a CEL rule needs it.
+#[derive(Debug)]
+pub struct LazyJson {
+    text: String,
+    value: std::sync::OnceLock<Option<Arc<serde_json::Value>>>,
+}
+
+impl LazyJson {
+    fn value(&self) -> Option<Arc<serde_json::Value>> {
+        self.value
+            .get_or_init(|| serde_json::from_str(&self.text).ok().map(Arc::new))
+            .clone()
+    }
+}
+
+/// Whether a CRD declares a CEL rule anywhere (`x-kubernetes-validations`); the schema of
+/// each version that has one is kept as JSON.
+fn has_cel(doc: &Document, _schema: NodeId) -> bool {
+    doc.strings.contains("x-kubernetes-validations")
 }
 
 /// The type a resource's schema declares (a CRD version's `openAPIV3Schema`, or a catalog's

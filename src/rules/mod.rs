@@ -10,6 +10,7 @@ use crate::yaml::Document;
 use crate::yaml::resolve::Reader;
 use std::sync::Arc;
 
+mod cel_validation_failed;
 mod deprecated_api_version;
 mod duplicate_env;
 mod duplicate_key;
@@ -265,6 +266,7 @@ pub static RULES: &[&dyn Rule] = &[
     &missing_required_field::MissingRequiredField,
     &invalid_enum_value::InvalidEnumValue,
     &missing_schema::MissingSchema,
+    &cel_validation_failed::CelValidationFailed,
     &probe_port_not_found::ProbePortNotFound,
     &invalid_port::InvalidPort,
     &duplicate_env::DuplicateEnv,

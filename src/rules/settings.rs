@@ -126,9 +126,28 @@ impl Settings {
             return (crds, Some(SchemaSource::Crd));
         }
         match self.catalog.lookup(api_version, kind) {
-            Some((ty, source)) => (vec![ty], Some(source)),
+            Some((schema, source)) => (vec![schema.ty], Some(source)),
             None => (Vec::new(), None),
         }
+    }
+
+    /// The JSON schemas with CEL rules of a custom resource, in the same order of sources
+    /// as `custom_types` (the run's CRDs, else a catalog); empty when its schema has none.
+    pub fn cel_schemas(
+        &self,
+        api_version: &str,
+        kind: &str,
+    ) -> Vec<std::sync::Arc<serde_json::Value>> {
+        if let Ok(c) = self.crds.read()
+            && !c.get(api_version, kind).is_empty()
+        {
+            return c.cel(api_version, kind);
+        }
+        self.catalog
+            .lookup(api_version, kind)
+            .and_then(|(s, _)| s.cel)
+            .into_iter()
+            .collect()
     }
 
     /// Whether a reference a release might provide is reported.

@@ -1,0 +1,162 @@
+use super::{FixAvailability, ObjectContext, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, Severity};
+use std::sync::Arc;
+
+static META: RuleMeta = RuleMeta {
+    id: "cel-validation-failed",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    scope: Scope::Object,
+    summary: "a custom resource that one of its schema's CEL rules (`x-kubernetes-validations`) rejects",
+    doc: include_str!("../../rules/cel-validation-failed.md"),
+};
+
+pub struct CelValidationFailed;
+
+thread_local! {
+    /// One CEL environment per thread, with the Kubernetes libraries registered.
+    static VALIDATOR: kube_cel::Validator = kube_cel::Validator::new();
+}
+
+/// A schema's rules, compiled once per run: compiling a large CRD's rules takes
+/// milliseconds, evaluating them on an object microseconds.
+type Compiled = Arc<std::sync::OnceLock<Arc<kube_cel::CompiledSchema>>>;
+
+fn compiled(schema: &Arc<serde_json::Value>) -> Arc<kube_cel::CompiledSchema> {
+    static COMPILED: std::sync::Mutex<Vec<(Arc<serde_json::Value>, Compiled)>> =
+        std::sync::Mutex::new(Vec::new());
+    // the slot for this schema (the schemas of a run are few), filled outside the lock
+    let slot: Compiled = match COMPILED.lock() {
+        Ok(mut all) => match all.iter().find(|(s, _)| Arc::ptr_eq(s, schema)) {
+            Some((_, c)) => c.clone(),
+            None => {
+                let c: Compiled = Arc::default();
+                all.push((schema.clone(), c.clone()));
+                c
+            }
+        },
+        Err(_) => Arc::default(),
+    };
+    slot.get_or_init(|| Arc::new(kube_cel::compile_schema(schema.as_ref())))
+        .clone()
+}
+
+/// What evaluating an object's CEL rules found: the rules it fails, and how many rules
+/// kure could not judge (a function or macro its CEL library lacks, an evaluation error).
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub failed: Vec<kube_cel::ValidationError>,
+    pub not_judged: usize,
+}
+
+/// The object's CEL rules evaluated, once per object.
+pub fn outcome(cx: &ObjectContext<'_>) -> Option<Outcome> {
+    let obj = &cx.obj;
+    // a kustomize patch holds only what it changes; a custom resource only
+    if cx.file.partial || super::schema::custom_resource(cx).is_none() {
+        return None;
+    }
+    let schemas = cx.file.settings.cel_schemas(obj.api_version, obj.kind);
+    if schemas.is_empty() {
+        return None;
+    }
+    // a placeholder or template expression is filled in before apply: not judged
+    if holds_unknown(obj.doc, obj.root) {
+        return None;
+    }
+    let value = crate::model::cel::json_as(obj.doc, obj.root, cx.file.reader);
+    let root = kube_cel::RootContext {
+        api_version: obj.api_version.to_string(),
+        api_group: obj.group().to_string(),
+        kind: obj.kind.to_string(),
+    };
+    // judged against each schema declared for the kind; the one it fits best is its own
+    let mut best: Option<Outcome> = None;
+    for schema in &schemas {
+        let compiled = compiled(schema);
+        let result = VALIDATOR
+            .with(|v| v.validate_compiled_with_context(&compiled, &value, None, Some(&root)));
+        let mut out = Outcome::default();
+        if let Err(errors) = result {
+            for e in errors.into_vec() {
+                use kube_cel::ErrorKind;
+                match e.kind {
+                    ErrorKind::ValidationFailure | ErrorKind::InvalidResult => out.failed.push(e),
+                    _ => out.not_judged += 1,
+                }
+            }
+        }
+        if best
+            .as_ref()
+            .is_none_or(|b| out.failed.len() < b.failed.len())
+        {
+            best = Some(out);
+        }
+    }
+    best
+}
+
+/// Whether any value of the object is a placeholder kure does not know or a template
+/// expression.
+fn holds_unknown(doc: &crate::yaml::Document, node: crate::yaml::NodeId) -> bool {
+    use crate::yaml::NodeKind;
+    let node = doc.deref(node);
+    if doc.is_unknown(node) {
+        return true;
+    }
+    match &doc.node(node).kind {
+        NodeKind::Scalar { .. } => doc
+            .scalar(node)
+            .is_some_and(|s| s.contains("{{") || s.contains("${")),
+        NodeKind::Map { entries, flow } => {
+            (*flow
+                && entries.len() == 1
+                && matches!(doc.node(entries[0].0).kind, NodeKind::Map { .. }))
+                || entries
+                    .iter()
+                    .any(|&(k, v)| holds_unknown(doc, k) || holds_unknown(doc, v))
+        }
+        NodeKind::Seq { items, .. } => items.iter().any(|&i| holds_unknown(doc, i)),
+        NodeKind::Alias { .. } => false,
+    }
+}
+
+impl Rule for CelValidationFailed {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
+        let Some(outcome) = outcome(cx) else {
+            return;
+        };
+        let doc = cx.obj.doc;
+        for e in &outcome.failed {
+            let node = crate::model::cel::node_at(doc, cx.obj.root, &e.field_path);
+            // a mapping or list is shown by its key
+            let span = match doc.entry_of_value(node) {
+                Some((_, k, _))
+                    if !matches!(
+                        doc.node(doc.deref(node)).kind,
+                        crate::yaml::NodeKind::Scalar { .. }
+                    ) =>
+                {
+                    doc.span(k)
+                }
+                _ => doc.span(node),
+            };
+            let at = if e.field_path.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", e.field_path)
+            };
+            out.push(
+                cx.diag(&META, span, format!("{at}Invalid value: {}", e.message))
+                    .help(format!(
+                        "the API server rejects the object: its schema's rule `{}` is false here",
+                        e.rule
+                    )),
+            );
+        }
+    }
+}
