@@ -33,6 +33,9 @@ pub struct Checked {
     /// before a catalog's schema).
     pub crds: Option<Box<crate::model::crd::Crds>>,
     pub kinds_without_crd: Vec<(String, String)>,
+    /// CEL rules not judged: a function or macro kure's CEL library lacks, an evaluation
+    /// that failed (never reported as the object's failure).
+    pub cel_not_judged: usize,
     /// Suppressions that only the cross-file pass can judge (they name a cross-file rule,
     /// or every rule), with where each is written.
     pub suppressions: Vec<(crate::suppress::Suppression, crate::source::Located)>,
@@ -317,9 +320,13 @@ impl<'a> FileChecker<'a> {
                 doc_index,
                 info: std::cell::OnceCell::new(),
                 schema: std::cell::OnceCell::new(),
+                cel: std::cell::OnceCell::new(),
             };
             for rule in self.settings.scope(rules::Scope::Object) {
                 rule.check_object(&ocx, &mut out.diagnostics);
+            }
+            if let Some(Some(cel)) = ocx.cel.get() {
+                out.cel_not_judged += cel.not_judged;
             }
             if let Some(source) = rules::schema::custom_resource(&ocx) {
                 match source {

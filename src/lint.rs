@@ -273,6 +273,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         summary.checked_by.crd += crd;
         summary.checked_by.schema_catalog += directory;
         summary.checked_by.catalog += embedded;
+        summary.cel_rules_not_judged += r.checked.cel_not_judged;
         summary.encrypted += usize::from(r.checked.encrypted);
         match (r.error.take(), r.checked.skipped) {
             (Some(kind), _) => summary.errors.push(FileError {

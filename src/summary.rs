@@ -58,6 +58,9 @@ pub struct Summary {
     /// the catalog kure embeds.
     pub custom_resources_checked: usize,
     pub checked_by: SchemaCounts,
+    /// CEL rules (`x-kubernetes-validations`) kure could not judge on an object: a function
+    /// or macro its CEL library lacks, or an evaluation error. Never reported as failures.
+    pub cel_rules_not_judged: usize,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<FileError>,
     /// Files encrypted by SOPS: linted, never changed (their MAC covers the values).

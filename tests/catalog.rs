@@ -637,4 +637,12 @@ spec:
             "spec: Invalid value: min must not exceed max".to_string()
         )]
     );
+    // the rule it cannot evaluate is counted
+    assert_eq!(v["summary"]["cel_rules_not_judged"], 1, "{v}");
+    let r = run(&["lint", "w.yaml", "crd.yaml"], Some(dir.path()));
+    assert!(
+        r.stderr.contains("2 objects (1 CEL rule not judged)"),
+        "{}",
+        r.stderr
+    );
 }

@@ -149,14 +149,27 @@ pub fn summary_line(summary: &Summary, diags: &[Diagnostic], fixing: bool) -> St
     } else {
         String::new()
     };
-    let objects = if summary.objects_without_schema > 0 {
-        format!(
-            "{} ({} without a schema)",
-            plural(summary.objects, "object", "objects"),
+    let mut notes = Vec::new();
+    if summary.objects_without_schema > 0 {
+        notes.push(format!(
+            "{} without a schema",
             summary.objects_without_schema
-        )
-    } else {
+        ));
+    }
+    if summary.cel_rules_not_judged > 0 {
+        notes.push(format!(
+            "{} not judged",
+            plural(summary.cel_rules_not_judged, "CEL rule", "CEL rules")
+        ));
+    }
+    let objects = if notes.is_empty() {
         plural(summary.objects, "object", "objects")
+    } else {
+        format!(
+            "{} ({})",
+            plural(summary.objects, "object", "objects"),
+            notes.join("; ")
+        )
     };
     format!(
         "{}: {} linted{context}, {}, {} unreadable; {}; {}, {}, {}{}",

@@ -49,8 +49,13 @@ pub struct Outcome {
     pub not_judged: usize,
 }
 
-/// The object's CEL rules evaluated, once per object.
-pub fn outcome(cx: &ObjectContext<'_>) -> Option<Outcome> {
+/// The object's CEL rules evaluated, once per object (the rule reports its failures, the
+/// summary counts the rules not judged).
+pub fn of<'c>(cx: &'c ObjectContext<'_>) -> Option<&'c Outcome> {
+    cx.cel.get_or_init(|| outcome(cx)).as_ref()
+}
+
+fn outcome(cx: &ObjectContext<'_>) -> Option<Outcome> {
     let obj = &cx.obj;
     // a kustomize patch holds only what it changes; a custom resource only
     if cx.file.partial || super::schema::custom_resource(cx).is_none() {
@@ -127,7 +132,7 @@ impl Rule for CelValidationFailed {
     }
 
     fn check_object(&self, cx: &ObjectContext<'_>, out: &mut Vec<Diagnostic>) {
-        let Some(outcome) = outcome(cx) else {
+        let Some(outcome) = of(cx) else {
             return;
         };
         let doc = cx.obj.doc;

@@ -10,7 +10,7 @@ use crate::yaml::Document;
 use crate::yaml::resolve::Reader;
 use std::sync::Arc;
 
-mod cel_validation_failed;
+pub mod cel_validation_failed;
 mod deprecated_api_version;
 mod duplicate_env;
 mod duplicate_key;
@@ -183,6 +183,8 @@ pub struct ObjectContext<'a> {
     pub info: std::cell::OnceCell<Arc<ObjectInfo>>,
     /// The object checked against its schema, once a rule needs it.
     pub schema: std::cell::OnceCell<schema::Checked>,
+    /// The object's CEL rules evaluated, once a rule needs them.
+    pub cel: std::cell::OnceCell<Option<cel_validation_failed::Outcome>>,
 }
 
 impl ObjectContext<'_> {
