@@ -18,27 +18,120 @@ thread_local! {
     static VALIDATOR: kube_cel::Validator = kube_cel::Validator::new();
 }
 
-/// A schema's rules, compiled once per run: compiling a large CRD's rules takes
-/// milliseconds, evaluating them on an object microseconds.
+/// A schema node's own rules, compiled once per run: compiling a rule costs far more than
+/// evaluating it, and only the nodes an object has are ever compiled (a large CRD has
+/// hundreds of rules, an object meets a few).
 type Compiled = Arc<std::sync::OnceLock<Arc<kube_cel::CompiledSchema>>>;
 
-fn compiled(schema: &Arc<serde_json::Value>) -> Arc<kube_cel::CompiledSchema> {
-    static COMPILED: std::sync::Mutex<Vec<(Arc<serde_json::Value>, Compiled)>> =
-        std::sync::Mutex::new(Vec::new());
-    // the slot for this schema (the schemas of a run are few), filled outside the lock
+fn compiled(node: &serde_json::Value) -> Arc<kube_cel::CompiledSchema> {
+    static COMPILED: std::sync::Mutex<Vec<(usize, Compiled)>> = std::sync::Mutex::new(Vec::new());
+    // keyed by the node's address: the schemas live for the run (`Arc`s held by the
+    // catalog and the CRDs), so an address names one node
+    let key = node as *const serde_json::Value as usize;
     let slot: Compiled = match COMPILED.lock() {
-        Ok(mut all) => match all.iter().find(|(s, _)| Arc::ptr_eq(s, schema)) {
+        Ok(mut all) => match all.iter().find(|(k, _)| *k == key) {
             Some((_, c)) => c.clone(),
             None => {
                 let c: Compiled = Arc::default();
-                all.push((schema.clone(), c.clone()));
+                all.push((key, c.clone()));
                 c
             }
         },
         Err(_) => Arc::default(),
     };
-    slot.get_or_init(|| Arc::new(kube_cel::compile_schema(schema.as_ref())))
-        .clone()
+    slot.get_or_init(|| {
+        // the node without its children: its rules, its type, whether it is a map
+        let mut own = serde_json::Map::new();
+        if let Some(m) = node.as_object() {
+            for (k, v) in m {
+                match k.as_str() {
+                    "properties" | "items" | "allOf" | "anyOf" | "oneOf" | "not"
+                    | "description" => {}
+                    "additionalProperties" => {
+                        own.insert(
+                            k.clone(),
+                            serde_json::Value::Bool(!matches!(v, serde_json::Value::Bool(false))),
+                        );
+                    }
+                    _ => {
+                        own.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        Arc::new(kube_cel::compile_schema(&serde_json::Value::Object(own)))
+    })
+    .clone()
+}
+
+/// Evaluates the rules of every schema node the object has, from `schema` at `value`
+/// (`path` names it as the API server does).
+fn walk(
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    path: &str,
+    root: &kube_cel::RootContext,
+    out: &mut Outcome,
+    depth: usize,
+) {
+    use serde_json::Value as J;
+    if depth > 64 {
+        return;
+    }
+    if schema.get("x-kubernetes-validations").is_some() {
+        let c = compiled(schema);
+        let result =
+            VALIDATOR.with(|v| v.validate_compiled_with_context(&c, value, None, Some(root)));
+        if let Err(errors) = result {
+            for mut e in errors.into_vec() {
+                use kube_cel::ErrorKind;
+                e.field_path = match (path.is_empty(), e.field_path.as_str()) {
+                    (_, "") => path.to_string(),
+                    (true, f) => f.trim_start_matches('.').to_string(),
+                    (false, f) if f.starts_with('.') || f.starts_with('[') => format!("{path}{f}"),
+                    (false, f) => format!("{path}.{f}"),
+                };
+                match e.kind {
+                    ErrorKind::ValidationFailure | ErrorKind::InvalidResult => out.failed.push(e),
+                    _ => out.not_judged += 1,
+                }
+            }
+        }
+    }
+    for branch in schema
+        .get("allOf")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+    {
+        walk(branch, value, path, root, out, depth + 1);
+    }
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match value {
+        J::Object(m) => {
+            let props = schema.get("properties").and_then(J::as_object);
+            let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+            for (k, v) in m {
+                if let Some(sub) = props.and_then(|p| p.get(k)).or(additional) {
+                    walk(sub, v, &join(k), root, out, depth + 1);
+                }
+            }
+        }
+        J::Array(items) => {
+            if let Some(sub) = schema.get("items").filter(|i| i.is_object()) {
+                for (i, v) in items.iter().enumerate() {
+                    walk(sub, v, &format!("{path}[{i}]"), root, out, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// What evaluating an object's CEL rules found: the rules it fails, and how many rules
@@ -78,19 +171,10 @@ fn outcome(cx: &ObjectContext<'_>) -> Option<Outcome> {
     // judged against each schema declared for the kind; the one it fits best is its own
     let mut best: Option<Outcome> = None;
     for schema in &schemas {
-        let compiled = compiled(schema);
-        let result = VALIDATOR
-            .with(|v| v.validate_compiled_with_context(&compiled, &value, None, Some(&root)));
+        // the schema's defaults first, as the API server applies them before its rules
+        let defaulted = kube_cel::apply_defaults(schema, &value);
         let mut out = Outcome::default();
-        if let Err(errors) = result {
-            for e in errors.into_vec() {
-                use kube_cel::ErrorKind;
-                match e.kind {
-                    ErrorKind::ValidationFailure | ErrorKind::InvalidResult => out.failed.push(e),
-                    _ => out.not_judged += 1,
-                }
-            }
-        }
+        walk(schema, &defaulted, "", &root, &mut out, 0);
         if best
             .as_ref()
             .is_none_or(|b| out.failed.len() < b.failed.len())
