@@ -821,7 +821,12 @@ fn patch_location(
     let (text, stream) = parsed.as_ref()?;
     let doc = stream.documents.first()?;
     let list = doc.get(doc.root?, at.list)?;
-    let item = *doc.items(list).get(at.index)?;
+    // a list's entry, or the whole mapping (`commonLabels`)
+    let item = if at.index == usize::MAX {
+        doc.get_entry(doc.root?, at.list).map(|(k, _)| k)?
+    } else {
+        *doc.items(list).get(at.index)?
+    };
     let display: Arc<str> = shown
         .get(&path)
         .cloned()

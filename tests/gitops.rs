@@ -585,6 +585,34 @@ fn a_services_selector_is_matched_against_what_the_overlay_makes_of_the_pods() {
 }
 
 #[test]
+fn pod_labels_an_overlays_labels_entry_sets_are_shown_at_the_entry() {
+    // the overlay labels the pods `track: canary` (not through a patch: a `labels:` entry
+    // with `includeTemplates`), and the base's Service selects `track: stable`
+    let dir = tempfile::tempdir().unwrap();
+    overlay(dir.path(), "              app: web\n");
+    write(
+        dir.path(),
+        "prod/kustomization.yaml",
+        "resources:\n  - ../base\nlabels:\n  - pairs:\n      team: shop\n  - pairs:\n      track: canary\n    includeTemplates: true\n",
+    );
+    let (_, v) = lint_json(&["."], &[], Some(dir.path()));
+    let found = findings_with_messages(&v);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1, found[0].2),
+        ("service-selector-no-match", 23, 3)
+    );
+    let related = &v["diagnostics"][0]["related"][0];
+    assert_eq!(path_of(related), "prod/kustomization.yaml");
+    // the second entry, the one that reaches the pod templates
+    assert_eq!(related["span"]["start"]["line"], 6, "{related}");
+    assert_eq!(
+        related["message"],
+        "closest pod template, Deployment/web: `track` is `canary`"
+    );
+}
+
+#[test]
 fn an_argo_cd_application_applies_its_path_into_its_namespace() {
     let dir = tempfile::tempdir().unwrap();
     let app = |name: &str, ns: &str| {

@@ -65,7 +65,9 @@ pub struct Resource {
 }
 
 /// A patch entry of a kustomization: the file, the list (`patches`,
-/// `patchesStrategicMerge`, `patchesJson6902`) and the entry's index in it.
+/// `patchesStrategicMerge`, `patchesJson6902`) and the entry's index in it; or what else
+/// changed an object's pod template labels: a `labels` entry (by index), or `commonLabels`
+/// (the whole mapping, `index` `usize::MAX`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PatchAt {
     pub kustomization: PathBuf,
@@ -917,14 +919,22 @@ fn transform(
             }
         }
     }
-    // commonLabels, labels
+    // commonLabels, labels; each is where the pod template labels it changes were set
     if let Some(V::Map(m)) = k.get("commonLabels") {
         let pairs = text_pairs(m);
         for r in res.iter_mut() {
-            add_labels(&mut r.value, &pairs, true, true);
+            if add_labels(&mut r.value, &pairs, true, true) {
+                r.patched_by.push(patch_at("commonLabels", usize::MAX));
+            }
         }
     }
-    for l in k.get("labels").map(V::items).unwrap_or_default() {
+    for (i, l) in k
+        .get("labels")
+        .map(V::items)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
         let Some(V::Map(m)) = l.get("pairs") else {
             continue;
         };
@@ -935,7 +945,9 @@ fn transform(
             return Err(err(kpath, "`labels[].fields` is not rendered by kure yet"));
         }
         for r in res.iter_mut() {
-            add_labels(&mut r.value, &pairs, selectors, templates);
+            if add_labels(&mut r.value, &pairs, selectors, templates) {
+                r.patched_by.push(patch_at("labels", i));
+            }
         }
     }
     // commonAnnotations
@@ -1042,16 +1054,20 @@ fn template_metadata(kind: &str) -> &'static [&'static [&'static str]] {
     }
 }
 
-fn add_labels(v: &mut V, pairs: &[(String, String)], selectors: bool, templates: bool) {
+/// Adds the labels; whether a pod template's labels changed.
+fn add_labels(v: &mut V, pairs: &[(String, String)], selectors: bool, templates: bool) -> bool {
     let kind = v.str_at(&["kind"]).unwrap_or("").to_string();
     set_pairs(v, &["metadata", "labels"], pairs);
+    let mut template_changed = false;
     if templates {
         for path in template_metadata(&kind) {
             let mut p: Vec<&str> = path.to_vec();
             p.push("labels");
             // the template must exist; its metadata and labels are made
             if v.path(&path[..path.len() - 1]).is_some_and(V::is_map) {
+                let before = v.path(&p).cloned();
                 set_pairs(v, &p, pairs);
+                template_changed |= v.path(&p).cloned() != before;
             }
         }
         if kind == "StatefulSet"
@@ -1065,7 +1081,7 @@ fn add_labels(v: &mut V, pairs: &[(String, String)], selectors: bool, templates:
         }
     }
     if !selectors {
-        return;
+        return template_changed;
     }
     let create: &[&[&str]] = match kind.as_str() {
         "Service" | "ReplicationController" => &[&["spec", "selector"]],
@@ -1168,6 +1184,7 @@ fn add_labels(v: &mut V, pairs: &[(String, String)], selectors: bool, templates:
             }
         }
     }
+    template_changed
 }
 
 /// The mapping at `path`, each missing mapping on the way made.
