@@ -137,9 +137,21 @@ fn decode(i: usize) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The catalog key of a kind: `GROUP/KIND_VERSION`, the kind lower-cased.
+/// The catalog key of a kind: `GROUP/KIND_VERSION`, the kind lower-cased. `None` for
+/// names no API could serve (a catalog directory is read by this key: `..` or a `/` in a
+/// kind must not reach outside it).
 pub fn key(api_version: &str, kind: &str) -> Option<String> {
     let (group, version) = api_version.split_once('/')?;
+    let name_like = |s: &str, dots: bool| {
+        !s.is_empty()
+            && !s.starts_with('.')
+            && !s.contains("..")
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || (dots && c == '.'))
+    };
+    if !name_like(group, true) || !name_like(version, false) || !name_like(kind, false) {
+        return None;
+    }
     Some(format!("{group}/{}_{version}", kind.to_ascii_lowercase()))
 }
 
@@ -277,5 +289,14 @@ mod tests {
         assert!(spec.field("interval").unwrap().required);
         assert!(embedded_schema("helm.toolkit.fluxcd.io/v9", "HelmRelease").is_none());
         assert!(embedded_schema("v1", "Pod").is_none());
+        // nothing outside a catalog directory is named
+        assert_eq!(
+            key("gateway.networking.k8s.io/v1", "HTTPRoute").as_deref(),
+            Some("gateway.networking.k8s.io/httproute_v1")
+        );
+        assert_eq!(key("../../etc/v1", "X"), None);
+        assert_eq!(key("example.com/v1/../..", "X"), None);
+        assert_eq!(key("example.com/v1", "../x"), None);
+        assert_eq!(key("..example.com/v1", "X"), None);
     }
 }
