@@ -407,9 +407,6 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     })
 }
 
-/// The CRDs of a run: those among `inputs` (found by a search for their kind before any
-/// parse, so a run without CRDs pays one scan of its bytes), and those in the files and
-/// directories of `--schema`. A `--schema` path that cannot be read is an error of the run.
 /// The catalogs of a config and the flags over it: a `--schema-catalog` directory (read
 /// a schema at a time, as objects need them) and the embedded catalog unless turned off.
 pub fn catalog(m: &crate::config::Merged) -> Result<Arc<crate::model::catalog::Catalog>, Error> {
@@ -433,6 +430,9 @@ pub fn catalog(m: &crate::config::Merged) -> Result<Arc<crate::model::catalog::C
     )))
 }
 
+/// The CRDs of a run: those among `inputs` (found by a search for their kind before any
+/// parse, so a run without CRDs pays one scan of its bytes), and those in the files and
+/// directories of `--schema`. A `--schema` path that cannot be read is an error of the run.
 fn collect_crds<'a>(
     inputs: impl Iterator<Item = &'a Input>,
     schemas: &[PathBuf],
@@ -474,14 +474,15 @@ fn collect_crds<'a>(
     crds
 }
 
-/// The Flux Kustomizations among the files of a run (found by a search for their API
-/// group before any parse), each with the directory its `spec.path` names: the path taken
-/// from the nearest directory above the object's file where it exists. Those sourced from
-/// anything but a `GitRepository` apply files kure does not have.
-/// The bytes of the `context` files read on the way are returned too (by normalized path),
-/// so that they are read once.
+/// The bytes of context files, by normalized path, read once.
 type ContextBytes = HashMap<PathBuf, Vec<u8>>;
 
+/// The Flux Kustomizations (and Argo CD Applications) among the files of a run (found by a
+/// search for their API group before any parse), each with the directory its `spec.path`
+/// names: the path taken from the nearest directory above the object's file where it
+/// exists. Those sourced from anything but a `GitRepository` apply files kure does not have.
+/// The bytes of the `context` files read on the way are returned too, so that they are
+/// read once.
 fn collect_flux(
     inputs: &[Input],
     context: &[Input],
@@ -553,15 +554,8 @@ fn collect_flux(
     (out, context_bytes)
 }
 
-/// The objects of each root kustomization as kustomize renders it (`render`), in place of
-/// the objects of the files it includes: a Service's selector is matched against the pod
-/// labels an overlay's patch and `labels:` make, and references name what a prefix or a
-/// generator's hash made of a name. A rendered object's facts point into the file that
-/// holds it (`render::value::to_document`). A file some root including it cannot render
-/// keeps its facts as read.
-///
-/// Renders run beside the reading of the files (`render_roots`), and their facts replace
-/// the files' own afterwards (`use_renders`).
+/// The roots rendered for the cross-file rules (`render_roots`, run beside the reading of
+/// the files), whose facts replace the files' own afterwards (`use_renders`).
 struct Renders {
     /// each file of the run, by normalized path, as findings name it
     shown: HashMap<PathBuf, Arc<str>>,
@@ -575,6 +569,12 @@ type RenderedRoot = (
     Vec<(PathBuf, crate::model::inventory::ObjectFacts, Span)>,
 );
 
+/// The objects of each root kustomization as kustomize renders it (`render`), to stand in
+/// place of the objects of the files it includes: a Service's selector is matched against
+/// the pod labels an overlay's patch and `labels:` make, and references name what a prefix
+/// or a generator's hash made of a name. A rendered object's facts point into the file that
+/// holds it (`render::value::to_document`). A file some root including it cannot render
+/// keeps its facts as read.
 fn render_roots(
     kz: &Kustomize,
     flux: &[crate::model::kustomize::FluxRoot],
@@ -600,7 +600,7 @@ fn render_roots(
     // the roots reaching a file of the run whose build changes what they include (the
     // others' objects are the files' own, as read)
     let mut wanted: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
-    let transforming = |g: &u32| kz.transforming.get(*g as usize) == Some(&true);
+    let transforming = |g: &u32| kz.transforms(*g);
     // (the roots of the files given: the context of single files is read as written)
     let given: std::collections::HashSet<PathBuf> = inputs
         .iter()
@@ -722,7 +722,7 @@ fn render_roots(
 
 fn use_renders(kz: &Kustomize, renders: Renders, inv: &mut Inventory) -> Vec<RenderedAt> {
     let Renders { shown, rendered } = renders;
-    let transforming = |g: &u32| kz.transforming.get(*g as usize) == Some(&true);
+    let transforming = |g: &u32| kz.transforms(*g);
     let ok: std::collections::HashSet<u32> = rendered.iter().map(|(g, _)| *g).collect();
     // files every root of which rendered and one changed: their objects are the rendered ones
     let replaced: std::collections::HashSet<&PathBuf> = kz

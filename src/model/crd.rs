@@ -91,6 +91,8 @@ impl Crds {
         };
         // apiextensions.k8s.io/v1beta1 kept one schema for every version
         let shared = doc.path(spec, &["validation", "openAPIV3Schema"]);
+        // the schema of each version is kept as JSON when the CRD declares CEL rules
+        let has_cel = doc.strings.contains("x-kubernetes-validations");
         let mut added = false;
         for &v in doc.items(doc.get(spec, "versions").unwrap_or(spec)) {
             let Some(name) = doc.path_str(v, &["name"]) else {
@@ -102,10 +104,11 @@ impl Crds {
             let schema = doc.path(v, &["schema", "openAPIV3Schema"]).or(shared);
             let Some(schema) = schema else { continue };
             let ty = resource_ty(doc, schema);
-            if has_cel(doc, schema) {
+            let api_version = format!("{group}/{name}");
+            if has_cel {
                 let text = super::cel::json(doc, schema).to_string();
                 self.cel
-                    .entry((format!("{group}/{name}"), kind.to_string()))
+                    .entry((api_version.clone(), kind.to_string()))
                     .or_default()
                     .push(Arc::new(LazyJson {
                         text,
@@ -113,7 +116,7 @@ impl Crds {
                     }));
             }
             self.types
-                .entry(format!("{group}/{name}"))
+                .entry(api_version)
                 .or_default()
                 .entry(kind.to_string())
                 .or_default()
@@ -140,12 +143,6 @@ impl LazyJson {
             .get_or_init(|| serde_json::from_str(&self.text).ok().map(Arc::new))
             .clone()
     }
-}
-
-/// Whether a CRD declares a CEL rule anywhere (`x-kubernetes-validations`); the schema of
-/// each version that has one is kept as JSON.
-fn has_cel(doc: &Document, _schema: NodeId) -> bool {
-    doc.strings.contains("x-kubernetes-validations")
 }
 
 /// The type a resource's schema declares (a CRD version's `openAPIV3Schema`, or a catalog's

@@ -332,6 +332,11 @@ impl Kustomize {
         !applied && path.parent().is_some_and(|d| self.defined.contains(d))
     }
 
+    /// Whether root `gid`, or a kustomization it includes, changes what it includes.
+    pub fn transforms(&self, gid: u32) -> bool {
+        self.transforming.get(gid as usize) == Some(&true)
+    }
+
     /// Every file a kustomization or a Flux Kustomization reaches, with its role.
     pub fn roles(&self) -> impl Iterator<Item = (&PathBuf, &FileRole)> {
         self.roles.iter()

@@ -23,20 +23,24 @@ thread_local! {
 /// hundreds of rules, an object meets a few).
 type Compiled = Arc<std::sync::OnceLock<Arc<kube_cel::CompiledSchema>>>;
 
-fn compiled(node: &serde_json::Value) -> Arc<kube_cel::CompiledSchema> {
-    static COMPILED: std::sync::Mutex<Vec<(usize, Compiled)>> = std::sync::Mutex::new(Vec::new());
-    // keyed by the node's address: the schemas live for the run (`Arc`s held by the
-    // catalog and the CRDs), so an address names one node
+/// The slots by schema node address, each holding the schema the node is part of, so that
+/// the address names that node for as long as the slot exists.
+type Slots = std::collections::HashMap<usize, (Arc<serde_json::Value>, Compiled)>;
+
+fn compiled(
+    schema: &Arc<serde_json::Value>,
+    node: &serde_json::Value,
+) -> Arc<kube_cel::CompiledSchema> {
+    static COMPILED: std::sync::Mutex<Option<Slots>> = std::sync::Mutex::new(None);
     let key = node as *const serde_json::Value as usize;
+    // the slot for this node, filled outside the lock
     let slot: Compiled = match COMPILED.lock() {
-        Ok(mut all) => match all.iter().find(|(k, _)| *k == key) {
-            Some((_, c)) => c.clone(),
-            None => {
-                let c: Compiled = Arc::default();
-                all.push((key, c.clone()));
-                c
-            }
-        },
+        Ok(mut all) => all
+            .get_or_insert_default()
+            .entry(key)
+            .or_insert_with(|| (schema.clone(), Compiled::default()))
+            .1
+            .clone(),
         Err(_) => Arc::default(),
     };
     slot.get_or_init(|| {
@@ -64,9 +68,10 @@ fn compiled(node: &serde_json::Value) -> Arc<kube_cel::CompiledSchema> {
     .clone()
 }
 
-/// Evaluates the rules of every schema node the object has, from `schema` at `value`
-/// (`path` names it as the API server does).
+/// Evaluates the rules of every schema node the object has, from `schema` (a node of
+/// `whole`) at `value` (`path` names it as the API server does).
 fn walk(
+    whole: &Arc<serde_json::Value>,
     schema: &serde_json::Value,
     value: &serde_json::Value,
     path: &str,
@@ -79,7 +84,7 @@ fn walk(
         return;
     }
     if schema.get("x-kubernetes-validations").is_some() {
-        let c = compiled(schema);
+        let c = compiled(whole, schema);
         let result =
             VALIDATOR.with(|v| v.validate_compiled_with_context(&c, value, None, Some(root)));
         if let Err(errors) = result {
@@ -104,7 +109,7 @@ fn walk(
         .into_iter()
         .flatten()
     {
-        walk(branch, value, path, root, out, depth + 1);
+        walk(whole, branch, value, path, root, out, depth + 1);
     }
     let join = |k: &str| {
         if path.is_empty() {
@@ -119,14 +124,14 @@ fn walk(
             let additional = schema.get("additionalProperties").filter(|a| a.is_object());
             for (k, v) in m {
                 if let Some(sub) = props.and_then(|p| p.get(k)).or(additional) {
-                    walk(sub, v, &join(k), root, out, depth + 1);
+                    walk(whole, sub, v, &join(k), root, out, depth + 1);
                 }
             }
         }
         J::Array(items) => {
             if let Some(sub) = schema.get("items").filter(|i| i.is_object()) {
                 for (i, v) in items.iter().enumerate() {
-                    walk(sub, v, &format!("{path}[{i}]"), root, out, depth + 1);
+                    walk(whole, sub, v, &format!("{path}[{i}]"), root, out, depth + 1);
                 }
             }
         }
@@ -174,7 +179,7 @@ fn outcome(cx: &ObjectContext<'_>) -> Option<Outcome> {
         // the schema's defaults first, as the API server applies them before its rules
         let defaulted = kube_cel::apply_defaults(schema, &value);
         let mut out = Outcome::default();
-        walk(schema, &defaulted, "", &root, &mut out, 0);
+        walk(schema, schema, &defaulted, "", &root, &mut out, 0);
         if best
             .as_ref()
             .is_none_or(|b| out.failed.len() < b.failed.len())
@@ -197,10 +202,8 @@ fn holds_unknown(doc: &crate::yaml::Document, node: crate::yaml::NodeId) -> bool
         NodeKind::Scalar { .. } => doc
             .scalar(node)
             .is_some_and(|s| s.contains("{{") || s.contains("${")),
-        NodeKind::Map { entries, flow } => {
-            (*flow
-                && entries.len() == 1
-                && matches!(doc.node(entries[0].0).kind, NodeKind::Map { .. }))
+        NodeKind::Map { entries, .. } => {
+            super::schema::is_template(doc, node)
                 || entries
                     .iter()
                     .any(|&(k, v)| holds_unknown(doc, k) || holds_unknown(doc, v))

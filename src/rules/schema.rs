@@ -562,7 +562,7 @@ impl<'d> Walk<'d> {
 
 /// A template expression left in the file (`{{ .Values.name }}` reads as a flow mapping
 /// whose one key is another): a value filled in before apply, not judged.
-fn is_template(doc: &Document, node: NodeId) -> bool {
+pub fn is_template(doc: &Document, node: NodeId) -> bool {
     match &doc.node(node).kind {
         NodeKind::Map {
             entries,
