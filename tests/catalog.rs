@@ -492,29 +492,34 @@ fn gateway_api_invalid_examples_are_rejected_by_their_crds() {
 
 #[test]
 fn an_httproute_with_a_portless_service_backend_fails_its_cel_rule_with_defaults_applied() {
-    let dir = tempfile::tempdir().unwrap();
-    // `group` and `kind` are not written: the schema's defaults ("" and Service) make the
-    // rule apply, as the API server defaults before it evaluates
-    write(
-        dir.path(),
-        "route.yaml",
-        "apiVersion: gateway.networking.k8s.io/v1
+    // an HTTPRoute under `parent`, sending to the Service `web` with `backend` added
+    let route = |parent: &str, backend: &str| {
+        format!(
+            "apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
   name: web
 spec:
   parentRefs:
-  - name: gateway
+  - name: {parent}
   rules:
   - backendRefs:
     - name: web
-",
-    );
-    let (code, v) = lint_json(
-        &["route.yaml"],
-        &["--select", "cel-validation-failed"],
-        Some(dir.path()),
-    );
+{backend}"
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let lint = || {
+        lint_json(
+            &["route.yaml"],
+            &["--select", "cel-validation-failed"],
+            Some(dir.path()),
+        )
+    };
+    // `group` and `kind` are not written: the schema's defaults ("" and Service) make the
+    // rule apply, as the API server defaults before it evaluates
+    write(dir.path(), "route.yaml", &route("gateway", ""));
+    let (code, v) = lint();
     assert_eq!(code, 1);
     assert_eq!(
         findings_with_messages(&v),
@@ -527,49 +532,16 @@ spec:
         )]
     );
     // a placeholder is not judged
-    write(
-        dir.path(),
-        "route.yaml",
-        "apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: ${GATEWAY}
-  rules:
-  - backendRefs:
-    - name: web
-",
-    );
-    let (code, v) = lint_json(
-        &["route.yaml"],
-        &["--select", "cel-validation-failed"],
-        Some(dir.path()),
-    );
+    write(dir.path(), "route.yaml", &route("${GATEWAY}", ""));
+    let (code, v) = lint();
     assert_eq!((code, findings(&v)), (0, vec![]));
     // with the port, it passes
     write(
         dir.path(),
         "route.yaml",
-        "apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web
-spec:
-  parentRefs:
-  - name: gateway
-  rules:
-  - backendRefs:
-    - name: web
-      port: 80
-",
+        &route("gateway", "      port: 80\n"),
     );
-    let (code, v) = lint_json(
-        &["route.yaml"],
-        &["--select", "cel-validation-failed"],
-        Some(dir.path()),
-    );
+    let (code, v) = lint();
     assert_eq!((code, findings(&v)), (0, vec![]));
 }
 

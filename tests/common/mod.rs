@@ -362,3 +362,61 @@ pub fn extract_catalog(archive: &Path, to: &Path) -> usize {
     }
     schemas.len()
 }
+
+/// The Python of the kubernetes-validate that ../shared/tools/install-peers.sh installs
+/// (it has jsonschema, PyYAML and the Kubernetes schemas), or a skip (a failure under CI).
+pub fn kubernetes_validate_python() -> Option<PathBuf> {
+    let kv = require_peer("kubernetes-validate")?;
+    let python = std::fs::canonicalize(&kv)
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("python")))
+        .filter(|p| p.is_file())
+        .expect("kubernetes-validate's python");
+    Some(python)
+}
+
+/// The manifests under `root` (`.yaml`, `.yml`, `.json`), relative to it, sorted.
+pub fn manifest_paths(root: &Path) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = files(root)
+        .into_keys()
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("yaml" | "yml" | "json")
+            )
+        })
+        .collect();
+    paths.sort();
+    paths
+}
+
+/// Holds an oracle's disagreements to those listed, each with its reason, in `expected`
+/// (a file of tests/: tab-separated lines whose last column is the reason; `#` comments).
+/// Returns how many are listed.
+pub fn hold_to_expected(
+    disagreements: &std::collections::BTreeSet<String>,
+    expected: &str,
+) -> usize {
+    let text = std::fs::read_to_string(repo_root().join("tests").join(expected)).unwrap();
+    let listed: std::collections::BTreeSet<String> = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.rsplit_once('\t').map_or(l, |x| x.0).to_string())
+        .collect();
+    eprintln!("{} listed disagreements", listed.len());
+    let new: Vec<&str> = disagreements
+        .difference(&listed)
+        .map(String::as_str)
+        .collect();
+    let gone: Vec<&str> = listed
+        .difference(disagreements)
+        .map(String::as_str)
+        .collect();
+    assert!(
+        new.is_empty() && gone.is_empty(),
+        "unexplained disagreements (add each with its reason to tests/{expected}, or fix kure):\n{}\nlisted but no longer seen:\n{}",
+        new.join("\n"),
+        gone.join("\n")
+    );
+    listed.len()
+}
