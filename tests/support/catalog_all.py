@@ -10,24 +10,16 @@ objects of Kubernetes' own API groups. Run with the Python of the kubernetes-val
 
 import json
 import os
-import re
 import sys
 
 import jsonschema
 import yaml
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oracle import categories  # noqa: E402
+
 catalog = sys.argv[1]
 files = sys.argv[2:]
-
-
-def path_of(parts):
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += "[%d]" % p
-        else:
-            out += ("." if out else "") + str(p)
-    return out
 
 
 # PyYAML has no constructor for YAML 1.1's `=` (the value key type); kubectl and kure read a
@@ -82,23 +74,7 @@ def errors(obj, schema):
     # OpenAPI v3.0's schema objects (a CRD's) follow JSON Schema draft 4: `exclusiveMaximum`
     # is a boolean beside `maximum`
     v = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)(schema)
-    out = []
-    for e in v.iter_errors(obj):
-        where = list(e.absolute_path)
-        if e.validator == "additionalProperties":
-            for name in re.findall(r"'([^']*)'", e.message.split("(")[-1]):
-                out.append(("unknown", path_of(where + [name])))
-        elif e.validator == "required":
-            m = re.match(r"'([^']*)' is a required property", e.message)
-            if m:
-                out.append(("required", path_of(where + [m.group(1)])))
-        elif e.validator in ("type", "oneOf", "anyOf"):
-            out.append(("type", path_of(where)))
-        elif e.validator == "enum":
-            out.append(("enum", path_of(where)))
-        else:
-            out.append((e.validator, path_of(where)))
-    return out
+    return categories(v, obj)
 
 
 for filename in files:

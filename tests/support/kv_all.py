@@ -8,6 +8,7 @@ Run with the Python of the kubernetes-validate that ../shared/tools/install-peer
 installs."""
 
 import json
+import os
 import re
 import sys
 
@@ -16,18 +17,11 @@ import yaml
 from kubernetes_validate import utils
 from referencing import Registry, Resource
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oracle import categories  # noqa: E402
+
 VERSION = "1.%s.0" % sys.argv[1]
 strict_dir = "v%s-local-strict" % VERSION
-
-
-def path_of(parts):
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += "[%d]" % p
-        else:
-            out += ("." if out else "") + str(p)
-    return out
 
 
 def schema_for(obj):
@@ -45,27 +39,7 @@ defs = utils.schema_contents("kubernetes-json-schema/%s/_definitions.json" % str
 def errors(obj, schema):
     registry = Resource.from_contents(defs) @ (Resource.from_contents(schema) @ Registry())
     v = jsonschema.validators.Draft202012Validator(schema, registry=registry)
-    out = []
-
-    def walk(e):
-        where = list(e.absolute_path)
-        if e.validator == "additionalProperties":
-            for name in re.findall(r"'([^']*)'", e.message.split("(")[-1]):
-                out.append(("unknown", path_of(where + [name])))
-        elif e.validator == "required":
-            m = re.match(r"'([^']*)' is a required property", e.message)
-            if m:
-                out.append(("required", path_of(where + [m.group(1)])))
-        elif e.validator in ("type", "oneOf", "anyOf"):
-            out.append(("type", path_of(where)))
-        elif e.validator == "enum":
-            out.append(("enum", path_of(where)))
-        else:
-            out.append((e.validator, path_of(where)))
-
-    for e in v.iter_errors(obj):
-        walk(e)
-    return out
+    return categories(v, obj)
 
 
 for filename in sys.argv[2:]:
