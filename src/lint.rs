@@ -165,45 +165,121 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         })
         .collect();
     // the roots rendered while the files are read and checked
-    let (renders, ((mut results, stdin), mut context_results)) = rayon::join(
+    let (renders, (mut results, stdin, mut context_results)) = rayon::join(
         || render_roots(&kz, &flux, &inputs, &all, settings.workloads()),
         || {
-            let given = crate::load::read_each(&inputs, |input, bytes| {
-                let settings = scopes
+            let settings_of = |input: &Input| {
+                scopes
                     .as_ref()
-                    .map_or(&settings, |s| s.of(input, &settings));
-                lint_input(input, bytes, &kz, settings, opts.fix.as_ref())
-            });
+                    .map_or(&settings, |s| s.of(input, &settings))
+            };
+            let lint_given = |i: usize, bytes| {
+                let input = &inputs[i];
+                lint_input(input, bytes, &kz, settings_of(input), opts.fix.as_ref())
+            };
+            let lint_context = |(input, bytes): (Input, Option<Vec<u8>>)| {
+                let bytes = match bytes {
+                    Some(b) => Ok(b),
+                    None => crate::load::read_input(&input),
+                };
+                lint_input(&input, bytes, &kz, &facts_only, None)
+            };
+            let stdin = inputs
+                .iter()
+                .find(|i| matches!(i, Input::Stdin(_)))
+                .map(crate::load::read_input);
+            // the files declaring CRDs (found by a search for the kind's name before any
+            // parse) are checked first, so that a custom resource meets its CRD the first
+            // time it is checked; fixing has read every CRD already
+            let finder = memchr::memmem::Finder::new(b"CustomResourceDefinition");
+            let declares_crds = |b: &[u8]| !fixing && finder.find(b).is_some();
+            let (first_context, rest_context): (Vec<_>, Vec<_>) = context_inputs
+                .into_iter()
+                .partition(|(_, b)| b.as_deref().is_some_and(declares_crds));
             use rayon::prelude::*;
-            let context: Vec<FileResult> = context_inputs
-                .into_par_iter()
-                .map(|(input, bytes)| {
-                    let bytes = match bytes {
-                        Some(b) => Ok(b),
-                        None => crate::load::read_input(&input),
-                    };
-                    lint_input(&input, bytes, &kz, &facts_only, None)
-                })
-                .collect();
-            (given, context)
+            let (mut first, mut first_context): (Vec<(usize, FileResult)>, Vec<FileResult>) =
+                rayon::join(
+                    || {
+                        if fixing {
+                            return Vec::new();
+                        }
+                        inputs
+                            .par_iter()
+                            .enumerate()
+                            .filter_map(|(i, input)| {
+                                input.file()?;
+                                let bytes = crate::load::read_input(input).ok()?;
+                                declares_crds(&bytes).then(|| (i, lint_given(i, Ok(bytes))))
+                            })
+                            .collect()
+                    },
+                    || first_context.into_par_iter().map(lint_context).collect(),
+                );
+            let mut found = crate::model::crd::Crds::default();
+            for r in first
+                .iter_mut()
+                .map(|(_, r)| r)
+                .chain(first_context.iter_mut())
+            {
+                if let Some(c) = r.checked.crds.take() {
+                    found.extend(*c);
+                }
+            }
+            let known = learn(&crds, found);
+            // a file of these whose custom resources came before a CRD another declares is
+            // checked again with the rest
+            let mut done = vec![false; inputs.len()];
+            for (i, r) in &first {
+                done[*i] = !known.as_ref().is_some_and(|all| {
+                    r.checked
+                        .kinds_without_crd
+                        .iter()
+                        .any(|(a, k)| !all.get(a, k).is_empty())
+                });
+            }
+            let rest: Vec<usize> = (0..inputs.len()).filter(|&i| !done[i]).collect();
+            let mut was_first = vec![false; inputs.len()];
+            for (i, _) in &first {
+                was_first[*i] = true;
+            }
+            let (rest, rest_context): (Vec<(usize, FileResult)>, Vec<FileResult>) = rayon::join(
+                || {
+                    rest.into_par_iter()
+                        .map(|i| {
+                            let mut r = lint_given(i, crate::load::read_with(&inputs[i], &stdin));
+                            if !was_first[i] {
+                                return (i, r);
+                            }
+                            // its CRDs were learnt with the first
+                            r.checked.crds = None;
+                            (i, r)
+                        })
+                        .collect()
+                },
+                || rest_context.into_par_iter().map(lint_context).collect(),
+            );
+            let mut results: Vec<Option<FileResult>> = (0..inputs.len()).map(|_| None).collect();
+            for (i, r) in first.into_iter().chain(rest) {
+                results[i] = Some(r);
+            }
+            first_context.extend(rest_context);
+            (
+                results.into_iter().flatten().collect::<Vec<_>>(),
+                stdin,
+                first_context,
+            )
         },
     );
     if !fixing {
-        // the CRDs the files declare: the custom resources of theirs met without a schema
-        // are checked again, now with one
+        // the CRDs the files declare that were not known when their custom resources were
+        // checked (a CRD read from standard input): those are checked again, now with one
         let mut found = crate::model::crd::Crds::default();
         for r in results.iter_mut().chain(context_results.iter_mut()) {
             if let Some(c) = r.checked.crds.take() {
                 found.extend(*c);
             }
         }
-        if !found.is_empty() {
-            let mut all = crds.read().map(|c| (**c).clone()).unwrap_or_default();
-            all.extend(found);
-            let all = Arc::new(all);
-            if let Ok(mut w) = crds.write() {
-                *w = all.clone();
-            }
+        if let Some(all) = learn(&crds, found) {
             let again: Vec<usize> = results
                 .iter()
                 .enumerate()
@@ -428,6 +504,23 @@ pub fn catalog(m: &crate::config::Merged) -> Result<Arc<crate::model::catalog::C
     Ok(Arc::new(crate::model::catalog::Catalog::new(
         m.catalog, directory,
     )))
+}
+
+/// Adds the CRDs `found` to those the run knows, returning them all when any was found.
+fn learn(
+    crds: &crate::model::crd::Shared,
+    found: crate::model::crd::Crds,
+) -> Option<Arc<crate::model::crd::Crds>> {
+    if found.is_empty() {
+        return None;
+    }
+    let mut all = crds.read().map(|c| (**c).clone()).unwrap_or_default();
+    all.extend(found);
+    let all = Arc::new(all);
+    if let Ok(mut w) = crds.write() {
+        *w = all.clone();
+    }
+    Some(all)
 }
 
 /// The CRDs of a run: those among `inputs` (found by a search for their kind before any

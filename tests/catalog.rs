@@ -618,3 +618,174 @@ spec:
         r.stderr
     );
 }
+
+#[test]
+fn a_cel_rule_reads_map_keys_and_timestamps_under_its_node_as_the_api_server_does() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "crd.yaml",
+        "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations:
+            - rule: \"'example.com/team' in self.selector\"
+              message: the selector names no team
+            - rule: \"!has(self.until) || self.until > timestamp('2020-01-01T00:00:00Z')\"
+              message: until is before 2020
+            properties:
+              selector:
+                type: object
+                additionalProperties: {type: string}
+              until: {type: string, format: date-time}
+",
+    );
+    write(
+        dir.path(),
+        "w.yaml",
+        "apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: good
+spec:
+  selector: {example.com/team: a}
+  until: 2021-01-01T00:00:00Z
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: bad
+spec:
+  selector: {example.com/app: b}
+  until: 2019-01-01T00:00:00Z
+",
+    );
+    let (code, v) = lint_json(
+        &["."],
+        &["--select", "cel-validation-failed"],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 1);
+    // a map's keys are its own (not escaped as field names are); a date-time is a timestamp
+    assert_eq!(
+        findings_with_messages(&v),
+        vec![
+            (
+                "cel-validation-failed".to_string(),
+                13,
+                1,
+                "spec: Invalid value: the selector names no team".to_string()
+            ),
+            (
+                "cel-validation-failed".to_string(),
+                13,
+                1,
+                "spec: Invalid value: until is before 2020".to_string()
+            ),
+        ]
+    );
+    assert_eq!(v["summary"]["cel_rules_not_judged"], 0, "{v}");
+}
+
+#[test]
+fn custom_resources_beside_the_crds_of_each_other_are_judged_by_them_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let crd = |kind: &str| {
+        format!(
+            "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: {p}.example.com
+spec:
+  group: example.com
+  names: {{kind: {kind}, plural: {p}}}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            x-kubernetes-validations:
+            - rule: self.min <= self.max
+              message: min must not exceed max
+            properties:
+              min: {{type: integer}}
+              max: {{type: integer}}
+",
+            p = kind.to_ascii_lowercase() + "s"
+        )
+    };
+    let cr = |kind: &str| {
+        format!(
+            "apiVersion: example.com/v1
+kind: {kind}
+metadata:
+  name: x
+spec:
+  min: 5
+  max: 2
+  mni: 1
+"
+        )
+    };
+    // each file declares one kind and holds an object of the other's
+    write(
+        dir.path(),
+        "a.yaml",
+        &format!("{}---\n{}", cr("Bolt"), crd("Nut")),
+    );
+    write(
+        dir.path(),
+        "b.yaml",
+        &format!("{}---\n{}", cr("Nut"), crd("Bolt")),
+    );
+    let (code, v) = lint_json(
+        &["."],
+        &["--select", "cel-validation-failed,unknown-field"],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 1);
+    let mut seen: Vec<(String, String, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["rule"].as_str().unwrap().to_string(),
+                d["span"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("./a.yaml".into(), "cel-validation-failed".into(), 5),
+            ("./a.yaml".into(), "unknown-field".into(), 8),
+            ("./b.yaml".into(), "cel-validation-failed".into(), 5),
+            ("./b.yaml".into(), "unknown-field".into(), 8),
+        ]
+    );
+    assert_eq!(v["summary"]["checked_by"]["crd"], 2, "{v}");
+}

@@ -164,7 +164,9 @@ pub fn schema_of(text: &str) -> Option<Schema> {
     let ty = super::crd::json_resource_ty(&value);
     let cel = text
         .contains("\"x-kubernetes-validations\"")
-        .then(|| std::sync::Arc::new(value));
+        .then(|| super::crd::cel_schema_of_json(&value))
+        .flatten()
+        .map(std::sync::Arc::new);
     Some(Schema { ty, cel })
 }
 

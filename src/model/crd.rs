@@ -106,7 +106,7 @@ impl Crds {
             let ty = resource_ty(doc, schema);
             let api_version = format!("{group}/{name}");
             if has_cel {
-                let text = super::cel::json(doc, schema).to_string();
+                let text = cel_schema_of(doc, schema).map_or_else(String::new, |s| s.to_string());
                 self.cel
                     .entry((api_version.clone(), kind.to_string()))
                     .or_default()
@@ -165,6 +165,7 @@ trait Tree<'a>: Copy {
     fn is_true(self, n: Self::N) -> bool;
     fn items(self, n: Self::N) -> Vec<Self::N>;
     fn entries(self, n: Self::N) -> Vec<(&'a str, Self::N)>;
+    fn json(self, n: Self::N) -> serde_json::Value;
 }
 
 impl<'a> Tree<'a> for &'a Document {
@@ -189,6 +190,9 @@ impl<'a> Tree<'a> for &'a Document {
             .iter()
             .filter_map(|&(k, v)| Some((self.str(k)?, v)))
             .collect()
+    }
+    fn json(self, n: NodeId) -> serde_json::Value {
+        super::cel::json(self, n)
     }
 }
 
@@ -217,6 +221,108 @@ impl<'a> Tree<'a> for Json {
             .map(|m| m.iter().map(|(k, v)| (k.as_str(), v)).collect())
             .unwrap_or_default()
     }
+    fn json(self, n: Self::N) -> serde_json::Value {
+        n.clone()
+    }
+}
+
+/// The part of a schema (a CRD version's, or the catalog's) that CEL rules are evaluated
+/// with: every node holding rules (`x-kubernetes-validations`) or a `default`, under a
+/// node with rules those that change how a value converts to CEL (a `format`, a map, an
+/// embedded resource), and the nodes on the way to them; descriptions and every other node
+/// left out (most of a large schema). `None` when nothing is left.
+pub fn cel_schema_of_json(schema: &serde_json::Value) -> Option<serde_json::Value> {
+    cel_schema(Json, schema, false, 0)
+}
+
+/// [`cel_schema_of_json`] for a schema node of a CRD document.
+pub fn cel_schema_of(doc: &Document, schema: NodeId) -> Option<serde_json::Value> {
+    cel_schema(doc, schema, false, 0)
+}
+
+fn cel_schema<'a, T: Tree<'a>>(
+    t: T,
+    n: T::N,
+    under_rules: bool,
+    depth: usize,
+) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    if depth > 64 || !t.is_map(n) {
+        return None;
+    }
+    let entries = t.entries(n);
+    let rules = entries
+        .iter()
+        .any(|(k, _)| *k == "x-kubernetes-validations");
+    let under = under_rules || rules;
+    let mut keep = rules;
+    let mut out = serde_json::Map::new();
+    for &(k, v) in &entries {
+        match k {
+            "description" => {}
+            "properties" => {
+                let props: serde_json::Map<String, J> = t
+                    .entries(v)
+                    .into_iter()
+                    .filter_map(|(p, s)| Some((p.to_string(), cel_schema(t, s, under, depth + 1)?)))
+                    .collect();
+                if !props.is_empty() {
+                    keep = true;
+                    out.insert(k.to_string(), J::Object(props));
+                }
+            }
+            "items" | "not" => {
+                if let Some(s) = cel_schema(t, v, under, depth + 1) {
+                    keep = true;
+                    out.insert(k.to_string(), s);
+                }
+            }
+            "additionalProperties" if t.is_map(v) => match cel_schema(t, v, under, depth + 1) {
+                Some(s) => {
+                    keep = true;
+                    out.insert(k.to_string(), s);
+                }
+                // a map all the same: its keys are not field names
+                None => {
+                    keep |= under;
+                    out.insert(k.to_string(), J::Bool(true));
+                }
+            },
+            "additionalProperties" => {
+                keep |= under && t.is_true(v);
+                out.insert(k.to_string(), t.json(v));
+            }
+            "allOf" | "anyOf" | "oneOf" => {
+                let kept: Vec<J> = t
+                    .items(v)
+                    .into_iter()
+                    .filter_map(|b| cel_schema(t, b, under, depth + 1))
+                    .collect();
+                if !kept.is_empty() {
+                    keep = true;
+                    out.insert(k.to_string(), J::Array(kept));
+                }
+            }
+            "default" => {
+                keep = true;
+                out.insert(k.to_string(), t.json(v));
+            }
+            // what a value under a rule converts to CEL by: a timestamp, a duration, bytes;
+            // an embedded resource
+            "format" => {
+                keep |= under && matches!(t.text(v), Some("date-time" | "duration" | "byte"));
+                out.insert(k.to_string(), t.json(v));
+            }
+            "x-kubernetes-embedded-resource" => {
+                keep |= under && t.is_true(v);
+                out.insert(k.to_string(), t.json(v));
+            }
+            _ => {
+                out.insert(k.to_string(), t.json(v));
+            }
+        }
+    }
+    keep.then_some(J::Object(out))
 }
 
 struct Reader<'a, T: Tree<'a>> {

@@ -44,28 +44,127 @@ fn compiled(
         Err(_) => Arc::default(),
     };
     slot.get_or_init(|| {
-        // the node without its children: its rules, its type, whether it is a map
-        let mut own = serde_json::Map::new();
-        if let Some(m) = node.as_object() {
-            for (k, v) in m {
-                match k.as_str() {
-                    "properties" | "items" | "allOf" | "anyOf" | "oneOf" | "not"
-                    | "description" => {}
-                    "additionalProperties" => {
-                        own.insert(
-                            k.clone(),
-                            serde_json::Value::Bool(!matches!(v, serde_json::Value::Bool(false))),
-                        );
-                    }
-                    _ => {
-                        own.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        Arc::new(kube_cel::compile_schema(&serde_json::Value::Object(own)))
+        let own = own_node(node);
+        // a node equal to one compiled already (the same field in another version of the
+        // CRD, or in the catalog's copy of it) shares its compiled rules
+        static BY_TEXT: std::sync::Mutex<Option<std::collections::HashMap<String, Compiled>>> =
+            std::sync::Mutex::new(None);
+        let text = own.to_string();
+        let shared: Compiled = match BY_TEXT.lock() {
+            Ok(mut all) => all.get_or_insert_default().entry(text).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
+        shared
+            .get_or_init(|| Arc::new(kube_cel::compile_schema(&own)))
+            .clone()
     })
     .clone()
+}
+
+/// A schema node as its own rules are compiled: its keys, without its children's rules
+/// (evaluated at their own nodes), with what of its children decides how its value
+/// converts to CEL (formats, maps, embedded resources).
+fn own_node(node: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    let mut own = serde_json::Map::new();
+    for (k, v) in node.as_object().into_iter().flatten() {
+        match k.as_str() {
+            "description" | "allOf" | "anyOf" | "oneOf" | "not" => {}
+            "properties" | "items" | "additionalProperties" => {
+                let shape = match (k.as_str(), v) {
+                    ("properties", J::Object(props)) => {
+                        let kept: serde_json::Map<String, J> = props
+                            .iter()
+                            .filter_map(|(p, s)| Some((p.clone(), converts(s, 0)?)))
+                            .collect();
+                        (!kept.is_empty()).then_some(J::Object(kept))
+                    }
+                    ("additionalProperties", J::Object(_)) => {
+                        Some(converts(v, 0).unwrap_or(J::Bool(true)))
+                    }
+                    ("additionalProperties", J::Bool(b)) => Some(J::Bool(*b)),
+                    ("items", _) => converts(v, 0),
+                    _ => None,
+                };
+                if let Some(shape) = shape {
+                    own.insert(k.clone(), shape);
+                }
+            }
+            _ => {
+                own.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    J::Object(own)
+}
+
+/// What of a schema node decides how a value under a rule converts to CEL: a `format`
+/// (`date-time`, `duration`, `byte`), a map (its keys are not field names), an embedded resource;
+/// `None` when the value converts as plain JSON.
+fn converts(node: &serde_json::Value, depth: usize) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    let m = node.as_object()?;
+    if depth > 64 {
+        return None;
+    }
+    let mut out = serde_json::Map::new();
+    for (k, v) in m {
+        let kept = match (k.as_str(), v) {
+            // the formats a string converts by (a timestamp, a duration, bytes)
+            ("format", J::String(f)) if matches!(f.as_str(), "date-time" | "duration" | "byte") => {
+                Some(v.clone())
+            }
+            // which keeps such a string a string
+            ("x-kubernetes-int-or-string", _) if m.contains_key("format") => Some(v.clone()),
+            ("x-kubernetes-embedded-resource", J::Bool(true)) => Some(v.clone()),
+            ("additionalProperties", J::Object(_)) => {
+                Some(converts(v, depth + 1).unwrap_or(J::Bool(true)))
+            }
+            ("additionalProperties", J::Bool(true)) => Some(J::Bool(true)),
+            ("items", _) => converts(v, depth + 1),
+            ("properties", J::Object(props)) => {
+                let kept: serde_json::Map<String, J> = props
+                    .iter()
+                    .filter_map(|(p, s)| Some((p.clone(), converts(s, depth + 1)?)))
+                    .collect();
+                (!kept.is_empty()).then_some(J::Object(kept))
+            }
+            _ => None,
+        };
+        if let Some(kept) = kept {
+            out.insert(k.clone(), kept);
+        }
+    }
+    (!out.is_empty()).then_some(J::Object(out))
+}
+
+thread_local! {
+    /// The outcomes of a node's rules by the value they were evaluated on: objects repeat
+    /// small values (a path match, a parent reference) far more often than whole ones.
+    static SEEN: std::cell::RefCell<std::collections::HashMap<(usize, String), Result<(), kube_cel::ValidationErrors>>> =
+        std::cell::RefCell::default();
+}
+
+/// A compiled node's rules evaluated at `value`, or their outcome when this thread has
+/// evaluated the same rules at an equal value. `root` (the object's `apiVersion`,
+/// `apiGroup` and `kind` as variables) is given at an object's root only.
+fn evaluate(
+    c: &Arc<kube_cel::CompiledSchema>,
+    value: &serde_json::Value,
+    root: Option<&kube_cel::RootContext>,
+) -> Result<(), kube_cel::ValidationErrors> {
+    let run = || VALIDATOR.with(|v| v.validate_compiled_with_context(c, value, None, root));
+    // an object's root is met once: not remembered
+    if root.is_some() {
+        return run();
+    }
+    let key = (Arc::as_ptr(c) as usize, value.to_string());
+    if let Some(r) = SEEN.with(|m| m.borrow().get(&key).cloned()) {
+        return r;
+    }
+    let r = run();
+    SEEN.with(|m| m.borrow_mut().insert(key, r.clone()));
+    r
 }
 
 /// Evaluates the rules of every schema node the object has, from `schema` (a node of
@@ -85,8 +184,7 @@ fn walk(
     }
     if schema.get("x-kubernetes-validations").is_some() {
         let c = compiled(whole, schema);
-        let result =
-            VALIDATOR.with(|v| v.validate_compiled_with_context(&c, value, None, Some(root)));
+        let result = evaluate(&c, value, path.is_empty().then_some(root));
         if let Err(errors) = result {
             for mut e in errors.into_vec() {
                 use kube_cel::ErrorKind;
