@@ -972,3 +972,108 @@ fn server_annotations_leave_no_empty_map() {
         r.stderr
     );
 }
+
+/// A tool on the PATH, or a skip (a failure under CI).
+fn system_tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        skip(&format!("`{name}` is not on the PATH"));
+    }
+    found
+}
+
+#[test]
+fn completions_for_every_shell_name_the_commands_and_their_flags() {
+    for shell in ["bash", "elvish", "fish", "powershell", "zsh"] {
+        let r = run(&["completions", shell], None);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        for word in ["lint", "migrate", "no-catalog", "strict-references"] {
+            assert!(r.stdout.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let r = run(&["completions", "tcsh"], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("bash"), "{}", r.stderr);
+}
+
+#[test]
+fn the_bash_completion_script_loads_and_completes_a_command() {
+    let Some(bash) = system_tool("bash") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let script = write(
+        dir.path(),
+        "kure.bash",
+        &run(&["completions", "bash"], None).stdout,
+    );
+    // the completion function bash would call for `kure mig<TAB>`
+    let out = std::process::Command::new(bash)
+        .arg("-c")
+        .arg(format!(
+            "set -e; source '{}'; complete -p kure; COMP_WORDS=(kure mig); COMP_CWORD=1; _kure kure mig kure; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("-F _kure kure"), "{stdout}");
+    assert!(stdout.lines().any(|l| l == "migrate"), "{stdout}");
+}
+
+#[test]
+fn man_pages_render_without_warnings() {
+    let Some(groff) = system_tool("groff") else {
+        return;
+    };
+    for page in [
+        None,
+        Some("lint"),
+        Some("fix"),
+        Some("migrate"),
+        Some("render"),
+    ] {
+        let args: Vec<&str> = std::iter::once("man").chain(page).collect();
+        let r = run(&args, None);
+        assert_eq!(r.code, 0, "{page:?}: {}", r.stderr);
+        let title = match page {
+            None => ".TH kure 1".to_string(),
+            Some(c) => format!(".TH kure-{c} 1"),
+        };
+        assert!(r.stdout.contains(&title), "{page:?}: {}", r.stdout);
+        // `groff -ww` warns about anything malformed; -z renders to nowhere
+        let mut child = std::process::Command::new(&groff)
+            .args(["-man", "-ww", "-z"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(r.stdout.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{page:?}");
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{page:?}");
+    }
+    // a command's page says how it is called, and what it takes
+    let lint = run(&["man", "lint"], None).stdout;
+    assert!(lint.contains("kure lint"), "{lint}");
+    assert!(lint.contains("no\\-catalog"), "{lint}");
+    let r = run(&["man", "nope"], None);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no command `nope`"), "{}", r.stderr);
+    assert!(r.stderr.contains("lint, fix"), "{}", r.stderr);
+}

@@ -41,6 +41,17 @@ pub enum Command {
         /// Rule id, as `kure rules` lists it
         rule: String,
     },
+    /// Print the completion script for a shell (`kure completions bash > /etc/bash_completion.d/kure`)
+    Completions {
+        /// bash, elvish, fish, powershell or zsh
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page of kure, or of one of its commands (`kure man lint | man -l -`)
+    Man {
+        /// A command, as `kure --help` lists them
+        command: Option<String>,
+    },
 }
 
 impl Command {
@@ -53,7 +64,11 @@ impl Command {
             Command::Label(a) => !a.diff && !a.check,
             Command::Convert(a) => !a.diff && !a.check,
             Command::Migrate(a) => !a.diff && !a.check,
-            Command::Render(_) | Command::Rules { .. } | Command::Explain { .. } => false,
+            Command::Render(_)
+            | Command::Rules { .. }
+            | Command::Explain { .. }
+            | Command::Completions { .. }
+            | Command::Man { .. } => false,
         }
     }
 }

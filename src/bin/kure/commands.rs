@@ -5,6 +5,7 @@ use crate::cli::{
     ColorChoice, Command, ConvertArgs, ConvertTarget, FailOn, FixArgs, InputArgs, LabelArgs,
     LintArgs, MigrateArgs, RenderArgs, RenderFormat, RulesFormat, WalkArgs,
 };
+use clap::CommandFactory;
 use kure::report::{self, Format};
 use kure::{Diagnostic, Error, FixAvailability, LintOptions, Severity, Summary};
 use std::io::{IsTerminal, Write};
@@ -29,7 +30,49 @@ pub fn run(command: Command) -> Result<u8, Error> {
             }
             None => Err(Error::UnknownRule(rule)),
         },
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut crate::cli::Cli::command(), "kure", &mut out);
+            write_stdout(&String::from_utf8_lossy(&out))?;
+            Ok(0)
+        }
+        Command::Man { command } => man(command.as_deref()),
     }
+}
+
+/// `kure man [COMMAND]`: the man page (roff) of kure, or of `kure COMMAND` as `kure-COMMAND(1)`.
+fn man(command: Option<&str>) -> Result<u8, Error> {
+    let mut kure = crate::cli::Cli::command();
+    // each command's usage then reads `kure COMMAND`
+    kure.build();
+    let page = match command {
+        None => kure,
+        Some(name) => match kure.find_subcommand(name) {
+            Some(sub) => sub
+                .clone()
+                .name(format!("kure-{name}"))
+                .version(env!("CARGO_PKG_VERSION")),
+            None => {
+                let names: Vec<&str> = kure
+                    .get_subcommands()
+                    .map(|c| c.get_name())
+                    .filter(|&n| n != "help")
+                    .collect();
+                eprintln!(
+                    "kure: error: no command `{name}`; the commands are {}",
+                    names.join(", ")
+                );
+                return Ok(2);
+            }
+        },
+    };
+    let mut out = Vec::new();
+    if let Err(e) = clap_mangen::Man::new(page).render(&mut out) {
+        eprintln!("kure: error: cannot write the man page: {e}");
+        return Ok(2);
+    }
+    write_stdout(&String::from_utf8_lossy(&out))?;
+    Ok(0)
 }
 
 /// `kure render`: each directory's objects, or the first error (exit 2) naming the file
