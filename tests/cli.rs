@@ -1077,3 +1077,36 @@ fn man_pages_render_without_warnings() {
     assert!(r.stderr.contains("no command `nope`"), "{}", r.stderr);
     assert!(r.stderr.contains("lint, fix"), "{}", r.stderr);
 }
+
+#[test]
+fn kubectls_dash_f_is_answered_with_the_command_line_kure_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "x.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    );
+    for (args, line) in [
+        (vec!["lint", "-f", "x.yaml"], "`kure lint x.yaml`"),
+        (
+            vec!["fix", "--filename=x.yaml", "-q"],
+            "`kure fix x.yaml -q`",
+        ),
+        (vec!["lint", "-fx.yaml"], "`kure lint x.yaml`"),
+    ] {
+        let r = run(&args, Some(dir.path()));
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(
+            r.stderr
+                .contains(&format!("kure takes files and directories as they are, without -f (`-` is standard input): {line}")),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    // what it suggests works
+    assert_eq!(run(&["lint", "x.yaml"], Some(dir.path())).code, 0);
+    // other unknown flags keep clap's own words
+    let r = run(&["lint", "--bogus"], Some(dir.path()));
+    assert_eq!(r.code, 2);
+    assert!(!r.stderr.contains("without -f"), "{}", r.stderr);
+}

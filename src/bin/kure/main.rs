@@ -7,8 +7,49 @@ mod commands;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// kubectl's `-f FILE` given to kure: the error says that kure takes the paths themselves,
+/// and gives the command line without `-f`.
+fn with_paths_tip(mut e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let flag = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(a)) => a.clone(),
+        _ => return e,
+    };
+    if e.kind() != ErrorKind::UnknownArgument
+        || !matches!(flag.split('=').next(), Some("-f" | "--filename"))
+    {
+        return e;
+    }
+    let mut line = vec!["kure".to_string()];
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "-f" | "--filename" => {}
+            _ if a.starts_with("-f=") || a.starts_with("--filename=") => {
+                line.extend(a.split_once('=').map(|(_, v)| v.to_string()));
+            }
+            _ if a.starts_with("-f") => line.push(a[2..].to_string()),
+            _ => line.push(a),
+        }
+    }
+    e.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![
+            format!(
+                "kure takes files and directories as they are, without -f (`-` is standard input): `{}`",
+                line.join(" ")
+            )
+            .into(),
+        ]),
+    );
+    e
+}
+
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => with_paths_tip(e).exit(),
+    };
     if cli.command.writes()
         && let Err(e) = kure::stop_writing_on_signals()
     {
