@@ -261,3 +261,78 @@ fn far_related_places_in_one_file_get_their_own_snippet() {
     assert!(!r.stdout.contains("k15: v"), "{}", r.stdout);
     assert!(r.stdout.contains("minAvailable: 2"), "{}", r.stdout);
 }
+
+#[test]
+fn junit_fails_only_the_findings_that_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // a warning (a server-written field) and an error (a label value)
+    write(
+        dir.path(),
+        "w.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  uid: 0b5d9c8e-2f1a-4a4e-9d55-1a2b3c4d5e6f\n  labels:\n    x: \"50%\"\n",
+    );
+    // (rule, failed, severity property, system-out)
+    let cases = |fail_on: Option<&str>| {
+        let mut args = vec!["lint", "--format", "junit", "w.yaml"];
+        if let Some(f) = fail_on {
+            args.extend(["--fail-on", f]);
+        }
+        let r = run(&args, Some(dir.path()));
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let doc = roxmltree::Document::parse(&r.stdout).unwrap();
+        let failures = doc
+            .root_element()
+            .attribute("failures")
+            .unwrap()
+            .to_string();
+        let cases: Vec<(String, bool, String, String)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .map(|c| {
+                let property = |name: &str| {
+                    c.descendants()
+                        .find(|p| p.has_tag_name("property") && p.attribute("name") == Some(name))
+                        .and_then(|p| p.attribute("value"))
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let out = c
+                    .children()
+                    .find(|n| n.has_tag_name("system-out"))
+                    .and_then(|n| n.text())
+                    .unwrap_or_default()
+                    .to_string();
+                assert_eq!(
+                    property("rule"),
+                    c.attribute("name").unwrap().split(' ').next().unwrap()
+                );
+                (
+                    c.attribute("name").unwrap().to_string(),
+                    c.children().any(|f| f.has_tag_name("failure")),
+                    property("severity"),
+                    out,
+                )
+            })
+            .collect();
+        (failures, cases)
+    };
+    // by default only errors fail: the warning is a passing case that still says what it found
+    assert_eq!(
+        cases(None),
+        (
+            "1".to_string(),
+            vec![
+                (
+                    "server-populated-field at 5:3".to_string(),
+                    false,
+                    "warning".to_string(),
+                    "w.yaml:5:3: warning[server-populated-field] `metadata.uid` is written by the server".to_string()
+                ),
+                ("invalid-label at 7:8".to_string(), true, "error".to_string(), String::new()),
+            ]
+        )
+    );
+    let (failures, all) = cases(Some("warning"));
+    assert_eq!(failures, "2");
+    assert!(all.iter().all(|(_, failed, _, _)| *failed), "{all:?}");
+}

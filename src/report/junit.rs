@@ -1,20 +1,23 @@
-//! JUnit XML (quick-junit): a test suite per file linted, a failing test case per finding,
-//! and one passing test case for each file without findings, so CI dashboards list every file.
+//! JUnit XML (quick-junit): a test suite per file linted, a test case per finding (failing
+//! when the finding fails the run, as `--fail-on` says; passing, with the finding in its
+//! properties and output, when it does not), and one passing test case for each file
+//! without findings, so CI dashboards list every file.
 
-use crate::diagnostic::Diagnostic;
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use crate::diagnostic::{Diagnostic, Severity};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 use std::collections::BTreeMap;
 
 pub const FORMAT: super::Format = super::Format {
     name: "junit",
     summary_line: false,
-    write: |out, o| write(out, o.diagnostics, &o.summary.linted_paths),
+    write: |out, o| write(out, o.diagnostics, &o.summary.linted_paths, o.fail_on),
 };
 
 pub fn write(
     out: &mut dyn std::io::Write,
     diags: &[Diagnostic],
     linted: &[String],
+    fail_on: Severity,
 ) -> std::io::Result<()> {
     let mut by_file: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
     for p in linted {
@@ -33,19 +36,30 @@ pub fn write(
         }
         for d in found {
             let p = d.at.location.start;
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status
-                .set_message(d.message.as_str())
-                .set_type(d.severity.as_str())
-                .set_description(format!(
-                    "{path}:{}:{}: {}[{}] {}",
-                    p.line,
-                    p.column,
-                    d.severity.as_str(),
-                    d.rule,
-                    d.message
-                ));
-            let mut case = TestCase::new(format!("{} at {}:{}", d.rule, p.line, p.column), status);
+            let description = format!(
+                "{path}:{}:{}: {}[{}] {}",
+                p.line,
+                p.column,
+                d.severity.as_str(),
+                d.rule,
+                d.message
+            );
+            let name = format!("{} at {}:{}", d.rule, p.line, p.column);
+            let mut case = if d.severity >= fail_on {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status
+                    .set_message(d.message.as_str())
+                    .set_type(d.severity.as_str())
+                    .set_description(description);
+                TestCase::new(name, status)
+            } else {
+                let mut case = TestCase::new(name, TestCaseStatus::success());
+                case.set_system_out(description);
+                case
+            };
+            case.properties
+                .push(Property::new("severity", d.severity.as_str()));
+            case.properties.push(Property::new("rule", d.rule));
             case.set_classname(path);
             suite.add_test_case(case);
         }

@@ -34,6 +34,9 @@ pub struct Output<'a> {
     pub color: bool,
     /// Every rule, for the formats that describe them (SARIF).
     pub rules: &'a [&'static crate::diagnostic::RuleMeta],
+    /// The lowest severity that fails the run (`--fail-on`): JUnit marks only those
+    /// findings as failures.
+    pub fail_on: crate::diagnostic::Severity,
 }
 
 /// An output format.

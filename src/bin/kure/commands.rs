@@ -414,6 +414,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
                 sources: &mut sources,
                 color,
                 rules: &rules,
+                fail_on,
             };
             format.write(out, &mut output).and_then(|_| out.flush())
         };
