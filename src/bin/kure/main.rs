@@ -21,8 +21,7 @@ fn with_paths_tip(mut e: clap::Error) -> clap::Error {
         return e;
     }
     let mut line = vec!["kure".to_string()];
-    let mut args = std::env::args().skip(1);
-    while let Some(a) = args.next() {
+    for a in std::env::args().skip(1) {
         match a.as_str() {
             "-f" | "--filename" => {}
             _ if a.starts_with("-f=") || a.starts_with("--filename=") => {
