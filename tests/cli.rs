@@ -1110,3 +1110,43 @@ fn kubectls_dash_f_is_answered_with_the_command_line_kure_takes() {
     assert_eq!(r.code, 2);
     assert!(!r.stderr.contains("without -f"), "{}", r.stderr);
 }
+
+#[test]
+fn skipped_helm_templates_say_how_to_lint_the_rendered_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    );
+    write(
+        dir.path(),
+        "chart/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+    );
+    write(
+        dir.path(),
+        "chart/templates/svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n",
+    );
+    let r = run(&["lint", "chart"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.ends_with(
+            "hint: 2 Helm chart templates were skipped; lint what a chart renders: `helm template chart | kure lint -`\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    // quiet, and machine formats, print no hint
+    let r = run(&["lint", "-q", "chart"], Some(dir.path()));
+    assert!(!r.stderr.contains("hint:"), "{}", r.stderr);
+    // a run without templates has none
+    write(
+        dir.path(),
+        "plain/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    );
+    let r = run(&["lint", "plain"], Some(dir.path()));
+    assert!(!r.stderr.contains("hint:"), "{}", r.stderr);
+}

@@ -440,6 +440,9 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
                 "{}",
                 report::summary_line(&result.summary, &result.diagnostics, opts.fix.is_some())
             );
+            if let Some(hint) = helm_hint(&result.summary) {
+                eprintln!("{hint}");
+            }
         }
     }
     if !result.summary.errors.is_empty() {
@@ -482,6 +485,39 @@ fn no_manifests_warning(summary: &Summary, paths: &[std::path::PathBuf]) {
         "warning: no manifests found under {}{skipped}",
         shown.join(", ")
     );
+}
+
+/// Helm chart templates are skipped (they are not YAML until rendered): how to lint what a
+/// chart renders, naming the chart of the first one skipped (the directory holding
+/// `Chart.yaml` above it).
+fn helm_hint(summary: &Summary) -> Option<String> {
+    let skipped: Vec<&str> = summary
+        .skipped
+        .iter()
+        .filter(|s| s.reason == "helm-template")
+        .map(|s| s.path.as_str())
+        .collect();
+    let first = std::path::Path::new(skipped.first()?);
+    let chart = first
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join("Chart.yaml").is_file())
+        .map_or_else(
+            || "CHART".to_string(),
+            |d| {
+                let d = d.display().to_string();
+                if d.is_empty() { ".".to_string() } else { d }
+            },
+        );
+    Some(format!(
+        "hint: {} Helm chart {} skipped; lint what a chart renders: `helm template {chart} | kure lint -`",
+        skipped.len(),
+        if skipped.len() == 1 {
+            "template was"
+        } else {
+            "templates were"
+        },
+    ))
 }
 
 /// `--statistics`: findings per rule, most first, `[*]` where some can be fixed.
