@@ -1150,3 +1150,50 @@ fn skipped_helm_templates_say_how_to_lint_the_rendered_chart() {
     let r = run(&["lint", "plain"], Some(dir.path()));
     assert!(!r.stderr.contains("hint:"), "{}", r.stderr);
 }
+
+#[test]
+fn fix_reports_the_findings_it_leaves_in_the_format_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  uid: 0b5d\n  labels:\n    a: yes\n    x: \"50%\"\n";
+    write(dir.path(), "w.yaml", text);
+    let r = run(&["fix", "--format", "concise", "w.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // the uid removed and `yes` quoted; the label value no fix can choose is left and reported
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("w.yaml")).unwrap(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    a: \"yes\"\n    x: \"50%\"\n"
+    );
+    assert!(
+        r.stdout.starts_with(
+            "w.yaml:7:8: error[invalid-label] metadata.labels: Invalid value: \"50%\""
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("2 fixes applied in 1 file"),
+        "{}",
+        r.stderr
+    );
+    // quiet, to a file
+    write(dir.path(), "w.yaml", text);
+    let r = run(
+        &["fix", "-q", "--format", "json=out.json", "w.yaml"],
+        Some(dir.path()),
+    );
+    assert_eq!((r.code, r.stdout.as_str(), r.stderr.as_str()), (0, "", ""));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.json")).unwrap())
+            .unwrap();
+    assert_eq!(findings(&v), vec![("invalid-label".to_string(), 7, 8)]);
+    // standard input keeps its own contract; --diff owns standard output
+    let r = run_stdin(&["fix", "--format", "json", "-"], text.as_bytes());
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--format is for files"), "{}", r.stderr);
+    let r = run(
+        &["fix", "--diff", "--format", "json", "w.yaml"],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 2);
+}

@@ -161,6 +161,16 @@ pub struct FixArgs {
     /// Write nothing; exit 1 when a fix would change a file, 0 otherwise
     #[arg(long)]
     pub check: bool,
+    /// Also report the findings the fixes leave, as `kure lint --format` does:
+    /// human, concise, json, github, junit, sarif (`sarif=kure.sarif` to a file); repeatable
+    #[arg(long, value_name = "FORMAT[=FILE]", conflicts_with_all = ["diff", "check"])]
+    pub format: Vec<String>,
+    /// Print no summary of the fixes
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// When to colour the human format
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 /// What to read, and which rules run.

@@ -239,10 +239,21 @@ fn stdout_result(r: std::io::Result<()>) -> Result<(), Error> {
 }
 
 fn fix(args: FixArgs) -> Result<u8, Error> {
+    let formats = args
+        .format
+        .iter()
+        .map(|f| Format::parse(f))
+        .collect::<Result<Vec<_>, _>>()?;
     let stdin = args.input.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && args.input.paths.len() > 1 {
         return Err(Error::Usage(
             "`kure fix -` reads standard input only; name no other paths".to_string(),
+        ));
+    }
+    if stdin && !formats.is_empty() {
+        return Err(Error::Usage(
+            "`kure fix -` prints the fixed text and its findings on standard error; --format is for files"
+                .to_string(),
         ));
     }
     let unsafe_fixes = args.unsafe_fixes;
@@ -286,9 +297,17 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
     } else {
         "applied"
     };
+    // the findings left, in the formats asked for (a CI step that fixes and reports)
+    let fail_on = config
+        .as_ref()
+        .and_then(|c| c.fail_on)
+        .unwrap_or(Severity::Error);
+    write_reports(&formats, &result, args.color, fail_on)?;
     // stdout carries only the diff or the list of files, so a diff can be piped to `patch`
     print_errors(&result.summary);
-    print_fix_summary(&result, &refused, unsafe_fixes, verb);
+    if !args.quiet {
+        print_fix_summary(&result, &refused, unsafe_fixes, verb);
+    }
     Ok(if !result.summary.errors.is_empty() {
         2
     } else if (args.diff || args.check) && changed {
@@ -388,48 +407,13 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         });
     }
     let result = kure::lint(&opts)?;
-    let mut sources = report::Sources::new(result.stdin.clone());
-    let rules: Vec<&'static kure::RuleMeta> = kure::rules().collect();
     let mut wants_summary = false;
     let formats = if args.statistics { Vec::new() } else { formats };
     if args.statistics {
         write_stdout(&statistics(&result.diagnostics))?;
         wants_summary = true;
     }
-    for (format, file) in &formats {
-        let color = match args.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                file.is_none()
-                    && std::io::stdout().is_terminal()
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
-        wants_summary |= format.summary_line;
-        let mut write = |out: &mut dyn Write| {
-            let mut output = report::Output {
-                diagnostics: &result.diagnostics,
-                summary: &result.summary,
-                sources: &mut sources,
-                color,
-                rules: &rules,
-                fail_on,
-            };
-            format.write(out, &mut output).and_then(|_| out.flush())
-        };
-        match file {
-            Some(path) => std::fs::File::create(path)
-                .and_then(|f| write(&mut std::io::BufWriter::new(f)))
-                .map_err(|source| Error::WriteReport {
-                    path: path.clone(),
-                    source,
-                })?,
-            None => stdout_result(write(&mut std::io::BufWriter::new(
-                std::io::stdout().lock(),
-            )))?,
-        }
-    }
+    wants_summary |= write_reports(&formats, &result, args.color, fail_on)?;
     if !args.quiet {
         no_manifests_warning(&result.summary, &given);
     }
@@ -518,6 +502,54 @@ fn helm_hint(summary: &Summary) -> Option<String> {
             "templates were"
         },
     ))
+}
+
+/// Writes the findings of `result` in each format, to standard output or its file; true when
+/// one of the formats wants the summary line after it.
+fn write_reports(
+    formats: &[(Format, Option<String>)],
+    result: &kure::LintResult,
+    color: ColorChoice,
+    fail_on: Severity,
+) -> Result<bool, Error> {
+    let mut sources = report::Sources::new(result.stdin.clone());
+    let rules: Vec<&'static kure::RuleMeta> = kure::rules().collect();
+    let mut wants_summary = false;
+    for (format, file) in formats {
+        let color = match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                file.is_none()
+                    && std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        wants_summary |= format.summary_line;
+        let mut write = |out: &mut dyn Write| {
+            let mut output = report::Output {
+                diagnostics: &result.diagnostics,
+                summary: &result.summary,
+                sources: &mut sources,
+                color,
+                rules: &rules,
+                fail_on,
+            };
+            format.write(out, &mut output).and_then(|_| out.flush())
+        };
+        match file {
+            Some(path) => std::fs::File::create(path)
+                .and_then(|f| write(&mut std::io::BufWriter::new(f)))
+                .map_err(|source| Error::WriteReport {
+                    path: path.clone(),
+                    source,
+                })?,
+            None => stdout_result(write(&mut std::io::BufWriter::new(
+                std::io::stdout().lock(),
+            )))?,
+        }
+    }
+    Ok(wants_summary)
 }
 
 /// `--statistics`: findings per rule, most first, `[*]` where some can be fixed.
