@@ -59,6 +59,8 @@ struct Raw {
     schema_catalog: Option<PathBuf>,
     #[serde(default)]
     strict_references: bool,
+    /// The size in MiB over which a file is reported, not parsed.
+    max_file_size: Option<usize>,
 }
 
 /// A custom resource that makes pods: one more row of the workload table.
@@ -185,6 +187,8 @@ pub struct Config {
     pub schema_catalog: Option<PathBuf>,
     /// References are reported even where a release kure cannot see might provide them.
     pub strict_references: bool,
+    /// The size in MiB over which a file is reported, not parsed (`max-file-size:`).
+    pub max_file_size: Option<usize>,
 }
 
 /// The key names a config may have, for did-you-mean.
@@ -202,6 +206,7 @@ const KEYS: &[&str] = &[
     "catalog",
     "schema-catalog",
     "strict-references",
+    "max-file-size",
     "api-version",
     "template",
     "selector",
@@ -412,6 +417,7 @@ impl Config {
             catalog: raw.catalog.unwrap_or(true),
             schema_catalog: raw.schema_catalog,
             strict_references: raw.strict_references,
+            max_file_size: raw.max_file_size,
             path: path.to_path_buf(),
             dir: path
                 .parent()

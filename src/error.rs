@@ -34,10 +34,14 @@ pub enum FileErrorKind {
     InvalidGlob(String),
     #[error("not a regular file")]
     NotAFile,
-    #[error("file is {mib} MiB, over kure's {limit_mib} MiB limit for one manifest")]
+    #[error(
+        "file is {mib} MiB, over kure's {limit_mib} MiB limit for one manifest (`--max-file-size` or `max-file-size:` raises it)"
+    )]
     TooLarge { mib: usize, limit_mib: usize },
     /// Standard input (whose size is known only once read) over the limit.
-    #[error("file is over kure's {limit_mib} MiB limit for one manifest")]
+    #[error(
+        "file is over kure's {limit_mib} MiB limit for one manifest (`--max-file-size` or `max-file-size:` raises it)"
+    )]
     InputTooLarge { limit_mib: usize },
     #[error("binary file: NUL byte at line {line} (byte {byte})")]
     Binary { line: usize, byte: usize },

@@ -8,8 +8,31 @@ use crate::walk::{self, Input};
 use std::io::Read;
 use std::path::Path;
 
-/// Files larger than this are reported, not parsed.
+/// Files larger than this are reported, not parsed, unless the run sets another limit
+/// (`--max-file-size`, `max-file-size:`).
 pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+
+/// The largest limit a run may set, in MiB: a finding keeps its offsets in 32 bits.
+pub const MAX_FILE_SIZE_LIMIT_MIB: usize = 2048;
+
+static LIMIT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(MAX_FILE_BYTES);
+
+/// The size over which this run reports a file rather than parsing it.
+pub fn max_file_bytes() -> usize {
+    LIMIT.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sets the run's file size limit, in MiB (1 to [`MAX_FILE_SIZE_LIMIT_MIB`]); before any
+/// file is read.
+pub fn set_max_file_size(mib: usize) -> Result<(), String> {
+    if !(1..=MAX_FILE_SIZE_LIMIT_MIB).contains(&mib) {
+        return Err(format!(
+            "the file size limit is {mib} MiB; it must be from 1 to {MAX_FILE_SIZE_LIMIT_MIB} MiB"
+        ));
+    }
+    LIMIT.store(mib * 1024 * 1024, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
 
 /// What loading made of a file.
 pub enum Loaded {
@@ -65,7 +88,7 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, FileErrorKind> {
             .get_or_init(|| {
                 let mut buf = Vec::new();
                 std::io::stdin()
-                    .take(MAX_FILE_BYTES as u64 + 1)
+                    .take(max_file_bytes() as u64 + 1)
                     .read_to_end(&mut buf)
                     .map_err(|e| FileErrorKind::Io(format!("cannot read standard input: {e}")))?;
                 Ok(buf)
@@ -76,15 +99,15 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, FileErrorKind> {
             if !meta.is_file() {
                 return Err(FileErrorKind::NotAFile);
             }
-            if meta.len() > MAX_FILE_BYTES as u64 {
+            if meta.len() > max_file_bytes() as u64 {
                 return Err(FileErrorKind::TooLarge {
                     mib: (meta.len() / (1024 * 1024)) as usize,
-                    limit_mib: MAX_FILE_BYTES / (1024 * 1024),
+                    limit_mib: max_file_bytes() / (1024 * 1024),
                 });
             }
             let mut buf = Vec::with_capacity(meta.len() as usize);
             std::fs::File::open(p)
-                .and_then(|f| f.take(MAX_FILE_BYTES as u64 + 1).read_to_end(&mut buf))
+                .and_then(|f| f.take(max_file_bytes() as u64 + 1).read_to_end(&mut buf))
                 .map_err(|e| FileErrorKind::Io(e.to_string()))?;
             Ok(buf)
         }
@@ -122,9 +145,9 @@ pub fn read_with(
 
 /// Decodes a file's bytes, or says why it cannot be linted.
 pub fn decode(bytes: Vec<u8>) -> Result<String, FileErrorKind> {
-    if bytes.len() > MAX_FILE_BYTES {
+    if bytes.len() > max_file_bytes() {
         return Err(FileErrorKind::InputTooLarge {
-            limit_mib: MAX_FILE_BYTES / (1024 * 1024),
+            limit_mib: max_file_bytes() / (1024 * 1024),
         });
     }
     if let Some(i) = memchr::memchr(0, &bytes) {

@@ -30,7 +30,7 @@ impl Span {
 }
 
 /// One end of a span as users see it: byte offset, 1-based line, 1-based column in code points.
-/// (32 bits each: kure reads no file over `load::MAX_FILE_BYTES`, and a finding keeps two.)
+/// (32 bits each: kure reads no file over `load::MAX_FILE_SIZE_LIMIT_MIB`, and a finding keeps two.)
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Position {
     pub offset: u32,
@@ -59,7 +59,7 @@ const STRIDE: usize = 16;
 pub struct LineIndex<'a> {
     text: &'a str,
     /// Byte offset of the start of lines 0, STRIDE, 2×STRIDE, ... (32 bits: texts are under
-    /// `load::MAX_FILE_BYTES`).
+    /// `load::MAX_FILE_SIZE_LIMIT_MIB`).
     starts: Vec<u32>,
     bom: bool,
     base: Base,

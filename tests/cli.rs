@@ -1197,3 +1197,86 @@ fn fix_reports_the_findings_it_leaves_in_the_format_asked_for() {
     );
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn the_file_size_limit_is_32_mib_and_settable() {
+    let dir = tempfile::tempdir().unwrap();
+    // a ConfigMap of 2.3 MiB
+    let mut text = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("  k{i}: \"xxxxxxxxxx\"\n"));
+    }
+    write(dir.path(), "big.yaml", &text);
+    let too_large = "big.yaml: error: file is 2 MiB, over kure's 1 MiB limit for one manifest (`--max-file-size` or `max-file-size:` raises it)";
+    let r = run(
+        &["lint", "--max-file-size", "1", "big.yaml"],
+        Some(dir.path()),
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains(too_large), "{}", r.stderr);
+    // standard input, whose size is known once read
+    // (from a file: kure stops reading at the limit)
+    let out = kure()
+        .args(["lint", "--max-file-size", "1", "-"])
+        .stdin(std::fs::File::open(dir.path().join("big.yaml")).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("over kure's 1 MiB limit"), "{stderr}");
+    assert_eq!(
+        run(
+            &["lint", "--max-file-size", "3", "big.yaml"],
+            Some(dir.path())
+        )
+        .code,
+        0
+    );
+    // the config sets it; the flag wins over the config
+    write(dir.path(), ".kure.yaml", "max-file-size: 1\n");
+    let r = run(&["lint", "big.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains(too_large), "{}", r.stderr);
+    assert_eq!(
+        run(
+            &["lint", "--max-file-size", "3", "big.yaml"],
+            Some(dir.path())
+        )
+        .code,
+        0
+    );
+    std::fs::remove_file(dir.path().join(".kure.yaml")).unwrap();
+    for bad in ["0", "4096"] {
+        let r = run(
+            &["lint", "--max-file-size", bad, "big.yaml"],
+            Some(dir.path()),
+        );
+        assert_eq!(r.code, 2);
+        assert!(
+            r.stderr.contains(&format!(
+                "the file size limit is {bad} MiB; it must be from 1 to 2048 MiB"
+            )),
+            "{}",
+            r.stderr
+        );
+    }
+    // 32 MiB by default
+    let huge = "#".repeat(33 * 1024 * 1024);
+    write(dir.path(), "huge.yaml", &huge);
+    let r = run(&["lint", "huge.yaml"], Some(dir.path()));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .contains("file is 33 MiB, over kure's 32 MiB limit"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        run(
+            &["lint", "--max-file-size", "40", "huge.yaml"],
+            Some(dir.path())
+        )
+        .code,
+        0
+    );
+}

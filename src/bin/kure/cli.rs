@@ -337,4 +337,8 @@ pub struct WalkArgs {
     /// Read no `.kure.yaml`, and lint single files alone, without the repository around them
     #[arg(long)]
     pub isolated: bool,
+    /// Report files over this many MiB instead of reading them [default: 32, or the config's
+    /// `max-file-size`; at most 2048]
+    #[arg(long, value_name = "MIB")]
+    pub max_file_size: Option<usize>,
 }

@@ -145,11 +145,20 @@ fn rules_listing(format: RulesFormat) -> String {
 }
 
 /// The `.kure.yaml` for a run: `--config`, else the nearest one, never with `--isolated`.
+/// The run's config (none with `--isolated`), and the file size limit it or the flag sets.
 fn config(walk: &WalkArgs, paths: &[std::path::PathBuf]) -> Result<Option<kure::Config>, Error> {
-    if walk.isolated {
-        return Ok(None);
+    let config = if walk.isolated {
+        None
+    } else {
+        kure::Config::find(paths, walk.config.as_deref())?
+    };
+    if let Some(mib) = walk
+        .max_file_size
+        .or(config.as_ref().and_then(|c| c.max_file_size))
+    {
+        kure::set_max_file_size(mib).map_err(Error::Usage)?;
     }
-    kure::Config::find(paths, walk.config.as_deref())
+    Ok(config)
 }
 
 /// The walk's exclusions: the flags', or the config's.
