@@ -298,7 +298,7 @@ fn mistakes_are_usage_errors_with_a_place() {
     let cases: &[(&str, &str)] = &[
         (
             "rules:\n  non-string-value: off\nexlude: [x]\n",
-            ".kure.yaml:3:1: unknown field `exlude`, expected one of rules, select, ignore, exclude, fail-on, kubernetes-version, overrides, workloads, string-fields, schemas, catalog, schema-catalog, strict-references (did you mean `exclude`?)",
+            ".kure.yaml:3:1: unknown field `exlude`, expected one of rules, select, ignore, exclude, fail-on, kubernetes-version, overrides, workloads, string-fields, schemas, catalog, schema-catalog, strict-references, max-file-size (did you mean `exclude`?)",
         ),
         (
             "rules:\n  non-string-valu: off\n",

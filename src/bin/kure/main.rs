@@ -21,14 +21,15 @@ fn with_paths_tip(mut e: clap::Error) -> clap::Error {
         return e;
     }
     let mut line = vec!["kure".to_string()];
-    for a in std::env::args().skip(1) {
-        match a.as_str() {
+    for a in std::env::args_os().skip(1) {
+        let a = a.to_string_lossy();
+        match a.as_ref() {
             "-f" | "--filename" => {}
             _ if a.starts_with("-f=") || a.starts_with("--filename=") => {
                 line.extend(a.split_once('=').map(|(_, v)| v.to_string()));
             }
             _ if a.starts_with("-f") => line.push(a[2..].to_string()),
-            _ => line.push(a),
+            _ => line.push(a.into_owned()),
         }
     }
     e.insert(
