@@ -336,3 +336,42 @@ fn junit_fails_only_the_findings_that_fail_the_run() {
     assert_eq!(failures, "2");
     assert!(all.iter().all(|(_, failed, _, _)| *failed), "{all:?}");
 }
+
+#[test]
+fn ci_formats_name_files_from_the_repository_root_wherever_kure_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    write(dir.path(), "k8s/apps/bad.yaml", BAD);
+    let github = |cwd: &std::path::Path, path: &str| {
+        let r = run(&["lint", "--format", "github", path], Some(cwd));
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        r.stdout
+            .lines()
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let expected = vec!["::error file=k8s/apps/bad.yaml".to_string(); 2];
+    assert_eq!(github(dir.path(), "k8s"), expected);
+    assert_eq!(github(dir.path(), "./k8s/apps/bad.yaml"), expected);
+    assert_eq!(github(&dir.path().join("k8s"), "."), expected);
+    assert_eq!(github(&dir.path().join("k8s/apps"), "bad.yaml"), expected);
+    // SARIF: the same path, against the repository root
+    let r = run(
+        &["lint", "--format", "sarif", "."],
+        Some(&dir.path().join("k8s/apps")),
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let run0 = &v["runs"][0];
+    let location = &run0["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "k8s/apps/bad.yaml", "{location}");
+    assert_eq!(location["uriBaseId"], "%SRCROOT%");
+    let root = run0["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .unwrap();
+    let real = dir.path().canonicalize().unwrap();
+    assert!(
+        root == format!("file://{}/", dir.path().display())
+            || root == format!("file://{}/", real.display()),
+        "{root}"
+    );
+}

@@ -1,5 +1,6 @@
 //! GitHub Actions workflow commands: one `::error` (or `::warning`, `::notice`) line per
-//! finding, which GitHub shows on the pull request's changed lines.
+//! finding, which GitHub shows on the pull request's changed lines. Paths are the
+//! repository's (relative to its root wherever kure runs), as GitHub resolves them.
 
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -32,7 +33,7 @@ pub fn write(out: &mut dyn std::io::Write, diags: &[Diagnostic]) -> std::io::Res
         writeln!(
             out,
             "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            property(&d.at.path),
+            property(&super::repository_path(&d.at.path)),
             s.line,
             s.column,
             e.line,

@@ -276,3 +276,37 @@ pub fn fix_summary_line(
     line.push_str(&encrypted_clause(summary));
     line
 }
+
+/// The git work tree kure runs in (the nearest directory above the current one holding
+/// `.git`), where CI annotations and code scanning resolve paths.
+pub fn repository_root() -> Option<&'static std::path::Path> {
+    static ROOT: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let cwd = crate::walk::normalize(std::path::Path::new("."));
+        cwd.ancestors()
+            .find(|a| a.join(".git").exists())
+            .map(std::path::Path::to_path_buf)
+    })
+    .as_deref()
+}
+
+/// A finding's path as the repository names it (`k8s/app.yaml` whether kure ran at the
+/// root or in `k8s/`), for the formats a CI system reads: relative to [`repository_root`],
+/// with `/` separators; a path outside the repository, or a run outside one, is kept as
+/// given without a leading `./`.
+pub fn repository_path(path: &str) -> String {
+    let given = path.strip_prefix("./").unwrap_or(path);
+    let Some(root) = repository_root() else {
+        return given.to_string();
+    };
+    // standard input's name, and paths, resolve against the current directory
+    let abs = crate::walk::normalize(std::path::Path::new(path));
+    match abs.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        _ => given.to_string(),
+    }
+}

@@ -1,6 +1,7 @@
 //! SARIF 2.1.0 (serde-sarif), for code scanning: every rule in the tool's driver, each result
 //! with its region in Unicode code points, related locations, and fixes as byte replacements.
-//! Relative paths resolve against `%SRCROOT%`, the directory kure ran in.
+//! Paths are relative to `%SRCROOT%`, the root of the repository kure runs in (the directory
+//! kure ran in outside one), as code scanning resolves them.
 
 use crate::diagnostic::{Diagnostic, RuleMeta, Severity};
 use crate::source::Located;
@@ -42,8 +43,9 @@ fn encode(path: &str) -> String {
 
 /// A path as a URI reference: relative ones against `%SRCROOT%`.
 fn artifact(path: &str) -> ArtifactLocation {
+    let path = super::repository_path(path);
     let relative = !path.starts_with('/');
-    let uri = encode(path.strip_prefix("./").unwrap_or(path));
+    let uri = encode(&path);
     if relative {
         ArtifactLocation::builder()
             .uri(uri)
@@ -184,8 +186,9 @@ pub fn write(
     driver.information_uri = option_env!("CARGO_PKG_REPOSITORY")
         .filter(|r| !r.is_empty())
         .map(str::to_string);
-    let root = std::env::current_dir()
-        .ok()
+    let root = super::repository_root()
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| std::env::current_dir().ok())
         .map(|d| format!("file://{}/", encode(&d.to_string_lossy())));
     let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
