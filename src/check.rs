@@ -328,7 +328,14 @@ impl<'a> FileChecker<'a> {
             if let Some(Some(cel)) = ocx.cel.get() {
                 out.cel_not_judged += cel.not_judged;
             }
-            if let Some(source) = rules::schema::custom_resource(&ocx) {
+            // the schema counts are the summary's (a facts-only pass reports nothing, and
+            // looking a custom resource's schema up can decode it from the catalog)
+            let source = if self.settings.runs_rules() {
+                rules::schema::custom_resource(&ocx)
+            } else {
+                None
+            };
+            if let Some(source) = source {
                 match source {
                     None => out.without_schema += 1,
                     Some(s) => out.custom_checked[s as usize] += 1,

@@ -339,6 +339,12 @@ impl Settings {
         Diagnostic::new(meta.id, self.severity(meta).min(cap), at, message)
     }
 
+    /// Whether any rule runs: a pass that only gathers facts (the repository context of
+    /// the files given) runs none, and counts nothing for the summary.
+    pub fn runs_rules(&self) -> bool {
+        !self.enabled.is_empty()
+    }
+
     /// Whether a rule runs.
     pub fn is_on(&self, id: &str) -> bool {
         self.enabled.iter().any(|r| r.meta().id == id)
