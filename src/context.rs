@@ -92,12 +92,10 @@ pub fn files(paths: &[PathBuf], stdin_filename: Option<&str>) -> (Option<Source>
 
 /// The repository around `dir`: a git work tree, else the nearest `.kure.yaml`.
 fn find(dir: &Path) -> Option<Source> {
-    let dir = walk::normalize(dir);
-    for anc in dir.ancestors() {
-        if anc.join(".git").exists() {
-            return Some(Source::Git(anc.to_path_buf()));
-        }
+    if let Some(root) = walk::git_work_tree(dir) {
+        return Some(Source::Git(root));
     }
+    let dir = walk::normalize(dir);
     for anc in dir.ancestors() {
         if anc.join(".kure.yaml").is_file() {
             return Some(Source::Config(anc.to_path_buf()));

@@ -184,10 +184,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
                 };
                 lint_input(&input, bytes, &kz, &facts_only, None)
             };
-            let stdin = inputs
-                .iter()
-                .find(|i| matches!(i, Input::Stdin(_)))
-                .map(crate::load::read_input);
+            let stdin = crate::load::read_stdin(&inputs);
             // the files declaring CRDs (found by a search for the kind's name before any
             // parse) are checked first, so that a custom resource meets its CRD the first
             // time it is checked; fixing has read every CRD already
@@ -215,43 +212,33 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
                     },
                     || first_context.into_par_iter().map(lint_context).collect(),
                 );
-            let mut found = crate::model::crd::Crds::default();
-            for r in first
-                .iter_mut()
-                .map(|(_, r)| r)
-                .chain(first_context.iter_mut())
-            {
-                if let Some(c) = r.checked.crds.take() {
-                    found.extend(*c);
-                }
-            }
+            let found = take_crds(
+                first
+                    .iter_mut()
+                    .map(|(_, r)| r)
+                    .chain(first_context.iter_mut()),
+            );
             let known = learn(&crds, found);
-            // a file of these whose custom resources came before a CRD another declares is
-            // checked again with the rest
-            let mut done = vec![false; inputs.len()];
+            // the others, and a file of these whose custom resources came before a CRD
+            // another declares (checked again)
+            let mut checked = vec![false; inputs.len()];
+            let mut again = vec![false; inputs.len()];
             for (i, r) in &first {
-                done[*i] = !known.as_ref().is_some_and(|all| {
-                    r.checked
-                        .kinds_without_crd
-                        .iter()
-                        .any(|(a, k)| !all.get(a, k).is_empty())
-                });
+                checked[*i] = true;
+                again[*i] = known.as_ref().is_some_and(|all| met_before_crd(r, all));
             }
-            let rest: Vec<usize> = (0..inputs.len()).filter(|&i| !done[i]).collect();
-            let mut was_first = vec![false; inputs.len()];
-            for (i, _) in &first {
-                was_first[*i] = true;
-            }
+            let rest: Vec<usize> = (0..inputs.len())
+                .filter(|&i| !checked[i] || again[i])
+                .collect();
             let (rest, rest_context): (Vec<(usize, FileResult)>, Vec<FileResult>) = rayon::join(
                 || {
                     rest.into_par_iter()
                         .map(|i| {
                             let mut r = lint_given(i, crate::load::read_with(&inputs[i], &stdin));
-                            if !was_first[i] {
-                                return (i, r);
+                            if again[i] {
+                                // its CRDs were learnt with the first
+                                r.checked.crds = None;
                             }
-                            // its CRDs were learnt with the first
-                            r.checked.crds = None;
                             (i, r)
                         })
                         .collect()
@@ -273,22 +260,12 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     if !fixing {
         // the CRDs the files declare that were not known when their custom resources were
         // checked (a CRD read from standard input): those are checked again, now with one
-        let mut found = crate::model::crd::Crds::default();
-        for r in results.iter_mut().chain(context_results.iter_mut()) {
-            if let Some(c) = r.checked.crds.take() {
-                found.extend(*c);
-            }
-        }
+        let found = take_crds(results.iter_mut().chain(context_results.iter_mut()));
         if let Some(all) = learn(&crds, found) {
             let again: Vec<usize> = results
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| {
-                    r.checked
-                        .kinds_without_crd
-                        .iter()
-                        .any(|(a, k)| !all.get(a, k).is_empty())
-                })
+                .filter(|(_, r)| met_before_crd(r, &all))
                 .map(|(i, _)| i)
                 .collect();
             use rayon::prelude::*;
@@ -504,6 +481,25 @@ pub fn catalog(m: &crate::config::Merged) -> Result<Arc<crate::model::catalog::C
     Ok(Arc::new(crate::model::catalog::Catalog::new(
         m.catalog, directory,
     )))
+}
+
+/// The CRDs the checked files declare, taken out of their results.
+fn take_crds<'r>(results: impl Iterator<Item = &'r mut FileResult>) -> crate::model::crd::Crds {
+    let mut found = crate::model::crd::Crds::default();
+    for r in results {
+        if let Some(c) = r.checked.crds.take() {
+            found.extend(*c);
+        }
+    }
+    found
+}
+
+/// Whether a file's check met a custom resource without its CRD that `all` now holds.
+fn met_before_crd(r: &FileResult, all: &crate::model::crd::Crds) -> bool {
+    r.checked
+        .kinds_without_crd
+        .iter()
+        .any(|(a, k)| !all.get(a, k).is_empty())
 }
 
 /// Adds the CRDs `found` to those the run knows, returning them all when any was found.

@@ -114,6 +114,14 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, FileErrorKind> {
     }
 }
 
+/// Standard input's bytes, when it is among `inputs` (read once, before the files).
+pub fn read_stdin(inputs: &[Input]) -> Option<Result<Vec<u8>, FileErrorKind>> {
+    inputs
+        .iter()
+        .find(|i| matches!(i, Input::Stdin(_)))
+        .map(read_input)
+}
+
 /// Reads every input in parallel and hands each, with its bytes, to `f`; standard input is
 /// read once, first, and its bytes are returned too (for showing its text afterwards).
 pub fn read_each<T: Send>(
@@ -121,10 +129,7 @@ pub fn read_each<T: Send>(
     f: impl Fn(&Input, Result<Vec<u8>, FileErrorKind>) -> T + Sync,
 ) -> (Vec<T>, Option<Result<Vec<u8>, FileErrorKind>>) {
     use rayon::prelude::*;
-    let stdin = inputs
-        .iter()
-        .find(|i| matches!(i, Input::Stdin(_)))
-        .map(read_input);
+    let stdin = read_stdin(inputs);
     let out = inputs
         .par_iter()
         .map(|input| f(input, read_with(input, &stdin)))

@@ -94,6 +94,14 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// The git work tree `dir` is in: the nearest directory above it holding `.git`.
+pub fn git_work_tree(dir: &Path) -> Option<PathBuf> {
+    normalize(dir)
+        .ancestors()
+        .find(|a| a.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
 pub fn is_manifest_name(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),

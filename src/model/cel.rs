@@ -11,6 +11,12 @@ pub fn json_as(doc: &Document, node: NodeId, reader: Reader) -> serde_json::Valu
     to_json(crate::yaml::value::value(doc, node, reader))
 }
 
+/// Whether a string of this `format` converts to another CEL type (a timestamp, a
+/// duration, bytes), as the API server converts it for CEL rules.
+pub fn converts_by_format(format: &str) -> bool {
+    matches!(format, "date-time" | "duration" | "byte")
+}
+
 /// A node as JSON, typed as kubectl types it.
 pub fn json(doc: &Document, node: NodeId) -> serde_json::Value {
     json_as(doc, node, Reader::Kubernetes)

@@ -310,7 +310,7 @@ fn cel_schema<'a, T: Tree<'a>>(
             // what a value under a rule converts to CEL by: a timestamp, a duration, bytes;
             // an embedded resource
             "format" => {
-                keep |= under && matches!(t.text(v), Some("date-time" | "duration" | "byte"));
+                keep |= under && t.text(v).is_some_and(super::cel::converts_by_format);
                 out.insert(k.to_string(), t.json(v));
             }
             "x-kubernetes-embedded-resource" => {

@@ -281,13 +281,8 @@ pub fn fix_summary_line(
 /// `.git`), where CI annotations and code scanning resolve paths.
 pub fn repository_root() -> Option<&'static std::path::Path> {
     static ROOT: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
-    ROOT.get_or_init(|| {
-        let cwd = crate::walk::normalize(std::path::Path::new("."));
-        cwd.ancestors()
-            .find(|a| a.join(".git").exists())
-            .map(std::path::Path::to_path_buf)
-    })
-    .as_deref()
+    ROOT.get_or_init(|| crate::walk::git_work_tree(std::path::Path::new(".")))
+        .as_deref()
 }
 
 /// A finding's path as the repository names it (`k8s/app.yaml` whether kure ran at the

@@ -65,37 +65,28 @@ fn compiled(
 /// (evaluated at their own nodes), with what of its children decides how its value
 /// converts to CEL (formats, maps, embedded resources).
 fn own_node(node: &serde_json::Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    let mut own = serde_json::Map::new();
-    for (k, v) in node.as_object().into_iter().flatten() {
-        match k.as_str() {
-            "description" | "allOf" | "anyOf" | "oneOf" | "not" => {}
-            "properties" | "items" | "additionalProperties" => {
-                let shape = match (k.as_str(), v) {
-                    ("properties", J::Object(props)) => {
-                        let kept: serde_json::Map<String, J> = props
-                            .iter()
-                            .filter_map(|(p, s)| Some((p.clone(), converts(s, 0)?)))
-                            .collect();
-                        (!kept.is_empty()).then_some(J::Object(kept))
-                    }
-                    ("additionalProperties", J::Object(_)) => {
-                        Some(converts(v, 0).unwrap_or(J::Bool(true)))
-                    }
-                    ("additionalProperties", J::Bool(b)) => Some(J::Bool(*b)),
-                    ("items", _) => converts(v, 0),
-                    _ => None,
-                };
-                if let Some(shape) = shape {
-                    own.insert(k.clone(), shape);
-                }
-            }
-            _ => {
-                own.insert(k.clone(), v.clone());
+    const CHILDREN: [&str; 3] = ["properties", "items", "additionalProperties"];
+    let mut own: serde_json::Map<String, serde_json::Value> = node
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| {
+            !CHILDREN.contains(&k.as_str())
+                && !matches!(
+                    k.as_str(),
+                    "description" | "allOf" | "anyOf" | "oneOf" | "not"
+                )
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Some(serde_json::Value::Object(shape)) = converts(node, 0) {
+        for k in CHILDREN {
+            if let Some(v) = shape.get(k) {
+                own.insert(k.to_string(), v.clone());
             }
         }
     }
-    J::Object(own)
+    serde_json::Value::Object(own)
 }
 
 /// What of a schema node decides how a value under a rule converts to CEL: a `format`
@@ -111,9 +102,7 @@ fn converts(node: &serde_json::Value, depth: usize) -> Option<serde_json::Value>
     for (k, v) in m {
         let kept = match (k.as_str(), v) {
             // the formats a string converts by (a timestamp, a duration, bytes)
-            ("format", J::String(f)) if matches!(f.as_str(), "date-time" | "duration" | "byte") => {
-                Some(v.clone())
-            }
+            ("format", J::String(f)) if crate::model::cel::converts_by_format(f) => Some(v.clone()),
             // which keeps such a string a string
             ("x-kubernetes-int-or-string", _) if m.contains_key("format") => Some(v.clone()),
             ("x-kubernetes-embedded-resource", J::Bool(true)) => Some(v.clone()),

@@ -144,8 +144,8 @@ fn rules_listing(format: RulesFormat) -> String {
     }
 }
 
-/// The `.kure.yaml` for a run: `--config`, else the nearest one, never with `--isolated`.
-/// The run's config (none with `--isolated`), and the file size limit it or the flag sets.
+/// The `.kure.yaml` for a run: `--config`, else the nearest one, never with `--isolated`;
+/// the file size limit it or the flag sets is set for the run.
 fn config(walk: &WalkArgs, paths: &[std::path::PathBuf]) -> Result<Option<kure::Config>, Error> {
     let config = if walk.isolated {
         None
