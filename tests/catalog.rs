@@ -765,26 +765,13 @@ spec:
         Some(dir.path()),
     );
     assert_eq!(code, 1);
-    let mut seen: Vec<(String, String, u64)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["path"].as_str().unwrap().to_string(),
-                d["rule"].as_str().unwrap().to_string(),
-                d["span"]["start"]["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    seen.sort();
     assert_eq!(
-        seen,
+        findings_by_path(&v),
         vec![
-            ("./a.yaml".into(), "cel-validation-failed".into(), 5),
-            ("./a.yaml".into(), "unknown-field".into(), 8),
-            ("./b.yaml".into(), "cel-validation-failed".into(), 5),
-            ("./b.yaml".into(), "unknown-field".into(), 8),
+            ("./a.yaml".into(), "cel-validation-failed".into(), 5, 1),
+            ("./a.yaml".into(), "unknown-field".into(), 8, 3),
+            ("./b.yaml".into(), "cel-validation-failed".into(), 5, 1),
+            ("./b.yaml".into(), "unknown-field".into(), 8, 3),
         ]
     );
     assert_eq!(v["summary"]["checked_by"]["crd"], 2, "{v}");

@@ -17,20 +17,7 @@ fn rules_of(v: &serde_json::Value) -> Vec<String> {
 fn example_repo_findings_and_exit_code() {
     let (code, v) = lint_json(&["testdata/example"], &[], Some(&repo_root()));
     assert_eq!(code, 1);
-    let mut got: Vec<(String, String, u64, u64)> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["path"].as_str().unwrap().to_string(),
-                d["rule"].as_str().unwrap().to_string(),
-                d["span"]["start"]["line"].as_u64().unwrap(),
-                d["span"]["start"]["column"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    got.sort();
+    let got = findings_by_path(&v);
     let p = |f: &str| format!("testdata/example/dockercoins/{f}");
     let mut want = vec![
         (

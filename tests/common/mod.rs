@@ -80,6 +80,25 @@ pub fn path_of(d: &serde_json::Value) -> String {
         .to_string()
 }
 
+/// `(path as shown, rule, line, column)` of every diagnostic, sorted.
+pub fn findings_by_path(v: &serde_json::Value) -> Vec<(String, String, u64, u64)> {
+    let mut all: Vec<(String, String, u64, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["rule"].as_str().unwrap().to_string(),
+                d["span"]["start"]["line"].as_u64().unwrap(),
+                d["span"]["start"]["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
 /// `(rule, line, column)` of every diagnostic.
 pub fn findings(v: &serde_json::Value) -> Vec<(String, u64, u64)> {
     findings_with_messages(v)
