@@ -235,7 +235,9 @@ impl<'a> FileChecker<'a> {
             let cross_file = !s.misplaced
                 && (s.rules.is_empty()
                     || s.rules.iter().any(|id| {
-                        rules::meta_by_id(id).is_some_and(|m| m.scope == rules::Scope::Inventory)
+                        rules::meta_by_id(id).is_some_and(|m| {
+                            matches!(m.scope, rules::Scope::Inventory | rules::Scope::Change)
+                        })
                     }));
             if s.used
                 && settings.is_on(rules::UNUSED_SUPPRESSION.id)

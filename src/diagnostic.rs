@@ -41,6 +41,8 @@ pub enum Scope {
     Object,
     /// Once, over the inventory of every file.
     Inventory,
+    /// Once, over the change since a git commit (`kure lint --base REF` only).
+    Change,
 }
 
 /// A rule's registry entry: what `kure rules` lists and the output formats describe.

@@ -21,6 +21,9 @@ pub enum Error {
     },
     #[error("cannot write output: {0}")]
     Output(std::io::Error),
+    /// `--base REF` that cannot be read: not in a git repository, or no such commit.
+    #[error("--base {reference}: {why}")]
+    Base { reference: String, why: String },
 }
 
 /// Why a file was not linted or not written. The file counts among the run's errors; the

@@ -7,12 +7,14 @@
 //! decides exit codes. See ARCHITECTURE.md.
 
 mod apply;
+mod base;
 mod check;
 mod config;
 mod context;
 mod diagnostic;
 mod error;
 mod fix;
+mod history;
 mod lint;
 mod load;
 mod model;

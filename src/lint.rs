@@ -37,6 +37,9 @@ pub struct LintOptions {
     pub new_defaults: bool,
     /// Lint the files given alone, without the repository around them as context.
     pub isolated: bool,
+    /// Check the change since this git commit too (`--base REF`): the rules about a change
+    /// run only then.
+    pub base: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -125,9 +128,12 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         collect_crds(std::iter::empty(), &opts.rules.schemas, &mut walk_errors)
     };
     let crds: crate::model::crd::Shared = Arc::new(std::sync::RwLock::new(Arc::new(known)));
-    let settings = Settings::from_merged(&opts.rules, opts.new_defaults)?
+    let mut settings = Settings::from_merged(&opts.rules, opts.new_defaults)?
         .with_crds(crds.clone(), opts.rules.require_schemas)
         .with_catalog(catalog(&opts.rules)?);
+    if opts.base.is_none() {
+        settings = settings.without_change_rules();
+    }
     let scopes = match &opts.per_file_configs {
         Some(flags) => Scopes::find(
             &mut inputs,
@@ -136,7 +142,17 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
             &opts.rules,
             opts.new_defaults,
             &crds,
-        )?,
+        )?
+        .map(|mut s| {
+            if opts.base.is_none() {
+                s.settings = s
+                    .settings
+                    .into_iter()
+                    .map(Settings::without_change_rules)
+                    .collect();
+            }
+            s
+        }),
         None => None,
     };
     let all: Vec<Input> = inputs.iter().chain(&context).cloned().collect();
@@ -387,17 +403,36 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     }
     let rendered_at = use_renders(&kz, renders, &mut inventory);
     inventory.finish();
+    // the change since `--base`: the files that differ, read at the commit
+    let change = match &opts.base {
+        Some(reference) => Some(crate::base::transition(
+            reference,
+            &paths,
+            &inputs,
+            &kz,
+            &facts_only,
+            &inventory,
+        )?),
+        None => None,
+    };
     let from = diagnostics.len();
     match &scopes {
         None => {
             settings.check_inventory(&inventory, &mut diagnostics);
+            if let Some(change) = &change {
+                settings.check_change(change, &inventory, &mut diagnostics);
+            }
             settings.apply_overrides(&mut diagnostics, from);
         }
         Some(scopes) => {
             // every rule some config runs, each finding then judged by its file's config
             let mut all = vec![&settings];
             all.extend(&scopes.settings);
-            Settings::union(&all).check_inventory(&inventory, &mut diagnostics);
+            let union = Settings::union(&all);
+            union.check_inventory(&inventory, &mut diagnostics);
+            if let Some(change) = &change {
+                union.check_change(change, &inventory, &mut diagnostics);
+            }
             let mut cross = diagnostics.split_off(from);
             cross.retain_mut(|d| scopes.of_path(&d.at.path, &settings).keeps(d));
             diagnostics.append(&mut cross);

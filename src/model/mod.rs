@@ -4,6 +4,7 @@ pub mod api_rules;
 pub mod api_versions;
 pub mod catalog;
 pub mod cel;
+pub mod change;
 pub mod crd;
 pub mod defaults;
 pub mod elsewhere;

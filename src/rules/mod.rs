@@ -19,6 +19,7 @@ mod field_not_for_kind;
 mod fix_refused;
 mod hpa_target_not_found;
 mod hpa_target_not_scalable;
+mod immutable_field_changed;
 mod ingress_backend_not_found;
 mod ingress_backend_port_not_found;
 mod invalid_enum_value;
@@ -36,6 +37,7 @@ mod pdb_selector_no_match;
 mod probe_port_not_found;
 mod removed_api_version;
 pub mod schema;
+mod selector_outruns_labels;
 mod selector_template_mismatch;
 mod server_populated_field;
 mod service_selector_no_match;
@@ -46,6 +48,7 @@ mod statefulset_service_not_found;
 pub mod strategy;
 mod suppressions;
 mod unknown_field;
+mod workload_replaced;
 mod wrong_type;
 
 pub use fix_refused::FIX_REFUSED;
@@ -167,6 +170,25 @@ impl InventoryContext<'_> {
     }
 }
 
+/// What rules about a change see (`kure lint --base REF`): the files changed since the
+/// commit at both versions, the facts at the commit, and the run's inventory (now).
+pub struct ChangeContext<'a> {
+    pub change: &'a crate::model::change::Transition,
+    pub inventory: &'a Inventory,
+    pub settings: &'a Settings,
+}
+
+impl ChangeContext<'_> {
+    pub fn diag(
+        &self,
+        meta: &'static RuleMeta,
+        at: Located,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.settings.diag(meta, at, message)
+    }
+}
+
 pub struct DocContext<'a> {
     pub file: &'a FileContext<'a>,
     pub doc: &'a Document,
@@ -240,6 +262,7 @@ pub trait Rule: Sync {
     fn check_document(&self, _cx: &DocContext<'_>, _out: &mut Vec<Diagnostic>) {}
     fn check_object(&self, _cx: &ObjectContext<'_>, _out: &mut Vec<Diagnostic>) {}
     fn check_inventory(&self, _cx: &InventoryContext<'_>, _out: &mut Vec<Diagnostic>) {}
+    fn check_change(&self, _cx: &ChangeContext<'_>, _out: &mut Vec<Diagnostic>) {}
 }
 
 /// Every rule, in `kure rules` order.
@@ -274,6 +297,9 @@ pub static RULES: &[&dyn Rule] = &[
     &duplicate_env::DuplicateEnv,
     &duplicate_key::DuplicateKey,
     &duplicate_object::DuplicateObject,
+    &immutable_field_changed::ImmutableFieldChanged,
+    &selector_outruns_labels::SelectorOutrunsLabels,
+    &workload_replaced::WorkloadReplaced,
     &parse_error::ParseErrorRule,
     &fix_refused::FixRefusedRule,
     &suppressions::UnusedSuppression,

@@ -366,6 +366,30 @@ impl Settings {
         }
     }
 
+    /// Runs the rules about a change once, over the change since the base commit.
+    pub fn check_change(
+        &self,
+        change: &crate::model::change::Transition,
+        inventory: &Inventory,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let cx = super::ChangeContext {
+            change,
+            inventory,
+            settings: self,
+        };
+        for rule in self.scope(Scope::Change) {
+            rule.check_change(&cx, out);
+        }
+    }
+
+    /// Without the rules about a change: a run with no base commit cannot judge them (nor
+    /// the suppressions naming them).
+    pub fn without_change_rules(mut self) -> Settings {
+        self.enabled.retain(|r| r.meta().scope != Scope::Change);
+        self
+    }
+
     pub(crate) fn scope(&self, scope: Scope) -> impl Iterator<Item = &'static dyn Rule> + '_ {
         self.enabled
             .iter()

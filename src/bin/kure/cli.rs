@@ -120,6 +120,11 @@ pub struct LintArgs {
     /// Write `# kure: ignore[rule-id] REASON` for every current finding, and report nothing
     #[arg(long, value_name = "REASON", conflicts_with_all = ["fix", "statistics"])]
     pub add_suppressions: Option<String>,
+    /// Also check the change since git commit REF (a branch, tag, `HEAD`, a commit id): fields
+    /// the API server refuses to update, selectors that outrun their pods' labels, workloads
+    /// replaced beside the old ones
+    #[arg(long, value_name = "REF", conflicts_with_all = ["fix", "add_suppressions"])]
+    pub base: Option<String>,
     /// Exit 0 whatever the findings (2 still means a file could not be read)
     #[arg(long)]
     pub exit_zero: bool,

@@ -202,6 +202,7 @@ fn options(
         fix,
         new_defaults: false,
         isolated: input.walk.isolated,
+        base: None,
     })
 }
 
@@ -395,7 +396,8 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         .or(config.as_ref().and_then(|c| c.fail_on))
         .unwrap_or(Severity::Error);
     let given = args.input.paths.clone();
-    let opts = options(args.input, fix, config.as_ref())?;
+    let mut opts = options(args.input, fix, config.as_ref())?;
+    opts.base = args.base.clone();
     if let Some(reason) = &args.add_suppressions {
         let added = kure::add_suppressions(&opts, reason, true)?;
         for e in &added.errors {
@@ -868,6 +870,7 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
         new_defaults: args.new_defaults,
         // a migration looks at each object alone
         isolated: true,
+        base: None,
     };
     let result = kure::lint(&opts)?;
     print_errors(&result.summary);

@@ -1,0 +1,86 @@
+use super::{ChangeContext, FixAvailability, Rule, RuleMeta, Scope};
+use crate::diagnostic::{Diagnostic, ObjectInfo, Severity};
+use crate::model::change::{self, Refused};
+use crate::model::inventory::FileLocator;
+use crate::source::{LineIndex, Span};
+use crate::yaml::{Document, NodeId};
+use std::sync::Arc;
+
+static META: RuleMeta = RuleMeta {
+    id: "immutable-field-changed",
+    severity: Severity::Error,
+    fix: FixAvailability::None,
+    scope: Scope::Change,
+    summary: "a change since the base commit to a field the API server refuses to update",
+    doc: include_str!("../../rules/immutable-field-changed.md"),
+};
+
+pub struct ImmutableFieldChanged;
+
+impl Rule for ImmutableFieldChanged {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_change(&self, cx: &ChangeContext<'_>, out: &mut Vec<Diagnostic>) {
+        let mut indexes: Vec<(*const change::ChangedFile, LineIndex<'_>)> = Vec::new();
+        for (file, base, work) in cx.change.pairs() {
+            if change::replaced_on_conflict(&work) {
+                continue;
+            }
+            let refused = change::immutable_changes(&base, &work, file.reader);
+            if refused.is_empty() {
+                continue;
+            }
+            let Some(text) = file.work.as_ref().map(|v| v.text.as_str()) else {
+                continue;
+            };
+            let key = file as *const change::ChangedFile;
+            if !indexes.iter().any(|(k, _)| *k == key) {
+                indexes.push((key, LineIndex::new(text)));
+            }
+            let Some((_, index)) = indexes.iter().find(|(k, _)| *k == key) else {
+                continue;
+            };
+            let locator = FileLocator {
+                path: &file.path,
+                index,
+                partial: false,
+            };
+            let info = Arc::new(ObjectInfo::of(&work));
+            for r in refused {
+                let span = field_span(work.doc, work.root, &r.path);
+                let d = cx
+                    .diag(&META, locator.at(span), message(&r, &cx.change.reference))
+                    .object(Some(info.clone()))
+                    .help(r.way_out);
+                out.push(d);
+            }
+        }
+    }
+}
+
+fn message(r: &Refused, reference: &str) -> String {
+    let path = r.path.join(".");
+    let what = match (&r.before, &r.after) {
+        (Some(b), Some(a)) => format!("`{path}` changed since {reference} (`{b}` → `{a}`)"),
+        (Some(b), None) => format!("`{path}` removed since {reference} (was `{b}`)"),
+        (None, Some(a)) => format!("`{path}` added since {reference} (`{a}`)"),
+        (None, None) => format!("`{path}` changed since {reference}"),
+    };
+    format!("{what}: {}, so the API server refuses the update", r.why)
+}
+
+/// Where a change at `path` is shown: the field (key and value) in the work tree, or, for a
+/// field removed, the deepest field on its way that is still there.
+fn field_span(doc: &Document, root: NodeId, path: &[String]) -> Span {
+    let (node, depth) = change::node_at(doc, root, path);
+    if depth == 0 {
+        return doc.span(node);
+    }
+    let (parent, _) = change::node_at(doc, root, &path[..depth - 1]);
+    match doc.get_entry(parent, &path[depth - 1]) {
+        Some((k, v)) if doc.is_map(parent) => doc.field_span(k, v),
+        _ => doc.span(node),
+    }
+}
