@@ -103,10 +103,13 @@ fn front_matter_agrees_with_the_registry() {
 }
 
 /// The rules that fire on `code` (written as `example.yaml` beside the doc's context blocks),
-/// after `extra` arguments.
+/// after `extra` arguments. A doc with a `base` block is about a change: the base is
+/// committed first (with the context), and `code` is the work tree, linted with
+/// `--base HEAD`.
 fn fired(doc: &Doc, code: &str, args: &[&str]) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "example.yaml", code);
+    let base = doc.blocks.iter().find(|(k, _)| k == "base");
+    write(dir.path(), "example.yaml", base.map_or(code, |(_, b)| b));
     for (i, (_, ctx)) in doc
         .blocks
         .iter()
@@ -117,6 +120,13 @@ fn fired(doc: &Doc, code: &str, args: &[&str]) -> Vec<String> {
     }
     let mut all = doc.args();
     all.extend_from_slice(args);
+    if base.is_some() {
+        git(dir.path(), &["init", "-q"]);
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["commit", "-qm", "base"]);
+        write(dir.path(), "example.yaml", code);
+        all.extend_from_slice(&["--base", "HEAD"]);
+    }
     let (_, v) = lint_json(&["."], &all, Some(dir.path()));
     v["diagnostics"]
         .as_array()

@@ -340,7 +340,23 @@ fn field_of(row: &Row, p: &Path) -> String {
             .map_or(p.len(), |f| f.len()),
         Fields::SpecBut(_) => 2,
     };
-    p[..n.min(p.len())].join(".")
+    path_text(&p[..n.min(p.len())])
+}
+
+/// A path as findings write it: `spec.volumeClaimTemplates[0].spec`.
+pub fn path_text(path: &[String]) -> String {
+    let mut out = String::new();
+    for p in path {
+        if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{p}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(p);
+        }
+    }
+    out
 }
 
 /// A PersistentVolumeClaim's spec: only `resources.requests` (storage may grow) and

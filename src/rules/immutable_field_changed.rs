@@ -61,7 +61,7 @@ impl Rule for ImmutableFieldChanged {
 }
 
 fn message(r: &Refused, reference: &str) -> String {
-    let path = r.path.join(".");
+    let path = change::path_text(&r.path);
     let what = match (&r.before, &r.after) {
         (Some(b), Some(a)) => format!("`{path}` changed since {reference} (`{b}` → `{a}`)"),
         (Some(b), None) => format!("`{path}` removed since {reference} (was `{b}`)"),
