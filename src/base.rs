@@ -18,6 +18,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// A file that differs from the commit: as findings name it, its path, and its bytes at the
+/// commit and now (`None` where it does not exist).
+type Differs = (Arc<str>, PathBuf, Option<Vec<u8>>, Option<Vec<u8>>);
+
 /// The change from `reference` to the work tree, over the `paths` given and the files
 /// walked from them (`inputs`); `work` is the run's inventory.
 pub fn transition(
@@ -57,7 +61,7 @@ pub fn transition(
             }
         })
         .collect();
-    let mut changed: Vec<(Arc<str>, PathBuf, Option<Vec<u8>>, Option<Vec<u8>>)> = Vec::new();
+    let mut changed: Vec<Differs> = Vec::new();
     for ((input, abs), bytes) in files.iter().zip(now) {
         let id = at_base.remove(abs);
         let Some(bytes) = bytes else { continue };

@@ -42,7 +42,7 @@ pub mod catalog {
 }
 pub use rules::{FIX_REFUSED, FixAvailability, RuleMeta, Scope};
 pub use source::{Located, Location, Position, Span};
-pub use summary::{FileError, FixSummary, Skipped, Summary};
+pub use summary::{BaseSummary, FileError, FixSummary, Skipped, Summary};
 pub use transform::add_suppressions::{AddedSuppressions, add_suppressions};
 pub use transform::convert::{ConvertOptions, ConvertOutcome, Converted, convert};
 pub use transform::label::{

@@ -415,6 +415,10 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         )?),
         None => None,
     };
+    summary.base = change.as_ref().map(|c| crate::summary::BaseSummary {
+        reference: c.reference.clone(),
+        changed: c.files.len(),
+    });
     let from = diagnostics.len();
     match &scopes {
         None => {

@@ -42,6 +42,14 @@ pub struct SchemaCounts {
     pub catalog: usize,
 }
 
+/// What `--base REF` compared.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BaseSummary {
+    pub reference: String,
+    /// Files that differ from the commit (deleted ones included).
+    pub changed: usize,
+}
+
 /// What a run did, file by file: every file it reached ends in exactly one of `linted`,
 /// `skipped` and `errors`.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -68,6 +76,10 @@ pub struct Summary {
     /// Files of the surrounding repository read for the model only (their findings are
     /// not reported), when single files were given.
     pub context_files: usize,
+    /// With `--base REF`: the reference, and how many files differ from it (only those
+    /// were read at the commit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base: Option<BaseSummary>,
     /// Every file linted, in path order (SARIF and JUnit list them; JSON does not).
     #[serde(skip)]
     pub linted_paths: Vec<String>,

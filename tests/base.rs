@@ -474,6 +474,19 @@ fn unstaged_changes_are_compared_as_the_work_tree_holds_them() {
         "storage: 5Gi",
     )];
     assert_eq!(lint_base(dir, "HEAD"), (1, expected.clone()));
+    // only the changed file was read at the commit, and the summary says so
+    let (_, v) = lint_json(&["k8s"], &["--base", "HEAD"], Some(dir));
+    assert_eq!(
+        v["summary"]["base"],
+        serde_json::json!({"reference": "HEAD", "changed": 1})
+    );
+    let r = run(&["lint", "--base", "HEAD", "k8s"], Some(dir));
+    assert!(
+        r.stderr
+            .contains("5 files: 5 linted, 1 changed since HEAD, 0 skipped"),
+        "{}",
+        r.stderr
+    );
     // staged, the same
     git(dir, &["add", "-A"]);
     assert_eq!(lint_base(dir, "HEAD"), (1, expected));

@@ -152,6 +152,10 @@ pub fn summary_line(summary: &Summary, diags: &[Diagnostic], fixing: bool) -> St
     } else {
         String::new()
     };
+    let context = match &summary.base {
+        Some(b) => format!("{context}, {} changed since {}", b.changed, b.reference),
+        None => context,
+    };
     let mut notes = Vec::new();
     if summary.objects_without_schema > 0 {
         notes.push(format!(
