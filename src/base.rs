@@ -6,15 +6,15 @@
 
 use crate::check::FileChecker;
 use crate::error::Error;
-use crate::history::Base;
+use crate::history::{Base, Entry};
 use crate::load::Loaded;
-use crate::model::change::{ChangedFile, Transition, Version};
+use crate::model::change::{ChangedFile, RenderedRefusal, Transition, Version};
 use crate::model::inventory::Inventory;
 use crate::model::kustomize::{FileRole, Kustomize};
 use crate::rules::Settings;
 use crate::walk::{self, Input};
 use crate::yaml;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -96,10 +96,14 @@ pub fn transition(
         before: Vec::new(),
         after: Vec::new(),
         changed: HashSet::new(),
+        rendered: Vec::new(),
+        differ: 0,
     };
     if changed.is_empty() {
         return Ok(out);
     }
+    let touched: Vec<PathBuf> = changed.iter().map(|c| c.1.clone()).collect();
+    out.differ = touched.len();
     for (path, abs, before, after) in changed {
         let role = kz.role(&abs);
         let version = |bytes: Option<Vec<u8>>| -> Option<Version> {
@@ -142,5 +146,151 @@ pub fn transition(
         .cloned()
         .collect();
     out.base.finish();
+    let shown: HashMap<PathBuf, Arc<str>> = inputs
+        .iter()
+        .filter_map(|i| Some((walk::normalize(i.file()?), Arc::from(i.display()))))
+        .collect();
+    out.rendered = rendered_refusals(kz, &base, &touched, &shown);
     Ok(out)
+}
+
+/// A commit's files, as a render reads them.
+struct AtCommit<'a>(&'a Base);
+
+impl crate::render::Files for AtCommit<'_> {
+    fn read(&self, path: &Path) -> Option<String> {
+        match self.0.entry(path)? {
+            Entry::File(id) => crate::load::decode(self.0.read(id).ok()?).ok(),
+            Entry::Dir => None,
+        }
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        matches!(self.0.entry(path), Some(Entry::Dir))
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        matches!(self.0.entry(path), Some(Entry::File(_)))
+    }
+}
+
+/// The roots a change can reach through kustomize: those including a changed file, or a
+/// file beside one (a changed `kustomization.yaml`, patch or generator input), or rooted
+/// in a changed file's directory; only those whose build changes what they include.
+fn roots_reached(kz: &Kustomize, touched: &[PathBuf]) -> std::collections::BTreeSet<u32> {
+    let mut roots = std::collections::BTreeSet::new();
+    for abs in touched {
+        if let Some(role) = kz.role(abs) {
+            roots.extend(role.groups.iter().map(|(g, _)| *g));
+        }
+        let Some(dir) = abs.parent() else { continue };
+        for (p, role) in kz.roles() {
+            if p.parent() == Some(dir) {
+                roots.extend(role.groups.iter().map(|(g, _)| *g));
+            }
+        }
+        for (g, root) in kz.roots.iter().enumerate() {
+            if walk::normalize(root) == dir {
+                roots.insert(g as u32);
+            }
+        }
+    }
+    roots.retain(|g| kz.transforms(*g));
+    roots
+}
+
+/// Each rendered object as a document, with its value as its own file writes it.
+fn documents(
+    res: &[crate::render::Resource],
+    reader: crate::yaml::resolve::Reader,
+) -> Vec<(
+    &crate::render::Resource,
+    yaml::Document,
+    crate::yaml::value::Value,
+)> {
+    res.iter()
+        .filter_map(|r| {
+            let (source, di, node) = r.source.as_ref()?;
+            let written = source.stream.documents.get(*di)?;
+            let doc = crate::render::value::to_document(&r.value, written, *node);
+            Some((r, doc, crate::yaml::value::value(written, *node, reader)))
+        })
+        .collect()
+}
+
+/// The refused changes a kustomization makes: each root a change reaches, rendered at the
+/// commit and now, its objects compared where their own files say the same.
+fn rendered_refusals(
+    kz: &Kustomize,
+    base: &Base,
+    touched: &[PathBuf],
+    shown: &HashMap<PathBuf, Arc<str>>,
+) -> Vec<RenderedRefusal> {
+    use crate::model::change::{self, Key};
+    use crate::yaml::value;
+    let mut out = Vec::new();
+    let mut kustomizations = HashMap::new();
+    let reader = crate::yaml::resolve::Reader::Kustomize;
+    for g in roots_reached(kz, touched) {
+        let Some(root) = kz.roots.get(g as usize) else {
+            continue;
+        };
+        let (Ok(now), Ok(then)) = (
+            crate::render::render_for_facts(root),
+            crate::render::render_for_facts_in(root, &AtCommit(base)),
+        ) else {
+            continue;
+        };
+        let root_file = crate::model::kustomize::kustomization_file(root).unwrap_or(root.clone());
+        let root_shown: Arc<str> = shown
+            .get(&walk::normalize(&root_file))
+            .cloned()
+            .unwrap_or_else(|| Arc::from(root_file.display().to_string()));
+        let (now, then) = (documents(&now, reader), documents(&then, reader));
+        let mut at_base: HashMap<Key, usize> = HashMap::new();
+        for (i, (_, doc, _)) in then.iter().enumerate() {
+            if let Some(o) = crate::model::objects(doc).first()
+                && let Some(k) = Key::of(o)
+            {
+                at_base.insert(k, i);
+            }
+        }
+        for (r, doc, written) in &now {
+            let Some(w) = crate::model::objects(doc).into_iter().next() else {
+                continue;
+            };
+            let Some(&i) = Key::of(&w).and_then(|k| at_base.get(&k)) else {
+                continue;
+            };
+            let (_, bdoc, bwritten) = &then[i];
+            let Some(b) = crate::model::objects(bdoc).into_iter().next() else {
+                continue;
+            };
+            if change::replaced_on_conflict(&w) {
+                continue;
+            }
+            for refused in change::immutable_changes(&b, &w, reader) {
+                // a change its own file makes is found where the file is compared
+                if value::lookup(written, &refused.path) != value::lookup(bwritten, &refused.path) {
+                    continue;
+                }
+                let at = r
+                    .patched_by
+                    .last()
+                    .and_then(|p| crate::render::patch_location(p, shown, &mut kustomizations))
+                    .unwrap_or_else(|| {
+                        crate::source::Located::new(
+                            &root_shown,
+                            &crate::source::LineIndex::new(""),
+                            crate::source::Span::new(0, 0),
+                        )
+                    });
+                out.push(RenderedRefusal {
+                    refused,
+                    object: crate::model::object::ObjectInfo::of(&w),
+                    at,
+                    root: root_shown.clone(),
+                });
+            }
+        }
+    }
+    out
 }

@@ -16,6 +16,12 @@ pub struct Base {
     pub reference: String,
 }
 
+/// What a commit holds at a path.
+pub enum Entry {
+    File(BlobId),
+    Dir,
+}
+
 /// A blob's id, as git names the same bytes.
 pub type BlobId = gix::ObjectId;
 
@@ -119,6 +125,25 @@ impl Base {
             }
         }
         Ok(out)
+    }
+
+    /// What the commit holds at `path` (absolute, inside the work tree): a file's blob, a
+    /// directory, or nothing.
+    pub fn entry(&self, path: &Path) -> Option<Entry> {
+        let path = crate::walk::normalize(path);
+        let rel = path.strip_prefix(&self.root).ok()?;
+        if rel.as_os_str().is_empty() {
+            return Some(Entry::Dir);
+        }
+        let tree = self.repo.find_tree(self.tree).ok()?;
+        let e = tree.lookup_entry_by_path(rel).ok()??;
+        if e.mode().is_tree() {
+            Some(Entry::Dir)
+        } else if e.mode().is_blob() {
+            Some(Entry::File(e.object_id()))
+        } else {
+            None
+        }
     }
 
     /// The bytes of a blob of the commit.

@@ -417,7 +417,7 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     };
     summary.base = change.as_ref().map(|c| crate::summary::BaseSummary {
         reference: c.reference.clone(),
-        changed: c.files.len(),
+        changed: c.differ,
     });
     let from = diagnostics.len();
     match &scopes {
@@ -810,7 +810,8 @@ fn render_roots(
                         .collect();
                     let written = crate::render::value::V::from_doc(doc, *node);
                     if written.path(&labels_path) != r.value.path(&labels_path)
-                        && let Some(at) = patch_location(last, &shown, &mut kustomizations)
+                        && let Some(at) =
+                            crate::render::patch_location(last, &shown, &mut kustomizations)
                     {
                         pods.labels_at = Some(at);
                     }
@@ -932,39 +933,6 @@ fn name_renders(diagnostics: &mut [Diagnostic], from: usize, rendered: &[Rendere
             });
         }
     }
-}
-
-/// Where a patch entry of a kustomization is written.
-fn patch_location(
-    at: &crate::render::PatchAt,
-    shown: &HashMap<PathBuf, Arc<str>>,
-    cache: &mut HashMap<PathBuf, Option<(String, yaml::Stream)>>,
-) -> Option<crate::source::Located> {
-    let path = walk::normalize(&at.kustomization);
-    let parsed = cache.entry(path.clone()).or_insert_with(|| {
-        let text = crate::load::read_text(&path).ok()?;
-        let stream = yaml::parse(&text, yaml::Limits::default());
-        Some((text, stream))
-    });
-    let (text, stream) = parsed.as_ref()?;
-    let doc = stream.documents.first()?;
-    let list = doc.get(doc.root?, at.list)?;
-    // a list's entry, or the whole mapping (`commonLabels`)
-    let item = if at.index == usize::MAX {
-        doc.get_entry(doc.root?, at.list).map(|(k, _)| k)?
-    } else {
-        *doc.items(list).get(at.index)?
-    };
-    let display: Arc<str> = shown
-        .get(&path)
-        .cloned()
-        .unwrap_or_else(|| Arc::from(at.kustomization.display().to_string()));
-    let index = crate::source::LineIndex::new(text);
-    Some(crate::source::Located::new(
-        &display,
-        &index,
-        doc.span(item),
-    ))
 }
 
 /// The manifests and directories directly in `dir`, sorted.

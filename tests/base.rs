@@ -582,3 +582,96 @@ fn without_base_the_change_rules_neither_run_nor_leave_suppressions_unused() {
     );
     assert_eq!(findings_by_path(&v), vec![]);
 }
+
+/// A kustomize overlay of the rng Deployment and Service, committed.
+fn overlay() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let k8s = dir.path().join("k8s");
+    write(&k8s.join("base"), "rng.yaml", RNG);
+    write(
+        &k8s.join("base"),
+        "kustomization.yaml",
+        "resources:\n- rng.yaml\n",
+    );
+    write(
+        &k8s.join("prod"),
+        "kustomization.yaml",
+        "resources:\n- ../base\nnamePrefix: prod-\n",
+    );
+    git(dir.path(), &["init", "-q"]);
+    commit(dir.path(), "rng with a prod overlay");
+    dir
+}
+
+#[test]
+fn common_labels_leaking_into_a_selector_are_refused_at_the_kustomization() {
+    let repo = overlay();
+    let dir = repo.path();
+    edit(
+        dir,
+        "prod/kustomization.yaml",
+        "namePrefix: prod-\n",
+        "namePrefix: prod-\ncommonLabels:\n  team: coins\n",
+    );
+    let (code, v) = lint_json(&["k8s"], &["--base", "HEAD"], Some(dir));
+    assert_eq!(code, 1);
+    let (line, col) = position(dir, "prod/kustomization.yaml", "", "commonLabels:");
+    assert_eq!(
+        findings_by_path(&v),
+        vec![(
+            "k8s/prod/kustomization.yaml".to_string(),
+            "immutable-field-changed".to_string(),
+            line,
+            col
+        )]
+    );
+    let message = v["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Deployment/prod-rng as k8s/prod/kustomization.yaml renders it: `spec.selector.matchLabels.team` added since HEAD (`coins`)"),
+        "{message}"
+    );
+    assert_eq!(v["summary"]["base"]["changed"], 1);
+}
+
+#[test]
+fn labels_that_stay_out_of_selectors_are_silent() {
+    let repo = overlay();
+    let dir = repo.path();
+    edit(
+        dir,
+        "prod/kustomization.yaml",
+        "namePrefix: prod-\n",
+        "namePrefix: prod-\nlabels:\n- pairs:\n    team: coins\n  includeTemplates: true\n",
+    );
+    assert_eq!(lint_base(dir, "HEAD"), (0, vec![]));
+}
+
+#[test]
+fn a_selector_edited_in_a_base_is_reported_once_at_the_base() {
+    let repo = overlay();
+    let dir = repo.path();
+    edit(
+        dir,
+        "base/rng.yaml",
+        "    matchLabels:\n      app: rng\n",
+        "    matchLabels:\n      app: rng\n      tier: backend\n",
+    );
+    edit(
+        dir,
+        "base/rng.yaml",
+        "      labels:\n        app: rng\n",
+        "      labels:\n        app: rng\n        tier: backend\n",
+    );
+    let (code, found) = lint_base(dir, "HEAD");
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        vec![finding(
+            dir,
+            "base/rng.yaml",
+            "immutable-field-changed",
+            "",
+            "tier: backend"
+        )]
+    );
+}

@@ -48,6 +48,24 @@ pub struct Transition {
     pub after: Vec<super::inventory::ObjectFacts>,
     /// The paths (as findings name them) of the changed files.
     pub changed: std::collections::HashSet<std::sync::Arc<str>>,
+    /// Refused changes that a kustomization makes (its `labels:`, a patch, a generator),
+    /// found by rendering the roots a changed file belongs to at both commits.
+    pub rendered: Vec<RenderedRefusal>,
+    /// How many files differ from the commit (kustomizations and other files kure does not
+    /// lint included).
+    pub differ: usize,
+}
+
+/// A change the API server refuses that a kustomization makes to an object whose own file
+/// says the same at both commits.
+pub struct RenderedRefusal {
+    pub refused: Refused,
+    pub object: super::object::ObjectInfo,
+    /// The kustomization entry that changes the object last (`labels`, a patch), or the
+    /// root's kustomization.
+    pub at: crate::source::Located,
+    /// The root kustomization rendering it, as findings name it.
+    pub root: std::sync::Arc<str>,
 }
 
 impl Transition {

@@ -13,7 +13,12 @@ pub const FILE_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Ku
 
 /// The kustomization file of a directory, if it has one.
 pub fn kustomization_file(dir: &Path) -> Option<PathBuf> {
-    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+    kustomization_file_in(dir, &|p| p.is_file())
+}
+
+/// As `kustomization_file`, where `is_file` says which files exist (a commit's, say).
+pub fn kustomization_file_in(dir: &Path, is_file: &dyn Fn(&Path) -> bool) -> Option<PathBuf> {
+    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| is_file(p))
 }
 
 pub fn is_kustomization(path: &Path) -> bool {

@@ -123,22 +123,53 @@ fn id_of(v: &V) -> Id {
 
 /// What a build carries down: the kustomizations being built (a cycle is an error), and
 /// whether CRDs are read for their identity only.
-struct Cx {
+struct Cx<'f> {
     stack: Vec<PathBuf>,
     skim: bool,
+    files: &'f dyn Files,
+}
+
+/// Where a render reads its files: the file system (`Disk`), or a git commit (`kure lint
+/// --base`, through the driver).
+pub trait Files {
+    /// A file's text (UTF-8, a BOM removed), or `None` when it cannot be read.
+    fn read(&self, path: &Path) -> Option<String>;
+    fn is_dir(&self, path: &Path) -> bool;
+    fn is_file(&self, path: &Path) -> bool;
+}
+
+/// The file system.
+pub struct Disk;
+
+impl Files for Disk {
+    fn read(&self, path: &Path) -> Option<String> {
+        crate::load::read_text(path).ok()
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
 }
 
 /// As `render`, for the cross-file rules: a CustomResourceDefinition keeps only its
 /// identity (and a JSON patch that fails on one is not an error).
 pub fn render_for_facts(dir: &Path) -> Result<Vec<Resource>, RenderError> {
-    run(dir, true)
+    run(dir, true, &Disk)
+}
+
+/// As `render_for_facts`, reading the files from `files`.
+pub fn render_for_facts_in(dir: &Path, files: &dyn Files) -> Result<Vec<Resource>, RenderError> {
+    run(dir, true, files)
 }
 
 /// Builds `dir` at the top, then names, references and order as kustomize leaves them.
-fn run(dir: &Path, skim: bool) -> Result<Vec<Resource>, RenderError> {
+fn run(dir: &Path, skim: bool, files: &dyn Files) -> Result<Vec<Resource>, RenderError> {
     let mut cx = Cx {
         stack: Vec::new(),
         skim,
+        files,
     };
     let mut res = build(dir, true, &mut cx)?;
     finish(&mut res)?;
@@ -155,8 +186,8 @@ pub fn render(dir: &Path) -> Result<Vec<Resource>, RenderError> {
 /// `config.kubernetes.io/origin` annotation (its file, relative to `dir`, or the
 /// kustomization and generator that made it).
 pub fn render_with(dir: &Path, origin: bool) -> Result<Vec<Resource>, RenderError> {
-    let mut res = run(dir, false)?;
-    let asked = read_kustomization(dir).is_ok_and(|(_, k)| {
+    let mut res = run(dir, false, &Disk)?;
+    let asked = read_kustomization(dir, &Disk).is_ok_and(|(_, k)| {
         k.get("buildMetadata").is_some_and(|b| {
             b.items()
                 .iter()
@@ -186,6 +217,40 @@ pub fn render_with(dir: &Path, origin: bool) -> Result<Vec<Resource>, RenderErro
     Ok(res)
 }
 
+/// Where a patch entry of a kustomization is written (`cache` keeps each kustomization read;
+/// `shown` names files as findings name them).
+pub fn patch_location(
+    at: &PatchAt,
+    shown: &std::collections::HashMap<PathBuf, std::sync::Arc<str>>,
+    cache: &mut std::collections::HashMap<PathBuf, Option<(String, yaml::Stream)>>,
+) -> Option<crate::source::Located> {
+    let path = crate::walk::normalize(&at.kustomization);
+    let parsed = cache.entry(path.clone()).or_insert_with(|| {
+        let text = crate::load::read_text(&path).ok()?;
+        let stream = yaml::parse(&text, yaml::Limits::default());
+        Some((text, stream))
+    });
+    let (text, stream) = parsed.as_ref()?;
+    let doc = stream.documents.first()?;
+    let list = doc.get(doc.root?, at.list)?;
+    // a list's entry, or the whole mapping (`commonLabels`)
+    let item = if at.index == usize::MAX {
+        doc.get_entry(doc.root?, at.list).map(|(k, _)| k)?
+    } else {
+        *doc.items(list).get(at.index)?
+    };
+    let display: std::sync::Arc<str> = shown
+        .get(&path)
+        .cloned()
+        .unwrap_or_else(|| std::sync::Arc::from(at.kustomization.display().to_string()));
+    let index = crate::source::LineIndex::new(text);
+    Some(crate::source::Located::new(
+        &display,
+        &index,
+        doc.span(item),
+    ))
+}
+
 /// The objects as a YAML stream, or as JSON (one object per line).
 pub fn write(res: &[Resource], json: bool) -> String {
     let values: Vec<V> = res.iter().map(|r| r.value.clone()).collect();
@@ -196,10 +261,10 @@ pub fn write(res: &[Resource], json: bool) -> String {
     }
 }
 
-fn read_kustomization(dir: &Path) -> Result<(PathBuf, V), RenderError> {
-    let p = crate::model::kustomize::kustomization_file(dir)
+fn read_kustomization(dir: &Path, files: &dyn Files) -> Result<(PathBuf, V), RenderError> {
+    let p = crate::model::kustomize::kustomization_file_in(dir, &|p| files.is_file(p))
         .ok_or_else(|| err(dir, "holds no kustomization.yaml"))?;
-    let text = crate::load::read_text(&p).map_err(|e| err(&p, format!("cannot be read: {e:?}")))?;
+    let text = files.read(&p).ok_or_else(|| err(&p, "cannot be read"))?;
     let stream = yaml::parse(&text, yaml::Limits::default());
     if let Some(e) = stream.errors.first() {
         return Err(err(&p, format!("does not parse: {}", e.message)));
@@ -213,10 +278,12 @@ fn read_kustomization(dir: &Path) -> Result<(PathBuf, V), RenderError> {
 }
 
 /// The objects of a manifest file (a `List`'s items, each its own).
-fn read_objects(path: &Path, skim: bool) -> Result<Vec<Resource>, RenderError> {
-    let text =
-        crate::load::read_text(path).map_err(|e| err(path, format!("cannot be read: {e:?}")))?;
-    objects_of_text(&text, path, skim)
+fn read_objects(path: &Path, cx: &Cx<'_>) -> Result<Vec<Resource>, RenderError> {
+    let text = cx
+        .files
+        .read(path)
+        .ok_or_else(|| err(path, "cannot be read"))?;
+    objects_of_text(&text, path, cx.skim)
 }
 
 /// With `skim`, a CustomResourceDefinition keeps its identity only: its schema is large
@@ -287,7 +354,7 @@ fn build(dir: &Path, top: bool, cx: &mut Cx) -> Result<Vec<Resource>, RenderErro
     }
     cx.stack.push(key);
     let dir = dir.to_path_buf();
-    let (kpath, k) = read_kustomization(&dir)?;
+    let (kpath, k) = read_kustomization(&dir, cx.files)?;
     let kind = k.str_at(&["kind"]).unwrap_or("Kustomization");
     if kind == "Component" && !top {
         return Err(err(
@@ -324,7 +391,7 @@ fn build(dir: &Path, top: bool, cx: &mut Cx) -> Result<Vec<Resource>, RenderErro
         .chain(entries(&k, "bases"));
     accumulate(&dir, &kpath, resources, &mut res, cx)?;
     unique(&kpath, &res)?;
-    generators(&dir, &kpath, &k, &mut res)?;
+    generators(&dir, &kpath, &k, &mut res, cx.files)?;
     for c in entries(&k, "components") {
         if crate::model::kustomize::is_remote(&c) {
             return Err(err(
@@ -333,12 +400,12 @@ fn build(dir: &Path, top: bool, cx: &mut Cx) -> Result<Vec<Resource>, RenderErro
             ));
         }
         let p = dir.join(&c);
-        if !p.is_dir() {
+        if !cx.files.is_dir(&p) {
             return Err(err(&kpath, format!("component `{c}` is not a directory")));
         }
         apply_component(&p, &mut res, cx)?;
     }
-    transform(&dir, &kpath, &k, &mut res, cx.skim)?;
+    transform(&dir, &kpath, &k, &mut res, cx)?;
     cx.stack.pop();
     Ok(res)
 }
@@ -370,10 +437,10 @@ fn accumulate(
             ));
         }
         let p = dir.join(&r);
-        if p.is_dir() {
+        if cx.files.is_dir(&p) {
             res.extend(build(&p, false, cx)?);
-        } else if p.is_file() {
-            res.extend(read_objects(&p, cx.skim)?);
+        } else if cx.files.is_file(&p) {
+            res.extend(read_objects(&p, cx)?);
         } else {
             return Err(err(kpath, format!("resource `{r}` does not exist")));
         }
@@ -412,7 +479,7 @@ fn unique(kpath: &Path, res: &[Resource]) -> Result<(), RenderError> {
 /// A component works on what the kustomization including it has so far.
 fn apply_component(dir: &Path, res: &mut Vec<Resource>, cx: &mut Cx) -> Result<(), RenderError> {
     let dir = dir.to_path_buf();
-    let (kpath, k) = read_kustomization(&dir)?;
+    let (kpath, k) = read_kustomization(&dir, cx.files)?;
     if k.str_at(&["kind"]) != Some("Component") {
         return Err(err(
             &kpath,
@@ -422,7 +489,7 @@ fn apply_component(dir: &Path, res: &mut Vec<Resource>, cx: &mut Cx) -> Result<(
     // a component's own resources, generators and components, over what it is given
     cx.stack.push(crate::walk::normalize(&dir));
     accumulate(&dir, &kpath, entries(&k, "resources"), res, cx)?;
-    generators(&dir, &kpath, &k, res)?;
+    generators(&dir, &kpath, &k, res, cx.files)?;
     for c in entries(&k, "components") {
         apply_component(&dir.join(&c), res, cx)?;
     }
@@ -437,14 +504,20 @@ fn apply_component(dir: &Path, res: &mut Vec<Resource>, cx: &mut Cx) -> Result<(
             return Err(err(&kpath, format!("`{key}` is not rendered by kure")));
         }
     }
-    transform(&dir, &kpath, &k, res, cx.skim)?;
+    transform(&dir, &kpath, &k, res, cx)?;
     cx.stack.pop();
     Ok(())
 }
 
 // ---- generators ----
 
-fn generators(dir: &Path, kpath: &Path, k: &V, res: &mut Vec<Resource>) -> Result<(), RenderError> {
+fn generators(
+    dir: &Path,
+    kpath: &Path,
+    k: &V,
+    res: &mut Vec<Resource>,
+    files: &dyn Files,
+) -> Result<(), RenderError> {
     let global = k.get("generatorOptions");
     for (key, kind) in [
         ("configMapGenerator", "ConfigMap"),
@@ -474,7 +547,7 @@ fn generators(dir: &Path, kpath: &Path, k: &V, res: &mut Vec<Resource>) -> Resul
             }
             for e in envs {
                 let p = dir.join(&e);
-                let text = std::fs::read_to_string(&p).map_err(|_| {
+                let text = files.read(&p).ok_or_else(|| {
                     err(kpath, format!("env file `{e}` of `{name}` cannot be read"))
                 })?;
                 for line in text.lines() {
@@ -503,8 +576,9 @@ fn generators(dir: &Path, kpath: &Path, k: &V, res: &mut Vec<Resource>) -> Resul
                     ),
                 };
                 let p = dir.join(&file);
-                let text = std::fs::read_to_string(&p)
-                    .map_err(|_| err(kpath, format!("file `{file}` of `{name}` cannot be read")))?;
+                let text = files.read(&p).ok_or_else(|| {
+                    err(kpath, format!("file `{file}` of `{name}` cannot be read"))
+                })?;
                 data.push((key, text));
             }
             let mut obj = V::Map(vec![
@@ -742,7 +816,12 @@ impl Target {
 }
 
 /// A patch's text: inline, or the file it names.
-fn patch_text(dir: &Path, kpath: &Path, p: &V) -> Result<(String, PathBuf), RenderError> {
+fn patch_text(
+    dir: &Path,
+    kpath: &Path,
+    p: &V,
+    files: &dyn Files,
+) -> Result<(String, PathBuf), RenderError> {
     if let Some(inline) = p.str_at(&["patch"]) {
         return Ok((inline.to_string(), kpath.to_path_buf()));
     }
@@ -750,15 +829,16 @@ fn patch_text(dir: &Path, kpath: &Path, p: &V) -> Result<(String, PathBuf), Rend
         return Err(err(kpath, "a patch has neither `patch` nor `path`"));
     };
     let file = dir.join(path);
-    if !file.is_file() {
+    if !files.is_file(&file) {
         // a string that is not a file is an inline patch
         if p.str().is_some() && path.contains('\n') {
             return Ok((path.to_string(), kpath.to_path_buf()));
         }
         return Err(err(kpath, format!("patch `{path}` does not exist")));
     }
-    let text =
-        crate::load::read_text(&file).map_err(|e| err(&file, format!("cannot be read: {e:?}")))?;
+    let text = files
+        .read(&file)
+        .ok_or_else(|| err(&file, "cannot be read"))?;
     Ok((text, file))
 }
 
@@ -835,8 +915,9 @@ fn transform(
     kpath: &Path,
     k: &V,
     res: &mut Vec<Resource>,
-    skim: bool,
+    cx: &Cx<'_>,
 ) -> Result<(), RenderError> {
+    let skim = cx.skim;
     // patchesStrategicMerge
     let patch_at = |list: &'static str, index: usize| PatchAt {
         kustomization: kpath.to_path_buf(),
@@ -850,7 +931,7 @@ fn transform(
         .iter()
         .enumerate()
     {
-        let (text, at) = patch_text(dir, kpath, p)?;
+        let (text, at) = patch_text(dir, kpath, p, cx.files)?;
         for doc in parse_patch(&text, &at)? {
             apply_smp(
                 kpath,
@@ -870,7 +951,7 @@ fn transform(
         .iter()
         .enumerate()
     {
-        let (text, at) = patch_text(dir, kpath, p)?;
+        let (text, at) = patch_text(dir, kpath, p, cx.files)?;
         let target = p
             .get("target")
             .map(|t| Target::read(kpath, t))
@@ -971,7 +1052,7 @@ fn transform(
         .iter()
         .enumerate()
     {
-        let (text, at) = patch_text(dir, kpath, p)?;
+        let (text, at) = patch_text(dir, kpath, p, cx.files)?;
         let t = Target::read(kpath, p.get("target").unwrap_or(&V::Null))?;
         let docs = parse_patch(&text, &at)?;
         let ops = docs.first().cloned().unwrap_or(V::Seq(Vec::new()));

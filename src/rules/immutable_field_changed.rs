@@ -23,6 +23,7 @@ impl Rule for ImmutableFieldChanged {
     }
 
     fn check_change(&self, cx: &ChangeContext<'_>, out: &mut Vec<Diagnostic>) {
+        rendered(cx, out);
         let mut indexes: Vec<(*const change::ChangedFile, LineIndex<'_>)> = Vec::new();
         for (file, base, work) in cx.change.pairs() {
             if change::replaced_on_conflict(&work) {
@@ -57,6 +58,23 @@ impl Rule for ImmutableFieldChanged {
                 out.push(d);
             }
         }
+    }
+}
+
+/// The refused changes a kustomization makes, at its entry that makes them.
+fn rendered(cx: &ChangeContext<'_>, out: &mut Vec<Diagnostic>) {
+    for r in &cx.change.rendered {
+        let message = format!(
+            "{} as {} renders it: {}",
+            r.object.kind_name(),
+            r.root.trim_start_matches("./"),
+            message(&r.refused, &cx.change.reference)
+        );
+        out.push(
+            cx.diag(&META, r.at.clone(), message)
+                .object(Some(Arc::new(r.object.clone())))
+                .help(r.refused.way_out),
+        );
     }
 }
 
