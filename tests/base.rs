@@ -675,3 +675,97 @@ fn a_selector_edited_in_a_base_is_reported_once_at_the_base() {
         )]
     );
 }
+
+#[test]
+fn crd_transition_rules_judge_the_change_with_the_base_as_old_self() {
+    let dir = tempfile::tempdir().unwrap();
+    let k8s = dir.path().join("k8s");
+    // a catalog CRD: Gateway API's GatewayClass keeps its controllerName
+    write(
+        &k8s,
+        "gatewayclass.yaml",
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: cilium\nspec:\n  controllerName: io.cilium/gateway-controller\n",
+    );
+    // a CRD of the repository whose rule lets a size only grow
+    write(
+        &k8s,
+        "crd.yaml",
+        r#"apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: volumes.example.com
+spec:
+  group: example.com
+  names: {kind: Volume, plural: volumes}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size:
+                type: integer
+                x-kubernetes-validations:
+                - rule: self >= oldSelf
+                  message: size may only grow
+"#,
+    );
+    write(
+        &k8s,
+        "volume.yaml",
+        "apiVersion: example.com/v1\nkind: Volume\nmetadata:\n  name: data\nspec:\n  size: 10\n",
+    );
+    git(dir.path(), &["init", "-q"]);
+    commit(dir.path(), "classes and volumes");
+    let d = dir.path();
+    // growing is allowed; a new controller is not
+    edit(d, "volume.yaml", "size: 10", "size: 20");
+    edit(
+        d,
+        "gatewayclass.yaml",
+        "io.cilium/gateway-controller",
+        "example.com/other",
+    );
+    let (code, v) = lint_json(&["k8s"], &["--base", "HEAD"], Some(d));
+    assert_eq!(code, 1);
+    assert_eq!(
+        findings_by_path(&v),
+        vec![finding(
+            d,
+            "gatewayclass.yaml",
+            "immutable-field-changed",
+            "",
+            "controllerName:"
+        )]
+    );
+    assert_eq!(
+        v["diagnostics"][0]["message"],
+        "`spec.controllerName` changed since HEAD: the CRD's transition rule `self == oldSelf` refuses the update: Value is immutable"
+    );
+    commit(d, "grow");
+    edit(d, "volume.yaml", "size: 20", "size: 5");
+    let (_, v) = lint_json(&["k8s"], &["--base", "HEAD"], Some(d));
+    assert_eq!(
+        findings_by_path(&v),
+        vec![finding(
+            d,
+            "volume.yaml",
+            "immutable-field-changed",
+            "",
+            "size: 5"
+        )]
+    );
+    assert!(
+        v["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("refuses the update: size may only grow"),
+        "{v}"
+    );
+}

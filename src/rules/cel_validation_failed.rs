@@ -277,6 +277,122 @@ fn outcome(cx: &ObjectContext<'_>) -> Option<Outcome> {
     best
 }
 
+/// The transition rules (those reading `oldSelf`) that the change from `base` to `work` (one
+/// custom resource at two commits) fails, with the object's field paths: what the API
+/// server refuses on update. Values are correlated by key (mapping fields and map
+/// entries); list items are not.
+pub fn transition_failures(
+    settings: &super::Settings,
+    base: &crate::model::Object<'_>,
+    work: &crate::model::Object<'_>,
+    reader: crate::yaml::resolve::Reader,
+) -> Vec<kube_cel::ValidationError> {
+    if holds_unknown(work.doc, work.root) || holds_unknown(base.doc, base.root) {
+        return Vec::new();
+    }
+    let schemas = settings.cel_schemas(work.api_version, work.kind);
+    if schemas.is_empty() {
+        return Vec::new();
+    }
+    let new = crate::model::cel::json_as(work.doc, work.root, reader);
+    let old = crate::model::cel::json_as(base.doc, base.root, reader);
+    let root = kube_cel::RootContext {
+        api_version: work.api_version.to_string(),
+        api_group: work.group().to_string(),
+        kind: work.kind.to_string(),
+    };
+    let mut best: Option<Vec<kube_cel::ValidationError>> = None;
+    for schema in &schemas {
+        let new = kube_cel::apply_defaults(schema, &new);
+        let old = kube_cel::apply_defaults(schema, &old);
+        let mut out = Vec::new();
+        walk_transitions(schema, &new, &old, "", &root, &mut out, 0);
+        if best.as_ref().is_none_or(|b| out.len() < b.len()) {
+            best = Some(out);
+        }
+    }
+    best.unwrap_or_default()
+}
+
+fn walk_transitions(
+    schema: &serde_json::Value,
+    value: &serde_json::Value,
+    old: &serde_json::Value,
+    path: &str,
+    root: &kube_cel::RootContext,
+    out: &mut Vec<kube_cel::ValidationError>,
+    depth: usize,
+) {
+    use serde_json::Value as J;
+    if depth > 64 {
+        return;
+    }
+    if let Some(J::Array(rules)) = schema.get("x-kubernetes-validations") {
+        let transitions: Vec<J> = rules
+            .iter()
+            .filter(|r| {
+                r.get("rule")
+                    .and_then(J::as_str)
+                    .is_some_and(|t| t.contains("oldSelf"))
+            })
+            .cloned()
+            .collect();
+        if !transitions.is_empty() {
+            let mut own = own_node(schema);
+            if let Some(m) = own.as_object_mut() {
+                m.insert("x-kubernetes-validations".into(), J::Array(transitions));
+            }
+            let c = kube_cel::compile_schema(&own);
+            let at_root = path.is_empty().then_some(root);
+            let result =
+                VALIDATOR.with(|v| v.validate_compiled_with_context(&c, value, Some(old), at_root));
+            if let Err(errors) = result {
+                for mut e in errors.into_vec() {
+                    use kube_cel::ErrorKind;
+                    e.field_path = match (path.is_empty(), e.field_path.as_str()) {
+                        (_, "") => path.to_string(),
+                        (true, f) => f.trim_start_matches('.').to_string(),
+                        (false, f) if f.starts_with('.') || f.starts_with('[') => {
+                            format!("{path}{f}")
+                        }
+                        (false, f) => format!("{path}.{f}"),
+                    };
+                    if matches!(
+                        e.kind,
+                        ErrorKind::ValidationFailure | ErrorKind::InvalidResult
+                    ) {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+    }
+    for branch in schema
+        .get("allOf")
+        .and_then(J::as_array)
+        .into_iter()
+        .flatten()
+    {
+        walk_transitions(branch, value, old, path, root, out, depth + 1);
+    }
+    if let (J::Object(m), J::Object(o)) = (value, old) {
+        let props = schema.get("properties").and_then(J::as_object);
+        let additional = schema.get("additionalProperties").filter(|a| a.is_object());
+        for (k, v) in m {
+            let (Some(sub), Some(was)) = (props.and_then(|p| p.get(k)).or(additional), o.get(k))
+            else {
+                continue;
+            };
+            let at = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            walk_transitions(sub, v, was, &at, root, out, depth + 1);
+        }
+    }
+}
+
 /// Whether any value of the object is a placeholder kure does not know or a template
 /// expression.
 fn holds_unknown(doc: &crate::yaml::Document, node: crate::yaml::NodeId) -> bool {

@@ -30,7 +30,13 @@ impl Rule for ImmutableFieldChanged {
                 continue;
             }
             let refused = change::immutable_changes(&base, &work, file.reader);
-            if refused.is_empty() {
+            let transitions = super::cel_validation_failed::transition_failures(
+                cx.settings,
+                &base,
+                &work,
+                file.reader,
+            );
+            if refused.is_empty() && transitions.is_empty() {
                 continue;
             }
             let Some(text) = file.work.as_ref().map(|v| v.text.as_str()) else {
@@ -57,8 +63,47 @@ impl Rule for ImmutableFieldChanged {
                     .help(r.way_out);
                 out.push(d);
             }
+            for e in transitions {
+                let path = cel_path(&e.field_path);
+                let span = field_span(work.doc, work.root, &path);
+                let message = format!(
+                    "`{}` changed since {}: the CRD's transition rule `{}` refuses the update: {}",
+                    e.field_path, cx.change.reference, e.rule, e.message
+                );
+                out.push(
+                    cx.diag(&META, locator.at(span), message)
+                        .object(Some(info.clone()))
+                        .help(TRANSITION_WAY_OUT),
+                );
+            }
         }
     }
+}
+
+const TRANSITION_WAY_OUT: &str = "the CRD allows this field to change only as its rule says (`oldSelf` is the value at the base): delete the object and create it again (Flux: `kustomize.toolkit.fluxcd.io/force: enabled`; Argo CD: `argocd.argoproj.io/sync-options: Replace=true`), or give it a new name";
+
+/// A field path as CEL errors give it (`spec.listeners[0].port`), as path steps.
+fn cel_path(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in text.split('.') {
+        let mut rest = part;
+        if let Some(i) = rest.find('[') {
+            if i > 0 {
+                out.push(rest[..i].to_string());
+            }
+            rest = &rest[i..];
+            while let Some(end) = rest.find(']') {
+                out.push(rest[1..end].trim_matches(['\'', '"']).to_string());
+                rest = &rest[end + 1..];
+                if !rest.starts_with('[') {
+                    break;
+                }
+            }
+        } else if !rest.is_empty() {
+            out.push(rest.to_string());
+        }
+    }
+    out
 }
 
 /// The refused changes a kustomization makes, at its entry that makes them.
