@@ -769,3 +769,64 @@ spec:
         "{v}"
     );
 }
+
+#[test]
+fn a_jobs_template_and_a_services_address_are_fixed_once_created() {
+    let repo = dockercoins();
+    let dir = repo.path();
+    write(
+        &dir.join("k8s"),
+        "migrate.yaml",
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  namespace: dockercoins\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: migrate\n        image: dockercoins/migrate:v1\n",
+    );
+    edit(
+        dir,
+        "rng.yaml",
+        "spec:\n  selector:\n    app: rng\n",
+        "spec:\n  clusterIP: 10.96.0.10\n  selector:\n    app: rng\n",
+    );
+    commit(dir, "a migration job, and rng's address");
+    edit(dir, "migrate.yaml", "migrate:v1", "migrate:v2");
+    edit(
+        dir,
+        "rng.yaml",
+        "clusterIP: 10.96.0.10",
+        "clusterIP: 10.96.0.20",
+    );
+    let (code, v) = lint_json(&["k8s"], &["--base", "HEAD"], Some(dir));
+    assert_eq!(code, 1);
+    let rule = "immutable-field-changed";
+    assert_eq!(
+        findings_by_path(&v),
+        vec![
+            finding(
+                dir,
+                "migrate.yaml",
+                rule,
+                "",
+                "image: dockercoins/migrate:v2"
+            ),
+            finding(dir, "rng.yaml", rule, "", "clusterIP: 10.96.0.20"),
+        ]
+    );
+    assert!(
+        v["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`spec.template.spec.containers[0].image` changed since HEAD (`dockercoins/migrate:v1` → `dockercoins/migrate:v2`): a Job's `spec.template` is immutable"),
+        "{v}"
+    );
+    // the CI formats carry them like any other finding
+    let r = run(
+        &["lint", "--base", "HEAD", "--format", "github", "k8s"],
+        Some(dir),
+    );
+    let (line, col) = position(dir, "rng.yaml", "", "clusterIP: 10.96.0.20");
+    assert!(
+        r.stdout
+            .contains(&format!("::error file=k8s/rng.yaml,line={line},col={col},"))
+            && r.stdout.contains("title=kure (immutable-field-changed)"),
+        "{}",
+        r.stdout
+    );
+}
