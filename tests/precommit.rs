@@ -1,6 +1,6 @@
 //! `.pre-commit-hooks.yaml`, run for real: `pre-commit try-repo` builds kure from this
 //! repository (cargo, inside pre-commit's environment) and runs the `kure` hook on a bad and a
-//! good staged file, and `kure-fix` on the bad one. The build takes a minute or two, so the
+//! good staged file, `kure-fix` on the bad one, and `kure-base` on a staged selector change. The build takes a minute or two, so the
 //! test runs under `CI=true` (where `.ci/run` has installed pre-commit) or with
 //! `KURE_TEST_PRECOMMIT=1`, and says so otherwise.
 
@@ -89,4 +89,20 @@ fn the_hooks_run_under_pre_commit() {
     let (code, out) = try_repo(&pre_commit, home.path(), d, "kure", "k8s/service.yaml");
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Passed"), "{out}");
+    // kure-base: a staged selector change is refused by the API server; kure alone passes
+    git(d, &["commit", "-qm", "the Service"]);
+    write(
+        d,
+        "k8s/deployment.yaml",
+        &DEPLOYMENT.replace("      app: web\n  template", "      app: web\n      active: \"yes\"\n  template"),
+    );
+    git(d, &["add", "k8s/deployment.yaml"]);
+    let (code, out) = try_repo(&pre_commit, home.path(), d, "kure", "k8s/deployment.yaml");
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = try_repo(&pre_commit, home.path(), d, "kure-base", "k8s/deployment.yaml");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("k8s/deployment.yaml:9:7: `spec.selector.matchLabels.active` added since HEAD"),
+        "{out}"
+    );
 }
