@@ -61,6 +61,8 @@ struct Raw {
     strict_references: bool,
     /// The size in MiB over which a file is reported, not parsed.
     max_file_size: Option<usize>,
+    /// A baseline of findings not reported (`kure lint --write-baseline`).
+    baseline: Option<PathBuf>,
 }
 
 /// A custom resource that makes pods: one more row of the workload table.
@@ -189,6 +191,8 @@ pub struct Config {
     pub strict_references: bool,
     /// The size in MiB over which a file is reported, not parsed (`max-file-size:`).
     pub max_file_size: Option<usize>,
+    /// A baseline file (`baseline:`), relative to the config's directory.
+    pub baseline: Option<PathBuf>,
 }
 
 /// The key names a config may have, for did-you-mean.
@@ -207,6 +211,7 @@ const KEYS: &[&str] = &[
     "schema-catalog",
     "strict-references",
     "max-file-size",
+    "baseline",
     "api-version",
     "template",
     "selector",
@@ -418,6 +423,7 @@ impl Config {
             schema_catalog: raw.schema_catalog,
             strict_references: raw.strict_references,
             max_file_size: raw.max_file_size,
+            baseline: raw.baseline,
             path: path.to_path_buf(),
             dir: path
                 .parent()

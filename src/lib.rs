@@ -8,6 +8,7 @@
 
 mod apply;
 mod base;
+mod baseline;
 mod check;
 mod config;
 mod context;
@@ -29,6 +30,7 @@ pub mod walk;
 pub mod yaml;
 
 pub use apply::{Change, stop_writing_on_signals, stopped_by};
+pub use baseline::write as write_baseline;
 pub use config::{Config, Flags, Level, Merged, Override, merge as merge_config, suggest_rule};
 pub use diagnostic::{Diagnostic, ObjectInfo, Related, Severity};
 pub use error::{Error, FileErrorKind};

@@ -40,6 +40,9 @@ pub struct LintOptions {
     /// Check the change since this git commit too (`--base REF`): the rules about a change
     /// run only then.
     pub base: Option<String>,
+    /// Report only the findings this baseline does not record (`--baseline FILE`,
+    /// `baseline:`), and its entries that match nothing.
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -481,7 +484,6 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
             && a.at.span == b.at.span
             && a.message == b.message
     });
-    summary.fixes.available = diagnostics.iter().filter(|d| d.fix.is_some()).count();
     let stdin = stdin.zip(stdin_name).and_then(|(bytes, name)| {
         let original = crate::load::decode(bytes.ok()?).ok()?;
         // snippets of a fixed standard input are shown on the fixed text
@@ -491,6 +493,17 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
             .map_or(original, |c| c.fixed.clone());
         Some((name, shown))
     });
+    if let Some(file) = &opts.baseline {
+        let text = stdin.as_ref().map(|(n, t)| (n.as_str(), t.as_str()));
+        summary.baselined = Some(crate::baseline::apply(
+            file,
+            &mut diagnostics,
+            text,
+            &settings,
+        )?);
+        diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    summary.fixes.available = diagnostics.iter().filter(|d| d.fix.is_some()).count();
     Ok(LintResult {
         diagnostics,
         summary,

@@ -80,6 +80,9 @@ pub struct Summary {
     /// were read at the commit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base: Option<BaseSummary>,
+    /// With `--baseline`: how many findings it held back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baselined: Option<usize>,
     /// Every file linted, in path order (SARIF and JUnit list them; JSON does not).
     #[serde(skip)]
     pub linted_paths: Vec<String>,

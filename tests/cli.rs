@@ -738,7 +738,7 @@ fn rules_listing() {
             .unwrap()
             .starts_with("service-selector-no-match")
     );
-    assert_eq!(r.stdout.lines().count(), 37);
+    assert_eq!(r.stdout.lines().count(), 38);
     assert!(r.stdout.contains("unknown-field "), "{}", r.stdout);
     // `*` marks the rules that can fix what they find
     let line = |id: &str| {

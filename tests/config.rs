@@ -298,7 +298,7 @@ fn mistakes_are_usage_errors_with_a_place() {
     let cases: &[(&str, &str)] = &[
         (
             "rules:\n  non-string-value: off\nexlude: [x]\n",
-            ".kure.yaml:3:1: unknown field `exlude`, expected one of rules, select, ignore, exclude, fail-on, kubernetes-version, overrides, workloads, string-fields, schemas, catalog, schema-catalog, strict-references, max-file-size (did you mean `exclude`?)",
+            ".kure.yaml:3:1: unknown field `exlude`, expected one of rules, select, ignore, exclude, fail-on, kubernetes-version, overrides, workloads, string-fields, schemas, catalog, schema-catalog, strict-references, max-file-size, baseline (did you mean `exclude`?)",
         ),
         (
             "rules:\n  non-string-valu: off\n",
@@ -351,8 +351,13 @@ fn the_readme_example_is_a_valid_config() {
     write(dir.path(), "app/service.yaml", SERVICE);
     // the CRDs it names (`schemas:`)
     std::fs::create_dir_all(dir.path().join("vendor/crds")).unwrap();
-    // and the catalog directory (`schema-catalog:`)
+    // and the catalog directory (`schema-catalog:`), and the baseline (`baseline:`)
     std::fs::create_dir_all(dir.path().join("crd-schemas")).unwrap();
+    write(
+        dir.path(),
+        "kure-baseline.json",
+        "{\"version\": 1, \"findings\": []}\n",
+    );
     let r = run(&["lint", "app"], Some(dir.path()));
     assert_ne!(r.code, 2, "{}", r.stderr);
     // its `fail-on: warning` and severities took effect

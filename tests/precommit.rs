@@ -94,15 +94,26 @@ fn the_hooks_run_under_pre_commit() {
     write(
         d,
         "k8s/deployment.yaml",
-        &DEPLOYMENT.replace("      app: web\n  template", "      app: web\n      active: \"yes\"\n  template"),
+        &DEPLOYMENT.replace(
+            "      app: web\n  template",
+            "      app: web\n      active: \"yes\"\n  template",
+        ),
     );
     git(d, &["add", "k8s/deployment.yaml"]);
     let (code, out) = try_repo(&pre_commit, home.path(), d, "kure", "k8s/deployment.yaml");
     assert_eq!(code, 0, "{out}");
-    let (code, out) = try_repo(&pre_commit, home.path(), d, "kure-base", "k8s/deployment.yaml");
+    let (code, out) = try_repo(
+        &pre_commit,
+        home.path(),
+        d,
+        "kure-base",
+        "k8s/deployment.yaml",
+    );
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("k8s/deployment.yaml:9:7: `spec.selector.matchLabels.active` added since HEAD"),
+        out.contains(
+            "k8s/deployment.yaml:9:7: `spec.selector.matchLabels.active` added since HEAD"
+        ),
         "{out}"
     );
 }

@@ -120,6 +120,11 @@ fn fired(doc: &Doc, code: &str, args: &[&str]) -> Vec<String> {
     }
     let mut all = doc.args();
     all.extend_from_slice(args);
+    // a doc with a `baseline` block lints with it as the baseline
+    if let Some((_, b)) = doc.blocks.iter().find(|(k, _)| k == "baseline") {
+        write(dir.path(), "kure-baseline.json", b);
+        all.extend_from_slice(&["--baseline", "kure-baseline.json"]);
+    }
     if base.is_some() {
         git(dir.path(), &["init", "-q"]);
         git(dir.path(), &["add", "."]);
@@ -132,7 +137,10 @@ fn fired(doc: &Doc, code: &str, args: &[&str]) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|d| d["path"].as_str().unwrap().ends_with("example.yaml"))
+        .filter(|d| {
+            let p = d["path"].as_str().unwrap();
+            p.ends_with("example.yaml") || p.ends_with("kure-baseline.json")
+        })
         .map(|d| d["rule"].as_str().unwrap().to_string())
         .collect()
 }

@@ -178,8 +178,12 @@ pub fn summary_line(summary: &Summary, diags: &[Diagnostic], fixing: bool) -> St
             notes.join("; ")
         )
     };
+    let baselined = match summary.baselined {
+        Some(n) => format!(" ({n} in the baseline)"),
+        None => String::new(),
+    };
     format!(
-        "{}: {} linted{context}, {}, {} unreadable; {}; {}, {}, {}{}",
+        "{}: {} linted{context}, {}, {} unreadable; {}; {}, {}, {}{baselined}{}",
         plural(summary.files, "file", "files"),
         summary.linted,
         skipped,

@@ -54,7 +54,7 @@ mod wrong_type;
 pub use fix_refused::FIX_REFUSED;
 pub use parse_error::PARSE_ERROR;
 pub use settings::Settings;
-pub use suppressions::{SUPPRESSION_WITHOUT_REASON, UNUSED_SUPPRESSION};
+pub use suppressions::{SUPPRESSION_WITHOUT_REASON, UNUSED_BASELINE_ENTRY, UNUSED_SUPPRESSION};
 
 /// What per-file rules see of the file.
 pub struct FileContext<'a> {
@@ -304,6 +304,7 @@ pub static RULES: &[&dyn Rule] = &[
     &fix_refused::FixRefusedRule,
     &suppressions::UnusedSuppression,
     &suppressions::SuppressionWithoutReason,
+    &suppressions::UnusedBaselineEntry,
 ];
 
 pub fn by_id(id: &str) -> Option<&'static dyn Rule> {

@@ -36,3 +36,22 @@ impl Rule for SuppressionWithoutReason {
         &SUPPRESSION_WITHOUT_REASON
     }
 }
+
+pub static UNUSED_BASELINE_ENTRY: RuleMeta = RuleMeta {
+    id: "unused-baseline-entry",
+    severity: Severity::Info,
+    fix: FixAvailability::None,
+    scope: Scope::Inventory,
+    summary: "an entry of the `--baseline` file that matches no finding any more",
+    doc: include_str!("../../rules/unused-baseline-entry.md"),
+};
+
+/// A baseline is judged once the run's findings are known (`baseline::apply`); this entry
+/// gives the rule its place in the registry.
+pub struct UnusedBaselineEntry;
+
+impl Rule for UnusedBaselineEntry {
+    fn meta(&self) -> &'static RuleMeta {
+        &UNUSED_BASELINE_ENTRY
+    }
+}

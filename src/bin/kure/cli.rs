@@ -125,6 +125,13 @@ pub struct LintArgs {
     /// replaced beside the old ones
     #[arg(long, value_name = "REF", conflicts_with_all = ["fix", "add_suppressions"])]
     pub base: Option<String>,
+    /// Report only the findings FILE does not record, and its entries that match nothing
+    /// [default: the config's `baseline`]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "add_suppressions"])]
+    pub baseline: Option<std::path::PathBuf>,
+    /// Record every current finding in FILE (a baseline for `--baseline`), and report nothing
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "add_suppressions", "baseline", "statistics"])]
+    pub write_baseline: Option<std::path::PathBuf>,
     /// Exit 0 whatever the findings (2 still means a file could not be read)
     #[arg(long)]
     pub exit_zero: bool,

@@ -203,6 +203,7 @@ fn options(
         new_defaults: false,
         isolated: input.walk.isolated,
         base: None,
+        baseline: None,
     })
 }
 
@@ -398,6 +399,14 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     let given = args.input.paths.clone();
     let mut opts = options(args.input, fix, config.as_ref())?;
     opts.base = args.base.clone();
+    // `baseline:` is relative to its config; writing one reads none
+    if args.write_baseline.is_none() {
+        opts.baseline = args.baseline.clone().or_else(|| {
+            config
+                .as_ref()
+                .and_then(|c| c.baseline.as_ref().map(|b| c.dir.join(b)))
+        });
+    }
     if let Some(reason) = &args.add_suppressions {
         let added = kure::add_suppressions(&opts, reason, true)?;
         for e in &added.errors {
@@ -418,6 +427,21 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         });
     }
     let result = kure::lint(&opts)?;
+    if let Some(file) = &args.write_baseline {
+        print_errors(&result.summary);
+        let stdin = result.stdin.as_ref().map(|(n, t)| (n.as_str(), t.as_str()));
+        let n = kure::write_baseline(file, &result.diagnostics, stdin)?;
+        eprintln!(
+            "{} written to {}",
+            report::plural(n, "finding", "findings"),
+            file.display()
+        );
+        return Ok(if result.summary.errors.is_empty() {
+            0
+        } else {
+            2
+        });
+    }
     let mut wants_summary = false;
     let formats = if args.statistics { Vec::new() } else { formats };
     if args.statistics {
@@ -871,6 +895,7 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
         // a migration looks at each object alone
         isolated: true,
         base: None,
+        baseline: None,
     };
     let result = kure::lint(&opts)?;
     print_errors(&result.summary);
