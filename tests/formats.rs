@@ -375,3 +375,69 @@ fn ci_formats_name_files_from_the_repository_root_wherever_kure_runs() {
         "{root}"
     );
 }
+
+/// A finding whose message and help hold long code spans (`kubectl delete deployment rng
+/// -n dockercoins`), rendered at `COLUMNS` 60 and 200, and piped without `COLUMNS`.
+#[test]
+fn human_output_wraps_to_the_width_and_never_inside_a_code_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: rng\n  namespace: dockercoins\nspec:\n  selector:\n    matchLabels:\n      app: rng\n  template:\n    metadata:\n      labels:\n        app: rng\n    spec:\n      containers:\n      - name: rng\n        image: dockercoins/rng:v0.1\n";
+    write(d, "rng.yaml", deployment);
+    git(d, &["init", "-q"]);
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-qm", "rng"]);
+    write(
+        d,
+        "rng.yaml",
+        &deployment.replace("kind: Deployment", "kind: DaemonSet"),
+    );
+    let render = |columns: Option<&str>| {
+        let mut c = kure();
+        c.args(["lint", "--base", "HEAD", "--color", "never", "."])
+            .current_dir(d)
+            .env_remove("COLUMNS");
+        if let Some(n) = columns {
+            c.env("COLUMNS", n);
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    let command = "`kubectl delete deployment rng -n dockercoins`";
+    for (columns, widest) in [("60", 60), ("200", 200)] {
+        let out = render(Some(columns));
+        // the prose lines (not the snippet) fit, in characters
+        let longest = out
+            .lines()
+            .filter(|l| !l.contains('│') || l.trim_start().starts_with('│'))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap();
+        assert!(
+            longest <= widest,
+            "COLUMNS={columns}: a line of {longest}\n{out}"
+        );
+        assert!(
+            out.contains(command),
+            "COLUMNS={columns}: the command was split\n{out}"
+        );
+    }
+    // at 200 the help is one line; at 60 it wraps
+    assert!(
+        render(Some("200"))
+            .lines()
+            .any(|l| l.contains("help: remove the old one") && l.contains(command))
+    );
+    assert!(
+        !render(Some("60"))
+            .lines()
+            .any(|l| l.contains("help: remove the old one") && l.contains("prune it (Flux"))
+    );
+    // piped, without COLUMNS: not wrapped at all
+    let piped = render(None);
+    assert!(
+        piped
+            .lines()
+            .any(|l| l.contains("help: remove the old one") && l.contains("sync with prune)")),
+        "{piped}"
+    );
+}

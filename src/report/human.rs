@@ -290,10 +290,36 @@ fn report(d: &Diagnostic, sources: &mut Sources) -> (Report, Vec<Report>) {
     (main, related)
 }
 
+/// Words for wrapping: split after spaces, but never inside a `code span` (a selector, a
+/// command, a path must stay whole to be copied).
+fn code_spans_whole(line: &str) -> Box<dyn Iterator<Item = textwrap::core::Word<'_>> + '_> {
+    let bytes = line.as_bytes();
+    let mut words = Vec::new();
+    let (mut start, mut in_code, mut i) = (0, false, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'`' => in_code = !in_code,
+            b' ' if !in_code => {
+                while i + 1 < bytes.len() && bytes[i + 1] == b' ' {
+                    i += 1;
+                }
+                words.push(textwrap::core::Word::from(&line[start..=i]));
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < line.len() {
+        words.push(textwrap::core::Word::from(&line[start..]));
+    }
+    Box::new(words.into_iter())
+}
+
 pub const FORMAT: super::Format = super::Format {
     name: "human",
     summary_line: true,
-    write: |out, o| write(out, o.diagnostics, o.sources, o.color),
+    write: |out, o| write(out, o.diagnostics, o.sources, o.color, o.width),
 };
 
 /// Writes each finding as it is rendered, so output starts at once and no run holds the
@@ -303,6 +329,7 @@ pub fn write(
     diags: &[Diagnostic],
     sources: &mut Sources,
     color: bool,
+    width: Option<usize>,
 ) -> std::io::Result<()> {
     let theme = if color {
         GraphicalTheme::unicode()
@@ -311,10 +338,14 @@ pub fn write(
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_context_lines(1)
-        .with_width(120)
-        // a rule id or a path is never split at its hyphens
+        // a rule id or a path is never split at its hyphens, a code span never at all
         .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_word_separator(textwrap::WordSeparator::Custom(code_spans_whole))
         .with_break_words(false);
+    let handler = match width {
+        Some(w) => handler.with_width(w),
+        None => handler.with_wrap_lines(false),
+    };
     let mut text = String::new();
     for d in diags {
         text.clear();

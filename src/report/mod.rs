@@ -32,6 +32,8 @@ pub struct Output<'a> {
     pub sources: &'a mut Sources,
     /// Whether to use terminal colours.
     pub color: bool,
+    /// The width the human format wraps its messages to; `None` (output piped): no wrapping.
+    pub width: Option<usize>,
     /// Every rule, for the formats that describe them (SARIF).
     pub rules: &'a [&'static crate::diagnostic::RuleMeta],
     /// The lowest severity that fails the run (`--fail-on`): JUnit marks only those

@@ -212,6 +212,22 @@ fn discovers(walk: &WalkArgs) -> bool {
     !walk.isolated && walk.config.is_none()
 }
 
+/// The width human output wraps to: `COLUMNS` when set, else the terminal's; none when
+/// standard output is not a terminal (piped output is not wrapped).
+fn output_width() -> Option<usize> {
+    if let Some(c) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+    {
+        return Some(c.max(20));
+    }
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    Some(terminal_size::terminal_size().map_or(120, |(w, _)| usize::from(w.0)))
+}
+
 /// Read and write errors, one line each on stderr.
 fn print_errors(summary: &Summary) {
     for e in &summary.errors {
@@ -550,6 +566,7 @@ fn write_reports(
     let mut sources = report::Sources::new(result.stdin.clone());
     let rules: Vec<&'static kure::RuleMeta> = kure::rules().collect();
     let mut wants_summary = false;
+    let width = output_width();
     for (format, file) in formats {
         let color = match color {
             ColorChoice::Always => true,
@@ -567,6 +584,7 @@ fn write_reports(
                 summary: &result.summary,
                 sources: &mut sources,
                 color,
+                width: if file.is_none() { width } else { None },
                 rules: &rules,
                 fail_on,
             };
