@@ -1267,3 +1267,42 @@ fn the_file_size_limit_is_32_mib_and_settable() {
         0
     );
 }
+
+#[test]
+fn show_files_lists_what_a_run_lints_and_why_it_skips_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "k8s/app.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+    );
+    write(
+        d,
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+    );
+    write(
+        d,
+        "chart/templates/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n",
+    );
+    std::fs::write(d.join("k8s/blob.yaml"), b"a: \0\n").unwrap();
+    write(d, ".ignore", "vendor/\n");
+    write(
+        d,
+        "vendor/x.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: v\n",
+    );
+    let r = run(&["lint", "--show-files", "."], Some(d));
+    assert_eq!(r.code, 2, "an unreadable file: {}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "chart/Chart.yaml  skipped: not-kubernetes\n\
+         chart/templates/cm.yaml  skipped: helm-template\n\
+         k8s/app.yaml\n\
+         k8s/blob.yaml  unreadable: binary file: NUL byte at line 1 (byte 3)\n"
+    );
+    // the findings are not reported
+    assert!(!r.stderr.contains("linted"), "{}", r.stderr);
+}

@@ -129,6 +129,10 @@ pub struct LintArgs {
     /// [default: the config's `baseline`]
     #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "add_suppressions"])]
     pub baseline: Option<std::path::PathBuf>,
+    /// List the files the run lints, and those it skips or cannot read with the reason,
+    /// instead of the findings
+    #[arg(long, conflicts_with_all = ["fix", "add_suppressions", "statistics", "format", "write_baseline"])]
+    pub show_files: bool,
     /// Record every current finding in FILE (a baseline for `--baseline`), and report nothing
     #[arg(long, value_name = "FILE", conflicts_with_all = ["fix", "add_suppressions", "baseline", "statistics"])]
     pub write_baseline: Option<std::path::PathBuf>,

@@ -443,6 +443,9 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         });
     }
     let result = kure::lint(&opts)?;
+    if args.show_files {
+        return show_files(&result.summary);
+    }
     if let Some(file) = &args.write_baseline {
         print_errors(&result.summary);
         let stdin = result.stdin.as_ref().map(|(n, t)| (n.as_str(), t.as_str()));
@@ -486,6 +489,34 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     let threshold = fail_on;
     let failing = result.diagnostics.iter().any(|d| d.severity >= threshold);
     Ok(u8::from(failing && !args.exit_zero))
+}
+
+/// `--show-files`: every file the run reached, in path order, with why it was not linted.
+fn show_files(summary: &Summary) -> Result<u8, Error> {
+    let mut rows: Vec<(&str, String)> = summary
+        .linted_paths
+        .iter()
+        .map(|p| (p.as_str(), String::new()))
+        .collect();
+    rows.extend(
+        summary
+            .skipped
+            .iter()
+            .map(|s| (s.path.as_str(), format!("  skipped: {}", s.reason))),
+    );
+    rows.extend(
+        summary
+            .errors
+            .iter()
+            .map(|e| (e.path.as_str(), format!("  unreadable: {}", e.kind))),
+    );
+    rows.sort();
+    let text: String = rows
+        .iter()
+        .map(|(p, why)| format!("{}{why}\n", p.strip_prefix("./").unwrap_or(p)))
+        .collect();
+    write_stdout(&text)?;
+    Ok(if summary.errors.is_empty() { 0 } else { 2 })
 }
 
 /// The filters given to a run that changed nothing (`--kind X and --name y`), if any.
