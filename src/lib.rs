@@ -37,6 +37,7 @@ pub use error::{Error, FileErrorKind};
 pub use fix::{Applicability, Edit, Fix};
 pub use lint::{FixOptions, LintOptions, LintResult, lint};
 pub use load::{MAX_FILE_BYTES, MAX_FILE_SIZE_LIMIT_MIB, decode, set_max_file_size};
+pub use model::api_versions::NEWEST as NEWEST_KUBERNETES;
 pub use model::api_versions::parse_version as parse_kubernetes_version;
 /// The embedded CRD catalog: how many schemas it holds, their keys, each one's JSON.
 pub mod catalog {

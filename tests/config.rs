@@ -423,3 +423,78 @@ fn a_repository_adds_workload_kinds_and_string_fields() {
         r.stderr
     );
 }
+
+#[test]
+fn config_show_names_the_config_of_a_file_and_where_each_setting_comes_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        ".kure.yaml",
+        "rules:\n  duplicate-object: off\nfail-on: warning\nkubernetes-version: \"1.33\"\n",
+    );
+    write(
+        d,
+        "team/.kure.yaml",
+        "rules:\n  server-populated-field: error\noverrides:\n- files: [\"legacy/**\"]\n  rules: { removed-api-version: off }\n",
+    );
+    write(d, "team/legacy/a.yaml", SERVICE);
+    write(d, "b.yaml", SERVICE);
+    let r = run(&["config", "--show", "team/legacy/a.yaml"], Some(d));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // the nearest config wins whole: the root's fail-on does not reach the team's files
+    assert!(
+        r.stdout
+            .starts_with("file: team/legacy/a.yaml\nconfig: team/.kure.yaml\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("rules: [server-populated-field: error]  # team/.kure.yaml\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("fail-on: error  # default\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("overrides for this file: [removed-api-version: off]  # team/.kure.yaml"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["config", "--show", "b.yaml"], Some(d));
+    assert!(r.stdout.contains("config: .kure.yaml\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("fail-on: warning  # .kure.yaml\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("kubernetes-version: 1.33  # .kure.yaml\n"),
+        "{}",
+        r.stdout
+    );
+    // --config names one for every file; a path that is not there is a usage error
+    let r = run(
+        &[
+            "config",
+            "--show",
+            "team/legacy/a.yaml",
+            "--config",
+            ".kure.yaml",
+        ],
+        Some(d),
+    );
+    assert!(r.stdout.contains("config: .kure.yaml\n"), "{}", r.stdout);
+    let r = run(&["config", "--show", "nope.yaml"], Some(d));
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr.trim(),
+        "kure: error: nope.yaml: no such file or directory"
+    );
+}

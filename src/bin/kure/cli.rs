@@ -36,6 +36,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: RulesFormat,
     },
+    /// Show the settings that govern a file: the `.kure.yaml` that applies to it, and each
+    /// setting with where it comes from
+    Config(ConfigArgs),
     /// Print a rule's documentation
     Explain {
         /// Rule id, as `kure rules` lists it
@@ -66,6 +69,7 @@ impl Command {
             Command::Migrate(a) => !a.diff && !a.check,
             Command::Render(_)
             | Command::Rules { .. }
+            | Command::Config(_)
             | Command::Explain { .. }
             | Command::Completions { .. }
             | Command::Man { .. } => false,
@@ -222,6 +226,16 @@ pub struct InputArgs {
     pub strict_references: bool,
     #[command(flatten)]
     pub walk: WalkArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// The file (or directory) whose settings to show
+    #[arg(long, value_name = "PATH")]
+    pub show: PathBuf,
+    /// Read this config file instead of the nearest `.kure.yaml`
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -23,6 +23,7 @@ pub fn run(command: Command) -> Result<u8, Error> {
             write_stdout(&rules_listing(format))?;
             Ok(0)
         }
+        Command::Config(args) => show_config(&args),
         Command::Explain { rule } => match kure::rule(&rule) {
             Some(meta) => {
                 write_stdout(meta.doc_body())?;
@@ -159,6 +160,138 @@ fn config(walk: &WalkArgs, paths: &[std::path::PathBuf]) -> Result<Option<kure::
         kure::set_max_file_size(mib).map_err(Error::Usage)?;
     }
     Ok(config)
+}
+
+/// `kure config --show PATH`: the config governing PATH (`--config`, else the nearest
+/// `.kure.yaml` above it), and each setting with where it comes from.
+fn show_config(args: &crate::cli::ConfigArgs) -> Result<u8, Error> {
+    let path = &args.show;
+    if !path.exists() {
+        return Err(Error::Usage(format!(
+            "{}: no such file or directory",
+            path.display()
+        )));
+    }
+    let config = kure::Config::find(std::slice::from_ref(path), args.config.as_deref())?;
+    let mut out = format!("file: {}\n", path.display());
+    let from = match &config {
+        Some(c) => {
+            let shown = kure::walk::relative(kure::walk::cwd(), &c.path)
+                .display()
+                .to_string();
+            out.push_str(&format!("config: {shown}\n"));
+            shown
+        }
+        None => {
+            out.push_str("config: none (kure's defaults)\n");
+            String::new()
+        }
+    };
+    let mut line = |key: &str, value: String, set: bool| {
+        let source = if set { from.as_str() } else { "default" };
+        out.push_str(&format!("{key}: {value}  # {source}\n"));
+    };
+    let c = config.as_ref();
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "[]".to_string()
+        } else {
+            format!("[{}]", v.join(", "))
+        }
+    };
+    let rules: Vec<String> = c
+        .map(|c| {
+            c.rules
+                .iter()
+                .map(|(id, l)| format!("{id}: {}", l.name()))
+                .collect()
+        })
+        .unwrap_or_default();
+    line("rules", list(&rules), !rules.is_empty());
+    let select = c.and_then(|c| c.select.clone());
+    line(
+        "select",
+        select
+            .as_deref()
+            .map_or("[the default rules]".to_string(), list),
+        select.is_some(),
+    );
+    let ignore = c.and_then(|c| c.ignore.clone());
+    line(
+        "ignore",
+        list(ignore.as_deref().unwrap_or_default()),
+        ignore.is_some(),
+    );
+    let exclude = c.map(|c| c.exclude.clone()).unwrap_or_default();
+    line("exclude", list(&exclude), !exclude.is_empty());
+    let fail_on = c.and_then(|c| c.fail_on);
+    line(
+        "fail-on",
+        fail_on.map_or("error".to_string(), |s| s.as_str().to_string()),
+        fail_on.is_some(),
+    );
+    let version = c.and_then(|c| c.kubernetes_version);
+    line(
+        "kubernetes-version",
+        format!("1.{}", version.unwrap_or(kure::NEWEST_KUBERNETES)),
+        version.is_some(),
+    );
+    let schemas: Vec<String> = c
+        .map(|c| {
+            c.schemas
+                .iter()
+                .map(|p| c.dir.join(p).display().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    line("schemas", list(&schemas), !schemas.is_empty());
+    line(
+        "catalog",
+        c.is_none_or(|c| c.catalog).to_string(),
+        c.is_some_and(|c| !c.catalog),
+    );
+    let catalog_dir = c.and_then(|c| c.schema_catalog.as_ref().map(|d| c.dir.join(d)));
+    line(
+        "schema-catalog",
+        catalog_dir
+            .as_ref()
+            .map_or("none".to_string(), |d| d.display().to_string()),
+        catalog_dir.is_some(),
+    );
+    let strict = c.is_some_and(|c| c.strict_references);
+    line("strict-references", strict.to_string(), strict);
+    let size = c.and_then(|c| c.max_file_size);
+    line(
+        "max-file-size",
+        format!(
+            "{} MiB",
+            size.unwrap_or(kure::MAX_FILE_BYTES / (1024 * 1024))
+        ),
+        size.is_some(),
+    );
+    let baseline = c.and_then(|c| c.baseline.as_ref().map(|b| c.dir.join(b)));
+    line(
+        "baseline",
+        baseline
+            .as_ref()
+            .map_or("none".to_string(), |b| b.display().to_string()),
+        baseline.is_some(),
+    );
+    if let Some(c) = c {
+        let rel = kure::walk::relative(&c.dir, &kure::walk::normalize(path));
+        let hits: Vec<String> = c
+            .overrides
+            .iter()
+            .filter(|o| o.applies(&rel, None))
+            .flat_map(|o| o.rules.iter().map(|(id, l)| format!("{id}: {}", l.name())))
+            .collect();
+        out.push_str(&format!(
+            "overrides for this file: {}  # {from} (overrides by kind, namespace or name apply per object)\n",
+            list(&hits)
+        ));
+    }
+    write_stdout(&out)?;
+    Ok(0)
 }
 
 /// The walk's exclusions: the flags', or the config's.
