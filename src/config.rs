@@ -73,6 +73,9 @@ struct Raw {
     max_file_size: Option<usize>,
     /// A baseline of findings not reported (`kure lint --write-baseline`).
     baseline: Option<PathBuf>,
+    /// A config this one builds on (`extend: ../.kure.yaml`): its settings, but for those
+    /// this one sets.
+    extend: Option<PathBuf>,
 }
 
 /// A custom resource that makes pods: one more row of the workload table.
@@ -167,6 +170,10 @@ struct RawOverride {
 #[derive(Clone, Debug)]
 pub struct Override {
     files: Option<globset::GlobSet>,
+    /// Where the config that wrote it is, seen from the config that applies it (an
+    /// override inherited through `extend:` from a config above): prefixed to the path its
+    /// `files` globs match.
+    prefix: PathBuf,
     kind: Option<globset::GlobMatcher>,
     namespace: Option<globset::GlobMatcher>,
     name: Option<globset::GlobMatcher>,
@@ -203,6 +210,11 @@ pub struct Config {
     pub max_file_size: Option<usize>,
     /// A baseline file (`baseline:`), relative to the config's directory.
     pub baseline: Option<PathBuf>,
+    /// The config it extends (`extend:`), relative to its directory.
+    pub extend: Option<PathBuf>,
+    /// For each key a config of the `extend` chain set, the file that set it (the nearest
+    /// in the chain wins).
+    pub origins: Vec<(&'static str, PathBuf)>,
 }
 
 /// The key names a config may have, for did-you-mean.
@@ -222,6 +234,7 @@ const KEYS: &[&str] = &[
     "strict-references",
     "max-file-size",
     "baseline",
+    "extend",
     "api-version",
     "template",
     "selector",
@@ -273,8 +286,143 @@ impl Config {
         }
     }
 
-    /// Reads and checks one config file.
+    /// Reads and checks one config file, and the configs it extends.
     pub fn read(path: &Path) -> Result<Config, Error> {
+        Config::read_chain(path, &mut Vec::new())
+    }
+
+    /// The key a config file sets, for `origins`.
+    fn set_keys(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        let mut add = |yes: bool, k: &'static str| {
+            if yes {
+                keys.push(k);
+            }
+        };
+        add(!self.rules.is_empty(), "rules");
+        add(self.select.is_some(), "select");
+        add(self.ignore.is_some(), "ignore");
+        add(!self.exclude.is_empty(), "exclude");
+        add(self.fail_on.is_some(), "fail-on");
+        add(self.kubernetes_version.is_some(), "kubernetes-version");
+        add(!self.overrides.is_empty(), "overrides");
+        add(!self.workloads.is_empty(), "workloads");
+        add(!self.string_fields.is_empty(), "string-fields");
+        add(!self.schemas.is_empty(), "schemas");
+        add(!self.catalog, "catalog");
+        add(self.schema_catalog.is_some(), "schema-catalog");
+        add(self.strict_references, "strict-references");
+        add(self.max_file_size.is_some(), "max-file-size");
+        add(self.baseline.is_some(), "baseline");
+        keys
+    }
+
+    fn read_chain(path: &Path, seen: &mut Vec<PathBuf>) -> Result<Config, Error> {
+        let mut config = Config::read_one(path)?;
+        config.origins = config
+            .set_keys()
+            .into_iter()
+            .map(|k| (k, path.to_path_buf()))
+            .collect();
+        let Some(parent) = config.extend.clone() else {
+            return Ok(config);
+        };
+        let parent = crate::walk::normalize(&config.dir.join(parent));
+        seen.push(crate::walk::normalize(path));
+        if seen.contains(&parent) {
+            return Err(Error::Config(format!(
+                "{}: extend: {} extends it in turn (a cycle)",
+                path.display(),
+                parent.display()
+            )));
+        }
+        if seen.len() > 32 {
+            return Err(Error::Config(format!(
+                "{}: extend: more than 32 configs extend one another",
+                path.display()
+            )));
+        }
+        let base = Config::read_chain(&parent, seen)?;
+        Ok(config.over(base))
+    }
+
+    /// This config over the one it extends: what this one sets wins (rule by rule for
+    /// `rules`); the other's overrides, workloads and string fields come first; its paths
+    /// keep meaning what they meant in its own directory.
+    fn over(mut self, base: Config) -> Config {
+        // where this config's directory is, seen from the base's
+        let (dir, base_dir) = (
+            crate::walk::normalize(&self.dir),
+            crate::walk::normalize(&base.dir),
+        );
+        let below = dir.strip_prefix(&base_dir).ok().map(Path::to_path_buf);
+        let mut rules: Vec<(String, Level)> = base
+            .rules
+            .into_iter()
+            .filter(|(id, _)| !self.rules.iter().any(|(i, _)| i == id))
+            .collect();
+        rules.append(&mut self.rules);
+        self.rules = rules;
+        self.select = self.select.or(base.select);
+        self.ignore = self.ignore.or(base.ignore);
+        if self.exclude.is_empty() {
+            // a glob of the base, for the files below this config's directory
+            self.exclude = base
+                .exclude
+                .into_iter()
+                .filter_map(|g| match &below {
+                    _ if g.starts_with("**") => Some(g),
+                    Some(b) if b.as_os_str().is_empty() => Some(g),
+                    Some(b) => {
+                        let prefix = format!("{}/", b.to_string_lossy().replace('\\', "/"));
+                        g.strip_prefix(&prefix).map(str::to_string)
+                    }
+                    None => None,
+                })
+                .collect();
+        }
+        self.fail_on = self.fail_on.or(base.fail_on);
+        self.kubernetes_version = self.kubernetes_version.or(base.kubernetes_version);
+        let mut overrides: Vec<Override> = base
+            .overrides
+            .into_iter()
+            .filter_map(|mut o| {
+                if o.files.is_some() {
+                    o.prefix = o.prefix.join(below.as_ref()?);
+                }
+                Some(o)
+            })
+            .collect();
+        overrides.append(&mut self.overrides);
+        self.overrides = overrides;
+        let mut workloads = base.workloads;
+        workloads.append(&mut self.workloads);
+        self.workloads = workloads;
+        let mut string_fields = base.string_fields;
+        string_fields.append(&mut self.string_fields);
+        self.string_fields = string_fields;
+        if self.schemas.is_empty() {
+            self.schemas = base.schemas.iter().map(|p| base.dir.join(p)).collect();
+        }
+        self.catalog = self.catalog && base.catalog;
+        self.schema_catalog = self
+            .schema_catalog
+            .or_else(|| base.schema_catalog.map(|d| base.dir.join(d)));
+        self.strict_references |= base.strict_references;
+        self.max_file_size = self.max_file_size.or(base.max_file_size);
+        self.baseline = self
+            .baseline
+            .or_else(|| base.baseline.map(|b| base.dir.join(b)));
+        for (k, from) in base.origins {
+            if !self.origins.iter().any(|(key, _)| *key == k) {
+                self.origins.push((k, from));
+            }
+        }
+        self
+    }
+
+    /// Reads and checks one config file, alone.
+    fn read_one(path: &Path) -> Result<Config, Error> {
         let cwd = std::env::current_dir().unwrap_or_default();
         let shown = path
             .strip_prefix(&cwd)
@@ -373,6 +521,7 @@ impl Config {
                 )));
             }
             overrides.push(Override {
+                prefix: PathBuf::new(),
                 files,
                 kind: matcher(&o.kind)?,
                 namespace: matcher(&o.namespace)?,
@@ -434,6 +583,8 @@ impl Config {
             strict_references: raw.strict_references,
             max_file_size: raw.max_file_size,
             baseline: raw.baseline,
+            extend: raw.extend,
+            origins: Vec::new(),
             path: path.to_path_buf(),
             dir: path
                 .parent()
@@ -627,7 +778,7 @@ impl Override {
     /// on the object `(kind, namespace, name)`.
     pub fn applies(&self, rel: &Path, object: Option<(&str, Option<&str>, Option<&str>)>) -> bool {
         if let Some(f) = &self.files
-            && !f.is_match(rel)
+            && !f.is_match(self.prefix.join(rel))
         {
             return false;
         }

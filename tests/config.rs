@@ -298,7 +298,7 @@ fn mistakes_are_usage_errors_with_a_place() {
     let cases: &[(&str, &str)] = &[
         (
             "rules:\n  non-string-value: off\nexlude: [x]\n",
-            ".kure.yaml:3:1: unknown field `exlude`, expected one of rules, select, ignore, exclude, fail-on, kubernetes-version, overrides, workloads, string-fields, schemas, catalog, schema-catalog, strict-references, max-file-size, baseline (did you mean `exclude`?)",
+            ".kure.yaml:3:1: unknown field `exlude`, expected one of rules, select, ignore, exclude, fail-on, kubernetes-version, overrides, workloads, string-fields, schemas, catalog, schema-catalog, strict-references, max-file-size, baseline, extend (did you mean `exclude`?)",
         ),
         (
             "rules:\n  non-string-valu: off\n",
@@ -496,5 +496,94 @@ fn config_show_names_the_config_of_a_file_and_where_each_setting_comes_from() {
     assert_eq!(
         r.stderr.trim(),
         "kure: error: nope.yaml: no such file or directory"
+    );
+}
+
+/// A Service that selects no pod template, and has no other defect.
+const CLEAN_SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n  - port: 80\n";
+
+#[test]
+fn extend_chains_inherit_what_the_nearer_config_does_not_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // the root: a rule off, a rule down to a warning, exclusions, and an override for a
+    // directory below
+    write(
+        d,
+        ".kure.yaml",
+        "rules:\n  service-selector-no-match: warning\nfail-on: warning\nexclude: [\"team/app/gen/**\", \"**/tmp/**\"]\noverrides:\n- files: [\"team/app/legacy/**\"]\n  rules: { service-selector-no-match: off }\n",
+    );
+    // the middle sets nothing but what it extends; the team's extends it and sets fail-on
+    write(d, "team/.kure.yaml", "extend: ../.kure.yaml\n");
+    write(
+        d,
+        "team/app/.kure.yaml",
+        "extend: ../.kure.yaml\nfail-on: error\n",
+    );
+    write(d, "team/app/svc.yaml", CLEAN_SERVICE);
+    write(d, "team/app/gen/svc.yaml", CLEAN_SERVICE);
+    write(d, "team/app/tmp/svc.yaml", CLEAN_SERVICE);
+    write(d, "team/app/legacy/svc.yaml", CLEAN_SERVICE);
+    let (code, v) = lint_json(&["team/app"], &[], Some(d));
+    // the Service selects nothing: a warning by the root's rules, which the team's fail-on
+    // (error) does not fail on; gen/, tmp/ excluded; legacy/ turned off by the override
+    let found = findings(&v);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(v["diagnostics"][0]["rule"], "service-selector-no-match");
+    assert_eq!(v["diagnostics"][0]["severity"], "warning");
+    assert!(
+        v["diagnostics"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("team/app/svc.yaml")
+    );
+    let r = run(&["config", "--show", "team/app/svc.yaml"], Some(d));
+    assert!(
+        r.stdout
+            .contains("config: team/app/.kure.yaml (extends .kure.yaml)\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("fail-on: error  # team/app/.kure.yaml\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("rules: [service-selector-no-match: warning]  # .kure.yaml\n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("exclude: [gen/**, **/tmp/**]  # .kure.yaml\n"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn extend_that_cycles_or_names_nothing_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, ".kure.yaml", "extend: team/.kure.yaml\n");
+    write(d, "team/.kure.yaml", "extend: ../.kure.yaml\n");
+    write(d, "team/svc.yaml", SERVICE);
+    let r = run(&["lint", "team"], Some(d));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("extends it in turn (a cycle)"),
+        "{}",
+        r.stderr
+    );
+    write(d, "team/.kure.yaml", "extend: ../missing.yaml\n");
+    let r = run(&["lint", "team"], Some(d));
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("missing.yaml: cannot read it"),
+        "{}",
+        r.stderr
     );
 }

@@ -174,22 +174,42 @@ fn show_config(args: &crate::cli::ConfigArgs) -> Result<u8, Error> {
     }
     let config = kure::Config::find(std::slice::from_ref(path), args.config.as_deref())?;
     let mut out = format!("file: {}\n", path.display());
-    let from = match &config {
+    match &config {
         Some(c) => {
-            let shown = kure::walk::relative(kure::walk::cwd(), &c.path)
-                .display()
-                .to_string();
-            out.push_str(&format!("config: {shown}\n"));
-            shown
+            let shown = |p: &std::path::Path| {
+                kure::walk::relative(kure::walk::cwd(), p)
+                    .display()
+                    .to_string()
+            };
+            let mut extended: Vec<String> = Vec::new();
+            for (_, p) in &c.origins {
+                let p = shown(p);
+                if p != shown(&c.path) && !extended.contains(&p) {
+                    extended.push(p);
+                }
+            }
+            let extends = if extended.is_empty() {
+                String::new()
+            } else {
+                format!(" (extends {})", extended.join(", "))
+            };
+            out.push_str(&format!("config: {}{extends}\n", shown(&c.path)));
         }
-        None => {
-            out.push_str("config: none (kure's defaults)\n");
-            String::new()
-        }
+        None => out.push_str("config: none (kure's defaults)\n"),
+    }
+    // each key's source: the config of the `extend` chain that set it, or kure's default
+    let source = |key: &str| -> String {
+        config
+            .as_ref()
+            .and_then(|c| c.origins.iter().find(|(k, _)| *k == key))
+            .map_or("default".to_string(), |(_, p)| {
+                kure::walk::relative(kure::walk::cwd(), p)
+                    .display()
+                    .to_string()
+            })
     };
-    let mut line = |key: &str, value: String, set: bool| {
-        let source = if set { from.as_str() } else { "default" };
-        out.push_str(&format!("{key}: {value}  # {source}\n"));
+    let mut line = |key: &str, value: String, _set: bool| {
+        out.push_str(&format!("{key}: {value}  # {}\n", source(key)));
     };
     let c = config.as_ref();
     let list = |v: &[String]| {
@@ -286,8 +306,9 @@ fn show_config(args: &crate::cli::ConfigArgs) -> Result<u8, Error> {
             .flat_map(|o| o.rules.iter().map(|(id, l)| format!("{id}: {}", l.name())))
             .collect();
         out.push_str(&format!(
-            "overrides for this file: {}  # {from} (overrides by kind, namespace or name apply per object)\n",
-            list(&hits)
+            "overrides for this file: {}  # {} (overrides by kind, namespace or name apply per object)\n",
+            list(&hits),
+            source("overrides")
         ));
     }
     write_stdout(&out)?;
