@@ -1,7 +1,8 @@
 //! `.kure.yaml`: a repository's settings. Each file linted is governed by the nearest one
 //! above it, up to the repository root (the directory holding `.git`); the nearest wins
-//! whole, with no merging with a parent's (ruff without `extend`). `--config FILE` names one
-//! for every file instead; `--isolated` reads none. Command-line flags override what it says.
+//! whole, unless it says `extend: PATH` (ruff's `extend`): then it is laid over the config
+//! it names (`Config::over`). `--config FILE` names one for every file instead; `--isolated`
+//! reads none. Command-line flags override what it says.
 //!
 //! Read with serde-saphyr, unknown keys refused: a mistake is a usage error naming the
 //! file, line and column, with a did-you-mean for keys and rule ids.
