@@ -8,7 +8,7 @@ use crate::check::FileChecker;
 use crate::error::Error;
 use crate::history::{Base, Entry};
 use crate::load::Loaded;
-use crate::model::change::{ChangedFile, RenderedRefusal, Transition, Version};
+use crate::model::change::{ChangedFile, RenderedOutrun, RenderedRefusal, Transition, Version};
 use crate::model::inventory::Inventory;
 use crate::model::kustomize::{FileRole, Kustomize};
 use crate::rules::Settings;
@@ -97,6 +97,7 @@ pub fn transition(
         after: Vec::new(),
         changed: HashSet::new(),
         rendered: Vec::new(),
+        rendered_outruns: Vec::new(),
         differ: 0,
     };
     if changed.is_empty() {
@@ -150,7 +151,7 @@ pub fn transition(
         .iter()
         .filter_map(|i| Some((walk::normalize(i.file()?), Arc::from(i.display()))))
         .collect();
-    out.rendered = rendered_refusals(kz, &base, &touched, &shown);
+    (out.rendered, out.rendered_outruns) = rendered_changes(kz, &base, &touched, &shown);
     Ok(out)
 }
 
@@ -218,15 +219,16 @@ fn documents(
 
 /// The refused changes a kustomization makes: each root a change reaches, rendered at the
 /// commit and now, its objects compared where their own files say the same.
-fn rendered_refusals(
+fn rendered_changes(
     kz: &Kustomize,
     base: &Base,
     touched: &[PathBuf],
     shown: &HashMap<PathBuf, Arc<str>>,
-) -> Vec<RenderedRefusal> {
+) -> (Vec<RenderedRefusal>, Vec<RenderedOutrun>) {
     use crate::model::change::{self, Key};
     use crate::yaml::value;
     let mut out = Vec::new();
+    let mut outruns = Vec::new();
     let mut kustomizations = HashMap::new();
     let reader = crate::yaml::resolve::Reader::Kustomize;
     for g in roots_reached(kz, touched) {
@@ -245,6 +247,20 @@ fn rendered_refusals(
             .cloned()
             .unwrap_or_else(|| Arc::from(root_file.display().to_string()));
         let (now, then) = (documents(&now, reader), documents(&then, reader));
+        // the pods the root renders at the base: each template's namespace and labels
+        let running: Vec<(Option<String>, crate::model::selector::PodLabels)> = then
+            .iter()
+            .filter_map(|(_, doc, _)| {
+                let o = crate::model::objects(doc).into_iter().next()?;
+                let w = crate::model::workload::lookup(&o)?;
+                Some((o.namespace().map(str::to_string), w.pod_labels(&o)))
+            })
+            .collect();
+        let selects = |ns: Option<&str>, s: &crate::model::selector::Selector| {
+            running.iter().any(|(n, labels)| {
+                (ns.is_none() || n.is_none() || n.as_deref() == ns) && s.matches(labels)
+            })
+        };
         let mut at_base: HashMap<Key, usize> = HashMap::new();
         for (i, (_, doc, _)) in then.iter().enumerate() {
             if let Some(o) = crate::model::objects(doc).first()
@@ -264,6 +280,37 @@ fn rendered_refusals(
             let Some(b) = crate::model::objects(bdoc).into_iter().next() else {
                 continue;
             };
+            let at_entry = |kustomizations: &mut HashMap<_, _>| {
+                r.patched_by
+                    .last()
+                    .and_then(|p| crate::render::patch_location(p, shown, kustomizations))
+                    .unwrap_or_else(|| {
+                        crate::source::Located::new(
+                            &root_shown,
+                            &crate::source::LineIndex::new(""),
+                            crate::source::Span::new(0, 0),
+                        )
+                    })
+            };
+            // a selector narrowed past the running pods by the kustomization, not the file
+            if let (Some((field, was)), Some((_, now_sel))) =
+                (change::pod_selector(&b), change::pod_selector(&w))
+                && was != now_sel
+                && selects(b.namespace(), &was)
+                && !selects(w.namespace(), &now_sel)
+            {
+                let path: Vec<String> = field.split('.').map(str::to_string).collect();
+                if value::lookup(written, &path) == value::lookup(bwritten, &path) {
+                    outruns.push(RenderedOutrun {
+                        object: crate::model::object::ObjectInfo::of(&w),
+                        field,
+                        was: was.to_string(),
+                        now: now_sel.to_string(),
+                        at: at_entry(&mut kustomizations),
+                        root: root_shown.clone(),
+                    });
+                }
+            }
             if change::replaced_on_conflict(&w) {
                 continue;
             }
@@ -272,17 +319,7 @@ fn rendered_refusals(
                 if value::lookup(written, &refused.path) != value::lookup(bwritten, &refused.path) {
                     continue;
                 }
-                let at = r
-                    .patched_by
-                    .last()
-                    .and_then(|p| crate::render::patch_location(p, shown, &mut kustomizations))
-                    .unwrap_or_else(|| {
-                        crate::source::Located::new(
-                            &root_shown,
-                            &crate::source::LineIndex::new(""),
-                            crate::source::Span::new(0, 0),
-                        )
-                    });
+                let at = at_entry(&mut kustomizations);
                 out.push(RenderedRefusal {
                     refused,
                     object: crate::model::object::ObjectInfo::of(&w),
@@ -292,5 +329,5 @@ fn rendered_refusals(
             }
         }
     }
-    out
+    (out, outruns)
 }

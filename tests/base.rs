@@ -616,14 +616,25 @@ fn common_labels_leaking_into_a_selector_are_refused_at_the_kustomization() {
     let (code, v) = lint_json(&["k8s"], &["--base", "HEAD"], Some(dir));
     assert_eq!(code, 1);
     let (line, col) = position(dir, "prod/kustomization.yaml", "", "commonLabels:");
+    // the Deployment's selector is refused, and the Service loses its running pods
+    let at = |rule: &str| {
+        (
+            "k8s/prod/kustomization.yaml".to_string(),
+            rule.to_string(),
+            line,
+            col,
+        )
+    };
     assert_eq!(
         findings_by_path(&v),
-        vec![(
-            "k8s/prod/kustomization.yaml".to_string(),
-            "immutable-field-changed".to_string(),
-            line,
-            col
-        )]
+        vec![at("immutable-field-changed"), at("selector-outruns-labels")]
+    );
+    assert!(
+        v["diagnostics"][1]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Service/prod-rng as k8s/prod/kustomization.yaml renders it: spec.selector `app=rng,team=coins` selects none of the pods of HEAD, which `app=rng` selected"),
+        "{v}"
     );
     let message = v["diagnostics"][0]["message"].as_str().unwrap();
     assert!(

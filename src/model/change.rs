@@ -51,9 +51,46 @@ pub struct Transition {
     /// Refused changes that a kustomization makes (its `labels:`, a patch, a generator),
     /// found by rendering the roots a changed file belongs to at both commits.
     pub rendered: Vec<RenderedRefusal>,
+    /// Pod selectors a kustomization narrows past the pods running at the base.
+    pub rendered_outruns: Vec<RenderedOutrun>,
     /// How many files differ from the commit (kustomizations and other files kure does not
     /// lint included).
     pub differ: usize,
+}
+
+/// A pod selector a kustomization changes (its `commonLabels`, a patch) so that it selects
+/// none of the pods the root renders at the base, though it selected some there.
+pub struct RenderedOutrun {
+    pub object: super::object::ObjectInfo,
+    pub field: &'static str,
+    pub was: String,
+    pub now: String,
+    /// The kustomization entry that changes the object last, or the root's kustomization.
+    pub at: crate::source::Located,
+    pub root: std::sync::Arc<str>,
+}
+
+/// The pod selector of a Service, PodDisruptionBudget or NetworkPolicy: its field, and the
+/// selector (`None` for another kind, or a Service without one).
+pub fn pod_selector(obj: &Object<'_>) -> Option<(&'static str, super::selector::Selector)> {
+    use super::selector::{Selector, label_selector, string_pairs};
+    let spec = obj.spec()?;
+    let doc = obj.doc;
+    match (obj.group(), obj.kind) {
+        ("", "Service") => {
+            let pairs = string_pairs(doc, doc.get(spec, "selector")?);
+            (!pairs.is_empty()).then(|| ("spec.selector", Selector::of_map(&pairs)))
+        }
+        ("policy", "PodDisruptionBudget") => Some((
+            "spec.selector",
+            label_selector(doc, doc.get(spec, "selector")?),
+        )),
+        ("networking.k8s.io", "NetworkPolicy") => Some((
+            "spec.podSelector",
+            label_selector(doc, doc.get(spec, "podSelector")?),
+        )),
+        _ => None,
+    }
 }
 
 /// A change the API server refuses that a kustomization makes to an object whose own file

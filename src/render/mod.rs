@@ -66,7 +66,7 @@ pub struct Resource {
 
 /// A patch entry of a kustomization: the file, the list (`patches`,
 /// `patchesStrategicMerge`, `patchesJson6902`) and the entry's index in it; or what else
-/// changed an object's pod template labels: a `labels` entry (by index), or `commonLabels`
+/// changed an object's pod template labels or selector: a `labels` entry (by index), or `commonLabels`
 /// (the whole mapping, `index` `usize::MAX`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PatchAt {
@@ -1135,7 +1135,7 @@ fn template_metadata(kind: &str) -> &'static [&'static [&'static str]] {
     }
 }
 
-/// Adds the labels; whether a pod template's labels changed.
+/// Adds the labels; whether a pod template's labels or a selector changed.
 fn add_labels(v: &mut V, pairs: &[(String, String)], selectors: bool, templates: bool) -> bool {
     let kind = v.str_at(&["kind"]).unwrap_or("").to_string();
     set_pairs(v, &["metadata", "labels"], pairs);
@@ -1164,6 +1164,8 @@ fn add_labels(v: &mut V, pairs: &[(String, String)], selectors: bool, templates:
     if !selectors {
         return template_changed;
     }
+    // a selector changed is where it was set too
+    let before = v.get("spec").cloned();
     let create: &[&[&str]] = match kind.as_str() {
         "Service" | "ReplicationController" => &[&["spec", "selector"]],
         "Deployment" | "ReplicaSet" | "DaemonSet" | "StatefulSet" => {
@@ -1265,7 +1267,7 @@ fn add_labels(v: &mut V, pairs: &[(String, String)], selectors: bool, templates:
             }
         }
     }
-    template_changed
+    template_changed || v.get("spec") != before.as_ref()
 }
 
 /// The mapping at `path`, each missing mapping on the way made.

@@ -18,6 +18,8 @@ static META: RuleMeta = RuleMeta {
 
 pub struct SelectorOutrunsLabels;
 
+const HELP: &str = "label the pods first: add the labels to the pod templates in one change and let it roll out, then narrow the selector in a later one (`kure label` edits both in that order)";
+
 /// A pod selector of an object: what it is (`spec.selector`), the selector, where it is
 /// written, and the namespaces it looks in.
 struct PodSelector<'a> {
@@ -69,6 +71,24 @@ impl Rule for SelectorOutrunsLabels {
 
     fn check_change(&self, cx: &ChangeContext<'_>, out: &mut Vec<Diagnostic>) {
         let change = cx.change;
+        // narrowed by a kustomization (`commonLabels`, a patch), at its entry
+        for r in &change.rendered_outruns {
+            let message = format!(
+                "{} as {} renders it: {} `{}` selects none of the pods of {}, which `{}` selected: {} until pods with these labels are rolled out",
+                r.object.kind_name(),
+                r.root.trim_start_matches("./"),
+                r.field,
+                r.now,
+                change.reference,
+                r.was,
+                consequence(&r.object.kind)
+            );
+            out.push(
+                cx.diag(&META, r.at.clone(), message)
+                    .object(Some(std::sync::Arc::new(r.object.clone())))
+                    .help(HELP),
+            );
+        }
         let mut before: HashMap<Key, Vec<&ObjectFacts>> = HashMap::new();
         for o in change.before.iter().filter(|o| !o.partial) {
             if let Some(k) = Key::of_info(&o.info) {
@@ -129,7 +149,7 @@ impl Rule for SelectorOutrunsLabels {
                         ),
                     )
                     .object(Some(std::sync::Arc::new(w.info.clone())))
-                    .help("label the pods first: add the labels to the pod templates in one change and let it roll out, then narrow the selector in a later one (`kure label` edits both in that order)");
+                    .help(HELP);
                 for p in selected.iter().take(3) {
                     let (_, what, _) = super::service_selector_no_match::closest(p, &new.selector);
                     // a template of a changed file is shown where its object is now
