@@ -32,16 +32,7 @@ pub fn transition(
     facts_only: &Settings,
     work: &Inventory,
 ) -> Result<Transition, Error> {
-    let first = paths
-        .first()
-        .map_or_else(|| PathBuf::from("."), |p| p.clone());
-    let start = walk::normalize(&first);
-    let start = if start.is_dir() {
-        start
-    } else {
-        start.parent().map(Path::to_path_buf).unwrap_or(start)
-    };
-    let base = Base::open(&start, reference)?;
+    let base = Base::open(&walk::start_dir(paths), reference)?;
     let given: Vec<PathBuf> = paths.iter().map(|p| walk::normalize(p)).collect();
     let mut at_base = base.manifests(&given)?;
     // the files walked: those whose bytes differ from the commit's, with their text now
@@ -160,16 +151,16 @@ struct AtCommit<'a>(&'a Base);
 
 impl crate::render::Files for AtCommit<'_> {
     fn read(&self, path: &Path) -> Option<String> {
-        match self.0.entry(path)? {
+        match self.0.entry(path).ok()?? {
             Entry::File(id) => crate::load::decode(self.0.read(id).ok()?).ok(),
-            Entry::Dir => None,
+            Entry::Dir(_) => None,
         }
     }
     fn is_dir(&self, path: &Path) -> bool {
-        matches!(self.0.entry(path), Some(Entry::Dir))
+        matches!(self.0.entry(path), Ok(Some(Entry::Dir(_))))
     }
     fn is_file(&self, path: &Path) -> bool {
-        matches!(self.0.entry(path), Some(Entry::File(_)))
+        matches!(self.0.entry(path), Ok(Some(Entry::File(_))))
     }
 }
 
@@ -295,7 +286,7 @@ fn rendered_changes(
             // a selector narrowed past the running pods by the kustomization, not the file
             if let (Some((field, was)), Some((_, now_sel))) =
                 (change::pod_selector(&b), change::pod_selector(&w))
-                && was != now_sel
+                && !was.same_as(&now_sel)
                 && selects(b.namespace(), &was)
                 && !selects(w.namespace(), &now_sel)
             {

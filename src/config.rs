@@ -270,18 +270,7 @@ impl Config {
         if let Some(p) = explicit {
             return Config::read(p).map(Some);
         }
-        let first = paths
-            .iter()
-            .find(|p| p.as_os_str() != "-")
-            .cloned()
-            .unwrap_or_else(|| PathBuf::from("."));
-        let start = crate::walk::normalize(&first);
-        let start = if start.is_dir() {
-            start
-        } else {
-            start.parent().map(Path::to_path_buf).unwrap_or(start)
-        };
-        match Nearest::default().above_dir(&start) {
+        match Nearest::default().above_dir(&crate::walk::start_dir(paths)) {
             Some(p) => Config::read(&p).map(Some),
             None => Ok(None),
         }

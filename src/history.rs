@@ -16,10 +16,10 @@ pub struct Base {
     pub reference: String,
 }
 
-/// What a commit holds at a path.
+/// What a commit holds at a path: a file's blob, or a directory's tree.
 pub enum Entry {
     File(BlobId),
-    Dir,
+    Dir(gix::ObjectId),
 }
 
 /// A blob's id, as git names the same bytes.
@@ -76,32 +76,19 @@ impl Base {
             reference: self.reference.clone(),
             why,
         };
-        let tree = self
-            .repo
-            .find_tree(self.tree)
-            .map_err(|e| fail(format!("its tree cannot be read: {e}")))?;
         let mut out = HashMap::new();
         for path in paths {
-            let Ok(rel) = path.strip_prefix(&self.root) else {
-                continue;
-            };
-            let (id, is_tree) = if rel.as_os_str().is_empty() {
-                (self.tree, true)
-            } else {
-                match tree
-                    .lookup_entry_by_path(rel)
-                    .map_err(|e| fail(format!("cannot read {}: {e}", rel.display())))?
-                {
-                    Some(entry) => (entry.object_id(), entry.mode().is_tree()),
-                    None => continue,
+            let id = match self.entry(path)? {
+                None => continue,
+                Some(Entry::File(id)) => {
+                    if crate::walk::is_manifest_name(path) {
+                        out.insert(path.clone(), id);
+                    }
+                    continue;
                 }
+                Some(Entry::Dir(id)) => id,
             };
-            if !is_tree {
-                if crate::walk::is_manifest_name(path) {
-                    out.insert(path.clone(), id);
-                }
-                continue;
-            }
+            let rel = path.strip_prefix(&self.root).unwrap_or(path);
             let sub = self
                 .repo
                 .find_tree(id)
@@ -127,23 +114,37 @@ impl Base {
         Ok(out)
     }
 
-    /// What the commit holds at `path` (absolute, inside the work tree): a file's blob, a
-    /// directory, or nothing.
-    pub fn entry(&self, path: &Path) -> Option<Entry> {
+    /// What the commit holds at `path` (inside the work tree): a file's blob, a directory's
+    /// tree, or nothing (a path outside the work tree too).
+    pub fn entry(&self, path: &Path) -> Result<Option<Entry>, Error> {
+        let fail = |why: String| Error::Base {
+            reference: self.reference.clone(),
+            why,
+        };
         let path = crate::walk::normalize(path);
-        let rel = path.strip_prefix(&self.root).ok()?;
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            return Ok(None);
+        };
         if rel.as_os_str().is_empty() {
-            return Some(Entry::Dir);
+            return Ok(Some(Entry::Dir(self.tree)));
         }
-        let tree = self.repo.find_tree(self.tree).ok()?;
-        let e = tree.lookup_entry_by_path(rel).ok()??;
-        if e.mode().is_tree() {
-            Some(Entry::Dir)
+        let tree = self
+            .repo
+            .find_tree(self.tree)
+            .map_err(|e| fail(format!("its tree cannot be read: {e}")))?;
+        let Some(e) = tree
+            .lookup_entry_by_path(rel)
+            .map_err(|e| fail(format!("cannot read {}: {e}", rel.display())))?
+        else {
+            return Ok(None);
+        };
+        Ok(if e.mode().is_tree() {
+            Some(Entry::Dir(e.object_id()))
         } else if e.mode().is_blob() {
             Some(Entry::File(e.object_id()))
         } else {
             None
-        }
+        })
     }
 
     /// The bytes of a blob of the commit.

@@ -94,6 +94,22 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// The directory a run over `paths` starts from: the first path given (not standard
+/// input's `-`, and `.` without one), or the directory of that file; normalized.
+pub fn start_dir(paths: &[PathBuf]) -> PathBuf {
+    let first = paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let start = normalize(&first);
+    if start.is_dir() {
+        start
+    } else {
+        start.parent().map(Path::to_path_buf).unwrap_or(start)
+    }
+}
+
 /// The git work tree `dir` is in: the nearest directory above it holding `.git`.
 pub fn git_work_tree(dir: &Path) -> Option<PathBuf> {
     normalize(dir)

@@ -42,8 +42,8 @@ pub struct Transition {
     pub files: Vec<ChangedFile>,
     /// The facts of the objects at the base, with a pod index (`Inventory::finish`).
     pub base: super::inventory::Inventory,
-    /// The facts of the objects of the changed files, at the base and now (as written: a
-    /// kustomization's render is not compared).
+    /// The facts of the objects of the changed files, at the base and now, as their files
+    /// write them (what renders change is in `rendered` and `rendered_outruns`).
     pub before: Vec<super::inventory::ObjectFacts>,
     pub after: Vec<super::inventory::ObjectFacts>,
     /// The paths (as findings name them) of the changed files.
@@ -142,13 +142,7 @@ impl Transition {
                 let Some(candidates) = Key::of(&o).and_then(|k| at_base.get(&k)) else {
                     continue;
                 };
-                let same_file = candidates.iter().find(|(p, _)| **p == f.path);
-                let chosen = match same_file {
-                    Some(c) => Some(c),
-                    None if candidates.len() == 1 => candidates.first(),
-                    None => None,
-                };
-                if let Some((_, b)) = chosen {
+                if let Some((_, b)) = same_object(candidates, |(p, _)| **p == f.path) {
                     out.push((f, *b, o));
                 }
             }
@@ -158,6 +152,16 @@ impl Transition {
 }
 
 pub type KeySet = std::collections::HashSet<Key>;
+
+/// Which of the objects with an object's key at the other commit is that object: the one in
+/// the same file (`same_file`), else the only one; `None` when several files held one and
+/// none is its file (two overlays' copies).
+pub fn same_object<T>(candidates: &[T], same_file: impl Fn(&T) -> bool) -> Option<&T> {
+    candidates
+        .iter()
+        .find(|c| same_file(c))
+        .or_else(|| (candidates.len() == 1).then(|| &candidates[0]))
+}
 
 /// What the API server names an object by: its group (the group an old apiVersion moved
 /// to, so `extensions/v1beta1` and `apps/v1` Deployments are one object), kind, namespace
@@ -173,22 +177,25 @@ pub struct Key {
 impl Key {
     /// The key of an object, or `None` for one without a name (`generateName`).
     pub fn of(obj: &Object<'_>) -> Option<Key> {
-        let name = obj.name()?;
-        Some(Key {
-            group: group_today(obj.api_version, obj.kind).to_string(),
-            kind: obj.kind.to_string(),
-            namespace: obj.namespace().map(str::to_string),
-            name: name.to_string(),
-        })
+        Key::new(obj.api_version, obj.kind, obj.namespace(), obj.name()?)
     }
 
     /// From an object's identity as findings carry it.
     pub fn of_info(info: &super::object::ObjectInfo) -> Option<Key> {
+        Key::new(
+            &info.api_version,
+            &info.kind,
+            info.namespace.as_deref(),
+            info.name.as_deref()?,
+        )
+    }
+
+    fn new(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> Option<Key> {
         Some(Key {
-            group: group_today(&info.api_version, &info.kind).to_string(),
-            kind: info.kind.to_string(),
-            namespace: info.namespace.as_deref().map(str::to_string),
-            name: info.name.as_deref()?.to_string(),
+            group: group_today(api_version, kind).to_string(),
+            kind: kind.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: name.to_string(),
         })
     }
 }
@@ -225,6 +232,8 @@ enum Fields {
 struct Row {
     group: &'static str,
     kinds: &'static [&'static str],
+    /// How findings name the object, where not by its kind alone.
+    noun: Option<&'static str>,
     fields: Fields,
     way_out: &'static str,
 }
@@ -238,12 +247,14 @@ static TABLE: &[Row] = &[
     Row {
         group: "apps",
         kinds: &["Deployment", "ReplicaSet", "DaemonSet"],
+        noun: None,
         fields: Fields::At(&[&["spec", "selector"]]),
         way_out: RECREATE_WORKLOAD,
     },
     Row {
         group: "apps",
         kinds: &["StatefulSet"],
+        noun: None,
         fields: Fields::SpecBut(&[
             "replicas",
             "ordinals",
@@ -258,14 +269,24 @@ static TABLE: &[Row] = &[
     Row {
         group: "batch",
         kinds: &["Job"],
+        noun: None,
         fields: Fields::At(&[&["spec", "selector"], &["spec", "template"]]),
         way_out: RECREATE_JOB,
     },
     Row {
         group: "rbac.authorization.k8s.io",
         kinds: &["RoleBinding", "ClusterRoleBinding"],
+        noun: None,
         fields: Fields::At(&[&["roleRef"]]),
         way_out: RECREATE_BINDING,
+    },
+    // a larger `resources.requests.storage` may be asked for (`claim_shrinks` judges it)
+    Row {
+        group: "",
+        kinds: &["PersistentVolumeClaim"],
+        noun: Some("bound PersistentVolumeClaim"),
+        fields: Fields::SpecBut(&["resources", "volumeAttributesClassName"]),
+        way_out: PVC_WAY_OUT,
     },
 ];
 
@@ -325,17 +346,18 @@ pub fn immutable_changes(base: &Object<'_>, work: &Object<'_>, reader: Reader) -
                 continue;
             }
             let field = field_of(row, &p);
+            let noun = row.noun.unwrap_or(kind_name);
             out.push(refused(
                 &b,
                 &w,
                 p,
-                format!("a {kind_name}'s `{field}` is immutable"),
+                format!("a {noun}'s `{field}` is immutable"),
                 row.way_out,
             ));
         }
     }
     match (group, kind_name) {
-        ("", "PersistentVolumeClaim") => claim_changes(&b, &w, &mut out),
+        ("", "PersistentVolumeClaim") => claim_shrinks(&b, &w, &mut out),
         ("", "Service") => {
             let ip = |v: &Value| match value::lookup(v, &["spec".into(), "clusterIP".into()]) {
                 Some(Value::Str(s)) if !s.is_empty() => Some(s.clone()),
@@ -414,29 +436,9 @@ pub fn path_text(path: &[String]) -> String {
     out
 }
 
-/// A PersistentVolumeClaim's spec: only `resources.requests` (storage may grow) and
-/// `volumeAttributesClassName` may change.
-fn claim_changes(b: &Value, w: &Value, out: &mut Vec<Refused>) {
-    let spec = ["spec".to_string()];
-    let mut paths = Vec::new();
-    for key in keys_of(b, w, &spec) {
-        if key != "resources" && key != "volumeAttributesClassName" {
-            changed_under(b, w, vec!["spec".to_string(), key], &mut paths);
-        }
-    }
-    for p in paths {
-        if is_default_either_way("", "PersistentVolumeClaim", b, w, &p) {
-            continue;
-        }
-        let field = p[..2].join(".");
-        out.push(refused(
-            b,
-            w,
-            p,
-            format!("a bound PersistentVolumeClaim's `{field}` is immutable"),
-            PVC_WAY_OUT,
-        ));
-    }
+/// A PersistentVolumeClaim asked to shrink (its storage may only grow; the rest of its
+/// spec is the table's).
+fn claim_shrinks(b: &Value, w: &Value, out: &mut Vec<Refused>) {
     let storage: Path = ["spec", "resources", "requests", "storage"]
         .iter()
         .map(|s| s.to_string())

@@ -140,6 +140,16 @@ impl Selector {
         self.requirements.iter().all(|r| r.matches(labels))
     }
 
+    /// Whether two selectors have the same requirements, whatever their order.
+    pub fn same_as(&self, other: &Selector) -> bool {
+        let text = |s: &Selector| {
+            let mut r: Vec<String> = s.requirements.iter().map(|r| r.to_string()).collect();
+            r.sort();
+            r
+        };
+        text(self) == text(other)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.requirements.is_empty()
     }

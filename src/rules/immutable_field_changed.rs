@@ -24,7 +24,9 @@ impl Rule for ImmutableFieldChanged {
 
     fn check_change(&self, cx: &ChangeContext<'_>, out: &mut Vec<Diagnostic>) {
         rendered(cx, out);
-        let mut indexes: Vec<(*const change::ChangedFile, LineIndex<'_>)> = Vec::new();
+        // each changed file's line index, made when it has a finding
+        let mut indexes: std::collections::HashMap<&str, LineIndex<'_>> =
+            std::collections::HashMap::new();
         for (file, base, work) in cx.change.pairs() {
             if change::replaced_on_conflict(&work) {
                 continue;
@@ -42,13 +44,9 @@ impl Rule for ImmutableFieldChanged {
             let Some(text) = file.work.as_ref().map(|v| v.text.as_str()) else {
                 continue;
             };
-            let key = file as *const change::ChangedFile;
-            if !indexes.iter().any(|(k, _)| *k == key) {
-                indexes.push((key, LineIndex::new(text)));
-            }
-            let Some((_, index)) = indexes.iter().find(|(k, _)| *k == key) else {
-                continue;
-            };
+            let index = &*indexes
+                .entry(&file.path)
+                .or_insert_with(|| LineIndex::new(text));
             let locator = FileLocator {
                 path: &file.path,
                 index,

@@ -1,6 +1,6 @@
 use super::{ChangeContext, FixAvailability, Rule, RuleMeta, Scope};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::change::Key;
+use crate::model::change::{self, Key};
 use crate::model::inventory::ObjectFacts;
 use crate::model::refs::Target;
 use crate::model::selector::Selector;
@@ -108,17 +108,15 @@ impl Rule for SelectorOutrunsLabels {
             let Some(candidates) = before.get(&key) else {
                 continue;
             };
-            let b = candidates
-                .iter()
-                .find(|b| b.at.path == w.at.path)
-                .or_else(|| (candidates.len() == 1).then(|| &candidates[0]));
-            let Some(b) = b else { continue };
+            let Some(b) = change::same_object(candidates, |b| b.at.path == w.at.path) else {
+                continue;
+            };
             let old = pod_selectors(b);
             for new in pod_selectors(w) {
                 let Some(was) = old.iter().find(|s| s.field == new.field) else {
                     continue;
                 };
-                if same(&was.selector, &new.selector) {
+                if was.selector.same_as(&new.selector) {
                     continue;
                 }
                 let selected: Vec<&ObjectFacts> = change
@@ -181,14 +179,4 @@ impl Rule for SelectorOutrunsLabels {
             }
         }
     }
-}
-
-/// Whether two selectors select the same pods, whatever the order of their requirements.
-fn same(a: &Selector, b: &Selector) -> bool {
-    let text = |s: &Selector| {
-        let mut r: Vec<String> = s.requirements.iter().map(|r| r.to_string()).collect();
-        r.sort();
-        r
-    };
-    text(a) == text(b)
 }
