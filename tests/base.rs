@@ -167,6 +167,23 @@ fn edit(dir: &Path, name: &str, from: &str, to: &str) {
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// Adds `tier: backend` to a workload's selector and to its pod template (which keeps the
+/// two agreeing, and changes the selector).
+fn select_tier(dir: &Path, name: &str, app: &str) {
+    edit(
+        dir,
+        name,
+        &format!("    matchLabels:\n      app: {app}\n"),
+        &format!("    matchLabels:\n      app: {app}\n      tier: backend\n"),
+    );
+    edit(
+        dir,
+        name,
+        &format!("      labels:\n        app: {app}\n"),
+        &format!("      labels:\n        app: {app}\n        tier: backend\n"),
+    );
+}
+
 /// The findings of `kure lint --base REF k8s` as (path, rule, line, column), and the exit
 /// code.
 fn lint_base(dir: &Path, reference: &str) -> (i32, Vec<(String, String, u64, u64)>) {
@@ -329,18 +346,7 @@ fn immutable_fields_changed_are_refused_at_the_changed_field() {
     let repo = dockercoins();
     let dir = repo.path();
     // a Deployment's selector (and its template, to keep the two agreeing)
-    edit(
-        dir,
-        "hasher.yaml",
-        "    matchLabels:\n      app: hasher\n",
-        "    matchLabels:\n      app: hasher\n      tier: backend\n",
-    );
-    edit(
-        dir,
-        "hasher.yaml",
-        "      labels:\n        app: hasher\n",
-        "      labels:\n        app: hasher\n        tier: backend\n",
-    );
+    select_tier(dir, "hasher.yaml", "hasher");
     // a StatefulSet's claim templates
     edit(dir, "redis.yaml", "storage: 1Gi", "storage: 5Gi");
     // a claim that shrinks
@@ -390,18 +396,7 @@ fn immutable_fields_changed_are_refused_at_the_changed_field() {
 fn a_workload_marked_to_be_replaced_may_change_its_selector() {
     let repo = dockercoins();
     let dir = repo.path();
-    edit(
-        dir,
-        "hasher.yaml",
-        "    matchLabels:\n      app: hasher\n",
-        "    matchLabels:\n      app: hasher\n      tier: backend\n",
-    );
-    edit(
-        dir,
-        "hasher.yaml",
-        "      labels:\n        app: hasher\n",
-        "      labels:\n        app: hasher\n        tier: backend\n",
-    );
+    select_tier(dir, "hasher.yaml", "hasher");
     edit(
         dir,
         "hasher.yaml",
@@ -661,18 +656,7 @@ fn labels_that_stay_out_of_selectors_are_silent() {
 fn a_selector_edited_in_a_base_is_reported_once_at_the_base() {
     let repo = overlay();
     let dir = repo.path();
-    edit(
-        dir,
-        "base/rng.yaml",
-        "    matchLabels:\n      app: rng\n",
-        "    matchLabels:\n      app: rng\n      tier: backend\n",
-    );
-    edit(
-        dir,
-        "base/rng.yaml",
-        "      labels:\n        app: rng\n",
-        "      labels:\n        app: rng\n        tier: backend\n",
-    );
+    select_tier(dir, "base/rng.yaml", "rng");
     let (code, found) = lint_base(dir, "HEAD");
     assert_eq!(code, 1);
     assert_eq!(
