@@ -174,13 +174,13 @@ fn show_config(args: &crate::cli::ConfigArgs) -> Result<u8, Error> {
     }
     let config = kure::Config::find(std::slice::from_ref(path), args.config.as_deref())?;
     let mut out = format!("file: {}\n", path.display());
+    let shown = |p: &std::path::Path| {
+        kure::walk::relative(kure::walk::cwd(), p)
+            .display()
+            .to_string()
+    };
     match &config {
         Some(c) => {
-            let shown = |p: &std::path::Path| {
-                kure::walk::relative(kure::walk::cwd(), p)
-                    .display()
-                    .to_string()
-            };
             let mut extended: Vec<String> = Vec::new();
             for (_, p) in &c.origins {
                 let p = shown(p);
@@ -202,13 +202,9 @@ fn show_config(args: &crate::cli::ConfigArgs) -> Result<u8, Error> {
         config
             .as_ref()
             .and_then(|c| c.origins.iter().find(|(k, _)| *k == key))
-            .map_or("default".to_string(), |(_, p)| {
-                kure::walk::relative(kure::walk::cwd(), p)
-                    .display()
-                    .to_string()
-            })
+            .map_or("default".to_string(), |(_, p)| shown(p))
     };
-    let mut line = |key: &str, value: String, _set: bool| {
+    let mut line = |key: &str, value: String| {
         out.push_str(&format!("{key}: {value}  # {}\n", source(key)));
     };
     let c = config.as_ref();
@@ -227,34 +223,27 @@ fn show_config(args: &crate::cli::ConfigArgs) -> Result<u8, Error> {
                 .collect()
         })
         .unwrap_or_default();
-    line("rules", list(&rules), !rules.is_empty());
+    line("rules", list(&rules));
     let select = c.and_then(|c| c.select.clone());
     line(
         "select",
         select
             .as_deref()
             .map_or("[the default rules]".to_string(), list),
-        select.is_some(),
     );
     let ignore = c.and_then(|c| c.ignore.clone());
-    line(
-        "ignore",
-        list(ignore.as_deref().unwrap_or_default()),
-        ignore.is_some(),
-    );
+    line("ignore", list(ignore.as_deref().unwrap_or_default()));
     let exclude = c.map(|c| c.exclude.clone()).unwrap_or_default();
-    line("exclude", list(&exclude), !exclude.is_empty());
+    line("exclude", list(&exclude));
     let fail_on = c.and_then(|c| c.fail_on);
     line(
         "fail-on",
         fail_on.map_or("error".to_string(), |s| s.as_str().to_string()),
-        fail_on.is_some(),
     );
     let version = c.and_then(|c| c.kubernetes_version);
     line(
         "kubernetes-version",
         format!("1.{}", version.unwrap_or(kure::NEWEST_KUBERNETES)),
-        version.is_some(),
     );
     let schemas: Vec<String> = c
         .map(|c| {
@@ -264,22 +253,17 @@ fn show_config(args: &crate::cli::ConfigArgs) -> Result<u8, Error> {
                 .collect()
         })
         .unwrap_or_default();
-    line("schemas", list(&schemas), !schemas.is_empty());
-    line(
-        "catalog",
-        c.is_none_or(|c| c.catalog).to_string(),
-        c.is_some_and(|c| !c.catalog),
-    );
+    line("schemas", list(&schemas));
+    line("catalog", c.is_none_or(|c| c.catalog).to_string());
     let catalog_dir = c.and_then(|c| c.schema_catalog.as_ref().map(|d| c.dir.join(d)));
     line(
         "schema-catalog",
         catalog_dir
             .as_ref()
             .map_or("none".to_string(), |d| d.display().to_string()),
-        catalog_dir.is_some(),
     );
     let strict = c.is_some_and(|c| c.strict_references);
-    line("strict-references", strict.to_string(), strict);
+    line("strict-references", strict.to_string());
     let size = c.and_then(|c| c.max_file_size);
     line(
         "max-file-size",
@@ -287,7 +271,6 @@ fn show_config(args: &crate::cli::ConfigArgs) -> Result<u8, Error> {
             "{} MiB",
             size.unwrap_or(kure::MAX_FILE_BYTES / (1024 * 1024))
         ),
-        size.is_some(),
     );
     let baseline = c.and_then(|c| c.baseline.as_ref().map(|b| c.dir.join(b)));
     line(
@@ -295,7 +278,6 @@ fn show_config(args: &crate::cli::ConfigArgs) -> Result<u8, Error> {
         baseline
             .as_ref()
             .map_or("none".to_string(), |b| b.display().to_string()),
-        baseline.is_some(),
     );
     if let Some(c) = c {
         let rel = kure::walk::relative(&c.dir, &kure::walk::normalize(path));
