@@ -9,7 +9,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::error::Error;
-use crate::rules::Settings;
+use crate::rules::{Settings, UNUSED_BASELINE_ENTRY};
 use crate::source::{LineIndex, Located, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -227,5 +227,3 @@ pub fn apply(
     }
     Ok(held)
 }
-
-pub use crate::rules::UNUSED_BASELINE_ENTRY;
