@@ -65,6 +65,7 @@ fn main() {
             fix: Some(kure::FixOptions {
                 unsafe_fixes: true,
                 write: false,
+                only: None,
             }),
             ..Default::default()
         });

@@ -36,7 +36,7 @@ pub use diagnostic::{Diagnostic, ObjectInfo, Related, Severity};
 pub use error::{Error, FileErrorKind};
 pub use fix::{Applicability, Edit, Fix};
 pub use lint::{FixOptions, LintOptions, LintResult, lint};
-pub use load::{MAX_FILE_BYTES, MAX_FILE_SIZE_LIMIT_MIB, decode, set_max_file_size};
+pub use load::{MAX_FILE_BYTES, MAX_FILE_SIZE_LIMIT_MIB, decode, set_buffers, set_max_file_size};
 pub use model::api_versions::NEWEST as NEWEST_KUBERNETES;
 pub use model::api_versions::parse_version as parse_kubernetes_version;
 /// The embedded CRD catalog: how many schemas it holds, their keys, each one's JSON.
@@ -46,7 +46,7 @@ pub mod catalog {
 pub use rules::{FIX_REFUSED, FixAvailability, RuleMeta, Scope};
 pub use source::{Located, Location, Position, Span};
 pub use summary::{BaseSummary, FileError, FixSummary, Skipped, Summary};
-pub use transform::add_suppressions::{AddedSuppressions, add_suppressions};
+pub use transform::add_suppressions::{AddedSuppressions, add_suppressions, suppress_at};
 pub use transform::convert::{ConvertOptions, ConvertOutcome, Converted, convert};
 pub use transform::label::{
     LabelChanges, LabelOptions, LabelOutcome, Labelled, label, parse_changes as parse_label_changes,

@@ -53,6 +53,9 @@ pub struct FixOptions {
     /// that cannot be written is an error of the run; its findings and facts are then those
     /// of the text as read, and its fixes count as not applied.
     pub write: bool,
+    /// Only the fix of this finding: its rule and the byte offset it starts at (an editor's
+    /// quick fix). It is verified as every fix is; no other fix is made.
+    pub only: Option<(&'static str, usize)>,
 }
 
 pub struct LintResult {
@@ -115,7 +118,10 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     let context = if opts.isolated {
         Vec::new()
     } else {
-        crate::context::files(&paths, opts.stdin_filename.as_deref()).1
+        with_buffers(
+            crate::context::files(&paths, opts.stdin_filename.as_deref()).1,
+            &inputs,
+        )
     };
     // the CRDs of `--schema`, and, when fixing, those among the files and their context
     // (a fix must know every type before it edits); linting learns the files' CRDs as it
@@ -514,6 +520,27 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
 
 /// The catalogs of a config and the flags over it: a `--schema-catalog` directory (read
 /// a schema at a time, as objects need them) and the embedded catalog unless turned off.
+/// The context and the editor buffers that stand for files it lacks (a new file not yet
+/// tracked): those are context too, when there is a context at all.
+fn with_buffers(mut context: Vec<Input>, inputs: &[Input]) -> Vec<Input> {
+    let buffers = crate::load::buffer_paths();
+    if context.is_empty() || buffers.is_empty() {
+        return context;
+    }
+    let known: std::collections::HashSet<PathBuf> = context
+        .iter()
+        .chain(inputs)
+        .map(|i| walk::normalize(&i.path()))
+        .collect();
+    context.extend(
+        buffers
+            .into_iter()
+            .filter(|b| !known.contains(b))
+            .map(Input::File),
+    );
+    context
+}
+
 pub fn catalog(m: &crate::config::Merged) -> Result<Arc<crate::model::catalog::Catalog>, Error> {
     let directory = match &m.schema_catalog {
         Some(dir) if !dir.is_dir() => {
@@ -1373,6 +1400,7 @@ fn fix_text(
     // those of the final text move back: `left_at` says which finding each came from
     let mut last: Option<Checked> = None;
     let mut left_at: Vec<usize> = Vec::new();
+    let mut passes = 0usize;
     let outcome = apply::to_fixed_point(
         original.to_string(),
         stream,
@@ -1380,10 +1408,18 @@ fn fix_text(
         |text, stream| {
             let mut checked = checker.check(text, stream, base);
             left_at.clear();
+            // one finding's fix is proposed in the first pass only
+            let first = passes == 0;
+            passes += 1;
+            let wanted = |d: &Diagnostic| match opts.only {
+                None => true,
+                Some((rule, at)) => first && d.rule == rule && d.at.span.start == at,
+            };
             // (`check` offers no fix in a text that does not parse)
             let mut proposals = Vec::new();
             for (i, d) in checked.diagnostics.iter_mut().enumerate() {
                 if d.fix.as_ref().is_some_and(|f| f.applicability >= min)
+                    && wanted(d)
                     && let Some(f) = d.fix.take()
                 {
                     proposals.push((key(d, &f), *f));

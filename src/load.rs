@@ -5,8 +5,10 @@
 
 use crate::error::FileErrorKind;
 use crate::walk::{self, Input};
+use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Files larger than this are reported, not parsed, unless the run sets another limit
 /// (`--max-file-size`, `max-file-size:`).
@@ -32,6 +34,40 @@ pub fn set_max_file_size(mib: usize) -> Result<(), String> {
     }
     LIMIT.store(mib * 1024 * 1024, std::sync::atomic::Ordering::Relaxed);
     Ok(())
+}
+
+/// Editor buffers that stand for files (`kure server`'s open documents), by normalized path:
+/// every read of such a file, as a file given, as context, or as standard input named after
+/// it, gets the buffer's text instead of what is on disk. Empty outside the server.
+static BUFFERS: std::sync::RwLock<BTreeMap<PathBuf, Arc<[u8]>>> =
+    std::sync::RwLock::new(BTreeMap::new());
+
+/// Replaces the buffers that stand for files (paths are normalized here).
+pub fn set_buffers(buffers: impl IntoIterator<Item = (PathBuf, Arc<[u8]>)>) {
+    let map = buffers
+        .into_iter()
+        .map(|(p, b)| (walk::normalize(&p), b))
+        .collect();
+    if let Ok(mut b) = BUFFERS.write() {
+        *b = map;
+    }
+}
+
+/// The paths that have a buffer, normalized.
+pub fn buffer_paths() -> Vec<PathBuf> {
+    BUFFERS
+        .read()
+        .map(|b| b.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The buffer standing for `path`, if any (a lookup only when some buffer is set).
+fn buffer(path: &Path) -> Option<Vec<u8>> {
+    let b = BUFFERS.read().ok()?;
+    if b.is_empty() {
+        return None;
+    }
+    b.get(&walk::normalize(path)).map(|t| t.to_vec())
 }
 
 /// What loading made of a file.
@@ -83,6 +119,18 @@ pub fn read_text(path: &Path) -> Result<String, FileErrorKind> {
 /// (a transform reads its inputs twice) gets the same bytes, never an exhausted stream.
 pub fn read_input(input: &Input) -> Result<Vec<u8>, FileErrorKind> {
     static STDIN: std::sync::OnceLock<Result<Vec<u8>, FileErrorKind>> = std::sync::OnceLock::new();
+    if let Some(b) = match input {
+        Input::Stdin(name) => buffer(Path::new(name)),
+        Input::File(p) => buffer(p),
+    } {
+        return if b.len() > max_file_bytes() {
+            Err(FileErrorKind::InputTooLarge {
+                limit_mib: max_file_bytes() / (1024 * 1024),
+            })
+        } else {
+            Ok(b)
+        };
+    }
     match input {
         Input::Stdin(_) => STDIN
             .get_or_init(|| {

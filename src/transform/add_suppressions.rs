@@ -92,28 +92,7 @@ pub fn add_suppressions(
             let Some(&ls) = starts.get((*line as usize).saturating_sub(1)) else {
                 continue;
             };
-            let ids = rules.join(",");
-            let comment = format!("# kure: ignore[{ids}] {reason}");
-            let le = line_end(&text, ls);
-            let body = text[ls..le].trim_end_matches(['\n', '\r']);
-            let edit = if body.contains(" #") || body.trim_start().starts_with('#') {
-                // the line has a comment: the suppression goes on its own line above
-                let indent: String = body.chars().take_while(|c| *c == ' ').collect();
-                let nl = newline_at(&text, ls);
-                Edit::insert(line_start(&text, ls), format!("{indent}{comment}{nl}"))
-            } else {
-                Edit::insert(ls + body.len(), format!(" {comment}"))
-            };
-            fixes.push(
-                Fix::new(
-                    Applicability::Safe,
-                    format!("line {line}"),
-                    vec![edit],
-                    0,
-                    Vec::new(),
-                )
-                .changing_nothing(),
-            );
+            fixes.push(comment_fix(&text, ls, *line, &rules.join(","), reason));
         }
         let refs: Vec<&Fix> = fixes.iter().collect();
         let pass = apply::pass(
@@ -145,6 +124,59 @@ pub fn add_suppressions(
         });
     }
     Ok(out)
+}
+
+/// The suppression comment for the line starting at byte `ls`: at its end, or on a line of
+/// its own above it when the line has a comment already.
+fn comment_fix(text: &str, ls: usize, line: u32, ids: &str, reason: &str) -> Fix {
+    let comment = format!("# kure: ignore[{ids}] {reason}");
+    let le = line_end(text, ls);
+    let body = text[ls..le].trim_end_matches(['\n', '\r']);
+    let edit = if body.contains(" #") || body.trim_start().starts_with('#') {
+        let indent: String = body.chars().take_while(|c| *c == ' ').collect();
+        let nl = newline_at(text, ls);
+        Edit::insert(line_start(text, ls), format!("{indent}{comment}{nl}"))
+    } else {
+        Edit::insert(ls + body.len(), format!(" {comment}"))
+    };
+    Fix::new(
+        Applicability::Safe,
+        format!("line {line}"),
+        vec![edit],
+        0,
+        Vec::new(),
+    )
+    .changing_nothing()
+}
+
+/// `text` with a `# kure: ignore[rule] reason` comment for the finding at byte `at`, made
+/// and checked as `--add-suppressions` makes its comments (an editor's "suppress" action),
+/// or why no comment can go there.
+pub fn suppress_at(text: &str, at: usize, rule: &str, reason: &str) -> Result<String, String> {
+    let stream = crate::yaml::parse(text, crate::yaml::Limits::default());
+    if !stream.errors.is_empty() {
+        return Err("the YAML does not parse".to_string());
+    }
+    let ls = line_start(text, at.min(text.len()));
+    let line = text[..ls].matches('\n').count() + 1;
+    let fix = comment_fix(
+        text,
+        ls,
+        u32::try_from(line).unwrap_or(u32::MAX),
+        rule,
+        reason,
+    );
+    let pass = apply::pass(
+        text,
+        &stream,
+        crate::yaml::resolve::Reader::Kubernetes,
+        &[&fix],
+    );
+    match (pass.result, pass.refused.into_iter().next()) {
+        (Some((fixed, _)), _) => Ok(fixed),
+        (None, Some((_, why))) => Err(why),
+        (None, None) => Err("no comment can go there".to_string()),
+    }
 }
 
 /// Findings about suppressions and fixes are not suppressed by more suppressions.

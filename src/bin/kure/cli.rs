@@ -50,6 +50,8 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Serve the Language Server Protocol over standard input and output, for editors
+    Server,
     /// Print the man page of kure, or of one of its commands (`kure man lint | man -l -`)
     Man {
         /// A command, as `kure --help` lists them
@@ -72,6 +74,7 @@ impl Command {
             | Command::Config(_)
             | Command::Explain { .. }
             | Command::Completions { .. }
+            | Command::Server
             | Command::Man { .. } => false,
         }
     }

@@ -38,6 +38,7 @@ pub fn run(command: Command) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Man { command } => man(command.as_deref()),
+        Command::Server => crate::server::run(),
     }
 }
 
@@ -426,6 +427,7 @@ fn fix(args: FixArgs) -> Result<u8, Error> {
         Some(kure::FixOptions {
             unsafe_fixes,
             write: !stdin && !args.diff && !args.check,
+            only: None,
         }),
         config.as_ref(),
     )?;
@@ -531,6 +533,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     let fix = args.fix.then_some(kure::FixOptions {
         write: true,
         unsafe_fixes: args.unsafe_fixes,
+        only: None,
     });
     if fix.is_some() && args.input.paths.iter().any(|p| p.as_os_str() == "-") {
         return Err(Error::Usage(
@@ -1075,6 +1078,7 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
         fix: Some(kure::FixOptions {
             unsafe_fixes: true,
             write: !stdin && !preview_only,
+            only: None,
         }),
         new_defaults: args.new_defaults,
         // a migration looks at each object alone

@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod server;
 
 use clap::Parser;
 use std::process::ExitCode;
