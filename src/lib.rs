@@ -35,7 +35,7 @@ pub use config::{Config, Flags, Level, Merged, Override, merge as merge_config, 
 pub use diagnostic::{Diagnostic, ObjectInfo, Related, Severity};
 pub use error::{Error, FileErrorKind};
 pub use fix::{Applicability, Edit, Fix};
-pub use lint::{FixOptions, LintOptions, LintResult, lint};
+pub use lint::{ContextCache, FixOptions, LintOptions, LintResult, lint};
 pub use load::{MAX_FILE_BYTES, MAX_FILE_SIZE_LIMIT_MIB, decode, set_buffers, set_max_file_size};
 pub use model::api_versions::NEWEST as NEWEST_KUBERNETES;
 pub use model::api_versions::parse_version as parse_kubernetes_version;

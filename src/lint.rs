@@ -43,6 +43,10 @@ pub struct LintOptions {
     /// Report only the findings this baseline does not record (`--baseline FILE`,
     /// `baseline:`), and its entries that match nothing.
     pub baseline: Option<PathBuf>,
+    /// What this process keeps of the context files between runs (`kure server`): a file
+    /// unchanged since (same length and modification time, same kustomize role) is neither
+    /// read nor checked again. Lint runs only; a fix run reads everything.
+    pub context_cache: Option<Arc<ContextCache>>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -165,7 +169,12 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         None => None,
     };
     let all: Vec<Input> = inputs.iter().chain(&context).cloned().collect();
-    let (flux, mut context_bytes) = collect_flux(&all, &context);
+    let cache = opts
+        .context_cache
+        .as_deref()
+        .filter(|_| !fixing)
+        .map(RunCache::new);
+    let (flux, mut context_bytes) = collect_flux(&all, &context, cache.as_ref());
     // a kustomization among the context files is decoded from the bytes read already
     let kz = Kustomize::for_inputs_with_flux(
         &inputs,
@@ -203,11 +212,18 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
                 lint_input(input, bytes, &kz, settings_of(input), opts.fix.as_ref())
             };
             let lint_context = |(input, bytes): (Input, Option<Vec<u8>>)| {
+                if let Some(kept) = cache.as_ref().and_then(|c| c.result(&input, &kz)) {
+                    return kept;
+                }
                 let bytes = match bytes {
                     Some(b) => Ok(b),
                     None => crate::load::read_input(&input),
                 };
-                lint_input(&input, bytes, &kz, &facts_only, None)
+                let r = lint_input(&input, bytes, &kz, &facts_only, None);
+                if let Some(c) = &cache {
+                    c.keep(&input, &kz, &r);
+                }
+                r
             };
             let stdin = crate::load::read_stdin(&inputs);
             // the files declaring CRDs (found by a search for the kind's name before any
@@ -215,9 +231,11 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
             // time it is checked; fixing has read every CRD already
             let finder = memchr::memmem::Finder::new(b"CustomResourceDefinition");
             let declares_crds = |b: &[u8]| !fixing && finder.find(b).is_some();
-            let (first_context, rest_context): (Vec<_>, Vec<_>) = context_inputs
-                .into_iter()
-                .partition(|(_, b)| b.as_deref().is_some_and(declares_crds));
+            let (first_context, rest_context): (Vec<_>, Vec<_>) =
+                context_inputs.into_iter().partition(|(i, b)| {
+                    b.as_deref().is_some_and(declares_crds)
+                        || cache.as_ref().is_some_and(|c| c.declares_crds(i))
+                });
             use rayon::prelude::*;
             let (mut first, mut first_context): (Vec<(usize, FileResult)>, Vec<FileResult>) =
                 rayon::join(
@@ -645,6 +663,153 @@ fn collect_crds<'a>(
 /// The bytes of context files, by normalized path, read once.
 type ContextBytes = HashMap<PathBuf, Vec<u8>>;
 
+/// What a process keeps of its context files from one run to the next (see
+/// `LintOptions::context_cache`), by normalized path.
+#[derive(Default)]
+pub struct ContextCache {
+    files: std::sync::Mutex<HashMap<PathBuf, Kept>>,
+}
+
+impl std::fmt::Debug for ContextCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.files.lock().map_or(0, |m| m.len());
+        write!(f, "ContextCache({n} files)")
+    }
+}
+
+/// A file's length and modification time: when both are as they were, so is the file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: std::time::SystemTime,
+}
+
+struct Kept {
+    stamp: Stamp,
+    /// Its text when it may declare a Flux Kustomization or an Argo CD Application.
+    flux_text: Option<String>,
+    declares_crds: bool,
+    /// Its facts, for the kustomize role they were made with.
+    result: Option<KeptResult>,
+}
+
+struct KeptResult {
+    role: Option<crate::model::kustomize::FileRole>,
+    alone: bool,
+    error: Option<FileErrorKind>,
+    skipped: Option<&'static str>,
+    facts: Vec<crate::model::inventory::ObjectFacts>,
+    crds: Option<Box<crate::model::crd::Crds>>,
+    objects: usize,
+}
+
+/// The cache as one run uses it: files that an editor buffer stands for are never taken
+/// from it (nor kept: their text is not the file's).
+struct RunCache<'a> {
+    cache: &'a ContextCache,
+    buffered: std::collections::HashSet<PathBuf>,
+}
+
+impl<'a> RunCache<'a> {
+    fn new(cache: &'a ContextCache) -> RunCache<'a> {
+        RunCache {
+            cache,
+            buffered: crate::load::buffer_paths().into_iter().collect(),
+        }
+    }
+
+    fn files(&self) -> Option<std::sync::MutexGuard<'_, HashMap<PathBuf, Kept>>> {
+        self.cache.files.lock().ok()
+    }
+
+    /// The file's stamp, unless a buffer stands for it (or it cannot be read).
+    fn stamp(&self, path: &Path) -> Option<Stamp> {
+        let norm = walk::normalize(path);
+        if self.buffered.contains(&norm) {
+            return None;
+        }
+        let meta = std::fs::metadata(&norm).ok()?;
+        Some(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok()?,
+        })
+    }
+
+    /// What the file said of Flux when it was read with this stamp (`None`: it changed).
+    fn flux_text(&self, path: &Path, stamp: Stamp) -> Option<Option<String>> {
+        let files = self.files()?;
+        let kept = files.get(&walk::normalize(path))?;
+        (kept.stamp == stamp).then(|| kept.flux_text.clone())
+    }
+
+    /// The file was read now, with this stamp: what it held before is forgotten.
+    fn read(&self, path: &Path, stamp: Stamp, flux_text: Option<String>, declares_crds: bool) {
+        if let Some(mut files) = self.files() {
+            files.insert(
+                walk::normalize(path),
+                Kept {
+                    stamp,
+                    flux_text,
+                    declares_crds,
+                    result: None,
+                },
+            );
+        }
+    }
+
+    fn declares_crds(&self, input: &Input) -> bool {
+        let Some(path) = input.file() else {
+            return false;
+        };
+        self.files()
+            .and_then(|f| f.get(&walk::normalize(path)).map(|k| k.declares_crds))
+            .unwrap_or(false)
+    }
+
+    /// The file's facts as kept, when it was not read in this run (so is unchanged) and
+    /// its kustomize role is the same.
+    fn result(&self, input: &Input, kz: &Kustomize) -> Option<FileResult> {
+        let path = input.file()?;
+        let norm = walk::normalize(path);
+        if self.buffered.contains(&norm) {
+            return None;
+        }
+        let files = self.files()?;
+        let kept = files.get(&norm)?.result.as_ref()?;
+        let fs_path = input.path();
+        if kept.role.as_ref() != kz.role(&fs_path) || kept.alone != kz.alone(&fs_path) {
+            return None;
+        }
+        let mut r = FileResult::new(input.display().into(), Some(path.to_path_buf()));
+        r.error = kept.error.clone();
+        r.checked.skipped = kept.skipped;
+        r.checked.facts = kept.facts.clone();
+        r.checked.crds = kept.crds.clone();
+        r.checked.objects = kept.objects;
+        Some(r)
+    }
+
+    /// Keeps a context file's facts, made now, for its role.
+    fn keep(&self, input: &Input, kz: &Kustomize, r: &FileResult) {
+        let Some(path) = input.file() else { return };
+        let fs_path = input.path();
+        let Some(mut files) = self.files() else {
+            return;
+        };
+        if let Some(kept) = files.get_mut(&walk::normalize(path)) {
+            kept.result = Some(KeptResult {
+                role: kz.role(&fs_path).cloned(),
+                alone: kz.alone(&fs_path),
+                error: r.error.clone(),
+                skipped: r.checked.skipped,
+                facts: r.checked.facts.clone(),
+                crds: r.checked.crds.clone(),
+                objects: r.checked.objects,
+            });
+        }
+    }
+}
+
 /// The Flux Kustomizations (and Argo CD Applications) among the files of a run (found by a
 /// search for their API group before any parse), each with the directory its `spec.path`
 /// names: the path taken from the nearest directory above the object's file where it
@@ -654,6 +819,7 @@ type ContextBytes = HashMap<PathBuf, Vec<u8>>;
 fn collect_flux(
     inputs: &[Input],
     context: &[Input],
+    cache: Option<&RunCache<'_>>,
 ) -> (Vec<crate::model::kustomize::FluxRoot>, ContextBytes) {
     use rayon::prelude::*;
     let finder = memchr::memmem::Finder::new(crate::model::flux::KUSTOMIZE_GROUP.as_bytes());
@@ -669,6 +835,14 @@ fn collect_flux(
         .par_iter()
         .filter_map(|input| {
             let path = input.file()?;
+            // a context file unchanged since the last run: what it said then
+            let kept = cache.filter(|_| in_context.contains(path));
+            let stamp = kept.and_then(|c| c.stamp(path));
+            if let (Some(c), Some(stamp)) = (kept, stamp)
+                && let Some(text) = c.flux_text(path, stamp)
+            {
+                return Some((text.map(|t| (walk::normalize(path), t)), None));
+            }
             let bytes = crate::load::read_input(input).ok()?;
             let flux = finder.find(&bytes).is_some()
                 || (application.find(&bytes).is_some() && argo.find(&bytes).is_some());
@@ -676,6 +850,10 @@ fn collect_flux(
                 .then(|| crate::load::decode(bytes.clone()).ok())
                 .flatten()
                 .map(|t| (walk::normalize(path), t));
+            if let (Some(c), Some(stamp)) = (kept, stamp) {
+                let crds = memchr::memmem::find(&bytes, b"CustomResourceDefinition").is_some();
+                c.read(path, stamp, text.as_ref().map(|(_, t)| t.clone()), crds);
+            }
             let kept = in_context
                 .contains(path)
                 .then(|| (walk::normalize(path), bytes));

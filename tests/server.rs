@@ -409,3 +409,32 @@ fn bad_input_is_answered_and_the_server_goes_on() {
     assert_eq!(r["result"], Value::Null);
     assert_eq!(c.stop(), 0);
 }
+
+#[test]
+fn files_changed_on_disk_are_read_again() {
+    let dir = repo();
+    let root = dir.path().canonicalize().unwrap();
+    let mut c = Client::start(&root);
+    c.initialize(&root, &[]);
+    let svc = root.join("k8s/service.yaml");
+    let clean = SERVICE.replace("flag: yes", "flag: \"yes\"");
+    c.open(&svc, &clean);
+    assert!(c.diagnostics(&uri(&svc), |d| d.is_empty()).is_empty());
+    // the Deployment, not open, loses the label on disk (git checkout, another tool): the
+    // server, which keeps what it read of the context, reads it again
+    let dep = root.join("k8s/deployment.yaml");
+    std::fs::write(&dep, DEPLOYMENT.replace("        active: \"yes\"\n", "")).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&dep), "type": 2}]}),
+    );
+    let diags = c.diagnostics(&uri(&svc), |d| !d.is_empty());
+    assert_eq!(codes(&diags), ["service-selector-no-match"], "{diags:?}");
+    std::fs::write(&dep, DEPLOYMENT).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&dep), "type": 2}]}),
+    );
+    assert!(c.diagnostics(&uri(&svc), |d| d.is_empty()).is_empty());
+    assert_eq!(c.stop(), 0);
+}

@@ -47,7 +47,7 @@ struct Kustomization {
 }
 
 /// What kustomize makes of one file.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileRole {
     /// Included by some kustomization, so kustomize's YAML reader applies.
     pub kustomize: bool,

@@ -341,6 +341,7 @@ fn options(
         isolated: input.walk.isolated,
         base: None,
         baseline: None,
+        context_cache: None,
     })
 }
 
@@ -1085,6 +1086,7 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
         isolated: true,
         base: None,
         baseline: None,
+        context_cache: None,
     };
     let result = kure::lint(&opts)?;
     print_errors(&result.summary);

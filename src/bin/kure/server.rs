@@ -50,6 +50,8 @@ struct Server {
     /// Documents closed since the last lint: their diagnostics are cleared.
     closed: Vec<lsp::Uri>,
     shutdown: bool,
+    /// The context files' facts, kept from one lint to the next.
+    cache: Arc<kure::ContextCache>,
 }
 
 /// `kure server`: serves until the client's `exit`; 0 after a `shutdown`, 1 without.
@@ -64,6 +66,7 @@ pub fn run() -> Result<u8, kure::Error> {
         opened: Vec::new(),
         closed: Vec::new(),
         shutdown: false,
+        cache: Arc::default(),
     };
     loop {
         let Ok(first) = rx.recv() else { return Ok(1) };
@@ -355,7 +358,7 @@ impl Server {
         let Some(doc) = self.docs.get(key) else {
             return;
         };
-        let result = lint(&doc.path, isolated, None);
+        let result = lint(&doc.path, isolated, None, Some(self.cache.clone()));
         let (findings, errors) = match result {
             Ok(r) => {
                 let mine = |p: &str| same_file(p, &doc.path);
@@ -483,6 +486,7 @@ fn lint(
     path: &Path,
     isolated: bool,
     fix: Option<kure::FixOptions>,
+    context_cache: Option<Arc<kure::ContextCache>>,
 ) -> Result<kure::LintResult, kure::Error> {
     let config = if isolated {
         None
@@ -497,6 +501,7 @@ fn lint(
         stdin_filename: Some(path.to_string_lossy().into_owned()),
         fix,
         isolated,
+        context_cache,
         ..Default::default()
     };
     kure::lint(&opts)
@@ -504,8 +509,8 @@ fn lint(
 
 /// The text `kure fix` makes of the buffer (`None` when it changes nothing).
 fn fixed_text(doc: &Doc, fix: kure::FixOptions) -> Result<Option<String>, (ErrorCode, String)> {
-    let r =
-        lint(&doc.path, false, Some(fix)).map_err(|e| (ErrorCode::InternalError, e.to_string()))?;
+    let r = lint(&doc.path, false, Some(fix), None)
+        .map_err(|e| (ErrorCode::InternalError, e.to_string()))?;
     Ok(r.changes
         .into_iter()
         .find(|c| same_file(&c.path, &doc.path))
