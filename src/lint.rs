@@ -47,6 +47,9 @@ pub struct LintOptions {
     /// unchanged since (same length and modification time, same kustomize role) is neither
     /// read nor checked again. Lint runs only; a fix run reads everything.
     pub context_cache: Option<Arc<ContextCache>>,
+    /// Where the reference at this byte offset of the (first) file given leads
+    /// (`LintResult::definitions`).
+    pub definitions_at: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -69,6 +72,8 @@ pub struct LintResult {
     pub stdin: Option<(String, String)>,
     /// Files that fixes changed, in path order (only when fixing).
     pub changes: Vec<Change>,
+    /// What the reference at `LintOptions::definitions_at` leads to.
+    pub definitions: Vec<crate::source::Located>,
 }
 
 /// One file's part of the run: what checking found, and what fixing changed.
@@ -430,6 +435,12 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
     }
     let rendered_at = use_renders(&kz, renders, &mut inventory);
     inventory.finish();
+    let definitions = match (opts.definitions_at, inputs.first()) {
+        (Some(offset), Some(input)) => {
+            crate::model::goto::definitions(&inventory, &input.display(), offset)
+        }
+        _ => Vec::new(),
+    };
     // the change since `--base`: the files that differ, read at the commit
     let change = match &opts.base {
         Some(reference) => Some(crate::base::transition(
@@ -533,11 +544,10 @@ pub fn lint(opts: &LintOptions) -> Result<LintResult, Error> {
         summary,
         stdin,
         changes,
+        definitions,
     })
 }
 
-/// The catalogs of a config and the flags over it: a `--schema-catalog` directory (read
-/// a schema at a time, as objects need them) and the embedded catalog unless turned off.
 /// The context and the editor buffers that stand for files it lacks (a new file not yet
 /// tracked): those are context too, when there is a context at all.
 fn with_buffers(mut context: Vec<Input>, inputs: &[Input]) -> Vec<Input> {
@@ -559,6 +569,8 @@ fn with_buffers(mut context: Vec<Input>, inputs: &[Input]) -> Vec<Input> {
     context
 }
 
+/// The catalogs of a config and the flags over it: a `--schema-catalog` directory (read
+/// a schema at a time, as objects need them) and the embedded catalog unless turned off.
 pub fn catalog(m: &crate::config::Merged) -> Result<Arc<crate::model::catalog::Catalog>, Error> {
     let directory = match &m.schema_catalog {
         Some(dir) if !dir.is_dir() => {

@@ -39,11 +39,17 @@ pub fn set_max_file_size(mib: usize) -> Result<(), String> {
 /// Editor buffers that stand for files (`kure server`'s open documents), by normalized path:
 /// every read of such a file, as a file given, as context, or as standard input named after
 /// it, gets the buffer's text instead of what is on disk. Empty outside the server.
-static BUFFERS: std::sync::RwLock<BTreeMap<PathBuf, Arc<[u8]>>> =
+static BUFFERS: std::sync::RwLock<BTreeMap<PathBuf, Arc<str>>> =
     std::sync::RwLock::new(BTreeMap::new());
 
-/// Replaces the buffers that stand for files (paths are normalized here).
-pub fn set_buffers(buffers: impl IntoIterator<Item = (PathBuf, Arc<[u8]>)>) {
+/// Set once buffers are in use: standard input then carries something else (the editor's
+/// messages), and a run never reads it as a manifest.
+static BUFFERS_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Replaces the buffers that stand for files (paths are normalized here). From the first
+/// call on, standard input is read only from a buffer named after its file.
+pub fn set_buffers(buffers: impl IntoIterator<Item = (PathBuf, Arc<str>)>) {
+    BUFFERS_ONLY.store(true, std::sync::atomic::Ordering::Relaxed);
     let map = buffers
         .into_iter()
         .map(|(p, b)| (walk::normalize(&p), b))
@@ -67,7 +73,7 @@ fn buffer(path: &Path) -> Option<Vec<u8>> {
     if b.is_empty() {
         return None;
     }
-    b.get(&walk::normalize(path)).map(|t| t.to_vec())
+    b.get(&walk::normalize(path)).map(|t| t.as_bytes().to_vec())
 }
 
 /// What loading made of a file.
@@ -130,6 +136,11 @@ pub fn read_input(input: &Input) -> Result<Vec<u8>, FileErrorKind> {
         } else {
             Ok(b)
         };
+    }
+    if BUFFERS_ONLY.load(std::sync::atomic::Ordering::Relaxed)
+        && let Input::Stdin(name) = input
+    {
+        return Err(FileErrorKind::Io(format!("no buffer stands for {name}")));
     }
     match input {
         Input::Stdin(_) => STDIN

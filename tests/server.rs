@@ -438,3 +438,46 @@ fn files_changed_on_disk_are_read_again() {
     assert!(c.diagnostics(&uri(&svc), |d| d.is_empty()).is_empty());
     assert_eq!(c.stop(), 0);
 }
+
+#[test]
+fn definitions_lead_from_selectors_and_names_to_their_objects() {
+    let dir = repo();
+    let root = dir.path().canonicalize().unwrap();
+    let mut c = Client::start(&root);
+    c.initialize(&root, &[]);
+    let (svc, dep) = (
+        root.join("k8s/service.yaml"),
+        root.join("k8s/deployment.yaml"),
+    );
+    // asked at once, before the server has published anything for the buffer
+    c.open(&svc, SERVICE);
+    let r = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&svc)}, "position": {"line": 7, "character": 4}}),
+    );
+    // from the Service's selector to the Deployment's pod template labels
+    assert_eq!(
+        r["result"],
+        json!([{"uri": uri(&dep), "range": {"start": {"line": 10, "character": 6}, "end": {"line": 12, "character": 21}}}]),
+        "{r}"
+    );
+    // from an autoscaler's target, in a buffer never saved, to the Deployment
+    let hpa = root.join("k8s/hpa.yaml");
+    let text = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  minReplicas: 2\n  maxReplicas: 4\n";
+    c.open(&hpa, text);
+    let r = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&hpa)}, "position": {"line": 8, "character": 11}}),
+    );
+    let found = r["result"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "{r}");
+    assert_eq!(found[0]["uri"], uri(&dep));
+    assert_eq!(found[0]["range"]["start"]["line"], 3, "{r}");
+    // a field that refers to nothing
+    let r = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri(&hpa)}, "position": {"line": 9, "character": 4}}),
+    );
+    assert_eq!(r["result"], Value::Null, "{r}");
+    assert_eq!(c.stop(), 0);
+}

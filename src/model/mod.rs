@@ -9,6 +9,7 @@ pub mod crd;
 pub mod defaults;
 pub mod elsewhere;
 pub mod flux;
+pub mod goto;
 pub mod inventory;
 pub mod kinds;
 pub mod kustomize;

@@ -342,6 +342,7 @@ fn options(
         base: None,
         baseline: None,
         context_cache: None,
+        definitions_at: None,
     })
 }
 
@@ -1087,6 +1088,7 @@ fn migrate(args: MigrateArgs) -> Result<u8, Error> {
         base: None,
         baseline: None,
         context_cache: None,
+        definitions_at: None,
     };
     let result = kure::lint(&opts)?;
     print_errors(&result.summary);

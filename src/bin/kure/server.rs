@@ -183,6 +183,8 @@ impl Server {
             Message::Notification(n) => {
                 let _ =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.notification(n)));
+                // every later request and lint reads the buffers as they are now
+                kure::set_buffers(self.docs.values().map(|d| (d.path.clone(), d.text.clone())));
             }
             Message::Response(_) => {}
         }
@@ -199,6 +201,7 @@ impl Server {
             "textDocument/codeAction" => params(req.params).and_then(|p| self.code_actions(p)),
             "textDocument/formatting" => params(req.params).and_then(|p| self.formatting(p)),
             "textDocument/hover" => params(req.params).and_then(|p| self.hover(p)),
+            "textDocument/definition" => params(req.params).and_then(|p| self.definition(p)),
             m => Err((
                 ErrorCode::MethodNotFound,
                 format!("kure does not serve {m}"),
@@ -319,6 +322,7 @@ impl Server {
             )),
             document_formatting_provider: Some(lsp::OneOf::Left(true)),
             hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+            definition_provider: Some(lsp::OneOf::Left(true)),
             ..Default::default()
         };
         to_value(lsp::InitializeResult {
@@ -340,11 +344,6 @@ impl Server {
             return;
         }
         self.dirty = false;
-        kure::set_buffers(
-            self.docs
-                .values()
-                .map(|d| (d.path.clone(), Arc::from(d.text.as_bytes()))),
-        );
         for key in std::mem::take(&mut self.opened) {
             self.lint_one(&key, true, out);
         }
@@ -358,7 +357,7 @@ impl Server {
         let Some(doc) = self.docs.get(key) else {
             return;
         };
-        let result = lint(&doc.path, isolated, None, Some(self.cache.clone()));
+        let result = lint(&doc.path, isolated, None, Some(self.cache.clone()), None);
         let (findings, errors) = match result {
             Ok(r) => {
                 let mine = |p: &str| same_file(p, &doc.path);
@@ -487,6 +486,7 @@ fn lint(
     isolated: bool,
     fix: Option<kure::FixOptions>,
     context_cache: Option<Arc<kure::ContextCache>>,
+    definitions_at: Option<usize>,
 ) -> Result<kure::LintResult, kure::Error> {
     let config = if isolated {
         None
@@ -502,6 +502,7 @@ fn lint(
         fix,
         isolated,
         context_cache,
+        definitions_at,
         ..Default::default()
     };
     kure::lint(&opts)
@@ -509,7 +510,7 @@ fn lint(
 
 /// The text `kure fix` makes of the buffer (`None` when it changes nothing).
 fn fixed_text(doc: &Doc, fix: kure::FixOptions) -> Result<Option<String>, (ErrorCode, String)> {
-    let r = lint(&doc.path, false, Some(fix), None)
+    let r = lint(&doc.path, false, Some(fix), None, None)
         .map_err(|e| (ErrorCode::InternalError, e.to_string()))?;
     Ok(r.changes
         .into_iter()
@@ -803,6 +804,35 @@ impl Server {
                 self.encoding,
             )),
         })
+    }
+}
+
+impl Server {
+    /// From a selector to the pod templates it selects; from a backend, `serviceName` or
+    /// `scaleTargetRef` to the object it names (a lint with the context, asked where the
+    /// reference at the position leads).
+    fn definition(&self, p: lsp::GotoDefinitionParams) -> Reply {
+        let at = p.text_document_position_params;
+        let doc = self.doc(&at.text_document.uri)?;
+        let o = offset(&doc.text, at.position, self.encoding);
+        let r = lint(&doc.path, false, None, Some(self.cache.clone()), Some(o))
+            .map_err(|e| (ErrorCode::InternalError, e.to_string()))?;
+        let locations: Vec<lsp::Location> = r
+            .definitions
+            .iter()
+            .filter_map(|d| {
+                let path = absolute(&d.path);
+                let text = self.text_of(&path)?;
+                Some(lsp::Location {
+                    uri: path_uri(&path)?,
+                    range: range(&text, d.span.start, d.span.end, self.encoding),
+                })
+            })
+            .collect();
+        if locations.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        to_value(lsp::GotoDefinitionResponse::Array(locations))
     }
 }
 
