@@ -675,8 +675,18 @@ fn collect_crds<'a>(
 /// The bytes of context files, by normalized path, read once.
 type ContextBytes = HashMap<PathBuf, Vec<u8>>;
 
+/// A file's stamp (`None` when it cannot be read).
+fn stamp_of(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(Stamp {
+        len: meta.len(),
+        modified: meta.modified().ok()?,
+    })
+}
+
 /// What a process keeps of its context files from one run to the next (see
-/// `LintOptions::context_cache`), by normalized path.
+/// `LintOptions::context_cache`), by path as the context names it (the working directory
+/// stays the same in the process that keeps it).
 #[derive(Default)]
 pub struct ContextCache {
     files: std::sync::Mutex<HashMap<PathBuf, Kept>>,
@@ -724,49 +734,22 @@ struct RunCache<'a> {
 
 impl<'a> RunCache<'a> {
     fn new(cache: &'a ContextCache) -> RunCache<'a> {
-        RunCache {
-            cache,
-            buffered: crate::load::buffer_paths().into_iter().collect(),
+        // each buffer by its normalized path and as the context names it (relative to the
+        // working directory), so a path is checked as it is given
+        let mut buffered = std::collections::HashSet::new();
+        for b in crate::load::buffer_paths() {
+            buffered.insert(walk::relative(walk::cwd(), &b));
+            buffered.insert(b);
         }
+        RunCache { cache, buffered }
     }
 
     fn files(&self) -> Option<std::sync::MutexGuard<'_, HashMap<PathBuf, Kept>>> {
         self.cache.files.lock().ok()
     }
 
-    /// The file's stamp, unless a buffer stands for it (or it cannot be read).
-    fn stamp(&self, path: &Path) -> Option<Stamp> {
-        let norm = walk::normalize(path);
-        if self.buffered.contains(&norm) {
-            return None;
-        }
-        let meta = std::fs::metadata(&norm).ok()?;
-        Some(Stamp {
-            len: meta.len(),
-            modified: meta.modified().ok()?,
-        })
-    }
-
-    /// What the file said of Flux when it was read with this stamp (`None`: it changed).
-    fn flux_text(&self, path: &Path, stamp: Stamp) -> Option<Option<String>> {
-        let files = self.files()?;
-        let kept = files.get(&walk::normalize(path))?;
-        (kept.stamp == stamp).then(|| kept.flux_text.clone())
-    }
-
-    /// The file was read now, with this stamp: what it held before is forgotten.
-    fn read(&self, path: &Path, stamp: Stamp, flux_text: Option<String>, declares_crds: bool) {
-        if let Some(mut files) = self.files() {
-            files.insert(
-                walk::normalize(path),
-                Kept {
-                    stamp,
-                    flux_text,
-                    declares_crds,
-                    result: None,
-                },
-            );
-        }
+    fn is_buffered(&self, path: &Path) -> bool {
+        self.buffered.contains(path)
     }
 
     fn declares_crds(&self, input: &Input) -> bool {
@@ -774,7 +757,7 @@ impl<'a> RunCache<'a> {
             return false;
         };
         self.files()
-            .and_then(|f| f.get(&walk::normalize(path)).map(|k| k.declares_crds))
+            .and_then(|f| f.get(path).map(|k| k.declares_crds))
             .unwrap_or(false)
     }
 
@@ -782,12 +765,11 @@ impl<'a> RunCache<'a> {
     /// its kustomize role is the same.
     fn result(&self, input: &Input, kz: &Kustomize) -> Option<FileResult> {
         let path = input.file()?;
-        let norm = walk::normalize(path);
-        if self.buffered.contains(&norm) {
+        if self.is_buffered(path) {
             return None;
         }
         let files = self.files()?;
-        let kept = files.get(&norm)?.result.as_ref()?;
+        let kept = files.get(path)?.result.as_ref()?;
         let fs_path = input.path();
         if kept.role.as_ref() != kz.role(&fs_path) || kept.alone != kz.alone(&fs_path) {
             return None;
@@ -808,7 +790,7 @@ impl<'a> RunCache<'a> {
         let Some(mut files) = self.files() else {
             return;
         };
-        if let Some(kept) = files.get_mut(&walk::normalize(path)) {
+        if let Some(kept) = files.get_mut(path) {
             kept.result = Some(KeptResult {
                 role: kz.role(&fs_path).cloned(),
                 alone: kz.alone(&fs_path),
@@ -841,45 +823,77 @@ fn collect_flux(
     let application = memchr::memmem::Finder::new(b"kind: Application");
     let in_context: std::collections::HashSet<&Path> =
         context.iter().filter_map(Input::file).collect();
-    // per file: its text when it may hold a Flux Kustomization, its bytes when in context
-    type Read = (Option<(PathBuf, String)>, Option<(PathBuf, Vec<u8>)>);
-    let read: Vec<Read> = inputs
-        .par_iter()
-        .filter_map(|input| {
-            let path = input.file()?;
-            // a context file unchanged since the last run: what it said then
-            let kept = cache.filter(|_| in_context.contains(path));
-            let stamp = kept.and_then(|c| c.stamp(path));
-            if let (Some(c), Some(stamp)) = (kept, stamp)
-                && let Some(text) = c.flux_text(path, stamp)
-            {
-                return Some((text.map(|t| (walk::normalize(path), t)), None));
-            }
-            let bytes = crate::load::read_input(input).ok()?;
-            let flux = finder.find(&bytes).is_some()
-                || (application.find(&bytes).is_some() && argo.find(&bytes).is_some());
-            let text = flux
-                .then(|| crate::load::decode(bytes.clone()).ok())
-                .flatten()
-                .map(|t| (walk::normalize(path), t));
-            if let (Some(c), Some(stamp)) = (kept, stamp) {
-                let crds = memchr::memmem::find(&bytes, b"CustomResourceDefinition").is_some();
-                c.read(path, stamp, text.as_ref().map(|(_, t)| t.clone()), crds);
-            }
-            let kept = in_context
-                .contains(path)
-                .then(|| (walk::normalize(path), bytes));
-            Some((text, kept))
-        })
-        .collect();
+    // per file: its text when it may hold a Flux Kustomization, its bytes when in context,
+    // and what the cache is to keep of it
+    type Read = (
+        Option<(PathBuf, String)>,
+        Option<(PathBuf, Vec<u8>)>,
+        // (`None` inside: the file is gone, and so is what was kept of it)
+        Option<(PathBuf, Option<Kept>)>,
+    );
+    // the cache is locked once, and read by every thread
+    let mut kept = cache.and_then(RunCache::files);
+    let read: Vec<Read> = {
+        let kept_now = kept.as_deref();
+        inputs
+            .par_iter()
+            .filter_map(|input| {
+                let path = input.file()?;
+                // a context file unchanged since the last run: what it said then
+                let cacheable =
+                    cache.is_some_and(|c| in_context.contains(path) && !c.is_buffered(path));
+                let stamp = cacheable.then(|| stamp_of(path)).flatten();
+                if cacheable && stamp.is_none() {
+                    return Some((None, None, Some((path.to_path_buf(), None))));
+                }
+                if let (Some(stamp), Some(k)) = (stamp, kept_now.and_then(|m| m.get(path)))
+                    && k.stamp == stamp
+                {
+                    let text = k.flux_text.clone().map(|t| (walk::normalize(path), t));
+                    return Some((text, None, None));
+                }
+                let bytes = crate::load::read_input(input).ok()?;
+                let flux = finder.find(&bytes).is_some()
+                    || (application.find(&bytes).is_some() && argo.find(&bytes).is_some());
+                let text = flux
+                    .then(|| crate::load::decode(bytes.clone()).ok())
+                    .flatten()
+                    .map(|t| (walk::normalize(path), t));
+                let keep = stamp.map(|stamp| {
+                    let kept = Kept {
+                        stamp,
+                        flux_text: text.as_ref().map(|(_, t)| t.clone()),
+                        declares_crds: memchr::memmem::find(&bytes, b"CustomResourceDefinition")
+                            .is_some(),
+                        result: None,
+                    };
+                    (path.to_path_buf(), Some(kept))
+                });
+                let in_bytes = in_context
+                    .contains(path)
+                    .then(|| (walk::normalize(path), bytes));
+                Some((text, in_bytes, keep))
+            })
+            .collect()
+    };
     let mut found: Vec<(PathBuf, String)> = Vec::new();
     let mut context_bytes: ContextBytes = HashMap::new();
-    for (text, kept) in read {
+    for (text, in_bytes, keep) in read {
         found.extend(text);
-        if let Some((p, b)) = kept {
+        if let Some((p, b)) = in_bytes {
             context_bytes.insert(p, b);
         }
+        match (kept.as_deref_mut(), keep) {
+            (Some(files), Some((p, Some(k)))) => {
+                files.insert(p, k);
+            }
+            (Some(files), Some((p, None))) => {
+                files.remove(&p);
+            }
+            _ => {}
+        }
     }
+    drop(kept);
     found.sort();
     found.dedup_by(|a, b| a.0 == b.0);
     let mut out = Vec::new();

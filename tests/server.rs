@@ -436,6 +436,14 @@ fn files_changed_on_disk_are_read_again() {
         json!({"changes": [{"uri": uri(&dep), "type": 2}]}),
     );
     assert!(c.diagnostics(&uri(&svc), |d| d.is_empty()).is_empty());
+    // deleted (still tracked): nothing kept of it stands in for it
+    std::fs::remove_file(&dep).unwrap();
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": uri(&dep), "type": 3}]}),
+    );
+    let diags = c.diagnostics(&uri(&svc), |d| !d.is_empty());
+    assert_eq!(codes(&diags), ["service-selector-no-match"], "{diags:?}");
     assert_eq!(c.stop(), 0);
 }
 
