@@ -675,6 +675,21 @@ fn collect_crds<'a>(
 /// The bytes of context files, by normalized path, read once.
 type ContextBytes = HashMap<PathBuf, Vec<u8>>;
 
+/// The Flux Kustomizations and Argo CD Applications a text declares, in order.
+fn flux_specs(text: &str) -> Vec<crate::model::flux::FluxKustomization> {
+    let stream = yaml::parse(text, yaml::Limits::default());
+    let mut out = Vec::new();
+    for doc in &stream.documents {
+        for obj in crate::model::objects(doc) {
+            match crate::model::flux::flux_kustomization(&obj) {
+                Some(s) => out.push(s),
+                None => out.extend(crate::model::flux::argo_application(&obj)),
+            }
+        }
+    }
+    out
+}
+
 /// A file's stamp (`None` when it cannot be read).
 fn stamp_of(path: &Path) -> Option<Stamp> {
     let meta = std::fs::metadata(path).ok()?;
@@ -708,8 +723,8 @@ struct Stamp {
 
 struct Kept {
     stamp: Stamp,
-    /// Its text when it may declare a Flux Kustomization or an Argo CD Application.
-    flux_text: Option<String>,
+    /// The Flux Kustomizations and Argo CD Applications it declares.
+    flux: Vec<crate::model::flux::FluxKustomization>,
     declares_crds: bool,
     /// Its facts, for the kustomize role they were made with.
     result: Option<KeptResult>,
@@ -826,7 +841,7 @@ fn collect_flux(
     // per file: its text when it may hold a Flux Kustomization, its bytes when in context,
     // and what the cache is to keep of it
     type Read = (
-        Option<(PathBuf, String)>,
+        Option<(PathBuf, Vec<crate::model::flux::FluxKustomization>)>,
         Option<(PathBuf, Vec<u8>)>,
         // (`None` inside: the file is gone, and so is what was kept of it)
         Option<(PathBuf, Option<Kept>)>,
@@ -849,20 +864,23 @@ fn collect_flux(
                 if let (Some(stamp), Some(k)) = (stamp, kept_now.and_then(|m| m.get(path)))
                     && k.stamp == stamp
                 {
-                    let text = k.flux_text.clone().map(|t| (walk::normalize(path), t));
-                    return Some((text, None, None));
+                    let specs =
+                        (!k.flux.is_empty()).then(|| (walk::normalize(path), k.flux.clone()));
+                    return Some((specs, None, None));
                 }
                 let bytes = crate::load::read_input(input).ok()?;
                 let flux = finder.find(&bytes).is_some()
                     || (application.find(&bytes).is_some() && argo.find(&bytes).is_some());
-                let text = flux
+                let specs = flux
                     .then(|| crate::load::decode(bytes.clone()).ok())
                     .flatten()
-                    .map(|t| (walk::normalize(path), t));
+                    .map(|t| flux_specs(&t))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| (walk::normalize(path), s));
                 let keep = stamp.map(|stamp| {
                     let kept = Kept {
                         stamp,
-                        flux_text: text.as_ref().map(|(_, t)| t.clone()),
+                        flux: specs.as_ref().map(|(_, s)| s.clone()).unwrap_or_default(),
                         declares_crds: memchr::memmem::find(&bytes, b"CustomResourceDefinition")
                             .is_some(),
                         result: None,
@@ -872,14 +890,14 @@ fn collect_flux(
                 let in_bytes = in_context
                     .contains(path)
                     .then(|| (walk::normalize(path), bytes));
-                Some((text, in_bytes, keep))
+                Some((specs, in_bytes, keep))
             })
             .collect()
     };
-    let mut found: Vec<(PathBuf, String)> = Vec::new();
+    let mut found: Vec<(PathBuf, Vec<crate::model::flux::FluxKustomization>)> = Vec::new();
     let mut context_bytes: ContextBytes = HashMap::new();
-    for (text, in_bytes, keep) in read {
-        found.extend(text);
+    for (specs, in_bytes, keep) in read {
+        found.extend(specs);
         if let Some((p, b)) = in_bytes {
             context_bytes.insert(p, b);
         }
@@ -894,32 +912,22 @@ fn collect_flux(
         }
     }
     drop(kept);
-    found.sort();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
     found.dedup_by(|a, b| a.0 == b.0);
     let mut out = Vec::new();
-    for (path, text) in &found {
-        let stream = yaml::parse(text, yaml::Limits::default());
-        for doc in &stream.documents {
-            for obj in crate::model::objects(doc) {
-                let specs: Vec<crate::model::flux::FluxKustomization> =
-                    match crate::model::flux::flux_kustomization(&obj) {
-                        Some(s) => vec![s],
-                        None => crate::model::flux::argo_application(&obj),
-                    };
-                for spec in specs {
-                    if !matches!(spec.source.0.as_str(), "GitRepository" | "") {
-                        continue;
-                    }
-                    let rel = spec.path.trim_start_matches("./");
-                    let dir = path
-                        .ancestors()
-                        .skip(1)
-                        .map(|a| walk::normalize(&a.join(rel)))
-                        .find(|d| d.is_dir());
-                    if let Some(dir) = dir {
-                        out.push(crate::model::kustomize::FluxRoot { dir, spec });
-                    }
-                }
+    for (path, specs) in found {
+        for spec in specs {
+            if !matches!(spec.source.0.as_str(), "GitRepository" | "") {
+                continue;
+            }
+            let rel = spec.path.trim_start_matches("./");
+            let dir = path
+                .ancestors()
+                .skip(1)
+                .map(|a| walk::normalize(&a.join(rel)))
+                .find(|d| d.is_dir());
+            if let Some(dir) = dir {
+                out.push(crate::model::kustomize::FluxRoot { dir, spec });
             }
         }
     }
