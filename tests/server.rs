@@ -113,12 +113,16 @@ impl Client {
     }
 
     fn initialize(&mut self, root: &Path, encodings: &[&str]) -> Value {
+        self.initialize_with(root, json!({"general": {"positionEncodings": encodings}}))
+    }
+
+    fn initialize_with(&mut self, root: &Path, capabilities: Value) -> Value {
         let r = self.request(
             "initialize",
             json!({
                 "processId": null,
                 "rootUri": uri(root),
-                "capabilities": {"general": {"positionEncodings": encodings}},
+                "capabilities": capabilities,
             }),
         );
         self.notify("initialized", json!({}));
@@ -415,7 +419,25 @@ fn files_changed_on_disk_are_read_again() {
     let dir = repo();
     let root = dir.path().canonicalize().unwrap();
     let mut c = Client::start(&root);
-    c.initialize(&root, &[]);
+    // a client that can watch files is asked to report manifests, configs and the index
+    c.initialize_with(
+        &root,
+        json!({"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}}}),
+    );
+    let r = c.wait(|m| m["method"] == "client/registerCapability");
+    let registration = &r["params"]["registrations"][0];
+    assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
+    let globs: Vec<&str> = registration["registerOptions"]["watchers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["globPattern"].as_str())
+        .collect();
+    assert_eq!(
+        globs,
+        ["**/*.{yaml,yml,json}", "**/.kure.yaml", "**/.git/index"]
+    );
+    c.send(&json!({"jsonrpc": "2.0", "id": r["id"], "result": null}));
     let svc = root.join("k8s/service.yaml");
     let clean = SERVICE.replace("flag: yes", "flag: \"yes\"");
     c.open(&svc, &clean);

@@ -50,6 +50,8 @@ struct Server {
     /// Documents closed since the last lint: their diagnostics are cleared.
     closed: Vec<lsp::Uri>,
     shutdown: bool,
+    /// The client can be asked to report changes to files on disk (and has not been yet).
+    watch_files: bool,
     /// The context files' facts, kept from one lint to the next.
     cache: Arc<kure::ContextCache>,
 }
@@ -66,6 +68,7 @@ pub fn run() -> Result<u8, kure::Error> {
         opened: Vec::new(),
         closed: Vec::new(),
         shutdown: false,
+        watch_files: false,
         cache: Arc::default(),
     };
     loop {
@@ -185,6 +188,9 @@ impl Server {
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.notification(n)));
                 // every later request and lint reads the buffers as they are now
                 kure::set_buffers(self.docs.values().map(|d| (d.path.clone(), d.text.clone())));
+                if std::mem::take(&mut self.watch_files) {
+                    send(out, watch_request());
+                }
             }
             Message::Response(_) => {}
         }
@@ -276,6 +282,13 @@ fn to_value(v: impl serde::Serialize) -> Reply {
 impl Server {
     fn initialize(&mut self, v: serde_json::Value) -> Reply {
         let p: lsp::InitializeParams = params(v)?;
+        self.watch_files = p
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files)
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
         let offered = p
             .capabilities
             .general
@@ -834,6 +847,30 @@ impl Server {
         }
         to_value(lsp::GotoDefinitionResponse::Array(locations))
     }
+}
+
+/// Asks the client to report changes on disk to manifests, `.kure.yaml` and the git index
+/// (what the context is made of); the answer needs no handling.
+fn watch_request() -> Message {
+    let watchers = ["**/*.{yaml,yml,json}", "**/.kure.yaml", "**/.git/index"]
+        .into_iter()
+        .map(|glob| lsp::FileSystemWatcher {
+            glob_pattern: lsp::GlobPattern::String(glob.to_string()),
+            kind: None,
+        })
+        .collect();
+    let options = lsp::DidChangeWatchedFilesRegistrationOptions { watchers };
+    Message::Request(Request::new(
+        RequestId::from("kure-watch-files".to_string()),
+        "client/registerCapability".to_string(),
+        lsp::RegistrationParams {
+            registrations: vec![lsp::Registration {
+                id: "kure-watch-files".to_string(),
+                method: "workspace/didChangeWatchedFiles".to_string(),
+                register_options: serde_json::to_value(options).ok(),
+            }],
+        },
+    ))
 }
 
 fn safe_fixes() -> kure::FixOptions {
