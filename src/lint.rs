@@ -72,8 +72,9 @@ pub struct LintResult {
     pub stdin: Option<(String, String)>,
     /// Files that fixes changed, in path order (only when fixing).
     pub changes: Vec<Change>,
-    /// What the reference at `LintOptions::definitions_at` leads to.
-    pub definitions: Vec<crate::source::Located>,
+    /// What the reference at `LintOptions::definitions_at` leads to: where each is written,
+    /// and what it is (`Deployment/web`).
+    pub definitions: Vec<(crate::source::Located, String)>,
 }
 
 /// One file's part of the run: what checking found, and what fixing changed.

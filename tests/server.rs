@@ -491,6 +491,15 @@ fn definitions_lead_from_selectors_and_names_to_their_objects() {
         json!([{"uri": uri(&dep), "range": {"start": {"line": 10, "character": 6}, "end": {"line": 12, "character": 21}}}]),
         "{r}"
     );
+    // hover on the selector says what it selects
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&svc)}, "position": {"line": 7, "character": 4}}),
+    );
+    assert_eq!(
+        h["result"]["contents"]["value"], "Refers to:\n- Deployment/web (k8s/deployment.yaml:11)",
+        "{h}"
+    );
     // from an autoscaler's target, in a buffer never saved, to the Deployment
     let hpa = root.join("k8s/hpa.yaml");
     let text = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: web\n  minReplicas: 2\n  maxReplicas: 4\n";

@@ -8,8 +8,9 @@ use super::object::group_of;
 use super::selector::Selector;
 use crate::source::Located;
 
-/// What the reference written at byte `offset` of the file shown as `path` leads to.
-pub fn definitions(inv: &Inventory, path: &str, offset: usize) -> Vec<Located> {
+/// What the reference written at byte `offset` of the file shown as `path` leads to: where
+/// each is written, and what it is (`Deployment/web`).
+pub fn definitions(inv: &Inventory, path: &str, offset: usize) -> Vec<(Located, String)> {
     let here = |at: &Located| &*at.path == path && at.span.start <= offset && offset <= at.span.end;
     let mut out = Vec::new();
     for o in inv.objects.iter().filter(|o| &*o.at.path == path) {
@@ -36,25 +37,33 @@ pub fn definitions(inv: &Inventory, path: &str, offset: usize) -> Vec<Located> {
             out.extend(named(inv, o, group_of(api), kind, name));
         }
     }
-    out.sort_by(|a, b| (&*a.path, a.span.start).cmp(&(&*b.path, b.span.start)));
-    out.dedup_by(|a, b| a.path == b.path && a.span == b.span);
+    out.sort_by(|(a, _), (b, _)| (&*a.path, a.span.start).cmp(&(&*b.path, b.span.start)));
+    out.dedup_by(|(a, _), (b, _)| a.path == b.path && a.span == b.span);
     out
 }
 
 /// The pod templates a selector selects in `namespaces`: their labels, where written.
-fn pods(inv: &Inventory, namespaces: &[Option<String>], sel: &Selector) -> Vec<Located> {
+fn pods(inv: &Inventory, namespaces: &[Option<String>], sel: &Selector) -> Vec<(Located, String)> {
     inv.matching(namespaces, sel)
         .map(|o| {
-            o.pods
+            let at = o
+                .pods
                 .as_ref()
                 .and_then(|p| p.labels_at.clone())
-                .unwrap_or_else(|| o.at.clone())
+                .unwrap_or_else(|| o.at.clone());
+            (at, o.info.kind_name())
         })
         .collect()
 }
 
 /// The objects of a kind named `name` that `from` can reach: its namespaces meet theirs.
-fn named(inv: &Inventory, from: &ObjectFacts, group: &str, kind: &str, name: &str) -> Vec<Located> {
+fn named(
+    inv: &Inventory,
+    from: &ObjectFacts,
+    group: &str,
+    kind: &str,
+    name: &str,
+) -> Vec<(Located, String)> {
     inv.objects
         .iter()
         .filter(|o| {
@@ -64,6 +73,6 @@ fn named(inv: &Inventory, from: &ObjectFacts, group: &str, kind: &str, name: &st
                 && o.info.name.as_deref() == Some(name)
                 && namespaces_meet(&o.namespaces, &from.namespaces)
         })
-        .map(|o| o.at.clone())
+        .map(|o| (o.at.clone(), o.info.kind_name()))
         .collect()
 }

@@ -785,10 +785,20 @@ impl Server {
             .iter()
             .filter(|d| d.at.span.start <= o && o <= d.at.span.end)
             .collect();
-        if here.is_empty() {
+        // on a selector or a name that refers to objects: what it reaches
+        let leads = self.leads_to(doc, o)?;
+        if here.is_empty() && leads.is_empty() {
             return Ok(serde_json::Value::Null);
         }
-        let text = here
+        let mut parts: Vec<String> = Vec::new();
+        if !leads.is_empty() {
+            let list: Vec<String> = leads
+                .iter()
+                .map(|(at, what)| format!("- {what} ({}:{})", at.path, at.location.start.line))
+                .collect();
+            parts.push(format!("Refers to:\n{}", list.join("\n")));
+        }
+        let findings = here
             .iter()
             .map(|d| {
                 let summary = kure::rule(d.rule).map_or("", |m| m.summary);
@@ -803,19 +813,16 @@ impl Server {
                 }
                 s
             })
-            .collect::<Vec<_>>()
-            .join("\n\n---\n\n");
+            .collect::<Vec<_>>();
+        parts.splice(0..0, findings);
         to_value(lsp::Hover {
             contents: lsp::HoverContents::Markup(lsp::MarkupContent {
                 kind: lsp::MarkupKind::Markdown,
-                value: text,
+                value: parts.join("\n\n---\n\n"),
             }),
-            range: Some(range(
-                &doc.text,
-                here[0].at.span.start,
-                here[0].at.span.end,
-                self.encoding,
-            )),
+            range: here
+                .first()
+                .map(|d| range(&doc.text, d.at.span.start, d.at.span.end, self.encoding)),
         })
     }
 }
@@ -828,12 +835,10 @@ impl Server {
         let at = p.text_document_position_params;
         let doc = self.doc(&at.text_document.uri)?;
         let o = offset(&doc.text, at.position, self.encoding);
-        let r = lint(&doc.path, false, None, Some(self.cache.clone()), Some(o))
-            .map_err(|e| (ErrorCode::InternalError, e.to_string()))?;
-        let locations: Vec<lsp::Location> = r
-            .definitions
+        let locations: Vec<lsp::Location> = self
+            .leads_to(doc, o)?
             .iter()
-            .filter_map(|d| {
+            .filter_map(|(d, _)| {
                 let path = absolute(&d.path);
                 let text = self.text_of(&path)?;
                 Some(lsp::Location {
@@ -846,6 +851,19 @@ impl Server {
             return Ok(serde_json::Value::Null);
         }
         to_value(lsp::GotoDefinitionResponse::Array(locations))
+    }
+}
+
+impl Server {
+    /// Where the reference at byte `o` of a document leads (a lint with the context).
+    fn leads_to(
+        &self,
+        doc: &Doc,
+        o: usize,
+    ) -> Result<Vec<(kure::Located, String)>, (ErrorCode, String)> {
+        lint(&doc.path, false, None, Some(self.cache.clone()), Some(o))
+            .map(|r| r.definitions)
+            .map_err(|e| (ErrorCode::InternalError, e.to_string()))
     }
 }
 
