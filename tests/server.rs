@@ -143,6 +143,14 @@ impl Client {
         );
     }
 
+    /// A file changed (2) or deleted (3) on disk, as a watching client reports it.
+    fn disk_changed(&mut self, path: &Path, kind: u8) {
+        self.notify(
+            "workspace/didChangeWatchedFiles",
+            json!({"changes": [{"uri": uri(path), "type": kind}]}),
+        );
+    }
+
     /// `shutdown` then `exit`; the exit code, within 2 s.
     fn stop(mut self) -> i32 {
         let r = self.request("shutdown", Value::Null);
@@ -446,24 +454,15 @@ fn files_changed_on_disk_are_read_again() {
     // server, which keeps what it read of the context, reads it again
     let dep = root.join("k8s/deployment.yaml");
     std::fs::write(&dep, DEPLOYMENT.replace("        active: \"yes\"\n", "")).unwrap();
-    c.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({"changes": [{"uri": uri(&dep), "type": 2}]}),
-    );
+    c.disk_changed(&dep, 2);
     let diags = c.diagnostics(&uri(&svc), |d| !d.is_empty());
     assert_eq!(codes(&diags), ["service-selector-no-match"], "{diags:?}");
     std::fs::write(&dep, DEPLOYMENT).unwrap();
-    c.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({"changes": [{"uri": uri(&dep), "type": 2}]}),
-    );
+    c.disk_changed(&dep, 2);
     assert!(c.diagnostics(&uri(&svc), |d| d.is_empty()).is_empty());
     // deleted (still tracked): nothing kept of it stands in for it
     std::fs::remove_file(&dep).unwrap();
-    c.notify(
-        "workspace/didChangeWatchedFiles",
-        json!({"changes": [{"uri": uri(&dep), "type": 3}]}),
-    );
+    c.disk_changed(&dep, 3);
     let diags = c.diagnostics(&uri(&svc), |d| !d.is_empty());
     assert_eq!(codes(&diags), ["service-selector-no-match"], "{diags:?}");
     assert_eq!(c.stop(), 0);
